@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Shared helpers for the werker helper scripts. Source it, don't run it.
+#
+#   WERKER_SCRIPT_NAME   prefix for progress lines (set by the caller)
+
+: "${WERKER_SCRIPT_NAME:=werker}"
+
+log() { printf '[%s] %s\n' "$WERKER_SCRIPT_NAME" "$*" >&2; }
+warn() { printf '[%s] WARNING: %s\n' "$WERKER_SCRIPT_NAME" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$WERKER_SCRIPT_NAME" "$*" >&2; exit 1; }
+
+# The API version spoken by Debian bookworm's dockerd (20.10).
+WERKER_FALLBACK_API_VERSION=1.41
+
+# docker_answers: true when `docker info` succeeds against the current
+# DOCKER_HOST (or the default socket when DOCKER_HOST is unset).
+docker_answers() {
+  command -v docker >/dev/null 2>&1 || return 1
+  timeout 15 docker info >/dev/null 2>&1
+}
+
+# ensure_docker_cli: make sure the docker CLI can talk to the engine. The
+# CLI on PATH may be much newer than the daemon; normally it negotiates the
+# API version, but if it doesn't, pin DOCKER_API_VERSION to what the daemon
+# speaks (or to the bookworm daemon's 1.41 as a last resort).
+# Returns non-zero when no engine answers at all.
+ensure_docker_cli() {
+  command -v docker >/dev/null 2>&1 || return 1
+  if docker_answers; then
+    return 0
+  fi
+  if [ -z "${DOCKER_API_VERSION:-}" ]; then
+    local v
+    for v in "$WERKER_FALLBACK_API_VERSION"; do
+      if DOCKER_API_VERSION=$v timeout 15 docker info >/dev/null 2>&1; then
+        export DOCKER_API_VERSION=$v
+        log "docker CLI needs DOCKER_API_VERSION=$v to talk to this engine; exported it"
+        return 0
+      fi
+    done
+  fi
+  return 1
+}
+
+# sha256 of stdin, hex only.
+sha256_stdin() { sha256sum | cut -d' ' -f1; }
+
+# hash_dir DIR: stable sha256 over every regular file (relative path, mode
+# and content) and symlink under DIR.
+hash_dir() {
+  local dir=$1
+  (
+    cd "$dir"
+    find . \( -type f -o -type l \) -print0 | LC_ALL=C sort -z |
+      while IFS= read -r -d '' f; do
+        if [ -L "$f" ]; then
+          printf 'L %s -> %s\n' "$f" "$(readlink "$f")"
+        else
+          local x=-
+          [ -x "$f" ] && x=x
+          printf 'F %s %s %s\n' "$f" "$x" "$(sha256sum <"$f" | cut -d' ' -f1)"
+        fi
+      done
+  ) | sha256_stdin
+}
+
+# fmt_secs N -> "1m23s" / "12s"
+fmt_secs() {
+  local s=$1
+  if [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi
+}

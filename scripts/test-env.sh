@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Prepare everything the werker test suite needs: a Docker Engine
+# (scripts/setup-docker.sh) and the local werker-test/* images
+# (scripts/build-images.sh). Extra arguments are passed to build-images.sh
+# (image names; default all).
+#
+#   WERKER_REQUIRE_DOCKER=1  any failure is fatal (non-zero exit)
+#   otherwise                failures only print a warning and exit 0, so the
+#                            unit tests can still run without Docker
+set -euo pipefail
+
+WERKER_SCRIPT_NAME=test-env
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.sh
+. "$SCRIPT_DIR/lib/common.sh"
+
+START=$SECONDS
+step=setup-docker
+rc=0
+t_setup=0 t_build=0
+
+bash "$SCRIPT_DIR/setup-docker.sh" || rc=$?
+t_setup=$((SECONDS - START))
+if [ "$rc" -eq 0 ]; then
+  step=build-images
+  bash "$SCRIPT_DIR/build-images.sh" "$@" || rc=$?
+  t_build=$((SECONDS - START - t_setup))
+fi
+
+total=$(fmt_secs $((SECONDS - START)))
+times="setup-docker $(fmt_secs "$t_setup"), build-images $(fmt_secs "$t_build")"
+if [ "$rc" -eq 0 ]; then
+  log "Docker test environment ready in $total ($times)"
+  exit 0
+fi
+if [ "${WERKER_REQUIRE_DOCKER:-0}" = 1 ]; then
+  log "FAILED in $step (exit $rc) after $total ($times); WERKER_REQUIRE_DOCKER=1, so this is fatal"
+  exit "$rc"
+fi
+warn "$step failed (exit $rc) after $total ($times); Docker-backed tests will not be able to run (set WERKER_REQUIRE_DOCKER=1 to make this fatal)"
+exit 0

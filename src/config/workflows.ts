@@ -1,0 +1,76 @@
+import type { DiagnosticBag, PathPart } from './diagnostics.ts';
+import { nodeAt, toPlain, type YNode } from './yaml-tree.ts';
+import { WorkflowInput, type PipelineSpec, type WorkflowSpec } from './schema.ts';
+
+/** Reads and checks `workflows:` (spec §2.8); every problem is an error, as in wercker. */
+export function normalizeWorkflows(node: YNode, pipelines: Record<string, PipelineSpec>, bag: DiagnosticBag): WorkflowSpec[] {
+  const path: PathPart[] = ['workflows'];
+  if (node.kind !== 'seq') {
+    bag.error('invalid-workflow', node.span, path, 'workflows must be a list of {name, pipelines}');
+    return [];
+  }
+  const out: WorkflowSpec[] = [];
+  node.items.forEach((item, i) => {
+    const parsed = WorkflowInput.safeParse(toPlain(item));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const where = nodeAt(item, issue.path as PathPart[]).node.span;
+      bag.error('invalid-workflow', where, [...path, i, ...(issue.path as PathPart[])], `invalid workflow: ${issue.message}`);
+      return;
+    }
+    const wf: WorkflowSpec = {
+      name: parsed.data.name,
+      at: { line: item.span.line, col: item.span.col },
+      pipelines: parsed.data.pipelines.map((p) => {
+        const entry: WorkflowSpec['pipelines'][number] = { name: p.name, pipelineName: p.pipelineName ?? p.name, requires: p.requires ?? [] };
+        if (p.artifactPipeline) entry.artifactPipeline = p.artifactPipeline;
+        if (p.envFile) entry.envFile = p.envFile;
+        return entry;
+      }),
+    };
+    const problem = workflowProblem(wf, pipelines);
+    if (problem) bag.error('invalid-workflow', item.span, [...path, i], `invalid workflow ${wf.name}: ${problem}`);
+    else out.push(wf);
+  });
+  return out;
+}
+
+/** wercker's checks, in its order; the first problem found, or undefined. */
+export function workflowProblem(wf: WorkflowSpec, pipelines: Record<string, PipelineSpec>): string | undefined {
+  const names = new Set<string>();
+  for (const p of wf.pipelines) {
+    if (names.has(p.name)) return `duplicate pipeline ${p.name}`;
+    names.add(p.name);
+  }
+  for (const p of wf.pipelines) if (!pipelines[p.pipelineName]) return `pipeline ${p.pipelineName} is not defined`;
+  for (const p of wf.pipelines) for (const r of p.requires) if (!names.has(r)) return `no pipeline ${r} required by ${p.name}`;
+  const roots = wf.pipelines.filter((p) => p.requires.length === 0).map((p) => p.name);
+  if (roots.length === 0) return 'no root pipeline';
+  if (roots.length > 1) return `multiple root pipelines: ${roots.join(', ')}`;
+  const cycle = findCycle(wf);
+  return cycle ? `contains cycle ${cycle.join(' -> ')}` : undefined;
+}
+
+function findCycle(wf: WorkflowSpec): string[] | undefined {
+  const requires = new Map(wf.pipelines.map((p) => [p.name, p.requires]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
+    state.set(name, 'visiting');
+    stack.push(name);
+    for (const r of requires.get(name) ?? []) {
+      const found = visit(r);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const p of wf.pipelines) {
+    const found = visit(p.name);
+    if (found) return found;
+  }
+  return undefined;
+}

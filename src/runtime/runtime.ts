@@ -1,0 +1,156 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * The engine's only view of a container engine. The Docker implementation lives in
+ * runtime/docker/; unit tests use runtime/docker/fake.ts. Every object werker creates carries
+ * the labels given, so a crashed run's leftovers can be found and removed.
+ */
+export interface ContainerRuntime {
+  /** Resolves when the engine answers; throws RuntimeUnavailableError otherwise. */
+  ping(): Promise<void>;
+  /** The engine's address, as steps inside a `docker: true` box should use it. */
+  readonly host: string;
+
+  imageExists(ref: string): Promise<boolean>;
+  inspectImage(ref: string): Promise<ImageInfo>;
+  pullImage(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<void>;
+  tagImage(ref: string, repo: string, tag: string): Promise<void>;
+  pushImage(repo: string, tag: string, opts: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void }): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+
+  createNetwork(name: string, labels: Record<string, string>): Promise<string>;
+  removeNetwork(idOrName: string): Promise<void>;
+
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** Attaches stdin + stdout/stderr of the main process (Tty=false, demultiplexed). Call before start. */
+  attach(id: string): Promise<AttachedProcess>;
+  inspectContainer(id: string): Promise<ContainerInfo>;
+  /** Runs a command to completion and returns its output (for helpers, not for steps). */
+  exec(id: string, cmd: string[], opts?: { env?: string[]; user?: string; workingDir?: string; stdin?: string }): Promise<ExecResult>;
+  restartContainer(id: string, timeoutSec: number): Promise<void>;
+  stopContainer(id: string, timeoutSec: number): Promise<void>;
+  killContainer(id: string, signal?: string): Promise<void>;
+  removeContainer(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /** Waits for the container to exit; resolves with its exit code. */
+  waitContainer(id: string): Promise<number>;
+  containerLogs(id: string, opts?: { tail?: number }): Promise<string>;
+
+  putArchive(id: string, containerPath: string, tar: Readable): Promise<void>;
+  getArchive(id: string, containerPath: string): Promise<Readable>;
+  commitContainer(id: string, opts: CommitOptions): Promise<string>;
+
+  /** Everything carrying `label=value` (or just `label`), for cleanup. */
+  listLabelled(label: string, value?: string): Promise<Labelled>;
+  removeVolume(name: string): Promise<void>;
+}
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  serveraddress?: string;
+  email?: string;
+}
+
+export interface PullProgress {
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+export interface ImageInfo {
+  id: string;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  /** e.g. ["5432/tcp"] */
+  exposedPorts: string[];
+  workingDir: string;
+  user: string;
+  healthcheck?: { test: string[]; intervalNs?: number; timeoutNs?: number; retries?: number };
+  labels: Record<string, string>;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env?: string[];
+  labels: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  /** Keep stdin open and attachable (the box's shell reads its commands from it). */
+  openStdin?: boolean;
+  tty?: boolean;
+  /** Network to join at creation, with aliases on it. */
+  network?: { name: string; aliases: string[] };
+  binds?: string[];
+  /** container port ("8000/tcp") → host bindings */
+  portBindings?: Record<string, { hostIp?: string; hostPort: string }[]>;
+  exposedPorts?: string[];
+  privileged?: boolean;
+  memoryBytes?: number;
+  dns?: string[];
+  restartPolicy?: { name: 'no' | 'always' | 'unless-stopped' | 'on-failure'; maximumRetryCount?: number };
+  volumes?: string[];
+  extraHosts?: string[];
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  running: boolean;
+  exitCode: number;
+  /** network name → IP address */
+  ips: Record<string, string>;
+  env: string[];
+  exposedPorts: string[];
+  health?: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  /** "8000/tcp" → host port */
+  publishedPorts: Record<string, string>;
+}
+
+export interface AttachedProcess {
+  stdin: Writable;
+  /** stdout and stderr, demultiplexed, in arrival order. Ends when the process's streams close. */
+  output: Readable & AsyncIterable<OutputChunk>;
+  close(): void;
+}
+
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CommitOptions {
+  repo: string;
+  tag: string;
+  message?: string;
+  author?: string;
+  /** Dockerfile-style config changes merged over the container's config. */
+  config?: {
+    Cmd?: string[];
+    Entrypoint?: string[];
+    Env?: string[];
+    ExposedPorts?: Record<string, object>;
+    WorkingDir?: string;
+    User?: string;
+    Labels?: Record<string, string>;
+    Volumes?: Record<string, object>;
+    StopSignal?: string;
+  };
+}
+
+export interface Labelled {
+  containers: { id: string; name: string; labels: Record<string, string> }[];
+  networks: { id: string; name: string; labels: Record<string, string> }[];
+  volumes: { name: string; labels: Record<string, string> }[];
+}
