@@ -26,14 +26,14 @@
 #   WERKER_BUILD_JOBS      images built in parallel after the base (default 2)
 #   WERKER_FORCE_REBUILD=1 rebuild even when the hash matches (debootstrap
 #                          tarball is still reused)
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
+# shellcheck disable=SC2034 # used by lib/common.sh
 WERKER_SCRIPT_NAME=build-images
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-# shellcheck source=lib/common.sh
 . "$SCRIPT_DIR/lib/common.sh"
-# shellcheck source=lib/apt-sources.sh
 . "$SCRIPT_DIR/lib/apt-sources.sh"
 
 IMAGES_DIR=$ROOT/images
@@ -117,7 +117,7 @@ declare -A seen_host=()
 for s in "${IMAGE_SOURCES[@]}"; do
   uri=${s%% *}
   host=${uri#*://}; host=${host%%/*}; host=${host##*@}; host=${host%:*}
-  [ -n "$host" ] && [ -z "${seen_host[$host]:-}" ] || continue
+  if [ -z "$host" ] || [ -n "${seen_host[$host]:-}" ]; then continue; fi
   seen_host[$host]=1
   ip=$(awk -v h="$host" '$1 !~ /^#/ { for (i = 2; i <= NF; i++) if ($i == h) { print $1; exit } }' /etc/hosts 2>/dev/null || true)
   if [ -n "$ip" ]; then BUILD_ARGS+=(--add-host "$host:$ip"); fi

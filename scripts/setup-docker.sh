@@ -13,10 +13,11 @@
 #   WERKER_DOCKERD_LOG            log file (default /var/log/werker-dockerd.log)
 #   WERKER_DOCKERD_TIMEOUT        seconds to wait for dockerd (default 60)
 #   WERKER_DOCKER_STORAGE_DRIVER  force a storage driver instead of probing
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
+# shellcheck disable=SC2034 # used by lib/common.sh
 WERKER_SCRIPT_NAME=setup-docker
-# shellcheck source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 LOG=${WERKER_DOCKERD_LOG:-/var/log/werker-dockerd.log}
@@ -52,6 +53,10 @@ if [ -n "${DOCKER_HOST:-}" ] && [ "${DOCKER_HOST}" != "unix://$DEFAULT_SOCK" ]; 
 fi
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  if [ -z "${DOCKER_HOST:-}" ] && [ -S "$DEFAULT_SOCK" ] && [ ! -w "$DEFAULT_SOCK" ]; then
+    log "note: $DEFAULT_SOCK exists but this user ($(id -un)) may not use it;"
+    log "      add the user to the '$(stat -c %G "$DEFAULT_SOCK")' group (then log in again) or run as root"
+  fi
   how_to_get_docker
   exit 1
 fi

@@ -7,17 +7,18 @@
 #   WERKER_REQUIRE_DOCKER=1  any failure is fatal (non-zero exit)
 #   otherwise                failures only print a warning and exit 0, so the
 #                            unit tests can still run without Docker
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
+# shellcheck disable=SC2034 # used by lib/common.sh
 WERKER_SCRIPT_NAME=test-env
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=lib/common.sh
 . "$SCRIPT_DIR/lib/common.sh"
 
 START=$SECONDS
 step=setup-docker
 rc=0
-t_setup=0 t_build=0
+t_setup=0 t_build=
 
 bash "$SCRIPT_DIR/setup-docker.sh" || rc=$?
 t_setup=$((SECONDS - START))
@@ -28,7 +29,8 @@ if [ "$rc" -eq 0 ]; then
 fi
 
 total=$(fmt_secs $((SECONDS - START)))
-times="setup-docker $(fmt_secs "$t_setup"), build-images $(fmt_secs "$t_build")"
+times="setup-docker $(fmt_secs "$t_setup"), build-images ${t_build:+$(fmt_secs "$t_build")}"
+times=${times%, build-images }
 if [ "$rc" -eq 0 ]; then
   log "Docker test environment ready in $total ($times)"
   exit 0

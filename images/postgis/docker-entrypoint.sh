@@ -49,7 +49,7 @@ if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
   chmod 700 "$PGDATA"
   chown postgres:postgres /var/run/postgresql
   chmod 3777 /var/run/postgresql
-  exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "${BASH_SOURCE[0]}" "$@"
 fi
 
 if [ "$1" != postgres ]; then
@@ -129,6 +129,7 @@ SQL
     [ -e "$f" ] || continue
     case "$f" in
       *.sh)
+        # shellcheck disable=SC1090
         if [ -x "$f" ]; then log "running $f"; "$f"; else log "sourcing $f"; . "$f"; fi ;;
       *.sql) log "running $f"; psql_init --dbname "$POSTGRES_DB" -f "$f" ;;
       *.sql.gz) log "running $f"; gunzip -c "$f" | psql_init --dbname "$POSTGRES_DB" ;;

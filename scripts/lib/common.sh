@@ -29,15 +29,11 @@ ensure_docker_cli() {
   if docker_answers; then
     return 0
   fi
-  if [ -z "${DOCKER_API_VERSION:-}" ]; then
-    local v
-    for v in "$WERKER_FALLBACK_API_VERSION"; do
-      if DOCKER_API_VERSION=$v timeout 15 docker info >/dev/null 2>&1; then
-        export DOCKER_API_VERSION=$v
-        log "docker CLI needs DOCKER_API_VERSION=$v to talk to this engine; exported it"
-        return 0
-      fi
-    done
+  if [ -z "${DOCKER_API_VERSION:-}" ] &&
+    DOCKER_API_VERSION=$WERKER_FALLBACK_API_VERSION timeout 15 docker info >/dev/null 2>&1; then
+    export DOCKER_API_VERSION=$WERKER_FALLBACK_API_VERSION
+    log "docker CLI needs DOCKER_API_VERSION=$DOCKER_API_VERSION to talk to this engine; exported it"
+    return 0
   fi
   return 1
 }
@@ -50,7 +46,7 @@ sha256_stdin() { sha256sum | cut -d' ' -f1; }
 hash_dir() {
   local dir=$1
   (
-    cd "$dir"
+    cd "$dir" || exit 1
     find . \( -type f -o -type l \) -print0 | LC_ALL=C sort -z |
       while IFS= read -r -d '' f; do
         if [ -L "$f" ]; then

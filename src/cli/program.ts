@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { Output } from './output.ts';
+import { addPipelineOptions, type PipelineFlags } from './pipeline-options.ts';
 
 type ProgramWithCode = Command & { exitCodeFromAction?: number };
 
@@ -39,6 +40,34 @@ export function buildProgram(out: Output): Command {
     .action(async () => {
       const { schemaCommand } = await import('./commands/schema.ts');
       setCode(schemaCommand(out));
+    });
+
+  for (const [kind, description] of [
+    ['build', 'run the build pipeline (or --pipeline NAME) in containers'],
+    ['dev', 'run the dev pipeline with the source mounted live'],
+    ['deploy', 'run the deploy pipeline'],
+  ] as const) {
+    const cmd = program.command(kind).description(description);
+    addPipelineOptions(cmd, { pipeline: kind, directMount: kind === 'dev' }).action(async (target: string, opts: PipelineFlags) => {
+      const { runPipelineCommand } = await import('./commands/run-pipeline.ts');
+      setCode(await runPipelineCommand(kind, target, opts, program.opts() as { environment: string }, out));
+    });
+  }
+
+  addPipelineOptions(program.command('plan').description('print what a run would do (images, services, link variables, steps, env names) and run nothing'), { pipeline: 'build', directMount: false })
+    .action(async (target: string, opts: PipelineFlags) => {
+      const { planCommand } = await import('./commands/plan.ts');
+      setCode(await planCommand(target, opts, program.opts() as { environment: string }, out));
+    });
+
+  program
+    .command('cleanup')
+    .description('remove containers, networks and volumes left behind by runs that are gone')
+    .option('--all', 'remove everything werker created, even of runs still going')
+    .option('--docker-host <url>', 'Docker engine address')
+    .action(async (opts: { all?: boolean; dockerHost?: string }) => {
+      const { cleanupCommand } = await import('./commands/cleanup.ts');
+      setCode(await cleanupCommand(opts, out));
     });
 
   return program;

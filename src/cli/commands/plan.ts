@@ -1,0 +1,52 @@
+import type { RunPlan } from '../../plan/types.ts';
+import { connectDocker } from '../../runtime/docker/client.ts';
+import type { Output } from '../output.ts';
+import type { PipelineFlags } from '../pipeline-options.ts';
+import { prepareRun } from '../prepare-run.ts';
+
+/**
+ * `werker plan`: what a run would do — images, services and the link variables steps will see,
+ * steps, env names (never values of hidden ones) — and runs nothing. Uses the engine, when one
+ * answers, only to read image metadata.
+ */
+export async function planCommand(target: string, flags: PipelineFlags, global: { environment: string }, out: Output, kind: RunPlan['kind'] = 'build'): Promise<number> {
+  const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}).catch(() => undefined);
+  const plan = await prepareRun(kind, target, flags, global.environment, runtime);
+  const view = planView(plan);
+  out.stdout(flags.json ? JSON.stringify(view, null, 2) : renderPlan(view));
+  // The plan is computed: exit 0. Steps werker cannot run yet are marked (✗); a run stops on
+  // them before it starts anything, and says so.
+  return 0;
+}
+
+export function planView(plan: RunPlan) {
+  const step = (s: RunPlan['steps'][number]) => ({
+    name: s.displayName, id: s.id, kind: s.kind, status: s.status, ...(s.problem ? { problem: s.problem } : {}),
+    properties: Object.keys(s.properties),
+  });
+  return {
+    runId: plan.runId, pipeline: plan.pipeline, kind: plan.kind,
+    box: { image: plan.box.image, written: plan.box.written, cmd: plan.box.cmd },
+    services: plan.services.map((s) => ({ alias: s.alias, image: s.image, written: s.written, env: s.env.map(([k]) => k), linkVariables: s.linkVarNames })),
+    steps: plan.steps.map(step), afterSteps: plan.afterSteps.map(step),
+    env: plan.env.map((v) => (v.hidden ? `${v.name} (hidden)` : v.name)),
+    sourceDir: plan.paths.sourceDir,
+  };
+}
+
+function renderPlan(v: ReturnType<typeof planView>): string {
+  const lines = [`pipeline ${v.pipeline} (${v.kind})`, `  box: ${v.box.image}${v.box.written !== v.box.image ? `  (wercker.yml: ${v.box.written})` : ''}`];
+  for (const s of v.services) {
+    lines.push(`  service ${s.alias}: ${s.image}${s.written !== s.image ? `  (wercker.yml: ${s.written})` : ''}`);
+    lines.push(`    link variables: ${s.linkVariables.join(' ')}`);
+  }
+  const steps = (title: string, list: typeof v.steps) => {
+    if (!list.length) return;
+    lines.push(`  ${title}:`);
+    list.forEach((s, i) => lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem}`}`));
+  };
+  steps('steps', v.steps);
+  steps('after-steps', v.afterSteps);
+  lines.push(`  env: ${v.env.join(' ')}`);
+  return lines.join('\n');
+}

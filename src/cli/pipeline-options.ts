@@ -1,0 +1,95 @@
+import { Option, type Command } from 'commander';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The flags of build / dev / deploy / plan (spec §8.3), wercker's names where it had them. */
+export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; directMount: boolean }): Command {
+  const env = process.env;
+  return cmd
+    .argument('[path]', 'project directory', '.')
+    .option('--pipeline <name>', 'pipeline to run', env.WERCKER_PIPELINE ?? defaults.pipeline)
+    .option('--deploy-target <name>', 'run this deploy target\'s steps instead of steps', env.WERCKER_DEPLOYTARGET_NAME)
+    .option('--working-dir <dir>', 'where werker keeps builds, cache and logs', env.WERCKER_WORKING_DIR ?? '.werker')
+    .option('--wercker-yml <file>', 'use this file instead of the project\'s wercker.yml', env.WERCKER_YML_FILE)
+    .option('--json', 'print events as JSON lines on stdout')
+    .option('--docker-host <url>', 'Docker engine address (default DOCKER_HOST or the local socket)')
+    .option('--image-map <from=to>', 'run image TO where the yml says FROM (repeatable)', collect, [])
+    .option('--pull <when>', 'pull images: missing (default), always, never', 'missing')
+    .option('--docker-local', 'never pull (wercker\'s flag; same as --pull never)')
+    .option('--secret <name>', 'treat X_<name> as hidden and mask it (repeatable)', collect, [])
+    .option('--artifacts', 'copy the output dir out to <working-dir>/builds/<run>/output')
+    .option(defaults.directMount ? '--no-direct-mount' : '--direct-mount', defaults.directMount ? 'copy the source instead of mounting it' : 'mount the project read-write instead of copying it')
+    .option('--expose-ports', 'publish the box\'s and services\' ports')
+    .option('--publish <port>', 'publish a box port, PORT or HOST:CONTAINER (repeatable)', collect, [])
+    .option('--enable-volumes', 'mount the box\'s and services\' volumes')
+    .option('--no-remove', 'keep containers and the network after the run')
+    .option('--command-timeout <minutes>', 'time a step may run', '25')
+    .option('--no-response-timeout <minutes>', 'time a step may print nothing', '5')
+    .option('--ignore-file <file>', 'gitignore-style file of paths not copied into the box')
+    .option('--source-dir <dir>', 'sub-directory of the source that steps start in')
+    .option('--docker-network <name>', 'use this existing network instead of a new one')
+    .option('--docker-dns <ip>', 'DNS server for the box (repeatable)', collect, [])
+    .option('--docker-memory <mb>', 'memory limit for the box in MB')
+    .addOption(new Option('--run-id <id>').hideHelp())
+    .addOption(new Option('--application-id <id>').hideHelp().default(env.WERCKER_APPLICATION_ID))
+    .addOption(new Option('--application-name <name>').hideHelp().default(env.WERCKER_APPLICATION_NAME))
+    .addOption(new Option('--application-owner-name <name>').hideHelp().default(env.WERCKER_APPLICATION_OWNER_NAME))
+    .addOption(new Option('--git-domain <d>').hideHelp().default(env.WERCKER_GIT_DOMAIN))
+    .addOption(new Option('--git-owner <o>').hideHelp().default(env.WERCKER_GIT_OWNER))
+    .addOption(new Option('--git-repository <r>').hideHelp().default(env.WERCKER_GIT_REPOSITORY))
+    .addOption(new Option('--git-branch <b>').hideHelp().default(env.WERCKER_GIT_BRANCH))
+    .addOption(new Option('--git-commit <c>').hideHelp().default(env.WERCKER_GIT_COMMIT))
+    .addOption(new Option('--git-tag <t>').hideHelp().default(env.WERCKER_GIT_TAG))
+    // Accepted for compatibility with wercker's command lines; werker has no use for them.
+    .addOption(new Option('--commit <repo>').hideHelp())
+    .addOption(new Option('--tag <tag>').hideHelp())
+    .addOption(new Option('--message <m>').hideHelp())
+    .addOption(new Option('--checkpoint <c>').hideHelp())
+    .addOption(new Option('--enable-dev-steps').hideHelp())
+    .addOption(new Option('--attach-on-error').hideHelp())
+    .addOption(new Option('--suppress-build-logs').hideHelp())
+    .addOption(new Option('--docker-cleanup-image').hideHelp())
+    .addOption(new Option('--docker-tls-verify <v>').hideHelp())
+    .addOption(new Option('--docker-cert-path <p>').hideHelp())
+    .addOption(new Option('--docker-memory-swap <mb>').hideHelp())
+    .addOption(new Option('--mnt-root <p>').hideHelp())
+    .addOption(new Option('--guest-root <p>').hideHelp())
+    .addOption(new Option('--report-root <p>').hideHelp());
+}
+
+export interface PipelineFlags {
+  pipeline: string;
+  deployTarget?: string;
+  workingDir: string;
+  werckerYml?: string;
+  json?: boolean;
+  dockerHost?: string;
+  imageMap: string[];
+  pull: string;
+  dockerLocal?: boolean;
+  secret: string[];
+  artifacts?: boolean;
+  directMount?: boolean;
+  exposePorts?: boolean;
+  publish: string[];
+  enableVolumes?: boolean;
+  remove: boolean;
+  commandTimeout: string;
+  responseTimeout: string;
+  ignoreFile?: string;
+  sourceDir?: string;
+  dockerNetwork?: string;
+  dockerDns: string[];
+  dockerMemory?: string;
+  runId?: string;
+  applicationId?: string;
+  applicationName?: string;
+  applicationOwnerName?: string;
+  gitDomain?: string;
+  gitOwner?: string;
+  gitRepository?: string;
+  gitBranch?: string;
+  gitCommit?: string;
+  gitTag?: string;
+  commit?: string;
+}

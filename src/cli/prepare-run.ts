@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadPipeline } from '../config/load.ts';
+import { ConfigError, UsageError } from '../errors.ts';
+import { hostEnvironment, parseEnvFile } from '../plan/env-file.ts';
+import { planRun, withImageInfo } from '../plan/plan.ts';
+import type { RunKind, RunOptions, RunPlan } from '../plan/types.ts';
+import { readGitInfo } from '../runtime/git.ts';
+import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
+import type { PipelineFlags } from './pipeline-options.ts';
+
+/**
+ * load → plan: reads the wercker.yml and the ENVIRONMENT file, gathers git facts and (when an
+ * engine is at hand) image metadata, and returns the plan. Throws ConfigError / UsageError.
+ */
+export async function prepareRun(kind: RunKind, target: string, flags: PipelineFlags, environmentFile: string, runtime?: ContainerRuntime): Promise<RunPlan> {
+  const projectDir = path.resolve(target);
+  const { config, pipeline } = await loadPipeline(projectDir, flags.pipeline, flags.werckerYml);
+  const workingDir = path.resolve(flags.workingDir);
+  if (workingDir === projectDir) throw new UsageError("Project path can't be the same as the working dir", { hint: 'pass --working-dir DIR' });
+  const options = runOptions(flags, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
+  const hostEnv = hostEnvironment(process.env, readEnvironment(environmentFile, projectDir));
+  const git = await readGitInfo(projectDir);
+  const plan = planRun({ config, pipeline, kind, projectDir, workingDir, hostEnv, git, options, overrides: overrides(flags), secrets: new Set(flags.secret) });
+  if (!runtime) return plan;
+  // With an engine at hand, the images' EXPOSEd ports give the link-variable names steps will see.
+  const info = new Map<string, ImageInfo>();
+  for (const image of new Set(plan.services.map((s) => s.image))) {
+    const found = await runtime.inspectImage(image).catch(() => undefined);
+    if (found) info.set(image, found);
+  }
+  return withImageInfo(plan, (image) => info.get(image));
+}
+
+/** Unresolved steps fail the run before anything starts, each with its position. */
+export function assertRunnable(plan: RunPlan): void {
+  const bad = [...plan.steps, ...plan.afterSteps].filter((s) => s.status !== 'ready');
+  if (!bad.length) return;
+  throw new ConfigError(bad.map((s) => ({
+    severity: 'error' as const, code: 'step-unavailable', file: plan.configFile, line: s.at?.line ?? 0, col: s.at?.col ?? 0,
+    path: `${plan.pipeline}.steps`, message: s.problem ?? `step ${s.id} cannot run`,
+    hint: 'werker runs script steps; replace the step with a script step doing the same, or wait for a werker release that brings it',
+  })), existsSync(plan.configFile) ? readFileSync(plan.configFile, 'utf8') : undefined);
+}
+
+/**
+ * The ENVIRONMENT file: the one named, else `ENVIRONMENT` in the current directory (as wercker),
+ * else the project's own (werker: so `werker build examples/x` finds its file). Missing is fine.
+ */
+function readEnvironment(file: string, projectDir: string): [string, string][] {
+  const candidates = file === 'ENVIRONMENT' ? [path.resolve(file), path.join(projectDir, file)] : [path.resolve(file)];
+  const found = candidates.find((f) => existsSync(f));
+  return found ? parseEnvFile(readFileSync(found, 'utf8')) : [];
+}
+
+function minutes(flag: string, name: string): number {
+  const n = Number(flag);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} takes minutes (a positive number), not "${flag}"`);
+  return n;
+}
+
+function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
+  const pull = flags.dockerLocal ? 'never' : flags.pull;
+  if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new UsageError(`--pull takes missing, always or never, not "${flags.pull}"`);
+  const options: RunOptions = {
+    artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
+    publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),
+    dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile ?? ymlIgnore ?? '.werckerignore', imageMap: flags.imageMap,
+    // wercker: yml values > 0 replace the flags (spec §4.9).
+    commandTimeoutMs: (ymlCommand ?? minutes(flags.commandTimeout, 'command-timeout')) * 60_000,
+    noResponseTimeoutMs: (ymlResponse ?? minutes(flags.responseTimeout, 'no-response-timeout')) * 60_000,
+  };
+  if (flags.deployTarget) options.deployTarget = flags.deployTarget;
+  if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
+  if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
+  for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
+  return options;
+}
+
+function overrides(flags: PipelineFlags): NonNullable<Parameters<typeof planRun>[0]['overrides']> {
+  const o: NonNullable<Parameters<typeof planRun>[0]['overrides']> = {};
+  const keys = ['runId', 'applicationId', 'applicationName', 'applicationOwnerName', 'gitDomain', 'gitOwner', 'gitRepository', 'gitBranch', 'gitCommit', 'gitTag', 'sourceDir'] as const;
+  for (const k of keys) if (flags[k] !== undefined) o[k] = flags[k];
+  return o;
+}

@@ -1,0 +1,75 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, symlink, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-fs';
+import type { RunPlan } from '../plan/types.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { WerkerError } from '../errors.ts';
+
+const MAX_ARTIFACT_BYTES = 5000 * 1024 * 1024;
+
+export interface StoredArtifacts {
+  dir: string;
+  files: number;
+  bytes: number;
+}
+
+/**
+ * Copies the box's output dir out (spec §4.10) into `<working dir>/builds/<run>/output` plus
+ * `output.tar`, or the source when the output holds no file, and points `latest` at the run.
+ */
+export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, containerId: string): Promise<StoredArtifacts> {
+  const runDir = path.join(plan.workingDir, 'builds', plan.runId);
+  const outDir = path.join(runDir, 'output');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  let stored = await copyOut(runtime, containerId, plan.paths.output, outDir, path.join(runDir, 'output.tar'));
+  if (stored.files === 0) stored = await copyOut(runtime, containerId, plan.paths.base, outDir, path.join(runDir, 'output.tar'));
+  await pointLatest(plan.workingDir, plan.kind === 'deploy' ? 'latest_deploy' : 'latest', runDir);
+  return { dir: outDir, ...stored };
+}
+
+async function copyOut(runtime: ContainerRuntime, containerId: string, from: string, to: string, tarFile: string): Promise<{ files: number; bytes: number }> {
+  await rm(to, { recursive: true, force: true });
+  await mkdir(to, { recursive: true });
+  const archive = await runtime.getArchive(containerId, from);
+  let bytes = 0;
+  let files = 0;
+  const counted = new PassThrough();
+  counted.on('data', (c: Buffer) => {
+    bytes += c.length;
+    if (bytes > MAX_ARTIFACT_BYTES) counted.destroy(new WerkerError('Storing artifacts failed: Size exceeds maximum size of 5000MB', 1));
+  });
+  const tee = new PassThrough();
+  const extract = tar.extract(to, {
+    // The archive's top entry is the directory itself (`output/…`): strip it.
+    map: (header) => {
+      header.name = header.name.split('/').slice(1).join('/') || '.';
+      if (header.type === 'file') files++;
+      return header;
+    },
+  });
+  await Promise.all([
+    pipeline(archive, counted, tee, createWriteStream(tarFile)),
+    pipeline(tee, extract as unknown as NodeJS.WritableStream),
+  ]);
+  return { files, bytes };
+}
+
+async function pointLatest(workingDir: string, name: string, target: string): Promise<void> {
+  const link = path.join(workingDir, name);
+  await rm(link, { force: true });
+  await symlink(path.relative(workingDir, target), link);
+}
+
+/** Removes old run dirs beyond the two newest when older than a day (spec §1). */
+export async function pruneBuilds(workingDir: string): Promise<void> {
+  const builds = path.join(workingDir, 'builds');
+  const entries = await readdir(builds).catch(() => [] as string[]);
+  const withTimes = await Promise.all(entries.map(async (e) => ({ e, mtime: (await stat(path.join(builds, e))).mtimeMs })));
+  withTimes.sort((a, b) => b.mtime - a.mtime);
+  const dayAgo = Date.now() - 24 * 3600 * 1000;
+  for (const { e, mtime } of withTimes.slice(2)) if (mtime < dayAgo) await rm(path.join(builds, e), { recursive: true, force: true });
+}

@@ -1,0 +1,171 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { WerkerError } from '../errors.ts';
+import type { PlannedStep, RunPlan } from '../plan/types.ts';
+import { Masker } from '../report/mask.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { shortId } from '../util/ids.ts';
+import { storeArtifacts } from './artifacts.ts';
+import { attachSession, createBox, envExports } from './box.ts';
+import { removeLeftovers } from './cleanup.ts';
+import type { Bus, StepPhase } from './events.ts';
+import { ensureImages } from './images.ts';
+import { runLabels } from './labels.ts';
+import { startServices } from './services.ts';
+import type { ShellSession } from './shell-session.ts';
+import { packFiles, packSource } from './source-archive.ts';
+import { runStep, type StepOutcome } from './step-runner.ts';
+import { quoteForExport } from './quote-for-export.ts';
+
+export interface RunDeps {
+  runtime: ContainerRuntime;
+  bus: Bus;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  status: 'passed' | 'failed' | 'cancelled' | 'errored';
+  exitCode: number;
+  durationMs: number;
+  failedStep?: { name: string; message?: string };
+  artifactsDir?: string;
+}
+
+/** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
+interface Created {
+  containers: string[];
+  network?: string;
+  session?: ShellSession;
+}
+
+/**
+ * Runs a planned pipeline to the end (spec §4.1): images, network, services (ready before the
+ * first step), the box and its shell, the steps, artifacts, the after-steps in a restarted box,
+ * and cleanup — after success, failure, an error or cancellation. A failing step is a result,
+ * not an exception; this throws only on bugs.
+ */
+export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResult> {
+  const { runtime, bus, signal } = deps;
+  const started = Date.now();
+  const masker = new Masker(plan.env.filter((v) => v.hidden && v.value).map((v) => v.value));
+  const created: Created = { containers: [] };
+  let result: RunResult;
+  bus.emit({
+    type: 'run.started', pipeline: plan.pipeline, box: plan.box.image, services: plan.services.map((s) => `${s.alias} (${s.image})`),
+    steps: plan.steps.map((s) => s.displayName), afterSteps: plan.afterSteps.map((s) => s.displayName),
+  });
+  try {
+    await removeLeftovers(runtime).catch(() => undefined);
+    result = await execute(plan, deps, masker, created, started);
+  } catch (err) {
+    const cancelled = signal?.aborted;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const hint = err instanceof WerkerError ? err.hint : undefined;
+    result = { status: cancelled ? 'cancelled' : 'errored', exitCode: cancelled ? 130 : err instanceof WerkerError ? err.exitCode : 1, durationMs: 0 };
+    if (!cancelled) bus.emit({ type: 'log', level: 'warn', text: masker.mask(e.message) });
+    result.durationMs = Date.now() - started;
+    await cleanup(plan, runtime, created);
+    bus.emit({ type: 'run.finished', status: result.status, durationMs: result.durationMs, ...(cancelled ? {} : { error: { message: masker.mask(e.message), ...(hint ? { hint } : {}) } }) });
+    return result;
+  }
+  await cleanup(plan, runtime, created);
+  result.durationMs = Date.now() - started;
+  bus.emit({ type: 'run.finished', status: result.status, durationMs: result.durationMs });
+  return result;
+}
+
+async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Created, started: number): Promise<RunResult> {
+  const { runtime, bus, signal } = deps;
+  const labels = runLabels(plan.runId);
+  await ensureImages(plan, runtime, bus, signal);
+  signal?.throwIfAborted();
+  const network = plan.options.dockerNetwork ?? `w-${shortId()}`;
+  if (!plan.options.dockerNetwork) {
+    await runtime.createNetwork(network, labels);
+    created.network = network;
+  }
+  const services = await startServices(plan, runtime, network, labels, bus, signal, (id) => created.containers.push(id));
+  signal?.throwIfAborted();
+  const cacheDir = path.resolve(plan.workingDir, 'cache');
+  await mkdir(cacheDir, { recursive: true });
+  const boxId = await createBox(plan, runtime, network, labels, services, cacheDir);
+  created.containers.push(boxId);
+  created.session = await attachSession(runtime, boxId, false, { holdBack: (t) => masker.safeLength(t) });
+  await prepareGuest(plan, runtime, boxId, created.session);
+  await hidden(created.session, envExports(plan.env), 'export the environment');
+
+  const main = await runPhase(plan, deps, masker, boxId, created.session, plan.steps, 'main');
+  if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
+  const passed = main.outcome.status === 'passed';
+  const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
+  if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
+  if (passed && plan.options.artifacts) {
+    const stored = await storeArtifacts(plan, runtime, boxId);
+    bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
+    result.artifactsDir = stored.dir;
+  }
+  if (plan.afterSteps.length) {
+    created.session.close();
+    created.session = await attachSession(runtime, boxId, true, { holdBack: (t) => masker.safeLength(t) });
+    const resultVars = [quoteForExport('WERCKER_RESULT', passed ? 'passed' : 'failed')];
+    if (!passed && main.failed) {
+      resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
+      resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
+    }
+    await hidden(created.session, [...envExports(plan.env), ...resultVars], 'export the environment for the after-steps');
+    const after = await runPhase(plan, deps, masker, boxId, created.session, plan.afterSteps, 'after');
+    if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
+  }
+  return result;
+}
+
+async function runPhase(
+  plan: RunPlan, deps: RunDeps, masker: Masker, containerId: string, session: ShellSession, steps: PlannedStep[], phase: StepPhase,
+): Promise<{ outcome: StepOutcome; failed?: PlannedStep }> {
+  const ctx = { plan, runtime: deps.runtime, containerId, session, bus: deps.bus, masker, ...(deps.signal ? { signal: deps.signal } : {}) };
+  for (const step of steps) {
+    const outcome = await runStep(ctx, step, phase);
+    if (outcome.status !== 'passed') {
+      if (outcome.status === 'failed') deps.bus.emit({ type: 'phase.finished', phase, status: 'failed' });
+      return { outcome, failed: step };
+    }
+  }
+  deps.bus.emit({ type: 'phase.finished', phase, status: 'passed' });
+  return { outcome: { status: 'passed', exitCode: 0 } };
+}
+
+/**
+ * Guest setup (spec §4.3), hidden: the source copied in as a tar stream (unless mounted), the
+ * step scripts placed under /pipeline, the output dir created.
+ */
+async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: string, session: ShellSession): Promise<void> {
+  const { paths } = plan;
+  await hidden(session, [`mkdir -p "${paths.root}" "${paths.base}" "${paths.output}" "${paths.report}"`], 'create the pipeline directories');
+  if (!plan.options.directMount) {
+    await runtime.putArchive(boxId, paths.base, packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir }));
+  }
+  const files: Record<string, string> = {};
+  for (const step of [...plan.steps, ...plan.afterSteps]) {
+    for (const [name, content] of Object.entries(step.files)) files[`${step.safeId}/${name}`] = content;
+  }
+  await runtime.putArchive(boxId, paths.root, packFiles(files));
+  await hidden(session, [`chmod a+rx "${paths.base}"`], 'prepare the source directory');
+}
+
+async function hidden(session: ShellSession, lines: string[], what: string): Promise<void> {
+  const r = await session.run(lines, {});
+  if (r.kind !== 'exited' || r.status !== 0) {
+    throw new WerkerError(`could not ${what} in the box (${r.kind === 'exited' ? `exit code ${r.status}` : r.kind})`, 1, {
+      hint: 'the box image needs a POSIX shell (/bin/sh) with mkdir, chmod and cd',
+    });
+  }
+}
+
+async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Created): Promise<void> {
+  created.session?.close();
+  if (plan.options.noRemove) return;
+  await Promise.all(created.containers.map((id) => runtime.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
+  if (created.network) await runtime.removeNetwork(created.network).catch(() => undefined);
+  // Anything else the run labelled (a container whose create call was interrupted, say).
+  await removeLeftovers(runtime, { runId: plan.runId }).catch(() => undefined);
+}

@@ -1,0 +1,129 @@
+import { LineSplitter } from '../util/lines.ts';
+
+export type StreamName = 'stdout' | 'stderr';
+
+export interface SentinelEvents {
+  /** An output line, or a piece of one flushed before its newline arrived. Never protocol text. */
+  line(stream: StreamName, text: string): void;
+  /** The batch's status line `<uuid> <int>` arrived on stdout. */
+  status(code: number): void;
+  /** The batch's stderr marker `<uuid>:` arrived (see ShellSession for why there is one). */
+  marker(): void;
+}
+
+interface StreamState {
+  splitter: LineSplitter;
+  /** How much of the current unterminated line has already been emitted by a partial flush. */
+  emitted: number;
+}
+
+const STALE_KEPT = 8;
+
+/**
+ * Finds the session protocol's lines in the box shell's output (spec §4.4). Output is split into
+ * lines per stream and EVERY complete line is checked, so a sentinel cut anywhere across chunks is
+ * still found (wercker only looked at the end of each chunk). A sentinel may follow output on the
+ * same line (`printf 'abc'` then the echo gives `abc<uuid> 0`): the text before it is output.
+ *
+ * Lines that contain the uuid in any other shape (e.g. `set -x` tracing our echo) are dropped, so
+ * the protocol never reaches the log. Uuids of earlier batches (ended by a timeout) are kept for
+ * a while so their late sentinels are dropped too, instead of being shown as output.
+ */
+export class SentinelParser {
+  readonly #events: SentinelEvents;
+  readonly #streams: Record<StreamName, StreamState> = { stdout: newState(), stderr: newState() };
+  #uuid: string | undefined;
+  #stale: string[] = [];
+
+  readonly #holdBack: ((text: string) => number) | undefined;
+
+  /** `holdBack(text)`: how much of an unterminated line may be shown early (e.g. not a secret's first half). */
+  constructor(events: SentinelEvents, holdBack?: (text: string) => number) {
+    this.#events = events;
+    this.#holdBack = holdBack;
+  }
+
+  /** Starts looking for a new batch's uuid; the previous one becomes stale. */
+  expect(uuid: string): void {
+    if (this.#uuid) this.#stale = [this.#uuid, ...this.#stale].slice(0, STALE_KEPT);
+    this.#uuid = uuid;
+  }
+
+  feed(stream: StreamName, data: Buffer | string): void {
+    const state = this.#streams[stream];
+    const lines = state.splitter.push(data);
+    if (lines.length === 0) return;
+    lines.forEach((line, i) => this.#complete(stream, line, i === 0 ? state.emitted : 0));
+    state.emitted = 0;
+  }
+
+  /** True when some stream holds unterminated text not yet emitted. */
+  hasPending(): boolean {
+    return (['stdout', 'stderr'] as const).some((s) => this.#streams[s].splitter.peek().length > this.#streams[s].emitted);
+  }
+
+  /**
+   * Emits the unterminated text of each stream (progress output without newlines), except any
+   * tail that could be the start of a sentinel: that is held back until its line completes, so a
+   * flush never shows protocol text or breaks detection.
+   */
+  flushPartials(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const state = this.#streams[stream];
+      const text = state.splitter.peek();
+      const upTo = Math.min(...this.#uuids().map((u) => safeLength(text, u)), this.#holdBack?.(text) ?? text.length, text.length);
+      if (upTo > state.emitted) this.#events.line(stream, text.slice(state.emitted, upTo));
+      state.emitted = Math.max(state.emitted, upTo);
+    }
+  }
+
+  /** The output ended: whatever is left is output (or protocol, checked as a complete line). */
+  end(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const state = this.#streams[stream];
+      const rest = state.splitter.flush();
+      if (rest.length > state.emitted) this.#complete(stream, rest, state.emitted);
+      state.emitted = 0;
+    }
+  }
+
+  #uuids(): string[] {
+    return this.#uuid ? [this.#uuid, ...this.#stale] : this.#stale;
+  }
+
+  #complete(stream: StreamName, line: string, skip: number): void {
+    for (const uuid of this.#uuids()) {
+      const at = line.indexOf(uuid);
+      if (at === -1) continue;
+      const rest = line.slice(at + uuid.length);
+      const status = stream === 'stdout' ? /^ (\d+)/.exec(rest) : null;
+      if (status || rest === ':') {
+        this.#emit(stream, line.slice(skip, Math.max(skip, at)));
+        if (uuid !== this.#uuid) return;
+        if (status) this.#events.status(Number(status[1]));
+        else this.#events.marker();
+      }
+      return; // protocol text in another shape (e.g. xtrace of our echo): never shown
+    }
+    if (skip > 0 && line.length <= skip) return; // already shown in full by a partial flush
+    this.#events.line(stream, line.slice(skip));
+  }
+
+  #emit(stream: StreamName, text: string): void {
+    if (text.length > 0) this.#events.line(stream, text);
+  }
+}
+
+function newState(): StreamState {
+  return { splitter: new LineSplitter(), emitted: 0 };
+}
+
+/** How much of `text` can be shown without showing any part of `needle` (whole, or begun at the end). */
+export function safeLength(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  if (at !== -1) return at;
+  for (let n = Math.min(needle.length - 1, text.length); n > 0; n--) {
+    if (text.endsWith(needle.slice(0, n))) return text.length - n;
+  }
+  return text.length;
+}

@@ -1,0 +1,80 @@
+import type { PlannedService, RunPlan } from '../plan/types.ts';
+import { linkVars } from '../plan/link-vars.ts';
+import { portProto } from '../plan/plan.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import type { Bus } from './events.ts';
+import { ServiceNotReadyError, waitForService } from './wait.ts';
+import { WerkerError } from '../errors.ts';
+
+export interface RunningService {
+  plan: PlannedService;
+  containerId: string;
+  ip: string;
+  links: [string, string][];
+}
+
+/**
+ * Starts the services one by one in list order on the run's network (spec §5), each seeing the
+ * link variables of the ones before it, and waits for each to be ready before the next starts
+ * (and so before the first step). A service that fails shows its logs.
+ */
+export async function startServices(
+  plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, bus: Bus, signal: AbortSignal | undefined,
+  onCreated: (containerId: string) => void,
+): Promise<RunningService[]> {
+  const running: RunningService[] = [];
+  for (const svc of plan.services) {
+    const inherited = running.flatMap((r) => r.links);
+    const env = [...svc.env.map(([k, v]) => `${k}=${v}`), ...inherited.map(([k, v]) => `${k}=${v}`)];
+    const spec = {
+      name: svc.containerName, image: svc.image, env, labels,
+      network: { name: network, aliases: [svc.alias] },
+      exposedPorts: svc.ports.map(portProto),
+      ...(svc.cmd ? { cmd: svc.cmd } : {}),
+      ...(svc.entrypoint ? { entrypoint: svc.entrypoint } : {}),
+      ...(plan.options.exposePorts ? { portBindings: publishBindings(svc.ports) } : {}),
+    };
+    const id = await runtime.createContainer(spec);
+    onCreated(id);
+    await runtime.startContainer(id);
+    bus.emit({ type: 'service.started', name: svc.alias, image: svc.image, containerId: id });
+    const info = await runtime.inspectContainer(id);
+    const ip = info.ips[network] ?? '';
+    const inheritedNames = new Set(inherited.map(([k]) => k));
+    const ownEnv = info.env.filter((e) => !inheritedNames.has(e.slice(0, e.indexOf('='))));
+    const links = linkVars(svc.linkPrefix, ip, info.exposedPorts, plan.box.containerName, svc.alias, ownEnv);
+    running.push({ plan: svc, containerId: id, ip, links });
+    const started = Date.now();
+    try {
+      const image = await runtime.inspectImage(svc.image);
+      const how = await waitForService(runtime, {
+        containerId: id, ip,
+        tcpPorts: info.exposedPorts.filter((p) => p.endsWith('/tcp')).map((p) => parseInt(p, 10)),
+        hasHealthcheck: Boolean(image.healthcheck && image.healthcheck.test[0] !== 'NONE'),
+      }, svc.wait, signal);
+      bus.emit({ type: 'service.ready', name: svc.alias, waitedMs: Date.now() - started, how });
+    } catch (err) {
+      if (!(err instanceof ServiceNotReadyError)) throw err;
+      const logs = await runtime.containerLogs(id, { tail: 50 }).catch(() => '');
+      bus.emit({ type: 'service.failed', name: svc.alias, message: err.message, logs });
+      throw new WerkerError(`service ${svc.alias} (${svc.image}): ${err.message}`, 1, {
+        hint: 'its last log lines are above; check its env (e.g. passwords) and image, or raise wait.timeout in the service',
+      });
+    }
+  }
+  return running;
+}
+
+/** `ports` entries as Docker port bindings: `8000`, `8080:80`, `127.0.0.1:8080:80`. */
+export function publishBindings(ports: string[]): Record<string, { hostIp?: string; hostPort: string }[]> {
+  const out: Record<string, { hostIp?: string; hostPort: string }[]> = {};
+  for (const p of ports) {
+    const parts = p.split(':');
+    const container = portProto(p);
+    const hostPort = parts.length >= 2 ? parts[parts.length - 2]! : parts[0]!.split('/')[0]!;
+    const binding: { hostIp?: string; hostPort: string } = { hostPort };
+    if (parts.length === 3) binding.hostIp = parts[0]!;
+    (out[container] ??= []).push(binding);
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import ignore from 'ignore';
+import tar from 'tar-fs';
+import { pack as tarPack } from 'tar-stream';
+
+/**
+ * The project as a tar stream for the box (spec §4.3 copy mode): `.git` included, symlinks kept
+ * as links, the working dir and the ignore file's matches (gitignore syntax) left out. Entries are
+ * owned by root, as wercker's `cp -r` inside the box made them.
+ */
+export function packSource(projectDir: string, opts: { ignoreFile: string; workingDir: string }): Readable {
+  const rules = ignore();
+  const ignoreFile = path.resolve(projectDir, opts.ignoreFile);
+  if (existsSync(ignoreFile)) rules.add(readFileSync(ignoreFile, 'utf8'));
+  const workingDir = path.resolve(opts.workingDir);
+  // tar-fs and tar-stream produce streamx streams; Readable.from gives the node stream dockerode pipes.
+  return Readable.from(tar.pack(projectDir, {
+    ignore: (name) => {
+      const abs = path.resolve(name);
+      if (abs === workingDir || abs.startsWith(workingDir + path.sep)) return true;
+      const rel = path.relative(projectDir, abs);
+      if (!rel || rel.startsWith('..')) return false;
+      const relPosix = rel.split(path.sep).join('/');
+      return rules.ignores(relPosix);
+    },
+    map: (header) => {
+      header.uid = 0;
+      header.gid = 0;
+      return header;
+    },
+  }));
+}
+
+/** A tar of in-memory files (step scripts), `name → content`, directories created as needed. */
+export function packFiles(files: Record<string, string>, mode = 0o755): Readable {
+  const p = tarPack();
+  const dirs = new Set<string>();
+  for (const [name, content] of Object.entries(files)) {
+    const dir = path.posix.dirname(name);
+    if (dir !== '.' && !dirs.has(dir)) {
+      dirs.add(dir);
+      p.entry({ name: dir, type: 'directory', mode: 0o755 });
+    }
+    p.entry({ name, mode }, content);
+  }
+  p.finalize();
+  return Readable.from(p);
+}

@@ -1,0 +1,105 @@
+import type { PlannedStep, RunPlan } from '../plan/types.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import type { Masker } from '../report/mask.ts';
+import { goQuote } from '../util/go-quote.ts';
+import { readContainerFile } from './container-files.ts';
+import type { Bus, StepPhase } from './events.ts';
+import { quoteForExport } from './quote-for-export.ts';
+import type { ShellSession } from './shell-session.ts';
+
+export interface StepContext {
+  plan: RunPlan;
+  runtime: ContainerRuntime;
+  containerId: string;
+  session: ShellSession;
+  bus: Bus;
+  masker: Masker;
+  signal?: AbortSignal;
+}
+
+export interface StepOutcome {
+  status: 'passed' | 'failed' | 'cancelled';
+  exitCode: number | null;
+  message?: string;
+  hint?: string;
+}
+
+const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a failing command under `set -e` does that, ' +
+  'since steps are sourced into one shell; use `return` to leave a step early, or `cmd || true` for a command allowed to fail';
+
+/**
+ * Runs one step in the pipeline's shell (spec §4.5): per-step setup and variables, then its
+ * init.sh and run.sh sourced (run.sh reading /dev/null so it cannot eat protocol lines).
+ */
+export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPhase): Promise<StepOutcome> {
+  const { plan, session, bus, masker } = ctx;
+  const started = Date.now();
+  bus.emit({ type: 'step.started', step: step.index, name: step.displayName, phase });
+  const onLine = (stream: 'stdout' | 'stderr', line: string) => bus.emit({ type: 'step.output', step: step.index, stream, text: masker.mask(line) });
+  const dir = `${plan.paths.root}/${step.safeId}`;
+  const setup = [
+    `mkdir -p "${plan.paths.report}/${step.safeId}/artifacts"`,
+    'set +e',
+    ...stepVariables(plan, step).map(([k, v]) => quoteForExport(k, v)),
+    `cd "$WERCKER_SOURCE_DIR"`,
+  ];
+  const cd = step.cwd ? `cd ${goQuote(step.cwd)} && ` : '';
+  const commands: string[] = [];
+  if (step.files['init.sh'] !== undefined) commands.push(`${cd}. "${dir}/init.sh"`);
+  if (step.files['run.sh'] !== undefined) commands.push(`${cd}. "${dir}/run.sh" < /dev/null`);
+  let outcome: StepOutcome = { status: 'passed', exitCode: 0 };
+  const timeouts = { timeoutMs: plan.options.commandTimeoutMs, noResponseTimeoutMs: plan.options.noResponseTimeoutMs };
+  const batches = commands.length ? commands.map((c, i) => (i === 0 ? [...setup, c] : [c])) : [setup];
+  for (const lines of batches) {
+    const result = await session.run(lines, { onLine, ...timeouts, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    outcome = await toOutcome(ctx, result);
+    if (outcome.status !== 'passed') break;
+  }
+  if (outcome.status === 'failed') {
+    const message = (await readContainerFile(ctx.runtime, ctx.containerId, `${plan.paths.report}/${step.safeId}/message.txt`))?.trim();
+    if (message) outcome.message = masker.mask(message);
+  }
+  const finished = { type: 'step.finished' as const, step: step.index, name: step.displayName, phase, durationMs: Date.now() - started, exitCode: outcome.exitCode };
+  if (outcome.status !== 'cancelled') {
+    bus.emit({ ...finished, status: outcome.status, ...(outcome.message ? { message: outcome.message } : {}), ...(outcome.hint ? { hint: outcome.hint } : {}) });
+  }
+  return outcome;
+}
+
+async function toOutcome(ctx: StepContext, result: Awaited<ReturnType<ShellSession['run']>>): Promise<StepOutcome> {
+  switch (result.kind) {
+    case 'exited':
+      return result.status === 0 ? { status: 'passed', exitCode: 0 } : { status: 'failed', exitCode: result.status, message: `Command exited with exit code: ${result.status}` };
+    case 'gone': {
+      const info = await ctx.runtime.inspectContainer(ctx.containerId).catch(() => undefined);
+      const code = info && !info.running ? info.exitCode : null;
+      return { status: 'failed', exitCode: code, message: `the shell ended${code === null ? '' : ` with exit code ${code}`}`, hint: EXIT_HINT };
+    }
+    case 'timeout':
+      return { status: 'failed', exitCode: null, message: 'Command timed out', hint: 'raise command-timeout (minutes) in wercker.yml or --command-timeout' };
+    case 'no-response':
+      return { status: 'failed', exitCode: null, message: 'Command timed out after no response', hint: 'the step printed nothing for too long; raise no-response-timeout or --no-response-timeout' };
+    case 'cancelled':
+      return { status: 'cancelled', exitCode: null };
+  }
+}
+
+/** WERCKER_STEP_* and WERCKER_<STEP>_<PROP> for a step (spec §3.3). The init step is a registry step too. */
+export function stepVariables(plan: RunPlan, step: PlannedStep): [string, string][] {
+  const report = `${plan.paths.report}/${step.safeId}`;
+  const vars: [string, string][] = [
+    ['WERCKER_STEP_ROOT', `${plan.paths.root}/${step.safeId}`],
+    ['WERCKER_STEP_ID', step.safeId],
+    ['WERCKER_STEP_OWNER', step.owner],
+    ['WERCKER_STEP_NAME', step.name],
+    ['WERCKER_REPORT_NUMBERS_FILE', `${report}/numbers.ini`],
+    ['WERCKER_REPORT_MESSAGE_FILE', `${report}/message.txt`],
+    ['WERCKER_REPORT_ARTIFACTS_DIR', `${report}/artifacts`],
+  ];
+  const prefix = `WERCKER_${step.name.replace(/-/g, '_').toUpperCase()}_`;
+  for (const [prop, value] of Object.entries(step.properties)) vars.push([prefix + prop.replace(/-/g, '_').toUpperCase(), value]);
+  // werker also exports cwd (spec §9.18): steps such as npm-install read WERCKER_NPM_INSTALL_CWD.
+  if (step.cwd !== undefined) vars.push([`${prefix}CWD`, step.cwd]);
+  return vars;
+}
+

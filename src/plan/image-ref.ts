@@ -1,0 +1,39 @@
+/**
+ * An image reference split properly (werker fixes wercker's split-on-':' which broke
+ * `host:5000/img`, spec §9.9): the tag is the part after the last ':' that follows the last '/'.
+ */
+export interface ImageRef {
+  repository: string;
+  tag: string;
+}
+
+export function parseImageRef(ref: string, tagOverride?: string): ImageRef {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  const hasTag = colon > slash;
+  const repository = hasTag ? ref.slice(0, colon) : ref;
+  const tag = tagOverride || (hasTag ? ref.slice(colon + 1) : '') || 'latest';
+  return { repository, tag };
+}
+
+export const formatImageRef = (r: ImageRef): string => `${r.repository}:${r.tag}`;
+
+/** The last path part of the repository: `mdillon/postgis:2.1` → `postgis`. */
+export const shortName = (ref: string): string => {
+  const { repository } = parseImageRef(ref);
+  return repository.slice(repository.lastIndexOf('/') + 1);
+};
+
+/** `--image-map FROM=TO`: a FROM without a tag matches every tag of that repository. */
+export function mapImage(ref: ImageRef, maps: readonly string[]): ImageRef {
+  for (const m of maps) {
+    const eq = m.indexOf('=');
+    if (eq < 0) continue;
+    const from = m.slice(0, eq).trim();
+    const to = m.slice(eq + 1).trim();
+    const fromRef = parseImageRef(from);
+    const fromHasTag = from.lastIndexOf(':') > from.lastIndexOf('/');
+    if (fromRef.repository === ref.repository && (!fromHasTag || fromRef.tag === ref.tag)) return parseImageRef(to);
+  }
+  return ref;
+}

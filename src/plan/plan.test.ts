@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../config/validate.ts';
+import { planRun, withImageInfo, type PlanInput } from './plan.ts';
+import { hostEnvironment, parseEnvFile } from './env-file.ts';
+import type { RunOptions } from './types.ts';
+
+const options: RunOptions = {
+  artifacts: false, directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
+  ignoreFile: '.werckerignore', imageMap: ['mdillon/postgis=werker-test/postgis', 'pitervergara/geodjango:nexchange=werker-test/python-django'],
+  commandTimeoutMs: 25 * 60_000, noResponseTimeoutMs: 5 * 60_000,
+};
+
+function plan(yml: string, pipeline = 'build', extra: Partial<PlanInput> = {}) {
+  const { config } = validateConfig('wercker.yml', yml);
+  return planRun({
+    config: config!, pipeline: config!.pipelines[pipeline]!, kind: 'build', projectDir: '/src/shop', workingDir: '/src/shop/.werker',
+    hostEnv: new Map(), git: { branch: 'main', commit: 'abc123', tag: '' }, options, overrides: { runId: 'r1' }, ...extra,
+  });
+}
+
+describe('planRun', () => {
+  it('resolves the box and services with $VAR expansion and --image-map, keeping what the yml said', () => {
+    const p = plan(`box: pitervergara/geodjango:nexchange\nbuild:\n  services:\n    - id: mdillon/postgis\n      env:\n        POSTGRES_USER: \${DB_USER}\n  steps: [script: {code: make}]\n`, 'build', {
+      hostEnv: hostEnvironment({ X_DB_USER: 'shop' }, []),
+    });
+    expect(p.box).toMatchObject({ written: 'pitervergara/geodjango:nexchange', image: 'werker-test/python-django:latest', containerName: 'wercker-pipeline-r1' });
+    expect(p.box.cmd).toEqual(['/bin/sh', '-c', 'if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi']);
+    expect(p.services[0]).toMatchObject({
+      written: 'mdillon/postgis:latest', image: 'werker-test/postgis:latest', alias: 'postgis', linkPrefix: 'POSTGIS',
+      env: [['POSTGRES_USER', 'shop']], containerName: 'wercker-service-mdillon-postgis_latest-r1',
+    });
+  });
+
+  it('builds the environment in wercker\'s order: built-ins, X_ (overriding built-ins), then hidden XXX_', () => {
+    const host = hostEnvironment({ X_WERCKER_GIT_BRANCH: 'override', XXX_TOKEN: 's3cret', PATH: '/usr/bin' }, parseEnvFile('X_FROM_FILE="a\\nb"\n#X_SKIPPED=1\nNOEQUALS\n'));
+    const p = plan('box: a\nbuild: {steps: [script: {code: x}]}\n', 'build', { hostEnv: host });
+    const names = p.env.map((v) => v.name);
+    expect(names.slice(0, 3)).toEqual(['WERCKER', 'WERCKER_ROOT', 'WERCKER_SOURCE_DIR']);
+    expect(names.indexOf('FROM_FILE')).toBeGreaterThan(names.indexOf('WERCKER_GIT_TAG'));
+    expect(names.at(-1)).toBe('TOKEN');
+    expect(p.env.find((v) => v.name === 'TOKEN')).toEqual({ name: 'TOKEN', value: 's3cret', hidden: true });
+    expect(p.env.find((v) => v.name === 'FROM_FILE')!.value).toBe('a\nb');
+    expect(names).not.toContain('PATH');
+    expect(names).not.toContain('SKIPPED');
+    const get = (n: string) => p.env.filter((v) => v.name === n).at(-1)!.value;
+    expect(get('WERCKER_GIT_BRANCH')).toBe('override');
+    expect(get('WERCKER_GIT_COMMIT')).toBe('abc123');
+    expect(get('WERCKER_APPLICATION_NAME')).toBe('shop');
+    expect(get('BUILD')).toBe('true');
+    expect(get('WERCKER_BUILD_ID')).toBe('r1');
+  });
+
+  it('puts wercker-init first, makes script run.sh files, and marks steps werker cannot run yet', () => {
+    const p = plan('box: a\nbuild:\n  steps:\n    - script: {name: one, code: echo 1}\n    - script: {code: "#!/bin/bash\\necho 2"}\n    - nahody/npm-install@1.1.1\n  after-steps:\n    - script: {code: echo done}\n');
+    expect(p.steps.map((s) => [s.displayName, s.kind, s.status])).toEqual([
+      ['wercker-init', 'init', 'ready'], ['one', 'script', 'ready'], ['script', 'script', 'ready'], ['npm-install', 'registry', 'unresolved'],
+    ]);
+    expect(p.steps[1]!.files['run.sh']).toBe('set -e\necho 1');
+    expect(p.steps[2]!.files['run.sh']).toBe('#!/bin/bash\necho 2');
+    expect(p.steps[0]!.files['init.sh']).toContain('alias sudo=""');
+    expect(p.afterSteps.map((s) => s.displayName)).toEqual(['wercker-init', 'script']);
+  });
+
+  it('uses base-path and source-dir for WERCKER_SOURCE_DIR but keeps WERCKER_ROOT', () => {
+    const p = plan('box: a\nsource-dir: app\nbuild:\n  base-path: /go/src/x/\n  steps: [script: {code: x}]\n');
+    expect(p.paths).toMatchObject({ base: '/go/src/x', sourceDir: '/go/src/x/app' });
+    expect(p.env.find((v) => v.name === 'WERCKER_ROOT')!.value).toBe('/pipeline/source');
+  });
+
+  it('takes a deploy target\'s steps with --deploy-target', () => {
+    const yml = 'box: a\ndeploy:\n  steps: [script: {code: a}]\n  production:\n    - script: {name: ship, code: b}\n';
+    const p = plan(yml, 'deploy', { options: { ...options, deployTarget: 'production' } });
+    expect(p.steps.map((s) => s.displayName)).toEqual(['wercker-init', 'ship']);
+    expect(() => plan(yml, 'deploy', { options: { ...options, deployTarget: 'nope' } })).toThrow(/no deploy target nope/);
+  });
+
+  it('names the link variables from the ports and env, and from image metadata when known', () => {
+    const p = plan('box: a\nbuild:\n  services:\n    - id: redis\n      name: cache-1\n  steps: [script: {code: x}]\n');
+    expect(p.services[0]!.linkVarNames).toEqual(['CACHE_1_NAME']);
+    const withInfo = withImageInfo(p, () => ({ id: 'x', env: ['REDIS_VERSION=7'], cmd: null, entrypoint: null, exposedPorts: ['6379/tcp'], workingDir: '', user: '', labels: {} }));
+    expect(withInfo.services[0]!.linkVarNames).toEqual([
+      'CACHE_1_PORT_6379_TCP', 'CACHE_1_PORT_6379_TCP_ADDR', 'CACHE_1_PORT_6379_TCP_PORT', 'CACHE_1_PORT_6379_TCP_PROTO',
+      'CACHE_1_PORT', 'CACHE_1_NAME', 'CACHE_1_ENV_REDIS_VERSION',
+    ]);
+  });
+});

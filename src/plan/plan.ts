@@ -1,0 +1,201 @@
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { expandVars } from '../config/interpolate.ts';
+import type { ImageSpec, PipelineSpec, StepSpec, WerckerConfig } from '../config/schema.ts';
+import { UsageError } from '../errors.ts';
+import type { ImageInfo } from '../runtime/runtime.ts';
+import type { GitInfo } from '../runtime/git.ts';
+import { objectId, uuid } from '../util/ids.ts';
+import { shellSplit } from '../util/shell-words.ts';
+import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
+import { formatImageRef, mapImage, parseImageRef, shortName } from './image-ref.ts';
+import { INIT_SH, scriptRunSh } from './init-step.ts';
+import { linkVarNames } from './link-vars.ts';
+import type { GuestPaths, PlannedImage, PlannedService, PlannedStep, RunKind, RunOptions, RunPlan, ServiceWait } from './types.ts';
+
+export const DEFAULT_BOX_CMD = '/bin/sh -c "if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi"';
+
+export interface PlanInput {
+  config: WerckerConfig;
+  pipeline: PipelineSpec;
+  kind: RunKind;
+  projectDir: string;
+  workingDir: string;
+  /** Host env with the ENVIRONMENT file merged in (plan/env-file.ts). */
+  hostEnv: Map<string, string>;
+  git: GitInfo;
+  options: RunOptions;
+  /** Flag overrides: --git-branch, --application-name, --run-id, --secret … */
+  overrides?: Partial<Record<'gitBranch' | 'gitCommit' | 'gitTag' | 'gitDomain' | 'gitOwner' | 'gitRepository' | 'applicationId' | 'applicationName' | 'applicationOwnerName' | 'runId' | 'sourceDir' | 'baseUrl', string>>;
+  secrets?: ReadonlySet<string>;
+  dockerHost?: string;
+}
+
+/** (config, pipeline, options) → RunPlan. Pure: no I/O. */
+export function planRun(input: PlanInput): RunPlan {
+  const { config, pipeline, kind, options } = input;
+  const runId = input.overrides?.runId || (kind === 'deploy' ? uuid() : objectId());
+  const paths = guestPaths(config, pipeline, input.overrides?.sourceDir);
+  const env = pipelineEnv(input, runId, paths);
+  const boxSpec = pipeline.box ?? config.box;
+  if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
+  const box = planImage(boxSpec, env, options);
+  const services = (pipeline.services ?? config.services).map((s) => planService(s, env, options, runId));
+  const mainSteps = options.deployTarget ? pipeline.deployTargets[options.deployTarget] : pipeline.steps;
+  if (!mainSteps) {
+    throw new UsageError(`pipeline ${pipeline.name} has no deploy target ${options.deployTarget}`, {
+      hint: `deploy targets in ${pipeline.name}: ${Object.keys(pipeline.deployTargets).join(', ') || 'none'}`,
+    });
+  }
+  const steps = [initStep(), ...mainSteps.map((s, i) => planStep(s, i + 2))];
+  const afterSteps = pipeline.afterSteps.length ? [initStep(), ...pipeline.afterSteps.map((s, i) => planStep(s, i + 2))] : [];
+  return {
+    runId, kind, pipeline: pipeline.name,
+    projectDir: input.projectDir, workingDir: input.workingDir, configFile: config.file,
+    box: { ...box, cmd: box.cmd ?? shellSplit(DEFAULT_BOX_CMD), containerName: `wercker-pipeline-${runId}` },
+    services, steps, afterSteps, env: env.vars, paths, docker: pipeline.docker, options,
+  };
+}
+
+function guestPaths(config: WerckerConfig, pipeline: PipelineSpec, flagSourceDir?: string): GuestPaths {
+  const base = pipeline.basePath || '/pipeline/source';
+  const sub = pipeline.sourceDir || config.sourceDir || flagSourceDir || '';
+  return {
+    root: '/pipeline', base, sourceDir: sub ? path.posix.join(base, sub) : base,
+    cache: '/pipeline/cache', output: '/pipeline/output', report: '/report',
+  };
+}
+
+function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): PipelineEnv {
+  const o = input.overrides ?? {};
+  const appName = o.applicationName || path.basename(input.projectDir);
+  const owner = o.applicationOwnerName || safeUser() || 'wercker';
+  const appId = o.applicationId || appName;
+  const baseUrl = o.baseUrl || 'http://localhost:7373';
+  const runUrl = `${baseUrl}/${owner}/${appName}/runs/${input.pipeline.name}/${runId}`;
+  const b: [string, string][] = [
+    ['WERCKER', 'true'], ['WERCKER_ROOT', '/pipeline/source'], ['WERCKER_SOURCE_DIR', paths.sourceDir],
+    ['WERCKER_CACHE_DIR', paths.cache], ['WERCKER_OUTPUT_DIR', paths.output], ['WERCKER_PIPELINE_DIR', paths.root],
+    ['WERCKER_REPORT_DIR', '/pipeline/report'], ['WERCKER_APPLICATION_ID', appId], ['WERCKER_APPLICATION_NAME', appName],
+    ['WERCKER_APPLICATION_OWNER_NAME', owner], ['WERCKER_APPLICATION_URL', `${baseUrl}/#applications/${appId}`],
+    ['TERM', 'xterm-256color'],
+  ];
+  if (input.kind === 'deploy') b.push(['DEPLOY', 'true']);
+  else b.push(['BUILD', 'true'], ['CI', 'true']);
+  b.push(['WERCKER_RUN_ID', runId], ['WERCKER_RUN_URL', runUrl]);
+  if (input.kind === 'deploy') b.push(['WERCKER_DEPLOY_ID', runId], ['WERCKER_DEPLOY_URL', runUrl]);
+  else b.push(['WERCKER_BUILD_ID', runId], ['WERCKER_BUILD_URL', runUrl]);
+  if (input.options.deployTarget) b.push(['WERCKER_DEPLOYTARGET_NAME', input.options.deployTarget]);
+  b.push(
+    ['WERCKER_GIT_DOMAIN', o.gitDomain ?? ''], ['WERCKER_GIT_OWNER', o.gitOwner || safeUser()],
+    ['WERCKER_GIT_REPOSITORY', o.gitRepository ?? ''], ['WERCKER_GIT_BRANCH', o.gitBranch ?? input.git.branch],
+    ['WERCKER_GIT_COMMIT', o.gitCommit ?? input.git.commit], ['WERCKER_GIT_TAG', o.gitTag ?? input.git.tag],
+  );
+  const pass = passThrough(input.hostEnv, input.secrets);
+  const docker: EnvVar[] = input.pipeline.docker
+    ? [{ name: 'DOCKER_HOST', value: input.dockerHost ?? 'unix:///var/run/docker.sock', hidden: false }]
+    : [];
+  const vars: EnvVar[] = [
+    ...b.map(([name, value]) => ({ name, value, hidden: false })),
+    ...pass.mirrored, ...pass.public.filter((v) => !(docker.length && v.name === 'DOCKER_HOST')), ...docker, ...pass.hidden,
+  ];
+  return new PipelineEnv(vars);
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
+function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): PlannedImage {
+  const x = (s: string) => expandVars(s, env.lookup);
+  const written = formatImageRef(parseImageRef(x(spec.id), spec.tag !== undefined ? x(spec.tag) : undefined));
+  const image = formatImageRef(mapImage(parseImageRef(written), options.imageMap));
+  const planned: PlannedImage = {
+    written, image,
+    env: Object.entries(spec.env).map(([k, v]) => [k, x(v)]),
+    ports: spec.ports,
+    volumes: spec.volumes ? x(spec.volumes).split(/[\s,]+/).filter(Boolean) : [],
+  };
+  if (spec.cmd) planned.cmd = shellSplit(spec.cmd);
+  if (spec.entrypoint) planned.entrypoint = shellSplit(spec.entrypoint);
+  if (spec.auth.username || spec.auth.password) {
+    planned.auth = { username: x(spec.auth.username ?? ''), password: x(spec.auth.password ?? '') };
+    if (spec.auth.registry) planned.auth.serveraddress = x(spec.auth.registry);
+  }
+  return planned;
+}
+
+function planService(
+  spec: ImageSpec, env: PipelineEnv, options: RunOptions, runId: string,
+): PlannedService {
+  const image = planImage(spec, env, options);
+  const alias = spec.name || shortName(image.written);
+  const containerName = `wercker-service-${(spec.name || image.written).replace(/\//g, '-')}-${runId}`.replace(/:/g, '_');
+  const linkPrefix = alias.replace(/-/g, '_').toUpperCase();
+  const planned = { ...image, alias, linkPrefix, containerName, wait: planWait(spec), linkVarNames: [] };
+  return { ...planned, linkVarNames: serviceLinkNames(planned) };
+}
+
+/** Link variable names of a service, from its ports and env plus the image's when known. */
+function serviceLinkNames(svc: Omit<PlannedService, 'linkVarNames'>, info?: ImageInfo): string[] {
+  const exposed = [...new Set([...(info?.exposedPorts ?? []), ...svc.ports.map(portProto)])];
+  const envNames = [...new Set([...(info?.env ?? []).map((e) => e.split('=')[0]!), ...svc.env.map(([k]) => k)])];
+  return linkVarNames(svc.linkPrefix, exposed, envNames);
+}
+
+/** The plan with link-variable names completed from image metadata (EXPOSE, ENV). */
+export function withImageInfo(plan: RunPlan, info: (image: string) => ImageInfo | undefined): RunPlan {
+  return { ...plan, services: plan.services.map((s) => ({ ...s, linkVarNames: serviceLinkNames(s, info(s.image)) })) };
+}
+
+/** `5432` → `5432/tcp`; `8000:80` → `80/tcp`; `1.2.3.4:8000:80/udp` → `80/udp`. */
+export function portProto(port: string): string {
+  const last = port.split(':').at(-1)!;
+  return last.includes('/') ? last : `${last}/tcp`;
+}
+
+function planWait(spec: ImageSpec): ServiceWait {
+  const w = spec.wait ?? {};
+  const wait: ServiceWait = { timeoutMs: (Number(w.timeout) > 0 ? Number(w.timeout) : 120) * 1000 };
+  if (w.port) wait.ports = w.port.split(/[\s,]+/).map(Number).filter((n) => n > 0);
+  if (w.command) wait.command = w.command;
+  if (w.http) wait.http = w.http;
+  if (w.log) wait.log = w.log;
+  return wait;
+}
+
+function initStep(): PlannedStep {
+  return {
+    index: 1, id: 'wercker/wercker-init@2.1.0', kind: 'init', owner: 'wercker', name: 'wercker-init', version: '2.1.0',
+    displayName: 'wercker-init', safeId: `wercker-init-${uuid()}`, properties: {}, files: { 'init.sh': INIT_SH }, status: 'ready',
+  };
+}
+
+const INTERNAL_NAMES: Record<string, string> = {
+  'docker-push': 'docker push', 'docker-scratch-push': "docker scratch'n'push", 'docker-build': 'docker build',
+  'docker-run': 'docker run', 'docker-kill': 'docker kill', watch: 'watch', shell: 'shell',
+  'store-container': 'store container', 'publish-step': 'publish step',
+};
+
+function planStep(spec: StepSpec, index: number): PlannedStep {
+  const base: PlannedStep = {
+    index, id: spec.id, kind: spec.kind, owner: spec.owner, name: spec.name, version: spec.version,
+    displayName: spec.displayName ?? (spec.kind === 'internal' ? INTERNAL_NAMES[spec.name] ?? spec.id : spec.name),
+    safeId: `${spec.name}-${uuid()}`, properties: spec.properties, files: {}, status: 'ready', at: spec.at,
+  };
+  if (spec.cwd !== undefined) base.cwd = spec.cwd;
+  if (spec.kind === 'script') {
+    const { code = '', ...rest } = spec.properties;
+    return { ...base, properties: rest, files: { 'run.sh': scriptRunSh(code) } };
+  }
+  return {
+    ...base, status: 'unresolved',
+    problem: spec.kind === 'internal'
+      ? `the internal step "${spec.id}" is not available in this version of werker`
+      : `the step "${spec.id}" is not available: werker has no built-in package for it yet`,
+  };
+}

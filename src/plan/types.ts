@@ -1,0 +1,111 @@
+import type { EnvVar } from './environment.ts';
+
+export type RunKind = 'build' | 'dev' | 'deploy';
+
+/** An image to run, after `$VAR` expansion and --image-map. */
+export interface PlannedImage {
+  /** What the wercker.yml says (after expansion), e.g. `mdillon/postgis`. */
+  written: string;
+  /** What werker runs, e.g. `werker-test/postgis:latest`. */
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  /** Container env from the yml (`env:`), keys upper-cased, values expanded. */
+  env: [string, string][];
+  ports: string[];
+  volumes: string[];
+  auth?: { username?: string; password?: string; serveraddress?: string };
+}
+
+export interface PlannedService extends PlannedImage {
+  /** Network alias and link-variable prefix source (`name`, else the image's short name). */
+  alias: string;
+  /** `POSTGIS` for alias `postgis`. */
+  linkPrefix: string;
+  containerName: string;
+  wait: ServiceWait;
+  /** Link variable names the box will see (values are known once the service runs). */
+  linkVarNames: string[];
+}
+
+export interface ServiceWait {
+  /** Ports that must accept connections; undefined = every exposed TCP port. */
+  ports?: number[];
+  command?: string;
+  http?: string;
+  log?: string;
+  timeoutMs: number;
+}
+
+export type StepStatus = 'ready' | 'unresolved';
+
+export interface PlannedStep {
+  /** 1-based position within its phase. */
+  index: number;
+  /** As written, e.g. `nahody/npm-install@1.1.1`. */
+  id: string;
+  kind: 'script' | 'internal' | 'registry' | 'init';
+  owner: string;
+  name: string;
+  version: string;
+  displayName: string;
+  /** `<name>-<uuid>`: the step's directory under /pipeline and /report. */
+  safeId: string;
+  cwd?: string;
+  /** Properties as text; exported as WERCKER_<STEP>_<PROP>. */
+  properties: Record<string, string>;
+  /** For script steps and the init step: the run.sh / init.sh text. */
+  files: Record<string, string>;
+  status: StepStatus;
+  /** Why it cannot run yet (status 'unresolved'), with what to do. */
+  problem?: string;
+  at?: { line: number; col: number };
+}
+
+export interface GuestPaths {
+  root: string;
+  /** Where the source is placed (`/pipeline/source` or base-path). */
+  base: string;
+  /** WERCKER_SOURCE_DIR: base + source-dir. */
+  sourceDir: string;
+  cache: string;
+  output: string;
+  report: string;
+}
+
+export interface RunOptions {
+  artifacts: boolean;
+  directMount: boolean;
+  exposePorts: boolean;
+  publish: string[];
+  pull: 'missing' | 'always' | 'never';
+  noRemove: boolean;
+  enableVolumes: boolean;
+  dockerNetwork?: string;
+  dockerDns?: string[];
+  memoryMb?: number;
+  ignoreFile: string;
+  imageMap: string[];
+  deployTarget?: string;
+  commandTimeoutMs: number;
+  noResponseTimeoutMs: number;
+}
+
+/** Everything a run will do, as data: `werker plan` prints it, the engine executes it. */
+export interface RunPlan {
+  runId: string;
+  kind: RunKind;
+  pipeline: string;
+  projectDir: string;
+  workingDir: string;
+  configFile: string;
+  box: PlannedImage & { containerName: string };
+  services: PlannedService[];
+  steps: PlannedStep[];
+  afterSteps: PlannedStep[];
+  /** Pipeline environment in export order (built-ins, mirrored, X_, hidden). */
+  env: EnvVar[];
+  paths: GuestPaths;
+  docker: boolean;
+  options: RunOptions;
+}

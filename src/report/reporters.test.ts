@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createBus, type RunEventBody } from '../engine/events.ts';
+import { lineReporter, logFileReporter, ndjsonReporter } from './reporters.ts';
+
+const story: RunEventBody[] = [
+  { type: 'run.started', pipeline: 'build', box: 'busybox', services: [], steps: ['wercker-init', 'greet'], afterSteps: ['report'] },
+  { type: 'step.started', step: 2, name: 'greet', phase: 'main' },
+  { type: 'step.output', step: 2, stream: 'stdout', text: 'hello' },
+  { type: 'step.finished', step: 2, name: 'greet', phase: 'main', status: 'failed', exitCode: 3, durationMs: 1500, message: 'Command exited with exit code: 3' },
+  { type: 'phase.finished', phase: 'main', status: 'failed' },
+  { type: 'step.started', step: 2, name: 'report', phase: 'after' },
+  { type: 'step.finished', step: 2, name: 'report', phase: 'after', status: 'passed', exitCode: 0, durationMs: 10 },
+  { type: 'run.finished', status: 'failed', durationMs: 2000 },
+];
+
+describe('reporters', () => {
+  it('print wercker\'s lines in plain text', () => {
+    let text = '';
+    const bus = createBus('r1', [lineReporter((t) => (text += t), false)]);
+    story.forEach((e) => bus.emit(e));
+    expect(text.split('\n').map((l) => l.replace(/ \(\d+\.\d+s\)$/, ''))).toEqual([
+      '--> build: box busybox (run r1)',
+      '--> Running step: greet',
+      'hello',
+      'Step failed: greet',
+      '    Command exited with exit code: 3',
+      'Starting after-steps',
+      'Running after-step: report',
+      'After-step passed: report',
+      'Pipeline failed in 2.00s',
+      '',
+    ]);
+  });
+
+  it('--json prints one event per line with run id and sequence', () => {
+    const lines: string[] = [];
+    const bus = createBus('r1', [ndjsonReporter((t) => lines.push(t))]);
+    story.forEach((e) => bus.emit(e));
+    const events = lines.map((l) => JSON.parse(l));
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(events[2]).toMatchObject({ runId: 'r1', type: 'step.output', text: 'hello' });
+  });
+
+  it('a consumer that throws is dropped and the others go on', () => {
+    const seen: string[] = [];
+    const bus = createBus('r1', [() => { throw new Error('boom'); }, (e) => seen.push(e.type)]);
+    story.slice(0, 3).forEach((e) => bus.emit(e));
+    expect(seen).toEqual(['run.started', 'step.started', 'step.output']);
+  });
+
+  it('the log file holds the lines with times and is private to the user', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'werker-log-'));
+    try {
+      const file = path.join(dir, 'logs', 'r1.log');
+      const log = logFileReporter(file);
+      const bus = createBus('r1', [log.sink]);
+      story.forEach((e) => bus.emit(e));
+      await log.close();
+      const text = readFileSync(file, 'utf8');
+      expect(text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z   hello$/m);
+      expect(text).toContain('Step failed: greet');
+      const { statSync } = await import('node:fs');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
