@@ -21,6 +21,7 @@ export type RunEventBody =
   | { type: 'service.started'; name: string; image: string; containerId: string }
   | { type: 'service.ready'; name: string; waitedMs: number; how: string }
   | { type: 'service.failed'; name: string; message: string; logs: string }
+  | { type: 'service.logs'; name: string; logs: string }
   | { type: 'step.started'; step: number; name: string; phase: StepPhase }
   | { type: 'step.output'; step: number; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'step.finished'; step: number; name: string; phase: StepPhase; status: 'passed' | 'failed'; exitCode: number | null; durationMs: number; message?: string; hint?: string }

@@ -34,6 +34,7 @@ export interface RunResult {
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
 interface Created {
   containers: string[];
+  services?: { name: string; containerId: string }[];
   network?: string;
   session?: ShellSession;
 }
@@ -85,6 +86,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     created.network = network;
   }
   const services = await startServices(plan, runtime, network, labels, bus, signal, (id) => created.containers.push(id));
+  created.services = services.map((s) => ({ name: s.plan.alias, containerId: s.containerId }));
   signal?.throwIfAborted();
   const cacheDir = path.resolve(plan.workingDir, 'cache');
   await mkdir(cacheDir, { recursive: true });
@@ -97,6 +99,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   const main = await runPhase(plan, deps, masker, boxId, created.session, plan.steps, 'main');
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   const passed = main.outcome.status === 'passed';
+  if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
   if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
   if (passed && plan.options.artifacts) {
@@ -150,6 +153,14 @@ async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: str
   }
   await runtime.putArchive(boxId, paths.root, packFiles(files));
   await hidden(session, [`chmod a+rx "${paths.base}"`], 'prepare the source directory');
+}
+
+/** A failed step often means a service misbehaved: show each service's last lines (masked). */
+async function showServiceLogs(runtime: ContainerRuntime, bus: Bus, masker: Masker, services: { name: string; containerId: string }[]): Promise<void> {
+  for (const s of services) {
+    const logs = await runtime.containerLogs(s.containerId, { tail: 20 }).catch(() => '');
+    bus.emit({ type: 'service.logs', name: s.name, logs: masker.mask(logs) });
+  }
 }
 
 async function hidden(session: ShellSession, lines: string[], what: string): Promise<void> {

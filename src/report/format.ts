@@ -20,6 +20,7 @@ export const formatters: Formatters = {
   'service.started': (e, c) => c.dim(`--> Service ${e.name} (${e.image}) started`),
   'service.ready': (e, c) => c.dim(`--> Service ${e.name} ready after ${secs(e.waitedMs)} (${e.how})`),
   'service.failed': (e, c) => `${c.red(`--> Service ${e.name} failed: ${e.message}`)}${e.logs ? `\n${c.dim(indent(e.logs.trimEnd()))}` : ''}`,
+  'service.logs': (e, c) => `${c.dim(`--> Last output of service ${e.name}:`)}\n${c.dim(indent(e.logs.trimEnd() || '(none)'))}`,
   'step.started': (e, c) => c.cyan(c.bold(e.phase === 'after' ? `Running after-step: ${e.name}` : `--> Running step: ${e.name}`)),
   'step.output': (e, c) => (e.stream === 'stderr' ? c.yellow(e.text) : e.text),
   'step.finished': (e, c) => {

@@ -117,6 +117,31 @@ describe.skipIf(!docker)('werker build on a Docker engine', () => {
     expect(await leftovers('ittimeout01')).toEqual([]);
   });
 
+  it('shows the services\' last output when a step fails', async () => {
+    const r = await runCli(['build', fixture('service-logs'), '--working-dir', workDir()]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('chatty is at /wercker-pipeline-');
+    expect(r.stdout).toMatch(/Last output of service chatty:\n\s+service-says-hello/);
+  });
+
+  it('removes what a killed run left behind on the next run', async () => {
+    const wd = workDir();
+    const { child, done } = spawnCli(['build', fixture('slow'), '--working-dir', wd, '--run-id', 'itcrash01']);
+    await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => c.toString().includes('started-sleeping') && resolve()));
+    child.kill('SIGKILL');
+    await done;
+    expect((await leftovers('itcrash01')).length).toBeGreaterThan(0);
+    const next = await runCli(['build', fixture('sh-fallback'), '--working-dir', wd]);
+    expect(next.code).toBe(0);
+    expect(await leftovers('itcrash01')).toEqual([]);
+  });
+
+  it('says what to do when no engine answers, with exit 3', async () => {
+    const r = await runCli(['build', fixture('sh-fallback'), '--working-dir', workDir()], { env: { DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/no Docker engine answers at tcp:\/\/127\.0\.0\.1:1[\s\S]*hint: /);
+  });
+
   it('stops cleanly on SIGINT during a step: exit 130 and nothing left behind', async () => {
     const { child, done } = spawnCli(['build', fixture('slow'), '--working-dir', workDir(), '--run-id', 'itsigint01']);
     await new Promise<void>((resolve, reject) => {
