@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare everything the werker test suite needs: a Docker Engine
-# (scripts/setup-docker.sh) and the local werker-test/* images
-# (scripts/build-images.sh). Extra arguments are passed to build-images.sh
+# (scripts/setup-docker.sh), the local werker-test/* images
+# (scripts/build-images.sh) and a local registry with auth (scripts/setup-registry.sh). Extra arguments are passed to build-images.sh
 # (image names; default all).
 #
 #   WERKER_REQUIRE_DOCKER=1  any failure is fatal (non-zero exit)
@@ -26,6 +26,10 @@ if [ "$rc" -eq 0 ]; then
   step=build-images
   bash "$SCRIPT_DIR/build-images.sh" "$@" || rc=$?
   t_build=$((SECONDS - START - t_setup))
+fi
+if [ "$rc" -eq 0 ]; then
+  step=setup-registry
+  bash "$SCRIPT_DIR/setup-registry.sh" || rc=$?
 fi
 
 total=$(fmt_secs $((SECONDS - START)))

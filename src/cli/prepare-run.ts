@@ -6,6 +6,7 @@ import { hostEnvironment, parseEnvFile } from '../plan/env-file.ts';
 import { planRun, withImageInfo } from '../plan/plan.ts';
 import type { RunKind, RunOptions, RunPlan } from '../plan/types.ts';
 import { readGitInfo } from '../runtime/git.ts';
+import { resolveStepPackages } from '../steps/resolve.ts';
 import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 
@@ -21,7 +22,9 @@ export async function prepareRun(kind: RunKind, target: string, flags: PipelineF
   const options = runOptions(flags, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
   const hostEnv = hostEnvironment(process.env, readEnvironment(environmentFile, projectDir));
   const git = await readGitInfo(projectDir);
-  const plan = planRun({ config, pipeline, kind, projectDir, workingDir, hostEnv, git, options, overrides: overrides(flags), secrets: new Set(flags.secret) });
+  const steps = [...(options.deployTarget ? pipeline.deployTargets[options.deployTarget] ?? [] : pipeline.steps), ...pipeline.afterSteps];
+  const packages = await resolveStepPackages(steps, { projectDir, workingDir });
+  const plan = planRun({ config, pipeline, kind, projectDir, workingDir, hostEnv, git, options, overrides: overrides(flags), secrets: new Set(flags.secret), packages });
   if (!runtime) return plan;
   // With an engine at hand, the images' EXPOSEd ports give the link-variable names steps will see.
   const info = new Map<string, ImageInfo>();
@@ -39,7 +42,7 @@ export function assertRunnable(plan: RunPlan): void {
   throw new ConfigError(bad.map((s) => ({
     severity: 'error' as const, code: 'step-unavailable', file: plan.configFile, line: s.at?.line ?? 0, col: s.at?.col ?? 0,
     path: `${plan.pipeline}.steps`, message: s.problem ?? `step ${s.id} cannot run`,
-    hint: 'werker runs script steps; replace the step with a script step doing the same, or wait for a werker release that brings it',
+    hint: s.kind === 'registry' ? 'werker brings its own packages for the most used steps (see steps/); others need a "file://" or git URL after the step name' : undefined,
   })), existsSync(plan.configFile) ? readFileSync(plan.configFile, 'utf8') : undefined);
 }
 

@@ -20,12 +20,13 @@ export interface RunningBox {
  */
 export async function createBox(
   plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, services: RunningService[], cacheDir: string,
+  stepBinds: string[],
 ): Promise<string> {
   const env = [
     ...plan.box.env.map(([k, v]) => `${k}=${v}`),
     ...services.flatMap((s) => s.links.map(([k, v]) => `${k}=${v}`)),
   ];
-  const binds = [`${cacheDir}:${plan.paths.cache}`];
+  const binds = [`${cacheDir}:${plan.paths.cache}`, ...stepBinds];
   if (plan.options.directMount) binds.push(`${path.resolve(plan.projectDir)}:${plan.paths.base}`);
   if (plan.options.enableVolumes) binds.push(...plan.box.volumes.map((v) => (v.includes(':') ? v : `${v}:${v}`)));
   if (plan.docker) binds.push('/var/run/docker.sock:/var/run/docker.sock');

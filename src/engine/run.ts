@@ -13,7 +13,8 @@ import { ensureImages } from './images.ts';
 import { runLabels } from './labels.ts';
 import { startServices } from './services.ts';
 import type { ShellSession } from './shell-session.ts';
-import { packFiles, packSource } from './source-archive.ts';
+import { packSource } from './source-archive.ts';
+import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
 import { runStep, type StepOutcome } from './step-runner.ts';
 import { quoteForExport } from './quote-for-export.ts';
 
@@ -34,6 +35,7 @@ export interface RunResult {
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
 interface Created {
   containers: string[];
+  stepDirs?: boolean;
   services?: { name: string; containerId: string }[];
   network?: string;
   session?: ShellSession;
@@ -90,13 +92,16 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   signal?.throwIfAborted();
   const cacheDir = path.resolve(plan.workingDir, 'cache');
   await mkdir(cacheDir, { recursive: true });
-  const boxId = await createBox(plan, runtime, network, labels, services, cacheDir);
+  const stepBinds = await writeStepDirs(plan);
+  created.stepDirs = true;
+  const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
   created.containers.push(boxId);
   created.session = await attachSession(runtime, boxId, false, { holdBack: (t) => masker.safeLength(t) });
   await prepareGuest(plan, runtime, boxId, created.session);
   await hidden(created.session, envExports(plan.env), 'export the environment');
 
-  const main = await runPhase(plan, deps, masker, boxId, created.session, plan.steps, 'main');
+  const scope = { network, labels };
+  const main = await runPhase(plan, deps, masker, boxId, created.session, plan.steps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   const passed = main.outcome.status === 'passed';
   if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
@@ -116,7 +121,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
     }
     await hidden(created.session, [...envExports(plan.env), ...resultVars], 'export the environment for the after-steps');
-    const after = await runPhase(plan, deps, masker, boxId, created.session, plan.afterSteps, 'after');
+    const after = await runPhase(plan, deps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
   return result;
@@ -124,8 +129,9 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
 
 async function runPhase(
   plan: RunPlan, deps: RunDeps, masker: Masker, containerId: string, session: ShellSession, steps: PlannedStep[], phase: StepPhase,
+  scope: { network: string; labels: Record<string, string> },
 ): Promise<{ outcome: StepOutcome; failed?: PlannedStep }> {
-  const ctx = { plan, runtime: deps.runtime, containerId, session, bus: deps.bus, masker, ...(deps.signal ? { signal: deps.signal } : {}) };
+  const ctx = { plan, runtime: deps.runtime, containerId, session, bus: deps.bus, masker, ...scope, ...(deps.signal ? { signal: deps.signal } : {}) };
   for (const step of steps) {
     const outcome = await runStep(ctx, step, phase);
     if (outcome.status !== 'passed') {
@@ -138,8 +144,8 @@ async function runPhase(
 }
 
 /**
- * Guest setup (spec §4.3), hidden: the source copied in as a tar stream (unless mounted), the
- * step scripts placed under /pipeline, the output dir created.
+ * Guest setup (spec §4.3), hidden: the source copied in as a tar stream (unless mounted) and the
+ * output dir created. Step directories are already mounted (step-dirs.ts).
  */
 async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: string, session: ShellSession): Promise<void> {
   const { paths } = plan;
@@ -147,11 +153,6 @@ async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: str
   if (!plan.options.directMount) {
     await runtime.putArchive(boxId, paths.base, packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir }));
   }
-  const files: Record<string, string> = {};
-  for (const step of [...plan.steps, ...plan.afterSteps]) {
-    for (const [name, content] of Object.entries(step.files)) files[`${step.safeId}/${name}`] = content;
-  }
-  await runtime.putArchive(boxId, paths.root, packFiles(files));
   await hidden(session, [`chmod a+rx "${paths.base}"`], 'prepare the source directory');
 }
 
@@ -175,6 +176,7 @@ async function hidden(session: ShellSession, lines: string[], what: string): Pro
 async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Created): Promise<void> {
   created.session?.close();
   if (plan.options.noRemove) return;
+  if (created.stepDirs) await removeStepDirs(plan).catch(() => undefined);
   await Promise.all(created.containers.map((id) => runtime.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
   if (created.network) await runtime.removeNetwork(created.network).catch(() => undefined);
   // Anything else the run labelled (a container whose create call was interrupted, say).

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import ignore from 'ignore';
 import tar from 'tar-fs';
-import { pack as tarPack } from 'tar-stream';
 
 /**
  * The project as a tar stream for the box (spec §4.3 copy mode): `.git` included, symlinks kept
@@ -31,20 +30,4 @@ export function packSource(projectDir: string, opts: { ignoreFile: string; worki
       return header;
     },
   }));
-}
-
-/** A tar of in-memory files (step scripts), `name → content`, directories created as needed. */
-export function packFiles(files: Record<string, string>, mode = 0o755): Readable {
-  const p = tarPack();
-  const dirs = new Set<string>();
-  for (const [name, content] of Object.entries(files)) {
-    const dir = path.posix.dirname(name);
-    if (dir !== '.' && !dirs.has(dir)) {
-      dirs.add(dir);
-      p.entry({ name: dir, type: 'directory', mode: 0o755 });
-    }
-    p.entry({ name, mode }, content);
-  }
-  p.finalize();
-  return Readable.from(p);
 }

@@ -2,13 +2,17 @@ import type { PlannedStep, RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
 import type { Masker } from '../report/mask.ts';
 import { goQuote } from '../util/go-quote.ts';
-import { readContainerFile } from './container-files.ts';
+import { readStepMessage } from './step-dirs.ts';
+import { runInternal } from './internal/run-internal.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { quoteForExport } from './quote-for-export.ts';
 import type { ShellSession } from './shell-session.ts';
 
 export interface StepContext {
   plan: RunPlan;
+  /** The run's network and labels, for internal steps that start containers. */
+  network: string;
+  labels: Record<string, string>;
   runtime: ContainerRuntime;
   containerId: string;
   session: ShellSession;
@@ -36,6 +40,10 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   const started = Date.now();
   bus.emit({ type: 'step.started', step: step.index, name: step.displayName, phase });
   const onLine = (stream: 'stdout' | 'stderr', line: string) => bus.emit({ type: 'step.output', step: step.index, stream, text: masker.mask(line) });
+  if (step.kind === 'internal') {
+    const outcome = await runInternal({ ...ctx, print: (line) => onLine('stdout', line) }, step);
+    return finish(ctx, step, phase, started, outcome);
+  }
   const dir = `${plan.paths.root}/${step.safeId}`;
   const setup = [
     `mkdir -p "${plan.paths.report}/${step.safeId}/artifacts"`,
@@ -43,10 +51,12 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
     ...stepVariables(plan, step).map(([k, v]) => quoteForExport(k, v)),
     `cd "$WERCKER_SOURCE_DIR"`,
   ];
-  const cd = step.cwd ? `cd ${goQuote(step.cwd)} && ` : '';
   const commands: string[] = [];
-  if (step.files['init.sh'] !== undefined) commands.push(`${cd}. "${dir}/init.sh"`);
-  if (step.files['run.sh'] !== undefined) commands.push(`${cd}. "${dir}/run.sh" < /dev/null`);
+  if (step.scripts.init) commands.push(`. "${dir}/init.sh"`);
+  if (step.scripts.run) commands.push(`. "${dir}/run.sh" < /dev/null`);
+  // `cwd` is entered once, relative to the source dir; a cd that fails fails the step.
+  if (step.cwd && commands[0]) commands[0] = `cd ${goQuote(step.cwd)} && ${commands[0]}`;
+  else if (step.cwd) setup.push(`cd ${goQuote(step.cwd)}`);
   let outcome: StepOutcome = { status: 'passed', exitCode: 0 };
   const timeouts = { timeoutMs: plan.options.commandTimeoutMs, noResponseTimeoutMs: plan.options.noResponseTimeoutMs };
   const batches = commands.length ? commands.map((c, i) => (i === 0 ? [...setup, c] : [c])) : [setup];
@@ -56,9 +66,14 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
     if (outcome.status !== 'passed') break;
   }
   if (outcome.status === 'failed') {
-    const message = (await readContainerFile(ctx.runtime, ctx.containerId, `${plan.paths.report}/${step.safeId}/message.txt`))?.trim();
+    const message = await readStepMessage(plan, step.safeId);
     if (message) outcome.message = masker.mask(message);
   }
+  return finish(ctx, step, phase, started, outcome);
+}
+
+function finish(ctx: StepContext, step: PlannedStep, phase: StepPhase, started: number, outcome: StepOutcome): StepOutcome {
+  const { bus } = ctx;
   const finished = { type: 'step.finished' as const, step: step.index, name: step.displayName, phase, durationMs: Date.now() - started, exitCode: outcome.exitCode };
   if (outcome.status !== 'cancelled') {
     bus.emit({ ...finished, status: outcome.status, ...(outcome.message ? { message: outcome.message } : {}), ...(outcome.hint ? { hint: outcome.hint } : {}) });

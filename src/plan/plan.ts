@@ -11,6 +11,7 @@ import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
 import { formatImageRef, mapImage, parseImageRef, shortName } from './image-ref.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
+import type { PackageLookup } from '../steps/resolve.ts';
 import type { GuestPaths, PlannedImage, PlannedService, PlannedStep, RunKind, RunOptions, RunPlan, ServiceWait } from './types.ts';
 
 export const DEFAULT_BOX_CMD = '/bin/sh -c "if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi"';
@@ -29,7 +30,12 @@ export interface PlanInput {
   overrides?: Partial<Record<'gitBranch' | 'gitCommit' | 'gitTag' | 'gitDomain' | 'gitOwner' | 'gitRepository' | 'applicationId' | 'applicationName' | 'applicationOwnerName' | 'runId' | 'sourceDir' | 'baseUrl', string>>;
   secrets?: ReadonlySet<string>;
   dockerHost?: string;
+  /** Registry step packages, resolved beforehand (steps/resolve.ts); without it they stay unresolved. */
+  packages?: PackageLookup;
 }
+
+/** The internal steps werker implements (engine/internal/); others fail the plan. */
+export const INTERNAL_STEPS = ['docker-push', 'docker-build', 'docker-run', 'docker-kill'] as const;
 
 /** (config, pipeline, options) → RunPlan. Pure: no I/O. */
 export function planRun(input: PlanInput): RunPlan {
@@ -47,8 +53,9 @@ export function planRun(input: PlanInput): RunPlan {
       hint: `deploy targets in ${pipeline.name}: ${Object.keys(pipeline.deployTargets).join(', ') || 'none'}`,
     });
   }
-  const steps = [initStep(), ...mainSteps.map((s, i) => planStep(s, i + 2))];
-  const afterSteps = pipeline.afterSteps.length ? [initStep(), ...pipeline.afterSteps.map((s, i) => planStep(s, i + 2))] : [];
+  const plan = (s: StepSpec, i: number) => planStep(s, i + 2, input.packages);
+  const steps = [initStep(), ...mainSteps.map(plan)];
+  const afterSteps = pipeline.afterSteps.length ? [initStep(), ...pipeline.afterSteps.map(plan)] : [];
   return {
     runId, kind, pipeline: pipeline.name,
     projectDir: input.projectDir, workingDir: input.workingDir, configFile: config.file,
@@ -172,6 +179,7 @@ function initStep(): PlannedStep {
   return {
     index: 1, id: 'wercker/wercker-init@2.1.0', kind: 'init', owner: 'wercker', name: 'wercker-init', version: '2.1.0',
     displayName: 'wercker-init', safeId: `wercker-init-${uuid()}`, properties: {}, files: { 'init.sh': INIT_SH }, status: 'ready',
+    scripts: { init: true, run: false },
   };
 }
 
@@ -181,21 +189,33 @@ const INTERNAL_NAMES: Record<string, string> = {
   'store-container': 'store container', 'publish-step': 'publish step',
 };
 
-function planStep(spec: StepSpec, index: number): PlannedStep {
+function planStep(spec: StepSpec, index: number, packages?: PackageLookup): PlannedStep {
   const base: PlannedStep = {
     index, id: spec.id, kind: spec.kind, owner: spec.owner, name: spec.name, version: spec.version,
     displayName: spec.displayName ?? (spec.kind === 'internal' ? INTERNAL_NAMES[spec.name] ?? spec.id : spec.name),
     safeId: `${spec.name}-${uuid()}`, properties: spec.properties, files: {}, status: 'ready', at: spec.at,
+    scripts: { init: false, run: false },
   };
   if (spec.cwd !== undefined) base.cwd = spec.cwd;
+  if (spec.displayName !== undefined) base.nameProperty = spec.displayName;
   if (spec.kind === 'script') {
     const { code = '', ...rest } = spec.properties;
-    return { ...base, properties: rest, files: { 'run.sh': scriptRunSh(code) } };
+    return { ...base, properties: rest, files: { 'run.sh': scriptRunSh(code) }, scripts: { init: false, run: true } };
   }
-  return {
-    ...base, status: 'unresolved',
-    problem: spec.kind === 'internal'
-      ? `the internal step "${spec.id}" is not available in this version of werker`
-      : `the step "${spec.id}" is not available: werker has no built-in package for it yet`,
-  };
+  if (spec.kind === 'internal') {
+    if ((INTERNAL_STEPS as readonly string[]).includes(spec.name)) return base;
+    return { ...base, status: 'unresolved', problem: `werker has no internal step "${spec.id}" (it has ${INTERNAL_STEPS.map((n) => `internal/${n}`).join(', ')})` };
+  }
+  const found = packages?.(spec) ?? `the step "${spec.id}" was not looked up`;
+  if (typeof found === 'string') return { ...base, status: 'unresolved', problem: found };
+  // Every manifest property is exported: the yml value, else its default, else "" (spec §3.3).
+  const properties: Record<string, string> = {};
+  for (const p of found.manifest.properties) properties[p.name] = spec.properties[p.name] ?? p.default ?? '';
+  Object.assign(properties, spec.properties);
+  const missing = found.manifest.properties.filter((p) => p.required && !spec.properties[p.name] && !p.default).map((p) => p.name);
+  const step: PlannedStep = { ...base, properties, packageDir: found.dir, scripts: found.scripts, source: found.source };
+  if (missing.length) {
+    return { ...step, status: 'unresolved', problem: `step "${spec.id}" needs ${missing.map((m) => `"${m}"`).join(', ')} (required by its ${found.manifest.file || 'manifest'})` };
+  }
+  return step;
 }

@@ -49,13 +49,21 @@ export interface PlannedStep {
   name: string;
   version: string;
   displayName: string;
+  /** The `name:` property as written (docker-run/kill use it as the container name). */
+  nameProperty?: string;
   /** `<name>-<uuid>`: the step's directory under /pipeline and /report. */
   safeId: string;
   cwd?: string;
   /** Properties as text; exported as WERCKER_<STEP>_<PROP>. */
   properties: Record<string, string>;
-  /** For script steps and the init step: the run.sh / init.sh text. */
+  /** Generated files for the step's directory (script run.sh, wercker-init's init.sh). */
   files: Record<string, string>;
+  /** Host directory of the step's package, copied into its directory (registry steps). */
+  packageDir?: string;
+  /** Which scripts to source: init.sh first, then run.sh (reading /dev/null). */
+  scripts: { init: boolean; run: boolean };
+  /** Where the package came from (built-in, cache, file, git, tarball), for `werker plan`. */
+  source?: string;
   status: StepStatus;
   /** Why it cannot run yet (status 'unresolved'), with what to do. */
   problem?: string;

@@ -17,6 +17,8 @@ export interface ContainerRuntime {
   tagImage(ref: string, repo: string, tag: string): Promise<void>;
   pushImage(repo: string, tag: string, opts: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void }): Promise<void>;
   removeImage(ref: string): Promise<void>;
+  /** Builds an image from a tar of the context; resolves with the image id. */
+  buildImage(context: Readable, opts: BuildOptions): Promise<string>;
 
   createNetwork(name: string, labels: Record<string, string>): Promise<string>;
   removeNetwork(idOrName: string): Promise<void>;
@@ -43,6 +45,22 @@ export interface ContainerRuntime {
   /** Everything carrying `label=value` (or just `label`), for cleanup. */
   listLabelled(label: string, value?: string): Promise<Labelled>;
   removeVolume(name: string): Promise<void>;
+}
+
+export interface BuildOptions {
+  tag: string;
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  extraHosts?: string[];
+  noCache?: boolean;
+  quiet?: boolean;
+  networkMode?: string;
+  pull?: boolean;
+  /** registry host → credentials, for FROM images in private registries. */
+  registryConfig?: Record<string, { username: string; password: string }>;
+  /** Each line the build prints. */
+  onOutput?: (line: string) => void;
 }
 
 export interface RegistryAuth {

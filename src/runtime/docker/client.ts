@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { RuntimeUnavailableError } from '../../errors.ts';
 import type {
+  BuildOptions,
   AttachedProcess,
   CommitOptions,
   ContainerInfo,
@@ -18,7 +19,7 @@ import { toCreateOptions } from './container-options.ts';
 import { demuxBuffer, demuxToChunks } from './demux.ts';
 import { runExec, type ExecOptions } from './exec.ts';
 import { statusOf, toDockerApiError } from './map-error.ts';
-import { followProgress } from './progress.ts';
+import { followBuild, followProgress } from './progress.ts';
 import { toContainerInfo, toImageInfo } from './to-info.ts';
 
 const START_HINT =
@@ -74,6 +75,21 @@ export class DockerRuntime implements ContainerRuntime {
     const authconfig = opts.auth ?? {};
     const stream = await call(op, () => this.docker.getImage(repo).push({ tag, authconfig }) as Promise<NodeJS.ReadableStream>);
     await followProgress(this.docker.modem, stream, op, opts.onProgress);
+  }
+
+  async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
+    const op = `build image ${opts.tag}`;
+    const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: true, forcerm: true };
+    if (opts.buildArgs) query.buildargs = opts.buildArgs;
+    if (opts.labels) query.labels = opts.labels;
+    if (opts.extraHosts?.length) query.extrahosts = opts.extraHosts.join(',');
+    if (opts.noCache) query.nocache = true;
+    if (opts.quiet) query.q = true;
+    if (opts.networkMode) query.networkmode = opts.networkMode;
+    if (opts.pull) query.pull = true;
+    if (opts.registryConfig) query.registryconfig = opts.registryConfig;
+    const stream = await call(op, () => this.docker.buildImage(context as unknown as NodeJS.ReadableStream, query) as Promise<NodeJS.ReadableStream>);
+    return followBuild(this.docker.modem, stream, op, opts.onOutput);
   }
 
   /** Removing an image that is already gone succeeds, like the other removals (cleanup is retried). */

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { CancelledError, DockerApiError } from '../../errors.ts';
 import type {
+  BuildOptions,
   AttachedProcess,
   CommitOptions,
   ContainerInfo,
@@ -231,6 +232,13 @@ export class FakeRuntime implements ContainerRuntime {
     const empty = pack();
     empty.finalize();
     return Readable.from(empty);
+  }
+
+  async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
+    this.#record('buildImage', opts.tag);
+    context.resume();
+    this.images.add(opts.tag.includes(':') ? opts.tag : `${opts.tag}:latest`);
+    return `sha256:${this.#id('img')}`;
   }
 
   async commitContainer(id: string, opts: CommitOptions): Promise<string> {

@@ -58,3 +58,36 @@ function toProgress(msg: ProgressMessage): PullProgress {
   if (typeof msg.progressDetail?.total === 'number') p.total = msg.progressDetail.total;
   return p;
 }
+
+/**
+ * Follows a build's output: `stream` lines are printed, `aux.ID` is the image, and as with pushes
+ * a failure arrives as an `errorDetail` message inside a 200 response.
+ */
+export function followBuild(modem: DockerModem, stream: NodeJS.ReadableStream, op: string, onOutput?: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let failure: Error | undefined;
+    let imageId = '';
+    let partial = '';
+    modem.followProgress(
+      stream,
+      (err) => {
+        if (partial && onOutput) onOutput(partial);
+        const error = failure ?? (err ? toDockerApiError(err, op) : undefined);
+        if (error) reject(error);
+        else resolve(imageId);
+      },
+      (msg: ProgressMessage & { stream?: string; aux?: { ID?: string } }) => {
+        if (msg.error || msg.errorDetail) {
+          failure ??= new DockerApiError(500, op, (msg.errorDetail?.message ?? msg.error ?? 'failed').trim());
+          return;
+        }
+        if (msg.aux?.ID) imageId = msg.aux.ID;
+        if (msg.stream && onOutput) {
+          const lines = (partial + msg.stream).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) onOutput(line);
+        }
+      },
+    );
+  });
+}

@@ -1,0 +1,90 @@
+import { portProto } from '../../plan/plan.ts';
+import type { CommitOptions, RegistryAuth } from '../../runtime/runtime.ts';
+import { shellSplit } from '../../util/shell-words.ts';
+import { failed, passed, type InternalContext, type InternalStep, type StepOptions } from './context.ts';
+import { pushTarget, runScopedImage } from './image-names.ts';
+
+/**
+ * internal/docker-push (spec §6.1). Commit mode: the box container is committed (the cache and
+ * werker's step files are mounts, so they are not in the image) with the given cmd, entrypoint,
+ * ports, working dir, env, labels, user, volumes and stop signal; image mode (`image-name`)
+ * pushes the image docker-build made. Each tag is pushed with the credentials sent as registry
+ * auth in a header, never on a command line.
+ */
+export const dockerPush: InternalStep = {
+  sync: true,
+  async run(ctx, step, o) {
+    if (!o.has('repository')) return failed('Repository not specified', 'set the repository option, e.g. repository: registry.example:5000/team/app');
+    let tags = o.list('tag');
+    if (!o.has('tag') && o.has('tags')) {
+      ctx.print('warning: "tags" is not a docker-push option in wercker (it pushed "latest"); werker reads it as "tag"');
+      tags = o.list('tags');
+    }
+    if (tags.length === 0) tags = ['latest'];
+    const bad = tags.find((t) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(t));
+    if (bad !== undefined) return failed(`invalid tag "${bad}"`, 'a tag is up to 128 letters, digits, _ . - (an empty $VAR gives an empty tag)');
+    const target = pushTarget(o.get('repository'), o.get('registry') || undefined);
+    const [first, ...rest] = tags as [string, ...string[]];
+    let source: string;
+    if (o.has('image-name')) {
+      source = runScopedImage(ctx.plan.runId, o.get('image-name'));
+      await ctx.runtime.tagImage(source, target.repo, first);
+    } else {
+      let config: CommitOptions['config'];
+      try {
+        config = commitConfig(o);
+      } catch (err) {
+        return failed((err as Error).message);
+      }
+      const commit: CommitOptions = { repo: target.repo, tag: first, config, message: o.get('message') || `Run ${ctx.plan.runId}` };
+      if (o.has('author')) commit.author = o.get('author');
+      source = await ctx.runtime.commitContainer(ctx.containerId, commit);
+      ctx.print(`committed the box as ${target.repo}:${first}`);
+    }
+    for (const tag of rest) await ctx.runtime.tagImage(source, target.repo, tag);
+    if (ctx.plan.options.pull === 'never') {
+      ctx.print(`--docker-local: tagged ${tags.map((t) => `${target.repo}:${t}`).join(', ')}, not pushed`);
+      return passed();
+    }
+    const auth: RegistryAuth = { serveraddress: target.serverAddress };
+    if (o.has('username')) auth.username = o.get('username');
+    if (o.has('password')) auth.password = o.get('password');
+    if (o.has('email')) auth.email = o.get('email');
+    for (const tag of tags) {
+      let last = '';
+      await ctx.runtime.pushImage(target.repo, tag, {
+        auth,
+        onProgress: (p) => {
+          const line = `${p.id ? `${p.id}: ` : ''}${p.status}`;
+          if (!p.current && line !== last) ctx.print(line);
+          last = line;
+        },
+      });
+      ctx.print(`Pushed ${target.repo}:${tag}`);
+    }
+    return passed();
+  },
+};
+
+/** The image config docker-push sets over what the container had (spec §6.1 options). */
+function commitConfig(o: StepOptions): CommitOptions['config'] {
+  const config: NonNullable<CommitOptions['config']> = {};
+  const cmd = o.literal('cmd');
+  const entrypoint = o.literal('entrypoint');
+  if (cmd) config.Cmd = shellSplit(cmd);
+  if (entrypoint) config.Entrypoint = shellSplit(entrypoint);
+  if (o.has('working-dir')) config.WorkingDir = o.get('working-dir');
+  if (o.has('user')) config.User = o.get('user');
+  if (o.has('stopsignal')) config.StopSignal = o.get('stopsignal');
+  if (o.has('ports')) {
+    config.ExposedPorts = {};
+    for (const p of o.list('ports')) {
+      if (!/^\d+(\/(tcp|udp|sctp))?$/.test(p)) throw new Error(`Invalid port "${p}"`);
+      config.ExposedPorts[portProto(p)] = {};
+    }
+  }
+  if (o.has('volumes')) config.Volumes = Object.fromEntries(o.list('volumes').map((v) => [v, {}]));
+  if (o.has('env')) config.Env = o.words('env');
+  if (o.has('labels')) config.Labels = o.pairs('labels');
+  return config;
+}

@@ -1,0 +1,23 @@
+import type { PlannedStep } from '../../plan/types.ts';
+import type { StepOutcome } from '../step-runner.ts';
+import { StepOptions, type InternalContext } from './context.ts';
+import { internalSteps } from './internal-steps.ts';
+import { readShellEnv } from './sync.ts';
+
+/**
+ * Runs an internal step on the host side: sync the shell's env when the step wants it (unless
+ * `disable-sync: true`), expand its options against that env, and call it. An error in the
+ * engine call (push refused, image missing) fails the step with the engine's message.
+ */
+export async function runInternal(ctx: InternalContext, step: PlannedStep): Promise<StepOutcome> {
+  const impl = internalSteps[step.name];
+  if (!impl) return { status: 'failed', exitCode: null, message: `werker has no internal step ${step.id}` };
+  const pipelineEnv = new Map(ctx.plan.env.map((v) => [v.name, v.value]));
+  const env = impl.sync && step.properties['disable-sync'] !== 'true' ? new Map([...pipelineEnv, ...(await readShellEnv(ctx.session))]) : pipelineEnv;
+  try {
+    return await impl.run(ctx, step, new StepOptions(step.properties, env));
+  } catch (err) {
+    const e = err as Error & { hint?: string };
+    return { status: 'failed', exitCode: null, message: ctx.masker.mask(e.message), ...(e.hint ? { hint: e.hint } : {}) };
+  }
+}
