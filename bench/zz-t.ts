@@ -1,3 +1,3 @@
-import { p3PostgisReady } from './p3-postgis-ready.ts';
-const r = await p3PostgisReady.run({ runs: 3, log: (t) => console.error(t) });
+import { p4Output } from './p4-output.ts';
+const r = await p4Output.run({ runs: 1, log: (t) => console.error(t) });
 console.log(JSON.stringify(r, null, 2));

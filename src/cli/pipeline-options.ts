@@ -3,10 +3,11 @@ import { Option, type Command } from 'commander';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The flags of build / dev / deploy / plan (spec §8.3), wercker's names where it had them. */
-export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; directMount: boolean }): Command {
+export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; directMount: boolean; noDefaultPath?: boolean }): Command {
   const env = process.env;
+  if (defaults.noDefaultPath) cmd.argument('[path]', 'project directory, or a build\'s output (default: the latest build\'s output, else .)');
+  else cmd.argument('[path]', 'project directory', '.');
   return cmd
-    .argument('[path]', 'project directory', '.')
     .option('--pipeline <name>', 'pipeline to run', env.WERCKER_PIPELINE ?? defaults.pipeline)
     .option('--deploy-target <name>', 'run this deploy target\'s steps instead of steps', env.WERCKER_DEPLOYTARGET_NAME)
     .option('--working-dir <dir>', 'where werker keeps builds, cache and logs', env.WERCKER_WORKING_DIR ?? '.werker')

@@ -48,11 +48,19 @@ export function buildProgram(out: Output): Command {
     ['deploy', 'run the deploy pipeline'],
   ] as const) {
     const cmd = program.command(kind).description(description);
-    addPipelineOptions(cmd, { pipeline: kind, directMount: kind === 'dev' }).action(async (target: string, opts: PipelineFlags) => {
+    addPipelineOptions(cmd, { pipeline: kind, directMount: kind === 'dev', noDefaultPath: kind === 'deploy' }).action(async (target: string | undefined, opts: PipelineFlags) => {
       const { runPipelineCommand } = await import('./commands/run-pipeline.ts');
       setCode(await runPipelineCommand(kind, target, opts, program.opts() as { environment: string }, out));
     });
   }
+
+  const workflow = program.command('workflow').description('run a chain of pipelines from workflows: in wercker.yml')
+    .argument('[name]', 'the workflow to run');
+  addPipelineOptions(workflow, { pipeline: 'build', directMount: false })
+    .action(async (name: string | undefined, target: string, opts: PipelineFlags) => {
+      const { workflowCommand } = await import('./commands/workflow.ts');
+      setCode(await workflowCommand(name, target, opts, program.opts() as { environment: string }, out));
+    });
 
   addPipelineOptions(program.command('plan').description('print what a run would do (images, services, link variables, steps, env names) and run nothing'), { pipeline: 'build', directMount: false })
     .action(async (target: string, opts: PipelineFlags) => {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, symlink, readdir, stat } from 'node:fs/promises';
+import { mkdir, rm, symlink, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,8 +27,21 @@ export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, c
   await mkdir(outDir, { recursive: true });
   let stored = await copyOut(runtime, containerId, plan.paths.output, outDir, path.join(runDir, 'output.tar'));
   if (stored.files === 0) stored = await copyOut(runtime, containerId, plan.paths.base, outDir, path.join(runDir, 'output.tar'));
+  await writeFile(path.join(runDir, 'run.json'), JSON.stringify(runRecord(plan), null, 2));
   await pointLatest(plan.workingDir, plan.kind === 'deploy' ? 'latest_deploy' : 'latest', runDir);
   return { dir: outDir, ...stored };
+}
+
+/** What a later `werker deploy` of this output needs to know about the build. */
+export interface RunRecord {
+  runId: string;
+  pipeline: string;
+  git: { branch: string; commit: string; tag: string };
+}
+
+function runRecord(plan: RunPlan): RunRecord {
+  const get = (name: string) => plan.env.filter((v) => v.name === name).at(-1)?.value ?? '';
+  return { runId: plan.runId, pipeline: plan.pipeline, git: { branch: get('WERCKER_GIT_BRANCH'), commit: get('WERCKER_GIT_COMMIT'), tag: get('WERCKER_GIT_TAG') } };
 }
 
 async function copyOut(runtime: ContainerRuntime, containerId: string, from: string, to: string, tarFile: string): Promise<{ files: number; bytes: number }> {

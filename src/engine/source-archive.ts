@@ -14,11 +14,14 @@ export function packSource(projectDir: string, opts: { ignoreFile: string; worki
   const ignoreFile = path.resolve(projectDir, opts.ignoreFile);
   if (existsSync(ignoreFile)) rules.add(readFileSync(ignoreFile, 'utf8'));
   const workingDir = path.resolve(opts.workingDir);
+  // A deploy's source is a build output inside the working dir: then nothing is excluded for it.
+  const project = path.resolve(projectDir);
+  const excludeWorkingDir = !(project === workingDir || project.startsWith(workingDir + path.sep));
   // tar-fs and tar-stream produce streamx streams; Readable.from gives the node stream dockerode pipes.
   return Readable.from(tar.pack(projectDir, {
     ignore: (name) => {
       const abs = path.resolve(name);
-      if (abs === workingDir || abs.startsWith(workingDir + path.sep)) return true;
+      if (excludeWorkingDir && (abs === workingDir || abs.startsWith(workingDir + path.sep))) return true;
       const rel = path.relative(projectDir, abs);
       if (!rel || rel.startsWith('..')) return false;
       const relPosix = rel.split(path.sep).join('/');
