@@ -5,7 +5,7 @@
 # with RUN steps installing packages from the host's Debian apt mirror.
 #
 # Usage: scripts/build-images.sh [IMAGE...]
-#   IMAGE: debian busybox postgis python-django node ssh-client (default: all),
+#   IMAGE: debian busybox postgis python-django node ssh-client tools (default: all),
 #          or the full names below. The base image is always (re)checked.
 #
 #   debian         werker-test/debian:bookworm
@@ -14,6 +14,7 @@
 #   python-django  werker-test/python-django:latest
 #   node           werker-test/node:latest
 #   ssh-client     werker-test/ssh-client:latest
+#   tools          werker-test/tools:latest
 #
 # Every image carries the label werker.test.hash=<sha256 of its build context
 # (images/<name>/, Dockerfile included) and of its base image's hash>; an
@@ -44,7 +45,7 @@ HASH_LABEL=werker.test.hash
 SUITE=bookworm
 VARIANT=minbase
 
-ALL=(debian busybox postgis python-django node ssh-client)
+ALL=(debian busybox postgis python-django node ssh-client tools)
 declare -A REF=(
   [debian]=werker-test/debian:bookworm
   [busybox]=werker-test/busybox:latest
@@ -52,9 +53,10 @@ declare -A REF=(
   [python-django]=werker-test/python-django:latest
   [node]=werker-test/node:latest
   [ssh-client]=werker-test/ssh-client:latest
+  [tools]=werker-test/tools:latest
 )
 declare -A PARENT=(
-  [busybox]=debian [postgis]=debian [python-django]=debian [node]=debian [ssh-client]=debian
+  [busybox]=debian [postgis]=debian [python-django]=debian [node]=debian [ssh-client]=debian [tools]=debian
 )
 
 START=$SECONDS

@@ -31,6 +31,11 @@ if [ "$rc" -eq 0 ]; then
   step=setup-registry
   bash "$SCRIPT_DIR/setup-registry.sh" || rc=$?
 fi
+if [ "$rc" -eq 0 ]; then
+  # sshd, nginx and cron on 127.0.0.1 for the internal/release tests
+  step=setup-deploy-target
+  bash "$SCRIPT_DIR/setup-deploy-target.sh" || rc=$?
+fi
 
 total=$(fmt_secs $((SECONDS - START)))
 times="setup-docker $(fmt_secs "$t_setup"), build-images ${t_build:+$(fmt_secs "$t_build")}"

@@ -65,3 +65,17 @@ export class ConfigError extends WerkerError {
     super(first ? first.message : 'invalid wercker.yml', 2);
   }
 }
+
+/**
+ * A host port werker was asked to publish is taken: exit 2, like a bad flag, since the fix is a
+ * different `--publish` (or stopping what holds the port).
+ */
+export class PortInUseError extends UsageError {
+  constructor(readonly port: string, readonly address: string, detail?: string, options?: ErrorOptions) {
+    super(`host port ${port} is already in use on ${address}${detail ? ` (${detail})` : ''}`, {
+      ...options,
+      hint: `stop what listens there (\`ss -ltnp 'sport = :${port}'\`, \`docker ps --filter publish=${port}\`) ` +
+        `or publish on another host port, e.g. --publish ${Number(port) + 1}:CONTAINER_PORT`,
+    });
+  }
+}

@@ -8,6 +8,7 @@ const open = new Set<CleanupScope>();
  */
 export class CleanupScope implements AsyncDisposable {
   readonly #actions: { what: string; undo: () => Promise<unknown> }[] = [];
+  #disposing: Promise<void> | undefined;
 
   constructor() {
     open.add(this);
@@ -18,8 +19,16 @@ export class CleanupScope implements AsyncDisposable {
     this.#actions.push({ what, undo });
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    open.delete(this);
+  /**
+   * Idempotent: on Ctrl-C the signal handler and the benchmark's own unwinding both dispose the
+   * scope; both wait for the one run of the actions, so the process never exits halfway through.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#disposing ??= this.#runActions();
+    return this.#disposing;
+  }
+
+  async #runActions(): Promise<void> {
     while (this.#actions.length) {
       const { what, undo } = this.#actions.pop()!;
       try {
@@ -28,6 +37,7 @@ export class CleanupScope implements AsyncDisposable {
         process.stderr.write(`bench: cleanup failed (${what}): ${(err as Error).message}\n`);
       }
     }
+    open.delete(this);
   }
 }
 

@@ -48,3 +48,12 @@ export function formatMs(ms: number): string {
   if (Math.abs(ms) >= 10) return `${ms.toFixed(0)} ms`;
   return `${ms.toFixed(2)} ms`;
 }
+
+/**
+ * The median of per-run ratios `num[i] / den[i]`. Runs are made in pairs a moment apart, so a
+ * burst of load from a neighbour hits both halves of a pair; the median of pair ratios drops
+ * such a burst where the ratio of the two medians could still mix a calm run with a busy one.
+ */
+export function pairedRatio(num: number[], den: number[]): number {
+  return median(num.map((n, i) => n / den[i]!));
+}

@@ -16,6 +16,8 @@ export interface BenchRow {
   goal: string;
   /** undefined: not measured. */
   met: boolean | undefined;
+  /** How it is measured, and why that way (one paragraph for the doc). */
+  method?: string;
   /** Measured facts behind the number (breakdowns, samples), shown under the table. */
   details: string[];
   /** For a missed goal: why, and what would close it. */

@@ -32,6 +32,8 @@ export interface WerkerOptions {
   onEvent?: (event: RunEvent) => void;
   measureRss?: boolean;
   env?: Record<string, string>;
+  /** A compiled entry (`…/dist/cli/main.js`) to run with plain node instead of src/ through tsx. */
+  entry?: string;
 }
 
 /**
@@ -40,7 +42,8 @@ export interface WerkerOptions {
  */
 export async function runWerker(args: string[], opts: WerkerOptions = {}): Promise<WerkerRun> {
   const rssFile = opts.measureRss && existsSync(GNU_TIME) ? path.join(os.tmpdir(), `werker-bench-rss-${process.pid}-${Date.now()}`) : undefined;
-  const node = [process.execPath, '--import', 'tsx', CLI, ...args, ...(opts.json ? ['--json'] : [])];
+  const program = opts.entry ? [opts.entry] : ['--import', 'tsx', CLI];
+  const node = [process.execPath, ...program, ...args, ...(opts.json ? ['--json'] : [])];
   // GNU time reports the exact peak (ru_maxrss); without it, /proc polling comes close.
   const argv = rssFile ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...node] : node;
   const spawnedAt = Date.now();

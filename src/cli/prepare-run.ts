@@ -8,6 +8,7 @@ import type { RunKind, RunOptions, RunPlan } from '../plan/types.ts';
 import { readGitInfo } from '../runtime/git.ts';
 import { resolveStepPackages } from '../steps/resolve.ts';
 import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
+import { assertPublishFlags } from './check-ports.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 
 /**
@@ -65,6 +66,7 @@ function minutes(flag: string, name: string): number {
 function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
   const pull = flags.dockerLocal ? 'never' : flags.pull;
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new UsageError(`--pull takes missing, always or never, not "${flags.pull}"`);
+  assertPublishFlags(flags.publish);
   const options: RunOptions = {
     artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
     publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),

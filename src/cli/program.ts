@@ -54,6 +54,13 @@ export function buildProgram(out: Output): Command {
     });
   }
 
+  addPipelineOptions(program.command('rollback').description('return the servers of the pipeline\'s internal/release steps to their previous release'),
+    { pipeline: 'deploy', directMount: false, noDefaultPath: true })
+    .action(async (target: string | undefined, opts: PipelineFlags) => {
+      const { rollbackCommand } = await import('./commands/rollback.ts');
+      setCode(await rollbackCommand(target, opts, program.opts() as { environment: string }, out));
+    });
+
   const workflow = program.command('workflow').description('run a chain of pipelines from workflows: in wercker.yml')
     .argument('[name]', 'the workflow to run');
   addPipelineOptions(workflow, { pipeline: 'build', directMount: false })

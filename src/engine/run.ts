@@ -3,10 +3,11 @@ import path from 'node:path';
 import { WerkerError } from '../errors.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
 import { Masker } from '../report/mask.ts';
-import type { ContainerRuntime } from '../runtime/runtime.ts';
+import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
 import { shortId } from '../util/ids.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports } from './box.ts';
+import { startBoxShell } from './box-shell.ts';
 import { removeLeftovers } from './cleanup.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
@@ -21,7 +22,10 @@ import { quoteForExport } from './quote-for-export.ts';
 export interface RunDeps {
   runtime: ContainerRuntime;
   bus: Bus;
+  /** Aborting cancels the run (exit 130); in internal/watch it ends the watch instead (see runPhase). */
   signal?: AbortSignal;
+  /** The user's terminal, when there is one (internal/shell). */
+  terminal?: TerminalStreams;
 }
 
 export interface RunResult {
@@ -39,6 +43,8 @@ interface Created {
   services?: { name: string; containerId: string }[];
   network?: string;
   session?: ShellSession;
+  /** The user ended the run in a watch (Ctrl-C): an error after that is not a cancellation. */
+  stopped?: boolean;
 }
 
 /**
@@ -61,7 +67,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
     await removeLeftovers(runtime).catch(() => undefined);
     result = await execute(plan, deps, masker, created, started);
   } catch (err) {
-    const cancelled = signal?.aborted;
+    const cancelled = signal?.aborted && !created.stopped;
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = err instanceof WerkerError ? err.hint : undefined;
     result = { status: cancelled ? 'cancelled' : 'errored', exitCode: cancelled ? 130 : err instanceof WerkerError ? err.exitCode : 1, durationMs: 0 };
@@ -96,13 +102,14 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   created.stepDirs = true;
   const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
   created.containers.push(boxId);
-  created.session = await attachSession(runtime, boxId, false, { holdBack: (t) => masker.safeLength(t) });
+  created.session = await startBoxShell(plan, runtime, boxId, { holdBack: (t) => masker.safeLength(t) }, signal);
   await prepareGuest(plan, runtime, boxId, created.session);
   await hidden(created.session, envExports(plan.env), 'export the environment');
 
   const scope = { network, labels };
   const main = await runPhase(plan, deps, masker, boxId, created.session, plan.steps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
+  created.stopped = main.stopped;
   const passed = main.outcome.status === 'passed';
   if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
@@ -121,7 +128,10 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
     }
     await hidden(created.session, [...envExports(plan.env), ...resultVars], 'export the environment for the after-steps');
-    const after = await runPhase(plan, deps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
+    // Ended by Ctrl-C in a watch, the signal is spent: the after-steps still run (a second
+    // Ctrl-C stops werker at once, see cli/commands/run-pipeline.ts).
+    const afterDeps = main.stopped ? { ...deps, signal: undefined } : deps;
+    const after = await runPhase(plan, afterDeps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
   return result;
@@ -130,13 +140,23 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
 async function runPhase(
   plan: RunPlan, deps: RunDeps, masker: Masker, containerId: string, session: ShellSession, steps: PlannedStep[], phase: StepPhase,
   scope: { network: string; labels: Record<string, string> },
-): Promise<{ outcome: StepOutcome; failed?: PlannedStep }> {
-  const ctx = { plan, runtime: deps.runtime, containerId, session, bus: deps.bus, masker, ...scope, ...(deps.signal ? { signal: deps.signal } : {}) };
-  for (const step of steps) {
+): Promise<{ outcome: StepOutcome; failed?: PlannedStep; stopped?: boolean }> {
+  const ctx = {
+    plan, runtime: deps.runtime, containerId, session, bus: deps.bus, masker, ...scope,
+    ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.terminal ? { terminal: deps.terminal } : {}),
+  };
+  for (const [i, step] of steps.entries()) {
     const outcome = await runStep(ctx, step, phase);
     if (outcome.status !== 'passed') {
       if (outcome.status === 'failed') deps.bus.emit({ type: 'phase.finished', phase, status: 'failed' });
       return { outcome, failed: step };
+    }
+    // Ctrl-C ends a dev session by ending its watch: that step passes, and so does the run.
+    if (outcome.stopRun) {
+      const skipped = steps.slice(i + 1).map((s) => s.displayName);
+      if (skipped.length) deps.bus.emit({ type: 'log', level: 'info', text: `Stopped: not running ${skipped.join(', ')}` });
+      deps.bus.emit({ type: 'phase.finished', phase, status: 'passed' });
+      return { outcome, stopped: true };
     }
   }
   deps.bus.emit({ type: 'phase.finished', phase, status: 'passed' });

@@ -65,16 +65,22 @@ export async function startServices(
   return running;
 }
 
-/** `ports` entries as Docker port bindings: `8000`, `8080:80`, `127.0.0.1:8080:80`. */
-export function publishBindings(ports: string[]): Record<string, { hostIp?: string; hostPort: string }[]> {
-  const out: Record<string, { hostIp?: string; hostPort: string }[]> = {};
+/**
+ * `ports` entries as Docker port bindings: `8000`, `8080:80`, `0.0.0.0:8080:80`. werker publishes
+ * on 127.0.0.1 unless the entry names an address (docker's `-p` default is every interface): a
+ * dev server or a test database should not be reachable from the network by accident.
+ */
+export function publishBindings(ports: string[]): Record<string, { hostIp: string; hostPort: string }[]> {
+  const out: Record<string, { hostIp: string; hostPort: string }[]> = {};
   for (const p of ports) {
     const parts = p.split(':');
     const container = portProto(p);
     const hostPort = parts.length >= 2 ? parts[parts.length - 2]! : parts[0]!.split('/')[0]!;
-    const binding: { hostIp?: string; hostPort: string } = { hostPort };
-    if (parts.length === 3) binding.hostIp = parts[0]!;
-    (out[container] ??= []).push(binding);
+    const hostIp = parts.length === 3 ? parts[0]! : PUBLISH_ADDRESS;
+    (out[container] ??= []).push({ hostIp, hostPort });
   }
   return out;
 }
+
+/** Where werker publishes a port that names no address. */
+export const PUBLISH_ADDRESS = '127.0.0.1';

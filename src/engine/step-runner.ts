@@ -1,5 +1,5 @@
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
-import type { ContainerRuntime } from '../runtime/runtime.ts';
+import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
 import type { Masker } from '../report/mask.ts';
 import { goQuote } from '../util/go-quote.ts';
 import { readStepMessage } from './step-dirs.ts';
@@ -19,6 +19,8 @@ export interface StepContext {
   bus: Bus;
   masker: Masker;
   signal?: AbortSignal;
+  /** The user's terminal, when werker runs in one (internal/shell needs it). */
+  terminal?: TerminalStreams;
 }
 
 export interface StepOutcome {
@@ -26,6 +28,8 @@ export interface StepOutcome {
   exitCode: number | null;
   message?: string;
   hint?: string;
+  /** The step passed because the user ended it (Ctrl-C in internal/watch): run no more main steps. */
+  stopRun?: boolean;
 }
 
 const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a failing command under `set -e` does that, ' +

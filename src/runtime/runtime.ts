@@ -30,6 +30,11 @@ export interface ContainerRuntime {
   inspectContainer(id: string): Promise<ContainerInfo>;
   /** Runs a command to completion and returns its output (for helpers, not for steps). */
   exec(id: string, cmd: string[], opts?: { env?: string[]; user?: string; workingDir?: string; stdin?: string }): Promise<ExecResult>;
+  /**
+   * Runs a command with a terminal (Tty=true) wired to `terminal` until it exits; resolves with
+   * its exit code. Only runtimes that can attach a terminal have it (not the unit-test fake).
+   */
+  execInteractive?(id: string, cmd: string[], terminal: TerminalStreams, opts?: { env?: string[]; workingDir?: string; input?: string }): Promise<number>;
   restartContainer(id: string, timeoutSec: number): Promise<void>;
   stopContainer(id: string, timeoutSec: number): Promise<void>;
   killContainer(id: string, signal?: string): Promise<void>;
@@ -171,4 +176,15 @@ export interface Labelled {
   containers: { id: string; name: string; labels: Record<string, string> }[];
   networks: { id: string; name: string; labels: Record<string, string> }[];
   volumes: { name: string; labels: Record<string, string> }[];
+}
+
+/** The user's terminal, for an interactive exec: raw input, output, size and its changes. */
+export interface TerminalStreams {
+  input: Readable;
+  output: Writable;
+  size(): { rows: number; cols: number };
+  /** Calls `listener` on each resize; returns the unsubscribe function. */
+  onResize(listener: () => void): () => void;
+  /** Raw mode on (keys go to the container, Ctrl-C included) or back off. */
+  setRaw(raw: boolean): void;
 }

@@ -1,3 +1,4 @@
+import { releasePlanLines } from '../../deploy/plan-lines.ts';
 import type { RunPlan } from '../../plan/types.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
@@ -31,6 +32,8 @@ export function planView(plan: RunPlan) {
     steps: plan.steps.map(step), afterSteps: plan.afterSteps.map(step),
     env: plan.env.map((v) => (v.hidden ? `${v.name} (hidden)` : v.name)),
     sourceDir: plan.paths.sourceDir,
+    // internal/release steps: their remote commands, in order (deploy/plan-lines.ts).
+    remoteCommands: releasePlanLines(plan),
   };
 }
 
@@ -47,6 +50,7 @@ function renderPlan(v: ReturnType<typeof planView>): string {
   };
   steps('steps', v.steps);
   steps('after-steps', v.afterSteps);
+  lines.push(...v.remoteCommands);
   lines.push(`  env: ${v.env.join(' ')}`);
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { removeLeftovers } from '../../engine/cleanup.ts';
 import { createBus, type EventSink } from '../../engine/events.ts';
 import { runPipeline } from '../../engine/run.ts';
 import type { RunKind, RunPlan } from '../../plan/types.ts';
@@ -8,11 +9,15 @@ import { lineReporter, logFileReporter, ndjsonReporter } from '../../report/repo
 import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
+import { assertPortsFree } from '../check-ports.ts';
 import { assertRunnable, prepareRun } from '../prepare-run.ts';
+import { processTerminal } from '../terminal.ts';
 
 /**
- * `werker build|dev|deploy`: load → plan → run → report. Exit 0 passed, 1 failed, 2 bad config,
- * 3 no engine, 130 cancelled (Ctrl-C once stops cleanly; twice stops at once).
+ * `werker build|dev|deploy`: load → plan → run → report. Exit 0 passed, 1 failed, 2 bad config
+ * or flags (a port to publish that is taken, too), 3 no engine, 130 cancelled (Ctrl-C once stops
+ * cleanly; twice removes the run's containers at once and exits). Ctrl-C during internal/watch
+ * ends a dev session normally: the watch passes, after-steps run, exit 0.
  */
 export async function runPipelineCommand(kind: RunKind, target: string | undefined, flags: PipelineFlags, global: { environment: string }, out: Output): Promise<number> {
   const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {});
@@ -24,30 +29,39 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
   }
   const plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime);
   assertRunnable(plan);
+  await assertPortsFree(plan, runtime.host);
   return executeRun(plan, runtime, flags, out);
 }
 
 /** run → report for a prepared plan: reporters, the run's log file, Ctrl-C handling. */
 export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json'>, out: Output): Promise<number> {
   const log = logFileReporter(path.join(plan.workingDir, 'logs', `${plan.runId}.log`));
-  const sinks: EventSink[] = [log.sink, flags.json ? ndjsonReporter((t) => out.stdout(t)) : lineReporter((t) => out.stdout(t), out.color)];
+  const screen = flags.json ? ndjsonReporter((t) => out.stdout(t)) : lineReporter((t) => out.stdout(t), out.color);
+  let interrupts = 0;
+  // Once a second Ctrl-C removes the containers under the run, what the run says next is noise.
+  const sinks: EventSink[] = [log.sink, (e) => interrupts < 2 && screen(e)];
   const bus = createBus(plan.runId, sinks);
   const controller = new AbortController();
-  let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      out.stderr(`\n${sig}: stopping the run and removing its containers (again to stop at once)`);
+      out.stderr(`\n${sig}: stopping the run and removing its containers (again to remove them at once)`);
       controller.abort(new Error(`interrupted by ${sig}`));
+    } else if (interrupts === 2) {
+      out.stderr('stopping now: removing the run\'s containers (again to exit at once; `werker cleanup` removes what is left)');
+      const forced = AbortSignal.timeout(15_000);
+      forced.addEventListener('abort', () => process.exit(130));
+      void removeLeftovers(runtime, { runId: plan.runId }).catch(() => undefined).finally(() => process.exit(130));
     } else {
-      out.stderr('stopping now; `werker cleanup` removes what is left');
       process.exit(130);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await runPipeline(plan, { runtime, bus, signal: controller.signal });
+    // An interactive step (internal/shell) gets the terminal, unless stdout carries --json.
+    const terminal = flags.json ? undefined : processTerminal();
+    const result = await runPipeline(plan, { runtime, bus, signal: controller.signal, ...(terminal ? { terminal } : {}) });
     return result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

@@ -13,11 +13,13 @@ import type {
   Labelled,
   PullProgress,
   RegistryAuth,
+  TerminalStreams,
 } from '../runtime.ts';
 import { resolveDockerAddress } from './address.ts';
 import { toCreateOptions } from './container-options.ts';
 import { demuxBuffer, demuxToChunks } from './demux.ts';
 import { runExec, type ExecOptions } from './exec.ts';
+import { runInteractiveExec } from './exec-tty.ts';
 import { statusOf, toDockerApiError } from './map-error.ts';
 import { followBuild, followProgress } from './progress.ts';
 import { toContainerInfo, toImageInfo } from './to-info.ts';
@@ -144,6 +146,10 @@ export class DockerRuntime implements ContainerRuntime {
 
   exec(id: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult> {
     return call(`exec ${JSON.stringify(cmd[0] ?? '')} in container ${id}`, () => runExec(this.docker, id, cmd, opts));
+  }
+
+  execInteractive(id: string, cmd: string[], terminal: TerminalStreams, opts?: { env?: string[]; workingDir?: string; input?: string }): Promise<number> {
+    return call(`exec ${JSON.stringify(cmd[0] ?? '')} with a terminal in container ${id}`, () => runInteractiveExec(this.docker, id, cmd, terminal, opts));
   }
 
   async restartContainer(id: string, timeoutSec: number): Promise<void> {

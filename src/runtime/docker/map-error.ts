@@ -1,4 +1,4 @@
-import { CancelledError, DockerApiError, WerkerError } from '../../errors.ts';
+import { CancelledError, DockerApiError, PortInUseError, WerkerError } from '../../errors.ts';
 
 interface ModemError {
   statusCode?: number;
@@ -21,6 +21,8 @@ export function toDockerApiError(err: unknown, op: string): WerkerError {
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return new CancelledError(`${op}: cancelled`, { cause: err });
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
   const message = daemonMessage(e);
+  const port = portInUse(message);
+  if (port) return new PortInUseError(port.port, port.address, undefined, { cause: err });
   const hint = hintFor(status, op, message);
   return new DockerApiError(status, op, message, hint ? { cause: err, hint } : { cause: err });
 }
@@ -61,4 +63,14 @@ function hintFor(status: number, op: string, message: string): string | undefine
     return 'the Docker engine stopped answering; check that it is still running';
   }
   return undefined;
+}
+
+/**
+ * A start that failed on a published port: docker-proxy could not listen (a host process has the
+ * port: "listen tcp4 127.0.0.1:8000: bind: address already in use") or another container
+ * publishes it ("Bind for 127.0.0.1:8000 failed: port is already allocated").
+ */
+export function portInUse(message: string): { address: string; port: string } | undefined {
+  const m = /(?:Bind for|listen tcp[46]?) \[?([0-9a-f.:]*?)\]?:(\d+)(?: failed: port is already allocated|: bind: address already in use)/i.exec(message);
+  return m ? { address: m[1] || '0.0.0.0', port: m[2]! } : undefined;
 }

@@ -1,0 +1,37 @@
+import { hostname, userInfo } from 'node:os';
+import { SshConnection } from '../runtime/ssh/connection.ts';
+import { deployRelease, rollbackRelease, type ReleaseIo } from './release.ts';
+import type { Actor, ReleaseSpec } from './release-spec.ts';
+
+/** `user@host` of the machine werker runs on, for lock holders and audit lines. */
+export function localActor(runId: string): Actor {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (a container with a bare uid)
+  }
+  return { runId, who: `${user}@${hostname()}` };
+}
+
+/**
+ * Deploys (or rolls back) each host in turn over its own SSH connection; the first host that
+ * fails stops the rest, so a bad release reaches at most one server.
+ */
+export async function releaseOnHosts(spec: ReleaseSpec, actor: Actor, io: ReleaseIo, action: 'deploy' | 'rollback'): Promise<void> {
+  for (const h of spec.hosts) {
+    io.print(`${action === 'deploy' ? `deploying ${spec.release}` : 'rolling back'} on ${spec.user}@${h.host}:${h.port}`);
+    const conn = await SshConnection.connect({
+      host: h.host, port: h.port, username: spec.user, privateKey: spec.sshKey, knownHosts: spec.knownHosts,
+      ...(spec.sshKeyPassphrase ? { passphrase: spec.sshKeyPassphrase } : {}),
+    }, io.signal);
+    const onAbort = () => conn.close();
+    io.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await (action === 'deploy' ? deployRelease : rollbackRelease)(conn, spec, actor, io);
+    } finally {
+      io.signal?.removeEventListener('abort', onAbort);
+      conn.close();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { ReleaseSpec } from './release-spec.ts';
+
+/**
+ * The nginx site werker owns: an upstream on the live release's host port and a server that
+ * proxies to it, with the release's static files under `static-url`. Every value in it was
+ * checked when the options were read (plain paths, names, ports), so nothing here can end a
+ * directive early. A switch rewrites the file and reloads nginx, which is graceful: old workers
+ * finish the requests they hold (on the old release, still running through the drain period)
+ * while new workers send new ones to the new release.
+ */
+export function nginxSiteText(spec: ReleaseSpec, release: string, port: number): string {
+  const nginx = spec.nginx!;
+  const upstream = `werker_${spec.prefix.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const lines = [
+    `# Written by werker (internal/release) for ${spec.prefix}; every deploy rewrites this file.`,
+    `# Live release: ${release} on 127.0.0.1:${port}`,
+    `upstream ${upstream} {`,
+    `    server 127.0.0.1:${port};`,
+    '    keepalive 16;',
+    '}',
+    'server {',
+    `    listen ${nginx.listen};`,
+    `    server_name ${nginx.serverNames.join(' ')};`,
+  ];
+  if (spec.static) {
+    lines.push(`    location ${spec.static.url} {`, `        alias ${spec.static.to}/${release}/;`, '    }');
+  }
+  lines.push(
+    '    location / {',
+    `        proxy_pass http://${upstream};`,
+    '        proxy_http_version 1.1;',
+    '        proxy_set_header Connection "";',
+    '        proxy_set_header Host $http_host;',
+    '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '        proxy_redirect off;',
+    '    }',
+    '}',
+    '',
+  );
+  return lines.join('\n');
+}

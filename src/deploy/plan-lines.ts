@@ -1,0 +1,69 @@
+import { PipelineEnv } from '../plan/environment.ts';
+import type { RunPlan } from '../plan/types.ts';
+import { Masker } from '../report/mask.ts';
+import { ReleaseCommands, type RemoteCommand } from './commands.ts';
+import { cronLines } from './cron.ts';
+import { parseReleaseOptions } from './release-options.ts';
+import type { ReleaseSpec } from './release-spec.ts';
+import { showCommand } from './remote.ts';
+
+/** Facts only the server knows, shown as placeholders. */
+const LIVE = '<live release>';
+
+/**
+ * The remote commands of a first-time deploy of the spec, in order, for one host, with `# …`
+ * lines for the decisions taken on the server. Pure: what `werker plan` prints.
+ */
+export function plannedCommands(spec: ReleaseSpec): string[] {
+  const c = new ReleaseCommands(spec);
+  const port = spec.releasePorts[0] ?? 0;
+  const out: string[] = [];
+  const add = (...cs: (RemoteCommand | string)[]) => out.push(...cs.map((x) => (typeof x === 'string' ? `# ${x}` : `$ ${showCommand(x)}`)));
+  add(c.prepareState(), c.lock(`deploy of ${spec.release} by <user@host>, run <run id>, since <time>`), '(held until the end; another deploy stops here, naming the holder)');
+  if (spec.registry) add(c.login());
+  add(c.pull(), c.readLive(), c.inspectRelease(LIVE), c.inspectNetwork(), '(if missing:)', c.createNetwork());
+  for (const a of spec.accessories) add(c.inspectAccessory(a), `(if ${a.container} is missing:)`, c.writeEnvFile(a.container, a.env), ...c.createVolumes(a), c.runAccessory(a), '(if stopped:)', c.start(a.container));
+  add(`(new release port: the one of ${spec.releasePorts.join(', ') || '-'} the live release does not use; ${port} shown)`);
+  add(c.inspectRelease(spec.release), '(if an old container has that name:)', c.removeContainer(spec.release));
+  add(c.writeEnvFile(spec.release, spec.env), c.runRelease(port));
+  const check = c.healthCheck(spec.release, port);
+  add(c.containerState(spec.release), check ? `(every 1s, up to ${spec.health.timeoutSec}s, until it passes:)` : '(running for 2s)');
+  if (check) add(check);
+  add('(if it never passes: the new release is removed, the step fails, the live release keeps serving)', c.logs(spec.release), c.removeContainer(spec.release), c.removeReleaseFiles(spec.release));
+  if (spec.static) add(...c.publishStatic(spec.release));
+  if (spec.nginx) add(c.readSite(), c.writeSite(c.siteFor(spec.release, port)), c.nginxTest(), '(if the test fails, the old site file is put back)', c.nginxReload());
+  add(...c.writePointer('previous', LIVE), ...c.writePointer('live', spec.release));
+  for (const job of spec.cron) add(c.writeCronScript(job));
+  add(c.removeStaleCronScripts(), c.readCrontab(), c.writeCrontab(cronLines(spec.stateDir, spec.cron).join('\n')));
+  for (const line of cronLines(spec.stateDir, spec.cron)) add(`crontab: ${line}`);
+  add(`(wait ${spec.drainSec}s: drain)`, ...spec.cron.map((j) => c.waitCronJob(j, Math.max(60, spec.stopTimeoutSec))), ...c.retire(LIVE));
+  add(c.listReleases(), `(stopped releases beyond ${spec.keep} are removed:)`, ...c.removeRelease('<old release>'));
+  add(c.audit('<time> deploy <release> from=<live> by=<user@host> run=<run id> <secs>s ok|failed: <reason>'), '(then the lock is let go)');
+  return out;
+}
+
+/**
+ * For `werker plan`: each internal/release step of the plan with its hosts and remote commands.
+ * Options are expanded with the pipeline's variables; what earlier steps export is not known
+ * before the run (the step syncs the shell's env first), so such options show as empty.
+ * Hidden values are masked, should one sit in an option that becomes an argument.
+ */
+export function releasePlanLines(plan: RunPlan): string[] {
+  const env = new Map(plan.env.map((v) => [v.name, v.value]));
+  const masker = new Masker(new PipelineEnv(plan.env).secrets());
+  const lines: string[] = [];
+  for (const step of [...plan.steps, ...plan.afterSteps]) {
+    if (step.kind !== 'internal' || step.name !== 'release') continue;
+    lines.push(`  ${step.displayName} (step ${step.index}): remote commands`);
+    const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n) });
+    if (!parsed.ok) {
+      for (const e of parsed.errors) lines.push(`    ✗ ${e}`);
+      continue;
+    }
+    const s = parsed.spec;
+    lines.push(`    hosts: ${s.hosts.map((h) => `${s.user}@${h.host}:${h.port}`).join(' ')} (one after another; host keys checked against known-hosts)`);
+    lines.push(`    release: ${s.release} from ${s.image}:${s.tag}`);
+    for (const l of plannedCommands(s)) lines.push(`    ${l}`);
+  }
+  return lines.map((l) => masker.mask(l));
+}

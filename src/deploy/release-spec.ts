@@ -1,0 +1,109 @@
+/** What internal/release deploys, after its options are read and checked (deploy/release-options.ts). */
+export interface ReleaseSpec {
+  hosts: SshHost[];
+  user: string;
+  sshKey: string;
+  sshKeyPassphrase?: string;
+  knownHosts: string;
+  /** Repository, registry included (`127.0.0.1:5000/team/web`). */
+  image: string;
+  tag: string;
+  /** The release's id: `<prefix>_<version>`, e.g. `nexchange_e0e3eb0`. */
+  release: string;
+  prefix: string;
+  /** werker's directory on the server (lock, live pointer, env files, cron scripts, audit log). */
+  stateDir: string;
+  /** How to call docker on the server (`docker`, or `sudo -n docker`). */
+  docker: string[];
+  /** The app's network, shared with the accessories: `<prefix>`. */
+  network: string;
+  /** The container port nginx proxies to and the health check asks. */
+  appPort?: number;
+  /** Two host ports on 127.0.0.1; the new release takes the one the live release does not use. */
+  releasePorts: number[];
+  ports: string[];
+  volumes: string[];
+  env: EnvEntry[];
+  restart: string;
+  health: HealthCheck;
+  drainSec: number;
+  stopTimeoutSec: number;
+  /** Stopped releases kept for rollback. */
+  keep: number;
+  accessories: Accessory[];
+  nginx?: NginxSite;
+  static?: StaticFiles;
+  cron: CronJob[];
+  registry?: RegistryLogin;
+}
+
+export interface SshHost {
+  host: string;
+  port: number;
+}
+
+export interface EnvEntry {
+  name: string;
+  value: string;
+}
+
+export interface HealthCheck {
+  /** HTTP path asked on the release's port (2xx/3xx passes). */
+  path?: string;
+  /** A command run in the release container with `sh -c` (exit 0 passes). */
+  cmd?: string;
+  timeoutSec: number;
+}
+
+export interface Accessory {
+  name: string;
+  /** `<prefix>-<name>`. */
+  container: string;
+  /** Network alias the app reaches it by (default: its name). */
+  alias: string;
+  image: string;
+  env: EnvEntry[];
+  volumes: string[];
+  ports: string[];
+  cmd: string[];
+  /** Of its settings (not secret values): a change is reported, never applied by recreating it. */
+  hash: string;
+}
+
+export interface NginxSite {
+  /** The site file werker owns on the server, included by its nginx.conf. */
+  site: string;
+  serverNames: string[];
+  listen: string;
+  /** How to call nginx on the server (`nginx`, `sudo -n nginx`, `nginx -c /etc/x.conf`). */
+  command: string[];
+}
+
+export interface StaticFiles {
+  /** Directory in the release's image. */
+  from: string;
+  /** Directory on the server; each release gets `<to>/<release>/`, served at `url`. */
+  to: string;
+  url: string;
+}
+
+export interface CronJob {
+  /** Stable id from the command: lock, script and log names. */
+  name: string;
+  schedule: string;
+  /** argv run with `docker exec` in the live release. */
+  command: string[];
+}
+
+export interface RegistryLogin {
+  server: string;
+  username: string;
+  password: string;
+}
+
+/** Who deploys, for the lock holder line and the audit log. */
+export interface Actor {
+  runId: string;
+  /** `user@host` of the machine werker runs on. */
+  who: string;
+}

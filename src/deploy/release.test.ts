@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { ExecResult, RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
+import { deployRelease, rollbackRelease } from './release.ts';
+import type { ReleaseSpec } from './release-spec.ts';
+
+type Answer = Partial<ExecResult> | undefined;
+
+/** A server that answers each command by its first words, and records what ran. */
+class FakeServer implements RemoteShell {
+  readonly host = 'srv';
+  readonly ran: string[] = [];
+  constructor(private readonly answers: Record<string, Answer | ((stdin?: string) => Answer)>) {}
+
+  #answer(argv: readonly string[], stdin?: string): ExecResult {
+    const line = argv.join(' ');
+    this.ran.push(line);
+    const key = Object.keys(this.answers).filter((k) => line.startsWith(k)).sort((a, b) => b.length - a.length)[0];
+    const a = key === undefined ? undefined : this.answers[key];
+    return { code: 0, stdout: '', stderr: '', ...(typeof a === 'function' ? a(stdin) : a) };
+  }
+
+  async exec(argv: readonly string[], opts: { stdin?: string } = {}): Promise<ExecResult> {
+    return this.#answer(argv, opts.stdin);
+  }
+
+  async start(argv: readonly string[]): Promise<RunningCommand> {
+    const r = this.#answer(argv);
+    const done = Promise.resolve(r);
+    return { firstLine: Promise.resolve(r.code === 0 ? 'locked' : undefined), done, end: async () => (this.ran.push('(unlock)'), r) };
+  }
+
+  close(): void {}
+}
+
+const spec: ReleaseSpec = {
+  hosts: [{ host: 'srv', port: 22 }], user: 'u', sshKey: 'k', knownHosts: 'kh', image: 'reg/app', tag: 'v2', release: 'app_v2', prefix: 'app',
+  stateDir: 's', docker: ['docker'], network: 'app', appPort: 80, releasePorts: [8001, 8002], ports: [], volumes: [], env: [], restart: 'always',
+  health: { path: '/up', timeoutSec: 1 }, drainSec: 0, stopTimeoutSec: 1, keep: 1, accessories: [], cron: [{ name: 'tick', schedule: '* * * * *', command: ['tick'] }],
+  nginx: { site: '/etc/nginx/app.conf', serverNames: ['app'], listen: '80', command: ['nginx'] },
+};
+const actor = { runId: 'run-1', who: 'me@laptop' };
+const io = () => {
+  const lines: string[] = [];
+  return { lines, print: (l: string) => lines.push(l) };
+};
+/** A server where app_v1 is live on 8001 and app_v0 is an older stopped release. */
+const liveV1 = (extra: Record<string, Answer | ((stdin?: string) => Answer)> = {}) => new FakeServer({
+  'cat s/live': { stdout: 'app_v1\n' },
+  'cat s/previous': { stdout: 'app_v0\n' },
+  'docker inspect --type container --format {{.State.Status}} {{index .Config.Labels "werker.port"}} app_v1': { stdout: 'running 8001\n' },
+  'docker inspect --type container --format {{.State.Status}} {{index .Config.Labels "werker.port"}} app_v0': { stdout: 'exited 8002\n' },
+  'docker inspect --type container --format {{.State.Status}} {{index .Config.Labels "werker.port"}} app_v2': { code: 1 },
+  'docker inspect --type container --format {{.State.Status}} {{.State.ExitCode}}': { stdout: 'running 0\n' },
+  'docker ps --all': { stdout: 'app_v2\napp_v1\napp_v0\napp_old\n' },
+  'cat /etc/nginx/app.conf': { stdout: 'old site' },
+  ...extra,
+});
+const names = (s: FakeServer) => s.ran.map((l) => l.split(' ').slice(0, 3).join(' '));
+
+describe('deployRelease', () => {
+  it('starts the new release on the free port, gates, switches, then retires the old one', async () => {
+    const s = liveV1();
+    await deployRelease(s, spec, actor, io());
+    const at = (prefix: string) => s.ran.findIndex((l) => l.startsWith(prefix));
+    expect(s.ran).toContain('docker run --detach --name app_v2 --network app --restart always --env-file s/env/app_v2.env --label werker.release=app --label werker.version=v2 --label werker.port=8002 --publish 127.0.0.1:8002:80 reg/app:v2');
+    const order = ['docker run --detach --name app_v2', 'curl', 'install -m 644 /dev/stdin /etc/nginx/app.conf', 'nginx -t', 'nginx -s reload',
+      'install -m 644 /dev/stdin s/previous.new', 'install -m 644 /dev/stdin s/live.new', 'mv -f s/live.new s/live', 'crontab -',
+      'flock --wait', 'docker update --restart no app_v1', 'docker stop --time 1 app_v1', 'docker rm app_v0', 'tee -a s/audit.log', '(unlock)'];
+    const idx = order.map(at);
+    expect(idx.every((i) => i >= 0), JSON.stringify(order.filter((_, i) => idx[i]! < 0))).toBe(true);
+    expect([...idx].sort((a, b) => a - b)).toEqual(idx);
+    // keep-releases 1: the previous release (app_v1 now) is kept, older ones go.
+    expect(s.ran.filter((l) => l.startsWith('docker rm '))).toEqual(['docker rm app_v0', 'docker rm app_old']);
+  });
+
+  it('a failing health check removes the new release and touches neither nginx nor the pointers', async () => {
+    const s = liveV1({ curl: { code: 22, stderr: 'curl: (22) The requested URL returned error: 503' } });
+    const out = io();
+    await expect(deployRelease(s, spec, actor, out)).rejects.toThrow('srv: app_v2 was not healthy within 1s (last check: curl: (22) The requested URL returned error: 503)');
+    expect(s.ran.some((l) => l.includes('/etc/nginx/app.conf') && l.startsWith('install'))).toBe(false);
+    expect(s.ran.some((l) => l.includes('s/live.new'))).toBe(false);
+    expect(s.ran.some((l) => l.startsWith('docker stop'))).toBe(false);
+    expect(s.ran).toContain('docker rm --force app_v2');
+    expect(names(s).slice(-2)).toEqual(['tee -a s/audit.log', '(unlock)']);
+    expect(out.lines).toContain('app_v2 did not become live; removing it (app_v1 keeps serving)');
+  });
+
+  it('a site nginx rejects is put back, and the release fails before any traffic moved', async () => {
+    let written = '';
+    const s = liveV1({ 'nginx -t': { code: 1, stderr: 'nginx: [emerg] unexpected ";"' }, 'install -m 644 /dev/stdin /etc/nginx/app.conf': (stdin) => ((written = stdin ?? ''), undefined) });
+    await expect(deployRelease(s, spec, actor, io())).rejects.toThrow('nginx rejected the new site');
+    expect(written).toBe('old site\n');
+    expect(s.ran).not.toContain('nginx -s reload');
+    expect(s.ran).toContain('docker rm --force app_v2');
+  });
+
+  it('stops at a held lock, naming the holder, and notes the refusal in the audit log', async () => {
+    let audit = '';
+    const s = liveV1({ 'flock -n': { code: 75 }, 'cat s/lock.holder': { stdout: 'deploy of app_v9 by ci@runner, run r-9, since 2024-01-01T00:00:00Z\n' }, 'tee -a': (stdin) => ((audit = stdin ?? ''), undefined) });
+    await expect(deployRelease(s, spec, actor, io())).rejects.toThrow('srv: another deploy holds the lock: deploy of app_v9 by ci@runner, run r-9, since 2024-01-01T00:00:00Z');
+    expect(s.ran.some((l) => l.startsWith('docker pull'))).toBe(false);
+    expect(audit).toMatch(/^\S+ deploy app_v2 from=- by=me@laptop run=run-1 0\.0s refused: the lock is held by deploy of app_v9/);
+  });
+});
+
+describe('rollbackRelease', () => {
+  it('brings the previous release back on its own port and swaps the pointers', async () => {
+    const s = liveV1();
+    await rollbackRelease(s, spec, actor, io());
+    const i = (l: string) => s.ran.indexOf(l);
+    expect(i('docker update --restart always app_v0')).toBeLessThan(i('docker start app_v0'));
+    expect(s.ran).toContain('curl --fail --silent --show-error --output /dev/null --max-time 5 http://127.0.0.1:8002/up');
+    expect(i('nginx -s reload')).toBeLessThan(i('mv -f s/live.new s/live'));
+    expect(i('mv -f s/live.new s/live')).toBeLessThan(i('docker stop --time 1 app_v1'));
+  });
+
+  it('says so when there is nothing to return to', async () => {
+    const s = liveV1({ 'cat s/previous': { code: 1, stderr: 'No such file' } });
+    await expect(rollbackRelease(s, spec, actor, io())).rejects.toThrow('srv: there is no previous release to return to');
+  });
+});

@@ -1,0 +1,270 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
+import { LOCK_BUSY, ReleaseCommands } from './commands.ts';
+import { withCronBlock, cronLines } from './cron.ts';
+import { ReleaseError, Remote, lastLines, showCommand } from './remote.ts';
+import type { Actor, ReleaseSpec } from './release-spec.ts';
+
+/** What the release step prints through (masked by the caller) and how it is cancelled. */
+export interface ReleaseIo {
+  print(line: string): void;
+  signal?: AbortSignal;
+}
+
+type Action = 'deploy' | 'rollback';
+
+/** A release container as the server reports it. */
+interface ReleaseState {
+  name: string;
+  status: string;
+  port: number | undefined;
+}
+
+/**
+ * Deploys the spec's release to one host: lock → login/pull → accessories → new release beside
+ * the old one → health gate → nginx switch → live pointer → cron → drain → stop the old one
+ * (kept for rollback) → prune → audit line → unlock. Any failure before the switch leaves the
+ * live release serving and removes the new one.
+ */
+export async function deployRelease(shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo): Promise<void> {
+  await withLock(shell, spec, actor, io, 'deploy', spec.release, async (r, c, audit) => {
+    if (spec.registry) await r.run(c.login());
+    await r.run(c.pull(), { stream: true, timeoutMs: 30 * 60_000 });
+    const live = await readLive(r, c);
+    audit.from = live?.name;
+    await ensureNetwork(r, c);
+    await ensureAccessories(r, c);
+    if (live?.name === spec.release && live.status === 'running') {
+      r.say(`${spec.release} is already the live release on ${r.host}; nothing to swap (its settings are those it was started with)`);
+      await installCron(r, c);
+      audit.result = 'ok (already live)';
+      return;
+    }
+    const port = freePort(spec, live);
+    await startRelease(r, c, port);
+    await gateAndSwitch(r, c, spec.release, port, async () => {
+      io.print(`${spec.release} did not become live; removing it (${live ? `${live.name} keeps serving` : 'nothing was live'})`);
+      await r.try(c.logs(spec.release), { stream: true });
+      await r.try(c.removeContainer(spec.release));
+      await r.try(c.removeReleaseFiles(spec.release));
+    });
+    await setPointers(r, c, spec.release, live?.name);
+    await installCron(r, c);
+    if (live) await retireOld(r, c, live.name, io);
+    await prune(r, c, spec.release, live?.name ?? (await r.read(c.readPrevious())));
+    audit.result = 'ok';
+  });
+}
+
+/**
+ * Returns one host to its previous release the same way: lock → start it → health gate → nginx
+ * switch → pointers swapped (so a second rollback goes forward again) → drain → stop the one that
+ * was live → audit → unlock.
+ */
+export async function rollbackRelease(shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo): Promise<void> {
+  await withLock(shell, spec, actor, io, 'rollback', '(previous)', async (r, c, audit) => {
+    const live = await readLive(r, c);
+    const prevName = await r.read(c.readPrevious());
+    const prev = prevName ? await inspect(r, c, prevName) : undefined;
+    if (!prev) throw new ReleaseError(`${r.host}: there is no previous release to return to${prevName ? ` (${prevName} is gone)` : ''}`);
+    audit.release = prev.name;
+    audit.from = live?.name;
+    if (spec.appPort !== undefined && (prev.port === undefined || prev.port === live?.port)) {
+      throw new ReleaseError(`${r.host}: ${prev.name} is bound to port ${prev.port ?? '?'}, which the live release uses`);
+    }
+    await r.runAll(c.revive(prev.name));
+    await gateAndSwitch(r, c, prev.name, prev.port ?? 0, async () => {
+      io.print(`${prev.name} did not become healthy; stopping it again (${live?.name ?? 'nothing'} stays live)`);
+      await r.try(c.logs(prev.name), { stream: true });
+      for (const x of c.retire(prev.name)) await r.try(x);
+    });
+    await setPointers(r, c, prev.name, live?.name);
+    if (live) await retireOld(r, c, live.name, io);
+    audit.result = 'ok';
+  });
+}
+
+/** The audit line's facts, filled in as the release goes. */
+interface Audit {
+  release: string;
+  from: string | undefined;
+  result: string;
+}
+
+/** Takes the host's deploy lock, runs `body`, appends the audit line, and lets the lock go whatever happened. */
+async function withLock(
+  shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo, action: Action, release: string,
+  body: (r: Remote, c: ReleaseCommands, audit: Audit) => Promise<void>,
+): Promise<void> {
+  const r = new Remote(shell, io.print);
+  const c = new ReleaseCommands(spec);
+  await r.run(c.prepareState());
+  const started = new Date();
+  const holder = `${action} of ${release === '(previous)' ? 'the previous release' : release} by ${actor.who}, run ${actor.runId}, since ${started.toISOString()}`;
+  const line = (a: Audit, secs: string) => `${new Date().toISOString()} ${action} ${a.release} from=${a.from ?? '-'} by=${actor.who} run=${actor.runId} ${secs}s ${a.result}`;
+  const lock = await takeLock(r, c, holder, (who) => line({ release, from: undefined, result: `refused: the lock is held by ${who}` }, '0.0'));
+  const audit: Audit = { release, from: undefined, result: 'failed' };
+  try {
+    await body(r, c, audit);
+  } catch (err) {
+    audit.result = `failed: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;
+    throw err;
+  } finally {
+    const secs = ((Date.now() - started.getTime()) / 1000).toFixed(1);
+    await r.try(c.audit(line(audit, secs)), { quiet: true }).catch(() => undefined);
+    await lock.end().catch(() => undefined);
+    r.say(`released the deploy lock on ${r.host}`);
+  }
+}
+
+/** Takes the lock or fails naming its holder (and notes the refusal in the audit log). */
+async function takeLock(r: Remote, c: ReleaseCommands, holder: string, refusedLine: (who: string) => string): Promise<RunningCommand> {
+  const cmd = c.lock(holder);
+  r.say(`$ ${showCommand(cmd)}`);
+  const running = await r.shell.start(cmd.argv);
+  if ((await running.firstLine) === 'locked') {
+    r.say(`took the deploy lock on ${r.host}`);
+    return running;
+  }
+  const res = await running.done;
+  if (res.code === LOCK_BUSY) {
+    const who = (await r.read(c.lockHolder())) || 'unknown (no holder line)';
+    await r.try(c.audit(refusedLine(who)), { quiet: true });
+    throw new ReleaseError(`${r.host}: another deploy holds the lock: ${who}`, `wait for it to finish; the lock goes when that deploy ends or its connection drops (${c.paths.lock})`);
+  }
+  throw new ReleaseError(`${r.host}: could not take the deploy lock: ${lastLines(res)}`, 'is flock (util-linux) installed on the server?');
+}
+
+async function inspect(r: Remote, c: ReleaseCommands, name: string): Promise<ReleaseState | undefined> {
+  const out = await r.read(c.inspectRelease(name));
+  if (out === undefined) return undefined;
+  const [status = '', port = ''] = out.split(/\s+/);
+  return { name, status, port: /^\d+$/.test(port) ? Number(port) : undefined };
+}
+
+async function readLive(r: Remote, c: ReleaseCommands): Promise<ReleaseState | undefined> {
+  const name = await r.read(c.readLive());
+  const live = name ? await inspect(r, c, name) : undefined;
+  r.say(live ? `live release on ${r.host}: ${live.name} (${live.status}${live.port ? `, port ${live.port}` : ''})` : `no live release on ${r.host} yet`);
+  return live;
+}
+
+/** The release port the live release does not hold. */
+function freePort(spec: ReleaseSpec, live: ReleaseState | undefined): number {
+  if (spec.appPort === undefined) return 0;
+  return spec.releasePorts.find((p) => p !== live?.port) ?? spec.releasePorts[0]!;
+}
+
+async function ensureNetwork(r: Remote, c: ReleaseCommands): Promise<void> {
+  if ((await r.read(c.inspectNetwork())) === undefined) await r.run(c.createNetwork());
+}
+
+/** Accessories are created when missing and started when stopped; never recreated (their data stays). */
+async function ensureAccessories(r: Remote, c: ReleaseCommands): Promise<void> {
+  for (const a of c.spec.accessories) {
+    const state = await r.read(c.inspectAccessory(a));
+    if (state === undefined) {
+      r.say(`accessory ${a.name}: creating ${a.container}`);
+      await r.run(c.writeEnvFile(a.container, a.env));
+      await r.runAll(c.createVolumes(a));
+      await r.run(c.runAccessory(a), { stream: true, timeoutMs: 30 * 60_000 });
+      continue;
+    }
+    const [status, hash] = state.split(/\s+/);
+    if (hash !== a.hash) r.say(`accessory ${a.name}: its settings changed since ${a.container} was created; werker never recreates an accessory (its data); remove the container yourself (volumes stay) to apply them`);
+    if (status === 'running') r.say(`accessory ${a.name}: ${a.container} is running`);
+    else await r.run(c.start(a.container));
+  }
+}
+
+/** Removes a leftover container of the same name (a failed attempt, or an old copy), then starts the release. */
+async function startRelease(r: Remote, c: ReleaseCommands, port: number): Promise<void> {
+  const name = c.spec.release;
+  if (await inspect(r, c, name)) {
+    r.say(`removing an earlier container named ${name} (not live)`);
+    await r.run(c.removeContainer(name));
+  }
+  await r.run(c.writeEnvFile(name, c.spec.env));
+  await r.run(c.runRelease(port));
+}
+
+/** Health gate, static files, then the nginx switch; on any failure `undo` runs and the error goes on. */
+async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: number, undo: () => Promise<void>): Promise<void> {
+  try {
+    await waitHealthy(r, c, name, port);
+    if (c.spec.static) await r.runAll(c.publishStatic(name));
+    if (c.spec.nginx) await switchNginx(r, c, name, port);
+  } catch (err) {
+    await undo().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Polls the health check each second until it passes, the container stops, or the timeout. */
+async function waitHealthy(r: Remote, c: ReleaseCommands, name: string, port: number): Promise<void> {
+  const check = c.healthCheck(name, port);
+  const timeout = c.spec.health.timeoutSec;
+  r.say(check ? `health check, every 1s for up to ${timeout}s: ${showCommand(check)}` : `no health check: ${name} must keep running for 2s`);
+  const started = Date.now();
+  let last = '';
+  for (let i = 0; ; i++) {
+    const state = await r.read(c.containerState(name));
+    if (!state?.startsWith('running')) throw new ReleaseError(`${r.host}: ${name} stopped (${state ?? 'gone'}) before it was healthy`);
+    const res = check ? await r.try(check, { quiet: true, timeoutMs: 30_000 }) : { code: i >= 2 ? 0 : 1, stdout: '', stderr: 'starting' };
+    if (res.code === 0) {
+      r.say(`${name} is healthy after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      return;
+    }
+    last = lastLines(res, 1);
+    if (Date.now() - started > timeout * 1000) {
+      throw new ReleaseError(`${r.host}: ${name} was not healthy within ${timeout}s (last check: ${last})`, 'see its log above; the live release was not touched');
+    }
+    await sleep(1000);
+  }
+}
+
+/** Writes the site for the release, tests the whole config (putting the old file back if it fails), then reloads. */
+async function switchNginx(r: Remote, c: ReleaseCommands, name: string, port: number): Promise<void> {
+  const before = await r.read(c.readSite());
+  await r.run(c.writeSite(c.siteFor(name, port)));
+  const test = await r.try(c.nginxTest());
+  if (test.code !== 0) {
+    await r.try(before === undefined ? c.removeSite() : c.writeSite(`${before}\n`));
+    throw new ReleaseError(`${r.host}: nginx rejected the new site: ${lastLines(test)}`, 'the previous site file was put back');
+  }
+  await r.run(c.nginxReload());
+  r.say(`nginx now sends ${c.spec.nginx!.serverNames.join(' ')} to ${name} (127.0.0.1:${port})`);
+}
+
+async function setPointers(r: Remote, c: ReleaseCommands, live: string, previous: string | undefined): Promise<void> {
+  if (previous && previous !== live) await r.runAll(c.writePointer('previous', previous));
+  await r.runAll(c.writePointer('live', live));
+}
+
+/** Writes the runner scripts and this app's crontab block; drops scripts of jobs no longer declared. */
+async function installCron(r: Remote, c: ReleaseCommands): Promise<void> {
+  for (const job of c.spec.cron) await r.run(c.writeCronScript(job));
+  await r.run(c.removeStaleCronScripts());
+  const current = await r.try(c.readCrontab(), { quiet: true });
+  // `crontab -l` exits 1 with "no crontab for USER" when there is none: that is an empty one.
+  const text = current.code === 0 ? current.stdout : '';
+  const next = withCronBlock(text, c.spec.prefix, cronLines(c.spec.stateDir, c.spec.cron));
+  if (next !== text) await r.run(c.writeCrontab(next));
+}
+
+/** Drain, let a cron run in the old release finish, then stop it (kept, without restart policy, for rollback). */
+async function retireOld(r: Remote, c: ReleaseCommands, old: string, io: ReleaseIo): Promise<void> {
+  if (c.spec.drainSec > 0) {
+    r.say(`draining ${old} for ${c.spec.drainSec}s (requests nginx's old workers still hold finish there)`);
+    await sleep(c.spec.drainSec * 1000, undefined, io.signal ? { signal: io.signal } : {});
+  }
+  for (const job of c.spec.cron) await r.run(c.waitCronJob(job, Math.max(60, c.spec.stopTimeoutSec)));
+  await r.runAll(c.retire(old));
+}
+
+/** Removes stopped releases beyond `keep-releases` (the previous one always kept, then the newest), with their env and static files. */
+async function prune(r: Remote, c: ReleaseCommands, live: string, previous: string | undefined): Promise<void> {
+  const names = ((await r.read(c.listReleases())) ?? '').split('\n').filter(Boolean);
+  const old = names.filter((n) => n !== live && n !== previous);
+  for (const name of old.slice(Math.max(0, c.spec.keep - (previous ? 1 : 0)))) await r.runAll(c.removeRelease(name));
+}
