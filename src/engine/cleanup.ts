@@ -15,7 +15,8 @@ export interface CleanupReport {
 export async function removeLeftovers(runtime: ContainerRuntime, opts: { runId?: string; all?: boolean } = {}): Promise<CleanupReport> {
   const found = await runtime.listLabelled(RUN_LABEL, opts.runId);
   const pick = <T extends { labels: Record<string, string> }>(items: T[]) =>
-    items.filter((i) => opts.runId !== undefined || opts.all || ownerIsGone(i.labels));
+    // A blank run label is an image's inherited one (docker-push blanks it): not a run's object.
+    items.filter((i) => i.labels[RUN_LABEL] !== '' && (opts.runId !== undefined || opts.all || ownerIsGone(i.labels)));
   const report: CleanupReport = { containers: [], networks: [], volumes: [] };
   await Promise.all(pick(found.containers).map(async (c) => {
     await runtime.removeContainer(c.id, { force: true, volumes: true });

@@ -60,6 +60,8 @@ describe.skipIf(!docker)('internal steps on the real engine', () => {
     expect(info.cmd).toEqual(['hello', 'world']);
     expect(info.exposedPorts).toEqual(['8000/tcp']);
     expect(info.workingDir).toBe('/usr/src/app');
+    // The run's labels are blanked, so werker's cleanup never takes its containers for leftovers.
+    expect(info.labels['werker.run']).toBe('');
     const id = await docker!.createContainer({ name: `werker-it-pushed-${Date.now()}`, image: `${ref}:c0ffee1`, labels: { 'werker.test': 'push' } });
     try {
       await docker!.startContainer(id);

@@ -3,6 +3,7 @@ import type { CommitOptions, RegistryAuth } from '../../runtime/runtime.ts';
 import { shellSplit } from '../../util/shell-words.ts';
 import { failed, passed, type InternalContext, type InternalStep, type StepOptions } from './context.ts';
 import { pushTarget, runScopedImage } from './image-names.ts';
+import { OWNER_LABEL, RUN_LABEL } from '../labels.ts';
 
 /**
  * internal/docker-push (spec §6.1). Commit mode: the box container is committed (the cache and
@@ -85,6 +86,8 @@ function commitConfig(o: StepOptions): CommitOptions['config'] {
   }
   if (o.has('volumes')) config.Volumes = Object.fromEntries(o.list('volumes').map((v) => [v, {}]));
   if (o.has('env')) config.Env = o.words('env');
-  if (o.has('labels')) config.Labels = o.pairs('labels');
+  // The box carries the run's labels; a commit keeps them unless overridden, and werker's cleanup
+  // would then treat containers of the pushed image as a dead run's leftovers. Blank them.
+  config.Labels = { [RUN_LABEL]: '', [OWNER_LABEL]: '', ...(o.has('labels') ? o.pairs('labels') : {}) };
   return config;
 }
