@@ -71,7 +71,11 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   }
   if (outcome.status === 'failed') {
     const message = await readStepMessage(plan, step.safeId);
-    if (message) outcome.message = masker.mask(message);
+    if (message) {
+      // The step said why (fail / setMessage): the hint about `exit` would only mislead.
+      outcome.message = masker.mask(message);
+      delete outcome.hint;
+    }
   }
   return finish(ctx, step, phase, started, outcome);
 }

@@ -1,18 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
 
 const docker = await requireDocker();
-const dirs: string[] = [];
-const workDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'werker-deploy-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const workDir = tempDirs('werker-deploy');
 
 describe.skipIf(!docker)('werker deploy and werker workflow', () => {
   it('deploys the latest build\'s output, with the build\'s commit, and a deploy target\'s steps', async () => {

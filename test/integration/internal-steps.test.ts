@@ -1,22 +1,16 @@
-import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
 import { REGISTRY } from '../helpers/registry.ts';
 
 const docker: DockerRuntime | undefined = await requireDocker();
-const dirs: string[] = [];
-const workDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'werker-internal-'));
-  dirs.push(d);
-  return d;
-};
+const workDir = tempDirs('werker-internal');
 const images: string[] = [];
 afterAll(async () => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
   for (const i of images) await docker?.removeImage(i).catch(() => undefined);
 });
 

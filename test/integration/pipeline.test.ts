@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirs } from '../helpers/temp-dirs.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
@@ -9,16 +9,8 @@ import { requireDocker } from '../helpers/docker.ts';
 // werker build on the real engine, as a user runs it: the CLI in a child process.
 // Top-level await: without an engine the suite skips, unless WERKER_REQUIRE_DOCKER=1 where this throws.
 const docker: DockerRuntime | undefined = await requireDocker();
-const workDirs: string[] = [];
-const workDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'werker-run-'));
-  workDirs.push(dir);
-  return dir;
-};
+const workDir = tempDirs('werker-run');
 
-afterAll(() => {
-  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
-});
 
 async function leftovers(runId: string) {
   const found = await docker!.listLabelled('werker.run', runId);
