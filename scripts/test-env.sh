@@ -36,6 +36,11 @@ if [ "$rc" -eq 0 ]; then
   step=setup-deploy-target
   bash "$SCRIPT_DIR/setup-deploy-target.sh" || rc=$?
 fi
+if [ "$rc" -eq 0 ]; then
+  # Debian's chromium for the web UI browser test (playwright-core drives it)
+  step=setup-chromium
+  bash "$SCRIPT_DIR/setup-chromium.sh" || rc=$?
+fi
 
 total=$(fmt_secs $((SECONDS - START)))
 times="setup-docker $(fmt_secs "$t_setup"), build-images ${t_build:+$(fmt_secs "$t_build")}"
