@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { authorize } from './auth.ts';
+import type { ServerEnv } from './context.ts';
+import type { ServerCore } from './core.ts';
+import { apiRoutes } from './routes/api.ts';
+import { eventRoutes } from './routes/events.ts';
+import { hookRoutes } from './routes/hooks.ts';
+import { runnerRoutes } from './routes/runner.ts';
+import { errorResponse } from './routes/errors.ts';
+
+export interface AppOptions {
+  /** Seconds between SSE heartbeat comments (default 15). */
+  heartbeatSeconds?: number;
+  /** The web UI's routes (src/server/ui/routes.tsx); the command wires them in. */
+  ui?: (ctx: ServerCore) => Hono<ServerEnv>;
+}
+
+/**
+ * The whole HTTP surface, testable with `app.request()` and no socket. Every route passes
+ * `authorize` first (see PUBLIC_ROUTES for the few without a user).
+ */
+export function createApp(core: ServerCore, options: AppOptions = {}): Hono<ServerEnv> {
+  const app = new Hono<ServerEnv>();
+  app.onError((err, c) => errorResponse(c, err));
+  app.use('*', authorize(core.authenticator));
+  app.get('/healthz', (c) => c.text('ok'));
+  app.route('/hooks', hookRoutes(core));
+  app.route('/api/runner', runnerRoutes(core));
+  app.route('/api', eventRoutes(core, options.heartbeatSeconds ?? 15));
+  app.route('/api', apiRoutes(core));
+  if (options.ui) app.route('/', options.ui(core));
+  return app;
+}

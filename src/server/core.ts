@@ -1,0 +1,15 @@
+import type { Authenticator } from './auth.ts';
+import type { ServerContext } from './context.ts';
+import type { RunnerBackend } from './runner/protocol.ts';
+
+/**
+ * What the HTTP layer needs beyond the UI's ServerContext: recognising callers, the webhook
+ * and the runner side. Implemented by `createServerCore` (service.ts).
+ */
+export interface ServerCore extends ServerContext {
+  authenticator: Authenticator;
+  /** Verifies the signature and queues runs; never throws for bad input (answers 4xx). */
+  handlePushHook(appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<{ status: 200 | 202 | 400 | 401 | 404; body: Record<string, unknown> }>;
+  /** The runner side, used by the embedded runner directly and by /api/runner/* for remote ones. */
+  runners: RunnerBackend;
+}

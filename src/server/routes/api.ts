@@ -1,0 +1,118 @@
+import { Hono, type Context } from 'hono';
+import { InputError, type RunStatus, type ServerEnv } from '../context.ts';
+import type { ServerCore } from '../core.ts';
+import { intParam } from './errors.ts';
+
+/** The JSON API for people and `werker remote` (session cookie + CSRF, or a user bearer token). */
+export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
+  const api = new Hono<ServerEnv>();
+  const app = async (c: Context<ServerEnv>) => {
+    const key = c.req.param('app') ?? '';
+    const found = await core.getApplication(/^\d+$/.test(key) ? Number(key) : key);
+    if (!found) throw new InputError(`no application ${key}`, 404);
+    return found;
+  };
+
+  api.get('/me', (c) => c.json({ user: c.var.user, csrfToken: c.var.csrfToken || undefined }));
+
+  api.get('/applications', async (c) => c.json({ applications: await core.listApplications() }));
+  api.post('/applications', async (c) => {
+    const b = await body(c);
+    const created = await core.createApplication({ name: str(b, 'name'), repository: str(b, 'repository'), defaultBranch: opt(b, 'defaultBranch'), workflow: opt(b, 'workflow') ?? null }, c.var.user);
+    return c.json({ application: created }, 201);
+  });
+  api.get('/applications/:app', async (c) => c.json({ application: await app(c) }));
+  api.delete('/applications/:app', async (c) => {
+    await core.deleteApplication((await app(c)).id, c.var.user);
+    return c.body(null, 204);
+  });
+  api.get('/applications/:app/pipelines', async (c) => c.json(await core.listPipelines((await app(c)).id, c.req.query('ref'))));
+  api.get('/applications/:app/webhook', async (c) => {
+    const a = await app(c);
+    return c.json({ path: `/hooks/github/${a.name}`, secret: await core.getWebhookSecret(a.id), contentType: 'application/json', events: ['push'] });
+  });
+
+  api.get('/applications/:app/variables', async (c) => c.json({ variables: await core.listVariables((await app(c)).id) }));
+  api.post('/applications/:app/variables', async (c) => {
+    const b = await body(c);
+    const v = await core.setVariable((await app(c)).id, { name: str(b, 'name'), value: str(b, 'value', true), protected: b.protected === true || b.protected === 'true' || b.protected === 'on', pipeline: opt(b, 'pipeline') ?? null }, c.var.user);
+    return c.json({ variable: v }, 201);
+  });
+  api.delete('/applications/:app/variables/:id', async (c) => {
+    await core.deleteVariable((await app(c)).id, intParam(c.req.param('id'), 'variable id'), c.var.user);
+    return c.body(null, 204);
+  });
+
+  api.get('/applications/:app/keys', async (c) => c.json({ keyPairs: await core.listKeyPairs((await app(c)).id) }));
+  api.post('/applications/:app/keys', async (c) => c.json({ keyPair: await core.createKeyPair((await app(c)).id, str(await body(c), 'name'), c.var.user) }, 201));
+  api.delete('/applications/:app/keys/:id', async (c) => {
+    await core.deleteKeyPair((await app(c)).id, intParam(c.req.param('id'), 'key pair id'), c.var.user);
+    return c.body(null, 204);
+  });
+
+  api.get('/applications/:app/runs', async (c) => c.json(await core.listRuns({ ...runQuery(c), appId: (await app(c)).id })));
+  api.post('/applications/:app/runs', async (c) => {
+    const b = await body(c);
+    const run = await core.triggerRun((await app(c)).id, str(b, 'pipeline'), { branch: opt(b, 'branch'), commit: opt(b, 'commit'), trigger: opt(b, 'trigger') === 'cli' ? 'cli' : 'api' }, c.var.user);
+    return c.json({ run }, 201);
+  });
+
+  api.get('/runs', async (c) => c.json(await core.listRuns(runQuery(c))));
+  api.get('/runs/:id', async (c) => {
+    const run = await core.getRun(intParam(c.req.param('id'), 'run id'));
+    if (!run) throw new InputError(`no run ${c.req.param('id')}`, 404);
+    return c.json({ run });
+  });
+  api.post('/runs/:id/cancel', async (c) => c.json({ run: await core.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user) }));
+  api.post('/runs/:id/retry', async (c) => c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
+
+  api.get('/tokens', async (c) => c.json({ tokens: await core.auth.listTokens(c.var.user) }));
+  api.post('/tokens', async (c) => {
+    const b = await body(c);
+    const kind = opt(b, 'kind') === 'runner' ? 'runner' : 'user';
+    const made = await core.auth.createToken(kind, str(b, 'name'), c.var.user);
+    return c.json({ token: made.token, info: made.info }, 201);
+  });
+  api.delete('/tokens/:id', async (c) => {
+    await core.auth.revokeToken(intParam(c.req.param('id'), 'token id'), c.var.user);
+    return c.body(null, 204);
+  });
+  return api;
+}
+
+type Body = Record<string, unknown>;
+
+/** JSON or a form: the API takes both (forms for plain HTML clients). */
+async function body(c: Context): Promise<Body> {
+  const type = c.req.header('content-type') ?? '';
+  if (type.includes('application/json')) {
+    const parsed: unknown = await c.req.json().catch(() => undefined);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InputError('the body must be a JSON object');
+    return parsed as Body;
+  }
+  return (await c.req.parseBody()) as Body;
+}
+
+function str(b: Body, key: string, allowEmpty = false): string {
+  const v = b[key];
+  if (typeof v !== 'string' || (!allowEmpty && v.trim() === '')) throw new InputError(`"${key}" is required (a string)`);
+  return v;
+}
+
+function opt(b: Body, key: string): string | undefined {
+  const v = b[key];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+const STATUSES = new Set<RunStatus>(['queued', 'running', 'passed', 'failed', 'cancelled']);
+
+function runQuery(c: Context) {
+  const before = c.req.query('before');
+  const limit = c.req.query('limit');
+  const status = c.req.query('status') as RunStatus | undefined;
+  return {
+    ...(before ? { before: intParam(before, 'before') } : {}),
+    ...(limit ? { limit: intParam(limit, 'limit') } : {}),
+    ...(status && STATUSES.has(status) ? { status } : {}),
+  };
+}
