@@ -1,0 +1,115 @@
+import type { FC } from 'hono/jsx';
+import { FINAL_STATUSES, type RunDetail, type RunStep, type User } from '../../context.ts';
+import { Layout, PostForm, StatusBadge, formatDuration, formatTime, shortCommit } from '../components.tsx';
+
+export interface RunPageProps {
+  user: User;
+  csrf: string;
+  run: RunDetail;
+}
+
+/**
+ * One run: what it is, its steps, and its log. The step sections are rendered from what the
+ * store knows now; the client script (assets/client-script.ts) fills in their output by
+ * replaying the run's events and follows it live until `run.finished`.
+ */
+export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
+  const finished = FINAL_STATUSES.includes(run.status);
+  return (
+    <Layout title={`${run.applicationName} #${run.id}`} user={user} csrf={csrf}>
+      <div class="crumbs">
+        <a href="/apps">Applications</a> / <a href={`/apps/${run.applicationId}`}>{run.applicationName}</a> /
+      </div>
+      <section id="run" data-run-id={String(run.id)} data-status={run.status} data-events={`/api/runs/${run.id}/events`} data-log="loading">
+        <h1>
+          Run #{run.id}: {run.pipeline} <StatusBadge status={run.status} id="run-status" />
+          <span class="spacer"></span>
+          <span class="actions">
+            <PostForm action={`/runs/${run.id}/cancel`} csrf={csrf} class="inline">
+              <button type="submit" class="danger" data-while-active hidden={finished}>
+                Cancel
+              </button>
+            </PostForm>
+            <PostForm action={`/runs/${run.id}/retry`} csrf={csrf} class="inline">
+              <button type="submit" class="secondary" data-when-finished hidden={!finished}>
+                Retry
+              </button>
+            </PostForm>
+          </span>
+        </h1>
+        <RunMeta run={run} />
+        {run.message ? <div class={run.status === 'cancelled' ? 'notice' : 'error'}>{run.message}</div> : null}
+        <div class="log" id="log">
+          {run.steps.map((step) => (
+            <StepSection step={step} />
+          ))}
+        </div>
+        <div id="run-result" class={`result ${finished ? run.status : ''}`}>
+          {finished ? `Run ${run.status}${run.durationMs !== null ? ` after ${formatDuration(run.durationMs)}` : ''}` : ''}
+        </div>
+        <noscript>
+          <p class="muted">
+            The live log needs JavaScript; the stored events are at <a href={`/api/runs/${run.id}/events?format=json`}>this link</a>.
+          </p>
+        </noscript>
+      </section>
+    </Layout>
+  );
+};
+
+const RunMeta: FC<{ run: RunDetail }> = ({ run }) => (
+  <div class="meta">
+    <span>
+      branch <b class="mono">{run.branch}</b>
+    </span>
+    <span>
+      commit <b class="mono">{shortCommit(run.commit)}</b>
+    </span>
+    <span>
+      started by <b>{run.trigger}</b> ({run.triggeredBy})
+    </span>
+    <span>
+      created <b>{formatTime(run.createdAt)}</b>
+    </span>
+    {run.durationMs !== null ? (
+      <span>
+        took <b>{formatDuration(run.durationMs)}</b>
+      </span>
+    ) : null}
+    {run.workflow ? (
+      <span>
+        workflow <b>{run.workflow}</b>
+        {run.workflowRunId !== null && run.workflowRunId !== run.id ? <> (after <a href={`/runs/${run.workflowRunId}`}>#{run.workflowRunId}</a>)</> : null}
+      </span>
+    ) : null}
+    {run.sourceRunId !== null ? (
+      <span>
+        deploys the output of <a href={`/runs/${run.sourceRunId}`}>#{run.sourceRunId}</a>
+      </span>
+    ) : null}
+    {run.retryOf !== null ? (
+      <span>
+        retry of <a href={`/runs/${run.retryOf}`}>#{run.retryOf}</a>
+      </span>
+    ) : null}
+    {run.attempt > 1 ? <span>attempt <b>{run.attempt}</b></span> : null}
+    {run.runner ? (
+      <span>
+        runner <b>{run.runner}</b>
+      </span>
+    ) : null}
+  </div>
+);
+
+/** The same shape the client script makes for steps it learns of later (keep them in step). */
+const StepSection: FC<{ step: RunStep }> = ({ step }) => (
+  <details data-key={`${step.phase}-${step.step}`} data-state={step.status} open={step.status !== 'passed'}>
+    <summary>
+      <span class="state"></span>
+      <span class="name">{step.name}</span>
+      {step.phase === 'after' ? <span class="phase">after-step</span> : null}
+      <span class="duration">{formatDuration(step.durationMs)}</span>
+    </summary>
+    <pre class="output"></pre>
+  </details>
+);

@@ -1,0 +1,230 @@
+import { Hono } from 'hono';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { authorize } from '../auth.ts';
+import type { ServerEnv } from '../context.ts';
+import { fakeContext } from './fake-context.ts';
+import { uiRoutes } from './routes.tsx';
+
+// The pages through the core's real `authorize` middleware, with an in-memory ServerContext.
+let fake: ReturnType<typeof fakeContext>;
+let app: Hono<ServerEnv>;
+beforeEach(() => {
+  fake = fakeContext();
+  app = new Hono<ServerEnv>();
+  app.use('*', authorize(fake.authenticator));
+  app.route('/', uiRoutes(fake.ctx));
+});
+
+const signedIn = () => ({ cookie: `werker_session=${fake.session.token}` });
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = signedIn()) =>
+  app.request(path, { method: 'POST', body: form(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+const page = async (path: string) => {
+  const res = await app.request(path, { headers: signedIn() });
+  return { res, html: await res.text() };
+};
+
+async function appWithProtectedVariable() {
+  const created = await fake.ctx.createApplication({ name: 'shop', repository: '/srv/git/shop' }, fake.session.user);
+  await fake.ctx.setVariable(created.id, { name: 'DEPLOY_TOKEN', value: 'tok-very-secret-42', protected: true }, fake.session.user);
+  await fake.ctx.setVariable(created.id, { name: 'REGION', value: 'eu-west', pipeline: 'deploy' }, fake.session.user);
+  return created;
+}
+
+describe('sign-in', () => {
+  it('sends a visitor without a session to the login page, remembering where they were going', async () => {
+    const res = await app.request('/apps/1');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/login?next=%2Fapps%2F1');
+  });
+
+  it('signs in with the login form and its double-submit CSRF token, then goes to next', async () => {
+    const loginPage = await app.request('/login?next=/runs');
+    const cookie = loginPage.headers.get('set-cookie')!.split(';')[0]!;
+    const token = cookie.split('=')[1]!;
+    expect(await loginPage.text()).toContain(`name="_csrf" value="${token}"`);
+
+    const res = await post('/login', { _csrf: token, next: '/runs', username: 'ada', password: 'correct horse' }, { cookie });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/runs');
+    expect(res.headers.get('set-cookie')).toContain(`werker_session=${fake.session.token}`);
+  });
+
+  it('refuses a login post without the form token, and a wrong password, with a page', async () => {
+    expect((await post('/login', { username: 'ada', password: 'correct horse' }, {})).status).toBe(403);
+    const loginPage = await app.request('/login');
+    const cookie = loginPage.headers.get('set-cookie')!.split(';')[0]!;
+    const wrong = await post('/login', { _csrf: cookie.split('=')[1]!, username: 'ada', password: 'nope' }, { cookie });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Wrong user name or password.');
+  });
+
+  it('never redirects off the site after signing in', async () => {
+    const loginPage = await app.request('/login');
+    const cookie = loginPage.headers.get('set-cookie')!.split(';')[0]!;
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example']) {
+      const res = await post('/login', { _csrf: cookie.split('=')[1]!, next, username: 'ada', password: 'correct horse' }, { cookie });
+      expect(res.headers.get('location')).toBe('/apps');
+    }
+  });
+
+  it('signs out with a CSRF-carrying POST only', async () => {
+    expect((await post('/logout', {})).status).toBe(403);
+    const res = await post('/logout', { _csrf: fake.session.csrfToken });
+    expect(res.status).toBe(303);
+    expect(fake.calls).toContain(`logout ${fake.session.token}`);
+  });
+
+  it('serves the stylesheet and script without a session (the login page needs them)', async () => {
+    expect((await app.request('/assets/werker.css')).headers.get('content-type')).toContain('text/css');
+    expect(await (await app.request('/assets/werker.js')).text()).toContain('new EventSource');
+  });
+});
+
+describe('application page', () => {
+  it('shows a protected variable as "protected" and never its value; a plain one with its value', async () => {
+    const created = await appWithProtectedVariable();
+    const { res, html } = await page(`/apps/${created.id}`);
+    expect(res.status).toBe(200);
+    expect(html).not.toContain('tok-very-secret-42');
+    expect(html).toMatch(/data-variable="DEPLOY_TOKEN">.*<span class="protected">protected<\/span>/s);
+    expect(html).toMatch(/data-variable="REGION">.*deploy.*eu-west/s);
+  });
+
+  it('puts the CSRF token in every form that posts', async () => {
+    const created = await appWithProtectedVariable();
+    await fake.ctx.createKeyPair(created.id, 'DEPLOY_KEY', fake.session.user);
+    const { html } = await page(`/apps/${created.id}`);
+    const forms = html.match(/<form[^>]*method="post"[\s\S]*?<\/form>/g) ?? [];
+    expect(forms.length).toBeGreaterThanOrEqual(8);
+    for (const f of forms) expect(f).toContain(`name="_csrf" value="${fake.session.csrfToken}"`);
+  });
+
+  it('lists pipelines and workflows from wercker.yml with a run button each', async () => {
+    const created = await appWithProtectedVariable();
+    const { html } = await page(`/apps/${created.id}`);
+    expect(html).toContain('name="pipeline" value="build"');
+    expect(html).toContain('name="pipeline" value="workflow:ship"');
+    expect(html).toContain('deploy after build');
+  });
+
+  it('shows a key pair\'s public half with a copy button and the variables pipelines get', async () => {
+    const created = await appWithProtectedVariable();
+    await fake.ctx.createKeyPair(created.id, 'DEPLOY_KEY', fake.session.user);
+    const { html } = await page(`/apps/${created.id}`);
+    expect(html).toContain('<pre id="public-key-1">ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForDEPLOY_KEY werker-DEPLOY_KEY</pre>');
+    expect(html).toContain('data-copy="public-key-1"');
+    expect(html).toContain('DEPLOY_KEY_PRIVATE');
+  });
+
+  it('gives the webhook URL without the secret in it', async () => {
+    const created = await appWithProtectedVariable();
+    const { html } = await page(`/apps/${created.id}`);
+    const url = html.match(/<code id="webhook-url">([^<]*)<\/code>/)![1]!;
+    expect(url).toBe('http://localhost/hooks/github/shop');
+    expect(url).not.toContain('webhook-secret-1');
+  });
+
+  it('escapes whatever the user typed', async () => {
+    await fake.ctx.createApplication({ name: 'ok', repository: '<img src=x onerror=alert(1)>' }, fake.session.user);
+    const { html } = await page('/apps');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('pages through the run history', async () => {
+    const created = await appWithProtectedVariable();
+    for (let i = 0; i < 25; i++) await fake.ctx.triggerRun(created.id, 'build', {}, fake.session.user);
+    const first = await page(`/apps/${created.id}`);
+    expect(first.html).toContain('href="/runs/25"');
+    expect(first.html).not.toContain('href="/runs/5"');
+    expect(first.html).toContain(`href="/apps/${created.id}?before=6#runs"`);
+    const second = await page(`/apps/${created.id}?before=6`);
+    expect(second.html).toContain('href="/runs/5"');
+    expect(second.html).not.toContain('href="/runs/6"');
+  });
+
+  it('answers an unknown application with a 404 page', async () => {
+    const { res, html } = await page('/apps/99');
+    expect(res.status).toBe(404);
+    expect(html).toContain('No application 99.');
+  });
+});
+
+describe('forms', () => {
+  it('refuses a change without the CSRF token', async () => {
+    const created = await appWithProtectedVariable();
+    const res = await post(`/apps/${created.id}/variables`, { name: 'X', value: 'y' });
+    expect(res.status).toBe(403);
+    expect(fake.calls.filter((c) => c.startsWith('setVariable X'))).toEqual([]);
+  });
+
+  it('sets a protected variable for one pipeline and goes back to the list', async () => {
+    const created = await appWithProtectedVariable();
+    const res = await post(`/apps/${created.id}/variables`, { _csrf: fake.session.csrfToken, name: 'API_KEY', value: 'k-123456', pipeline: 'deploy', protected: 'on' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/apps/${created.id}#variables`);
+    expect(fake.calls).toContain('setVariable API_KEY protected=true pipeline=deploy');
+  });
+
+  it('shows the core\'s message on the page when input is refused, without echoing the value', async () => {
+    const created = await appWithProtectedVariable();
+    const res = await post(`/apps/${created.id}/variables`, { _csrf: fake.session.csrfToken, name: '1BAD', value: 'refused-secret-value', protected: 'on' });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('&quot;1BAD&quot; is not a shell variable name');
+    expect(html).not.toContain('refused-secret-value');
+  });
+
+  it('creates an application and keeps what was typed when it is refused', async () => {
+    const ok = await post('/apps', { _csrf: fake.session.csrfToken, name: 'shop', repository: '/srv/git/shop', defaultBranch: '' });
+    expect(ok.headers.get('location')).toBe('/apps/1');
+    const bad = await post('/apps', { _csrf: fake.session.csrfToken, name: 'Bad Name', repository: '/srv/git/x' });
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    expect(html).toContain('bad application name');
+    expect(html).toContain('value="/srv/git/x"');
+  });
+
+  it('runs a pipeline from its button and lands on the run page', async () => {
+    const created = await appWithProtectedVariable();
+    const res = await post(`/apps/${created.id}/runs`, { _csrf: fake.session.csrfToken, pipeline: 'build', branch: 'main' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/runs/1');
+    expect(fake.calls).toContain('triggerRun build branch=main trigger=ui');
+  });
+
+  it('cancels and retries a run', async () => {
+    const created = await appWithProtectedVariable();
+    await fake.ctx.triggerRun(created.id, 'build', {}, fake.session.user);
+    expect((await post('/runs/1/cancel', { _csrf: fake.session.csrfToken })).headers.get('location')).toBe('/runs/1');
+    expect((await post('/runs/1/retry', { _csrf: fake.session.csrfToken })).status).toBe(303);
+    expect(fake.calls).toEqual(expect.arrayContaining(['cancelRun 1', 'retryRun 1']));
+  });
+});
+
+describe('run page', () => {
+  it('points the live log at the run\'s event stream and shows the steps known so far', async () => {
+    const created = await appWithProtectedVariable();
+    await fake.ctx.triggerRun(created.id, 'build', {}, fake.session.user);
+    Object.assign(fake.runs[0]!, {
+      status: 'running',
+      steps: [
+        { phase: 'main', step: 1, name: 'wercker-init', status: 'passed', startedAt: '2026-12-02T12:00:01.000Z', durationMs: 420, exitCode: 0, startSeq: 3 },
+        { phase: 'main', step: 2, name: 'say <hello>', status: 'running', startedAt: '2026-12-02T12:00:02.000Z', durationMs: null, exitCode: null, startSeq: 6 },
+      ],
+    });
+    const { html } = await page('/runs/1');
+    expect(html).toContain('data-events="/api/runs/1/events"');
+    expect(html).toContain('<span class="badge running" id="run-status" data-status="running">running</span>');
+    expect(html).toMatch(/data-key="main-1" data-state="passed">.*wercker-init.*420ms/s);
+    expect(html).toContain('say &lt;hello&gt;');
+    // Running: cancel shown, retry hidden.
+    expect(html).toMatch(/<button type="submit" class="danger" data-while-active="true">/);
+    expect(html).toMatch(/<button type="submit" class="secondary" data-when-finished="true" hidden="">/);
+  });
+
+  it('answers an unknown run with a 404 page', async () => {
+    expect((await page('/runs/7')).res.status).toBe(404);
+  });
+});

@@ -1,0 +1,242 @@
+import { Hono, type Context } from 'hono';
+import { clearSessionCookie, setSessionCookie } from '../auth.ts';
+import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
+import { CLIENT_SCRIPT } from './assets/client-script.ts';
+import { STYLESHEET } from './assets/stylesheet.ts';
+import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
+import { ApplicationPage } from './pages/application.tsx';
+import { ApplicationsPage } from './pages/applications.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { RunsPage } from './pages/runs.tsx';
+import { RunPage } from './pages/run.tsx';
+import { ErrorBox, Layout } from './components.tsx';
+
+type UiContext = Context<ServerEnv>;
+type Form = Record<string, string>;
+
+/**
+ * The server-rendered web UI. Every page but /login and /assets/* needs a signed-in user (the
+ * core's `authorize` middleware redirects to /login, and checks the CSRF token of every POST
+ * here); pages read and change everything through `ServerContext`, so the rules on protected
+ * values live in the core alone. Forms post and redirect (post/redirect/get), so a reload never
+ * submits twice.
+ */
+export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
+  const ui = new Hono<ServerEnv>();
+
+  ui.get('/assets/werker.css', (c) => asset(c, STYLESHEET, 'text/css; charset=utf-8'));
+  ui.get('/assets/werker.js', (c) => asset(c, CLIENT_SCRIPT, 'text/javascript; charset=utf-8'));
+
+  ui.get('/login', async (c) => {
+    if (c.var.user) return c.redirect(safeNext(c.req.query('next')), 303);
+    return c.html(<LoginPage csrf={issueLoginCsrf(c)} next={safeNext(c.req.query('next'))} noUsers={(await ctx.auth.countUsers()) === 0} />);
+  });
+  ui.post('/login', async (c) => {
+    const form = await readForm(c);
+    const next = safeNext(form.next);
+    if (!loginCsrfMatches(c, form._csrf)) {
+      return c.html(<LoginPage csrf={issueLoginCsrf(c)} next={next} username={form.username} error="The form expired: please sign in again." />, 403);
+    }
+    const session = await ctx.auth.login(form.username ?? '', form.password ?? '');
+    if (!session) {
+      return c.html(<LoginPage csrf={issueLoginCsrf(c)} next={next} username={form.username} error="Wrong user name or password." />, 401);
+    }
+    clearLoginCsrf(c);
+    setSessionCookie(c, session);
+    return c.redirect(next, 303);
+  });
+  ui.post('/logout', async (c) => {
+    if (c.var.sessionToken) await ctx.auth.logout(c.var.sessionToken);
+    clearSessionCookie(c);
+    return c.redirect('/login', 303);
+  });
+
+  // Everything below needs a user. The core's middleware already sends strangers to /login;
+  // this repeats it so a page can never render without one, whatever is mounted in front.
+  // (Scoped to the UI's paths: a sub-app's '*' would also catch the API and the webhooks.)
+  for (const path of ['/', '/apps', '/apps/*', '/runs', '/runs/*']) {
+    ui.use(path, async (c, next) => {
+      if (!c.var.user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 302);
+      return next();
+    });
+  }
+
+  ui.get('/', (c) => c.redirect('/apps', 302));
+  ui.get('/apps', async (c) => c.html(<ApplicationsPage user={c.var.user} csrf={c.var.csrfToken} applications={await ctx.listApplications()} />));
+  ui.post('/apps', async (c) => {
+    const form = await readForm(c);
+    try {
+      const created = await ctx.createApplication(
+        { name: trim(form.name), repository: trim(form.repository), ...(trim(form.defaultBranch) ? { defaultBranch: trim(form.defaultBranch) } : {}) },
+        c.var.user,
+      );
+      return c.redirect(`/apps/${created.id}`, 303);
+    } catch (err) {
+      const error = inputProblem(err);
+      const page = <ApplicationsPage user={c.var.user} csrf={c.var.csrfToken} applications={await ctx.listApplications()} error={error.message} form={form} />;
+      return c.html(page, error.status);
+    }
+  });
+
+  ui.get('/apps/:app', async (c) => renderApplication(c, ctx, await findApplication(ctx, c)));
+  ui.post('/apps/:app/runs', async (c) => {
+    const app = await findApplication(ctx, c);
+    const form = await readForm(c);
+    return attempt(c, ctx, app, async () => {
+      const run = await ctx.triggerRun(app.id, trim(form.pipeline), { trigger: 'ui', ...(trim(form.branch) ? { branch: trim(form.branch) } : {}) }, c.var.user);
+      return `/runs/${run.id}`;
+    });
+  });
+  ui.post('/apps/:app/variables', async (c) => {
+    const app = await findApplication(ctx, c);
+    const form = await readForm(c);
+    return attempt(c, ctx, app, async () => {
+      const variable = { name: trim(form.name), value: form.value ?? '', protected: form.protected === 'on', pipeline: trim(form.pipeline) || null };
+      await ctx.setVariable(app.id, variable, c.var.user);
+      return `/apps/${app.id}#variables`;
+    });
+  });
+  ui.post('/apps/:app/variables/:id/delete', async (c) => {
+    const app = await findApplication(ctx, c);
+    return attempt(c, ctx, app, async () => {
+      await ctx.deleteVariable(app.id, idParam(c.req.param('id')), c.var.user);
+      return `/apps/${app.id}#variables`;
+    });
+  });
+  ui.post('/apps/:app/keys', async (c) => {
+    const app = await findApplication(ctx, c);
+    const form = await readForm(c);
+    return attempt(c, ctx, app, async () => {
+      await ctx.createKeyPair(app.id, trim(form.name), c.var.user);
+      return `/apps/${app.id}#keys`;
+    });
+  });
+  ui.post('/apps/:app/keys/:id/delete', async (c) => {
+    const app = await findApplication(ctx, c);
+    return attempt(c, ctx, app, async () => {
+      await ctx.deleteKeyPair(app.id, idParam(c.req.param('id')), c.var.user);
+      return `/apps/${app.id}#keys`;
+    });
+  });
+
+  ui.get('/runs', async (c) => {
+    const before = optionalId(c.req.query('before'));
+    const page = await ctx.listRuns({ limit: 25, ...(before !== undefined ? { before } : {}) });
+    return c.html(<RunsPage user={c.var.user} csrf={c.var.csrfToken} runs={page} before={before} />);
+  });
+  ui.get('/runs/:id', async (c) => {
+    const run = await ctx.getRun(idParam(c.req.param('id')));
+    if (!run) return notFound(c, 'No such run.');
+    return c.html(<RunPage user={c.var.user} csrf={c.var.csrfToken} run={run} />);
+  });
+  ui.post('/runs/:id/cancel', async (c) => {
+    const run = await ctx.cancelRun(idParam(c.req.param('id')), c.var.user);
+    return c.redirect(`/runs/${run.id}`, 303);
+  });
+  ui.post('/runs/:id/retry', async (c) => {
+    const run = await ctx.retryRun(idParam(c.req.param('id')), c.var.user);
+    return c.redirect(`/runs/${run.id}`, 303);
+  });
+
+  // Input problems on pages answer as a page, not as the API's JSON.
+  ui.onError((err, c) => {
+    if (err instanceof InputError) return notFoundOrBad(c, err);
+    process.stderr.write(`werker server: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}\n`);
+    return c.html(<ErrorPage c={c} title="Something went wrong" message="The server could not show this page; its log has the details." />, 500);
+  });
+  return ui;
+}
+
+async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError): Promise<Response> {
+  const before = optionalId(c.req.query('before'));
+  const [pipelines, variables, keyPairs, runs, secret] = await Promise.all([
+    ctx.listPipelines(app.id),
+    ctx.listVariables(app.id),
+    ctx.listKeyPairs(app.id),
+    ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
+    ctx.getWebhookSecret(app.id),
+  ]);
+  const webhook = { url: new URL(`/hooks/github/${encodeURIComponent(app.name)}`, c.req.url).href, secret };
+  const page = (
+    <ApplicationPage
+      user={c.var.user}
+      csrf={c.var.csrfToken}
+      app={app}
+      pipelines={pipelines}
+      variables={variables}
+      keyPairs={keyPairs}
+      runs={runs}
+      before={before}
+      webhook={webhook}
+      {...(error ? { error: error.message } : {})}
+    />
+  );
+  return c.html(page, error?.status ?? 200);
+}
+
+/** Runs a change; on success redirects to where it says, on an `InputError` shows the application page with the message. */
+async function attempt(c: UiContext, ctx: ServerContext, app: Application, change: () => Promise<string>): Promise<Response> {
+  try {
+    return c.redirect(await change(), 303);
+  } catch (err) {
+    return renderApplication(c, ctx, app, inputProblem(err));
+  }
+}
+
+async function findApplication(ctx: ServerContext, c: UiContext): Promise<Application> {
+  const key = c.req.param('app') ?? '';
+  const app = await ctx.getApplication(/^\d+$/.test(key) ? Number(key) : key);
+  if (!app) throw new InputError(`No application ${key}.`, 404);
+  return app;
+}
+
+function inputProblem(err: unknown): InputError {
+  if (err instanceof InputError) return err;
+  throw err;
+}
+
+function notFoundOrBad(c: UiContext, err: InputError): Response | Promise<Response> {
+  return c.html(<ErrorPage c={c} title={err.status === 404 ? 'Not found' : 'Not possible'} message={err.message} />, err.status);
+}
+
+function notFound(c: UiContext, message: string): Response | Promise<Response> {
+  return notFoundOrBad(c, new InputError(message, 404));
+}
+
+const ErrorPage = ({ c, title, message }: { c: UiContext; title: string; message: string }) => (
+  <Layout title={title} user={c.var.user} csrf={c.var.csrfToken}>
+    <h1>{title}</h1>
+    <ErrorBox message={message} />
+    <p>
+      <a href="/apps">Back to the applications</a>
+    </p>
+  </Layout>
+);
+
+/** Only a local path may follow a sign-in: `next=https://elsewhere` or `//elsewhere` would be an open redirect. */
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])/.test(next) ? next : '/apps';
+}
+
+async function readForm(c: UiContext): Promise<Form> {
+  const body = await c.req.parseBody();
+  const form: Form = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') form[k] = v;
+  return form;
+}
+
+const trim = (v: string | undefined): string => (v ?? '').trim();
+
+function idParam(value: string | undefined): number {
+  const n = Number(value);
+  if (!value || !Number.isSafeInteger(n) || n <= 0) throw new InputError(`"${value ?? ''}" is not an id.`, 404);
+  return n;
+}
+
+function optionalId(value: string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : idParam(value);
+}
+
+function asset(c: UiContext, body: string, type: string): Response {
+  return c.body(body, 200, { 'content-type': type, 'cache-control': 'no-cache' });
+}
