@@ -139,7 +139,6 @@ export const CLIENT_SCRIPT = String.raw`
       finishPrepare();
       var state = RUN_STATES[ev.status] || 'failed';
       setRunState(state);
-      if (current && current.getAttribute('data-state') === 'passed') current.open = false;
       result.className = 'result ' + ev.status;
       result.textContent = 'Run ' + ev.status + ' after ' + formatDuration(ev.durationMs) + (ev.error ? ': ' + ev.error.message + (ev.error.hint ? ' (' + ev.error.hint + ')' : '') : '');
       document.querySelectorAll('[data-while-active]').forEach(function (node) { node.hidden = true; });

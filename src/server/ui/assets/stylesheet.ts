@@ -20,6 +20,8 @@ header.top form { margin: 0; }
 header.top button { background: transparent; color: #cfd6e4; border: 1px solid #4a5468; }
 main { max-width: 1100px; margin: 1.5rem auto; padding: 0 1.5rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; display: flex; align-items: center; gap: .75rem; flex-wrap: wrap; }
+h1 .spacer { flex: 1; }
+h1 button { font-size: .9rem; font-weight: 400; }
 h2 { font-size: 1.1rem; margin: 0 0 .75rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin-bottom: 1.25rem; }
 .muted { color: var(--muted); }
