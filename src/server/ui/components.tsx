@@ -38,6 +38,7 @@ export const Layout: FC<PropsWithChildren<PageProps>> = (props) => (
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · werker`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/assets/werker.css" />
         <script src="/assets/werker.js" defer></script>
       </head>

@@ -75,6 +75,14 @@ describe('sign-in', () => {
     expect(fake.calls).toContain(`logout ${fake.session.token}`);
   });
 
+  it('lets pages load only their own script and never be framed', async () => {
+    for (const res of [await app.request('/login'), (await page('/apps')).res]) {
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
   it('serves the stylesheet and script without a session (the login page needs them)', async () => {
     expect((await app.request('/assets/werker.css')).headers.get('content-type')).toContain('text/css');
     expect(await (await app.request('/assets/werker.js')).text()).toContain('new EventSource');

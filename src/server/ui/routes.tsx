@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
 import { CLIENT_SCRIPT } from './assets/client-script.ts';
@@ -12,6 +12,19 @@ import { RunPage } from './pages/run.tsx';
 import { ErrorBox, Layout } from './components.tsx';
 
 type UiContext = Context<ServerEnv>;
+
+/** The UI's own paths (besides /login and /assets): a sub-app's '*' would also catch the API and the webhooks. */
+const PAGE_PATHS = ['/', '/apps', '/apps/*', '/runs', '/runs/*', '/logout'];
+
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const pageHeaders: MiddlewareHandler<ServerEnv> = async (c, next) => {
+  await next();
+  c.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  c.header('x-frame-options', 'DENY');
+  c.header('x-content-type-options', 'nosniff');
+  c.header('referrer-policy', 'same-origin');
+};
 type Form = Record<string, string>;
 
 /**
@@ -23,6 +36,10 @@ type Form = Record<string, string>;
  */
 export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
   const ui = new Hono<ServerEnv>();
+
+  // Pages load only their own script and stylesheet and can't be framed: an injected tag could
+  // run nothing, and no other site can overlay the buttons.
+  for (const path of ['/login', ...PAGE_PATHS]) ui.use(path, pageHeaders);
 
   ui.get('/assets/werker.css', (c) => asset(c, STYLESHEET, 'text/css; charset=utf-8'));
   ui.get('/assets/werker.js', (c) => asset(c, CLIENT_SCRIPT, 'text/javascript; charset=utf-8'));
@@ -53,8 +70,7 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
 
   // Everything below needs a user. The core's middleware already sends strangers to /login;
   // this repeats it so a page can never render without one, whatever is mounted in front.
-  // (Scoped to the UI's paths: a sub-app's '*' would also catch the API and the webhooks.)
-  for (const path of ['/', '/apps', '/apps/*', '/runs', '/runs/*']) {
+  for (const path of PAGE_PATHS) {
     ui.use(path, async (c, next) => {
       if (!c.var.user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 302);
       return next();

@@ -1,0 +1,203 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+import { repoRoot } from '../helpers/corpus.ts';
+import { requireDocker } from '../helpers/docker.ts';
+
+// The web UI end to end, as a person uses it: a real `werker server` (SQLite store, embedded
+// runner on the real Docker engine), driven through Debian's chromium. Sign in, add an
+// application from a local git repository, set a protected variable, press Run, follow the live
+// log to the end and see the value masked there and nowhere in the page. Screenshots of the
+// application and run pages go to docs/screenshots/.
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = path.join(repoRoot, 'docs/screenshots');
+const USER = { name: 'ui-e2e', password: 'ui-e2e-password-1' };
+// What the pipeline prints; the masked form is what report/mask.ts puts in its place.
+const SECRET = `s3cr3t-${process.pid}-tok`;
+const MASKED_LINE = 'token is ***';
+
+const docker: DockerRuntime | undefined = await requireDocker();
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.WERKER_REQUIRE_DOCKER === '1') {
+  throw new Error(`${CHROMIUM} is missing: run scripts/setup-chromium.sh (scripts/test-env.sh does)`);
+}
+
+const dirs: string[] = [];
+const tempDir = (what: string) => {
+  const d = mkdtempSync(path.join(tmpdir(), `werker-ui-e2e-${what}-`));
+  dirs.push(d);
+  return d;
+};
+
+/** A local git repository whose build pipeline echoes the protected variable. */
+function makeRepository(): string {
+  const dir = tempDir('repo');
+  writeFileSync(
+    path.join(dir, 'wercker.yml'),
+    [
+      'box: werker-test/busybox',
+      'build:',
+      '  steps:',
+      '    - script:',
+      '        name: wait a moment',
+      '        code: sleep 2',
+      '    - script:',
+      '        name: show the token',
+      '        code: |',
+      '          echo "token is $DEPLOY_TOKEN"',
+      '          echo "length ${#DEPLOY_TOKEN}"',
+      '',
+    ].join('\n'),
+  );
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('-c', 'user.name=werker test', '-c', 'user.email=test@werker.invalid', 'add', 'wercker.yml');
+  git('-c', 'user.name=werker test', '-c', 'user.email=test@werker.invalid', 'commit', '-q', '-m', 'a pipeline');
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface RunningServer {
+  base: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+const cliArgs = ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts')];
+
+/** `werker server --create-user NAME`, the password on stdin. */
+function createUser(dataDir: string): void {
+  execFileSync(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--create-user', USER.name], { input: `${USER.password}\n`, stdio: 'pipe', cwd: repoRoot });
+}
+
+async function startServer(dataDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+    cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`werker server exited (${child.exitCode}):\n${output}`);
+    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (i > 300) throw new Error(`werker server did not answer on ${base} within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, child, output: () => output };
+}
+
+async function stopServer(server: RunningServer | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', () => {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let repository: string;
+  const appName = `ui-e2e-${process.pid}`;
+
+  beforeAll(async () => {
+    repository = makeRepository();
+    const dataDir = tempDir('data');
+    createUser(dataDir);
+    server = await startServer(dataDir);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('signs in', async () => {
+    await page.goto(`${server!.base}/apps`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('input[name=username]', USER.name);
+    await page.fill('input[name=password]', USER.password);
+    await page.click('form.login button[type=submit]');
+    await page.waitForURL(`${server!.base}/apps`);
+    expect(await page.locator('header.top').innerText()).toContain(USER.name);
+  });
+
+  it('adds an application from a local repository and lists its pipelines', async () => {
+    await page.fill('#new-application input[name=name]', appName);
+    await page.fill('#new-application input[name=repository]', repository);
+    await page.fill('#new-application input[name=defaultBranch]', 'main');
+    await page.click('#new-application button[type=submit]');
+    await page.waitForURL(/\/apps\/\d+$/);
+    expect(await page.locator('h1').innerText()).toBe(appName);
+    expect(await page.locator('#pipeline-list tr[data-pipeline=build]').count()).toBe(1);
+  });
+
+  it('sets a protected variable that is never shown again', async () => {
+    await page.fill('#new-variable input[name=name]', 'DEPLOY_TOKEN');
+    await page.fill('#new-variable input[name=value]', SECRET);
+    await page.check('#new-variable input[name=protected]');
+    await page.click('#new-variable button[type=submit]');
+    await page.waitForURL(/\/apps\/\d+#variables$/);
+    const row = page.locator('#variable-list tr[data-variable=DEPLOY_TOKEN]');
+    expect(await row.locator('.protected').innerText()).toBe('protected');
+    expect(await page.content()).not.toContain(SECRET);
+    // Not from the API either (the same session, as the page's own scripts would ask).
+    const api = await page.request.get(`${server!.base}/api/applications/${appName}/variables`);
+    expect(api.ok()).toBe(true);
+    const body = await api.text();
+    expect(body).toContain('"DEPLOY_TOKEN"');
+    expect(body).not.toContain(SECRET);
+  });
+
+  it('runs the build from its button and follows the live log to the end, the value masked', async () => {
+    const runPage = page.waitForResponse((r) => /\/runs\/\d+$/.test(new URL(r.url()).pathname) && r.request().resourceType() === 'document');
+    await page.click('#pipeline-list tr[data-pipeline=build] button[type=submit]');
+    // The page as first served: the run has not finished yet, so what follows is the live log.
+    const firstHtml = await (await runPage).text();
+    expect(firstHtml).toMatch(/id="run-status" data-status="(queued|running)"/);
+
+    await page.waitForSelector('#run[data-log=finished]', { timeout: 240_000 });
+    expect(await page.locator('#run-status').innerText()).toBe('passed');
+    expect(await page.locator('#run-result').innerText()).toMatch(/^Run passed after /);
+    const tokenStep = page.locator('#log details', { hasText: 'show the token' });
+    expect(await tokenStep.getAttribute('data-state')).toBe('passed');
+    expect(await tokenStep.evaluate((d) => (d as { open: boolean }).open)).toBe(true);
+    const output = await tokenStep.locator('pre.output').innerText();
+    expect(output).toContain(MASKED_LINE);
+    expect(output).toContain(`length ${SECRET.length}`);
+    expect(await page.content()).not.toContain(SECRET);
+    // The step list carries durations.
+    expect(await tokenStep.locator('.duration').innerText()).toMatch(/^\d+(ms|\.\ds)$/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'server-run.png'), fullPage: true });
+  });
+
+  it('shows the run in the application\'s history', async () => {
+    await page.click('.crumbs a[href^="/apps/"]');
+    await page.waitForURL(/\/apps\/\d+$/);
+    const row = page.locator('#runs table.runs tbody tr').first();
+    expect(await row.locator('.badge').innerText()).toBe('passed');
+    expect(await page.content()).not.toContain(SECRET);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'server-application.png'), fullPage: true });
+  });
+});
