@@ -7,12 +7,13 @@ import { eventRoutes } from './routes/events.ts';
 import { hookRoutes } from './routes/hooks.ts';
 import { runnerRoutes } from './routes/runner.ts';
 import { errorResponse } from './routes/errors.ts';
+import { uiRoutes } from './ui/routes.tsx';
 
 export interface AppOptions {
   /** Seconds between SSE heartbeat comments (default 15). */
   heartbeatSeconds?: number;
-  /** The web UI's routes (src/server/ui/routes.tsx); the command wires them in. */
-  ui?: (ctx: ServerCore) => Hono<ServerEnv>;
+  /** The web UI's routes (default: src/server/ui/routes.tsx); false for the API alone. */
+  ui?: ((ctx: ServerCore) => Hono<ServerEnv>) | false;
 }
 
 /**
@@ -28,6 +29,7 @@ export function createApp(core: ServerCore, options: AppOptions = {}): Hono<Serv
   app.route('/api/runner', runnerRoutes(core));
   app.route('/api', eventRoutes(core, options.heartbeatSeconds ?? 15));
   app.route('/api', apiRoutes(core));
-  if (options.ui) app.route('/', options.ui(core));
+  const ui = options.ui ?? uiRoutes;
+  if (ui) app.route('/', ui(core));
   return app;
 }

@@ -24,12 +24,17 @@ export function eventRoutes(core: ServerCore, heartbeatSeconds: number): Hono<Se
       let last = after;
       let finished = false;
       let wake: (() => void) | undefined;
+      let rung = false;
       // Live events only ring the bell; the store is the one source, read in seq order.
-      const stop = core.followRun(runId, () => wake?.());
+      const stop = core.followRun(runId, () => {
+        rung = true;
+        wake?.();
+      });
       stream.onAbort(() => wake?.());
       const heartbeat = setInterval(() => void stream.write(': heartbeat\n\n').catch(() => undefined), heartbeatSeconds * 1000);
       try {
         while (!finished && !stream.aborted) {
+          rung = false;
           const batch = await core.listRunEvents(runId, last, 500);
           for (const event of batch) {
             await send(stream, event);
@@ -40,9 +45,13 @@ export function eventRoutes(core: ServerCore, heartbeatSeconds: number): Hono<Se
           // A run always ends with run.finished; this only guards against a store edited by hand.
           if (await isFinal(core, runId) && (await core.listRunEvents(runId, last, 1)).length === 0) break;
           // Nothing new: wait for the bell, or poll now and then (events from another server process).
+          if (rung) continue;
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, 2000);
+            const timer = setTimeout(resolve, 2000);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
           });
           wake = undefined;
         }

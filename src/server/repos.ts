@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from './context.ts';
+
+/** Runs git; rejects with git's own message (its last stderr line). */
+export function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const line = stderr.trim().split('\n').filter(Boolean).at(-1) ?? err.message;
+      reject(new Error(line));
+    });
+  });
+}
+
+/**
+ * The server's bare mirror of each application's repository (`<data-dir>/repos/<id>.git`):
+ * where it resolves branches to commits and reads wercker.yml at a commit. Runners clone the
+ * repository themselves. Fetches of one mirror are serialised (git locks refs).
+ */
+export class RepoMirrors {
+  readonly #chains = new Map<number, Promise<unknown>>();
+
+  constructor(readonly dir: string) {}
+
+  path(appId: number): string {
+    return path.join(this.dir, `${appId}.git`);
+  }
+
+  /** Clones or updates the mirror; a repository that can't be reached is the user's problem to fix. */
+  async sync(appId: number, repository: string): Promise<void> {
+    await this.#serial(appId, async () => {
+      const dir = this.path(appId);
+      try {
+        if (!existsSync(dir)) {
+          await mkdir(this.dir, { recursive: true });
+          await git(['clone', '--mirror', '--quiet', '--', repository, dir]);
+        } else {
+          await git(['fetch', '--prune', '--quiet', 'origin'], dir);
+        }
+      } catch (err) {
+        throw new InputError(`could not fetch ${repository}: ${(err as Error).message}`, 400);
+      }
+    });
+  }
+
+  async remove(appId: number): Promise<void> {
+    await rm(this.path(appId), { recursive: true, force: true });
+  }
+
+  /** The repository's HEAD branch ("main" when it has none). */
+  async headBranch(appId: number): Promise<string> {
+    return (await git(['symbolic-ref', '--short', 'HEAD'], this.path(appId)).catch(() => 'main')).trim();
+  }
+
+  /** Full commit id of a branch (or a commit id); fetches when it is not known yet. */
+  async resolve(appId: number, repository: string, ref: string): Promise<string | undefined> {
+    const look = () => git(['rev-parse', '--verify', '--quiet', `${/^[0-9a-f]{7,40}$/.test(ref) ? ref : `refs/heads/${ref}`}^{commit}`], this.path(appId)).then((s) => s.trim(), () => undefined);
+    if (/^[0-9a-f]{40}$/.test(ref)) {
+      const known = await look();
+      if (known) return known;
+    }
+    await this.sync(appId, repository);
+    return look();
+  }
+
+  /** A file's text at a commit, or undefined when the commit has no such file. */
+  async readFile(appId: number, commit: string, file: string): Promise<string | undefined> {
+    return git(['show', `${commit}:${file}`], this.path(appId)).catch(() => undefined);
+  }
+
+  #serial<T>(appId: number, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#chains.get(appId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.#chains.set(appId, next.catch(() => undefined));
+    return next;
+  }
+}

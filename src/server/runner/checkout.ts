@@ -1,0 +1,23 @@
+import { mkdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline as pipe } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import tarFs from 'tar-fs';
+import { git } from '../repos.ts';
+
+/** The repository at one commit, in `dir` (a fresh clone without checkout, then a detached checkout). */
+export async function checkoutCommit(repository: string, commit: string, dir: string): Promise<void> {
+  await git(['clone', '--no-checkout', '--quiet', '--', repository, dir]);
+  await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], dir);
+}
+
+/** Unpacks a run output tar (as the server sends it) into `dir`. */
+export async function extractTar(tar: ReadableStream<Uint8Array>, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), tarFs.extract(dir));
+}
+
+/** A tar stream of a directory, for uploading a run's output. */
+export function packDir(dir: string): ReadableStream<Uint8Array> {
+  return Readable.toWeb(tarFs.pack(dir) as unknown as Readable) as ReadableStream<Uint8Array>;
+}

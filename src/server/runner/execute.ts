@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { loadPipeline } from '../../config/load.ts';
+import { ConfigError, WerkerError } from '../../errors.ts';
+import { createBus, type RunEvent, type RunEventBody } from '../../engine/events.ts';
+import { runPipeline } from '../../engine/run.ts';
+import { planRun } from '../../plan/plan.ts';
+import type { RunOptions } from '../../plan/types.ts';
+import { renderDiagnostics } from '../../report/diagnostics.ts';
+import type { ContainerRuntime } from '../../runtime/runtime.ts';
+import { resolveStepPackages } from '../../steps/resolve.ts';
+import { shortId } from '../../util/ids.ts';
+import { assertRunnable } from '../../cli/prepare-run.ts';
+import { checkoutCommit, extractTar, packDir } from './checkout.ts';
+import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
+
+export interface ExecuteDeps {
+  backend: RunnerBackend;
+  runtime: ContainerRuntime;
+  /** Where the run's temp dir goes. */
+  workRoot: string;
+  /** Aborts the run (cancel, lease lost, runner stopping). */
+  signal: AbortSignal;
+  /** Called when the server said this runner no longer holds the run. */
+  onLost(): void;
+}
+
+/**
+ * One claimed run, start to end, on this machine: check out the commit into a temp dir, take
+ * the source run's output when it deploys one, load and plan the pipeline with the job's
+ * variables (protected ones hidden, so the engine masks them), run it on the engine with its
+ * events streamed to the server in batches, upload a build's output, and remove the temp dir.
+ * Returns how the run ended (the caller reports it with `finish`).
+ */
+export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFinish> {
+  const started = Date.now();
+  const events = new EventUplink(job, deps.backend, deps.onLost);
+  const log = (text: string, level: 'info' | 'warn' = 'info') => events.push({ type: 'log', level, text });
+  const temp = await mkdtemp(path.join(deps.workRoot, `run-${job.runId}-`));
+  try {
+    const sourceDir = path.join(temp, 'source');
+    log(`checking out ${job.commit.slice(0, 12)} (${job.branch}) of ${job.application.name}`);
+    await checkoutCommit(job.application.repository, job.commit, sourceDir);
+    let projectDir = sourceDir;
+    if (job.sourceRunId !== null) {
+      const tar = await deps.backend.sourceOutput(job.runId);
+      if (!tar) throw new WerkerError(`the output of run ${job.sourceRunId} is gone`, 1, { hint: 'run its build again, then this deploy' });
+      projectDir = path.join(temp, 'output');
+      await extractTar(tar, projectDir);
+      log(`deploying the output of run ${job.sourceRunId}`);
+    }
+    const workingDir = path.join(temp, 'work');
+    const { config, pipeline, loaded } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'));
+    const options = runOptions(job, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
+    const steps = [...pipeline.steps, ...pipeline.afterSteps];
+    const packages = await resolveStepPackages(steps, { projectDir, workingDir });
+    const plan = planRun({
+      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
+      overrides: {
+        runId: `r${job.runId}a${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
+        applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
+      },
+    });
+    void loaded;
+    assertRunnable(plan);
+    const bus = createBus(String(job.runId), [(e) => events.engine(e)]);
+    const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal });
+    await events.flush();
+    if (result.status === 'passed' && job.kind === 'build') {
+      const out = path.join(workingDir, 'builds', plan.runId, 'output');
+      if (existsSync(out)) await deps.backend.putOutput(job.runId, job.attempt, packDir(out));
+    }
+    const status = result.status === 'errored' ? 'failed' : result.status;
+    const finished = events.finished;
+    return {
+      status, durationMs: Date.now() - started,
+      ...(result.failedStep ? { message: `step ${result.failedStep.name} failed${result.failedStep.message ? `: ${result.failedStep.message}` : ''}` } : {}),
+      ...(finished?.type === 'run.finished' && finished.error ? { error: finished.error, message: finished.error.message } : {}),
+    };
+  } catch (err) {
+    if (deps.signal.aborted) {
+      return { status: 'cancelled', durationMs: Date.now() - started, message: 'cancelled before the pipeline started' };
+    }
+    const e = err as Error;
+    const text = err instanceof ConfigError ? renderDiagnostics(err.diagnostics, err.sourceText, false) : e.message;
+    const hint = err instanceof WerkerError ? err.hint : undefined;
+    for (const line of text.split('\n')) log(line, 'warn');
+    if (hint) log(`hint: ${hint}`, 'warn');
+    await events.flush();
+    const message = err instanceof ConfigError ? 'invalid wercker.yml (see the log)' : e.message;
+    return { status: 'failed', durationMs: Date.now() - started, message, error: { message, ...(hint ? { hint } : {}) } };
+  } finally {
+    await events.flush().catch(() => undefined);
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** The job's variables as the host side of the pipeline env: protected → XXX_ (hidden, masked), others → X_. */
+function hostEnv(job: Job): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const v of job.variables) {
+    env.delete(`X_${v.name}`);
+    env.delete(`XXX_${v.name}`);
+    env.set(`${v.protected ? 'XXX_' : 'X_'}${v.name}`, v.value);
+  }
+  return env;
+}
+
+function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string; gitRepository?: string } {
+  const m = repository.match(/^(?:\w+:\/\/)?(?:[^@/]+@)?([^/:]+)[/:]([^/]+)\/([^/]+?)(?:\.git)?\/?$/);
+  if (!m || repository.startsWith('/')) return { gitRepository: path.basename(repository).replace(/\.git$/, '') };
+  return { gitDomain: m[1]!, gitOwner: m[2]!, gitRepository: m[3]! };
+}
+
+function runOptions(job: Job, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
+  return {
+    artifacts: job.kind === 'build', directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
+    ignoreFile: ymlIgnore ?? '.werckerignore', imageMap: [], commandTimeoutMs: (ymlCommand ?? 25) * 60_000, noResponseTimeoutMs: (ymlResponse ?? 5) * 60_000,
+  };
+}
+
+/**
+ * Sends events to the server in order, in batches (at most every 200 ms, or at 200 events).
+ * The engine's run.finished is kept back: the runner reports it with `finish`, with the status.
+ */
+class EventUplink {
+  #pending: RunnerEvent[] = [];
+  #sending: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  finished: RunEvent | undefined;
+
+  constructor(readonly job: Job, readonly backend: RunnerBackend, readonly onLost: () => void) {}
+
+  engine(e: RunEvent): void {
+    if (e.type === 'run.finished') {
+      this.finished = e;
+      return;
+    }
+    const { runId: _r, seq: _s, ...body } = e;
+    this.push(body as RunEventBody & { at: string });
+  }
+
+  push(body: RunnerEvent): void {
+    this.#pending.push({ at: new Date().toISOString(), ...body });
+    if (this.#pending.length >= 200) void this.flush();
+    else this.#timer ??= setTimeout(() => void this.flush(), 200);
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending.splice(0);
+    if (batch.length) {
+      this.#sending = this.#sending.then(async () => {
+        const ok = await this.backend.appendEvents(this.job.runId, this.job.attempt, batch).catch((err: Error) => {
+          process.stderr.write(`werker runner: sending events of run ${this.job.runId} failed: ${err.message}\n`);
+          return true;
+        });
+        if (!ok) this.onLost();
+      });
+    }
+    return this.#sending;
+  }
+}

@@ -1,0 +1,54 @@
+import { WerkerError } from '../../errors.ts';
+import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
+
+/**
+ * The runner protocol over HTTP (routes/runner.ts), for `werker runner --server URL`. The token
+ * travels in the Authorization header only. 409 means "no longer yours": false, not an error.
+ */
+export function httpBackend(serverUrl: string, token: string): RunnerBackend {
+  const base = serverUrl.replace(/\/+$/, '');
+  const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const res = await fetch(`${base}/api/runner${path}`, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (res.status === 401 || res.status === 403) {
+      throw new WerkerError(`the server refused the runner token (${res.status})`, 1, { hint: 'create one with `werker server --create-runner-token NAME` or POST /api/tokens {"kind":"runner"}' });
+    }
+    if (res.status >= 500) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text().catch(() => '')}`.trim());
+    return res;
+  };
+  const ok = async (res: Response): Promise<boolean> => {
+    if (res.status === 409) return false;
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text().catch(() => '')}`);
+    return true;
+  };
+  return {
+    async claim(runner) {
+      const res = await call('POST', '/claim', { runner });
+      if (res.status === 204) return undefined;
+      if (!res.ok) throw new Error(`claim: HTTP ${res.status} ${await res.text().catch(() => '')}`);
+      return ((await res.json()) as { job: Job }).job;
+    },
+    async heartbeat(runId, attempt) {
+      const res = await call('POST', `/runs/${runId}/heartbeat`, { attempt });
+      if (res.status === 409) return undefined;
+      if (!res.ok) throw new Error(`heartbeat: HTTP ${res.status}`);
+      return (await res.json()) as { cancel: boolean };
+    },
+    appendEvents: async (runId, attempt, events: RunnerEvent[]) => ok(await call('POST', `/runs/${runId}/events`, { attempt, events })),
+    finish: async (runId, attempt, result: RunnerFinish) => ok(await call('POST', `/runs/${runId}/finish`, { attempt, ...result })),
+    async putOutput(runId, attempt, tar) {
+      const res = await fetch(`${base}/api/runner/runs/${runId}/output?attempt=${attempt}`, {
+        method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar' }, body: tar, duplex: 'half',
+      } as RequestInit & { duplex: 'half' });
+      return ok(res);
+    },
+    async sourceOutput(runId) {
+      const res = await call('GET', `/runs/${runId}/source`);
+      if (res.status === 404) return undefined;
+      if (!res.ok || !res.body) throw new Error(`source output: HTTP ${res.status}`);
+      return res.body as ReadableStream<Uint8Array>;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { mkdir } from 'node:fs/promises';
+import type { ContainerRuntime } from '../../runtime/runtime.ts';
+import { executeJob } from './execute.ts';
+import type { Job, RunnerBackend, RunnerFinish } from './protocol.ts';
+
+export interface RunnerOptions {
+  backend: RunnerBackend;
+  runtime: ContainerRuntime;
+  /** Shown in the run's log and recorded with each claim. */
+  name: string;
+  /** Runs at once (default 1). */
+  concurrency?: number;
+  /** Temp dirs of runs go here. */
+  workRoot: string;
+  /** How long an idle slot waits before asking again (default 1 s). */
+  idlePollMs?: number;
+  /** In-process runners get rung when a run is queued, so they don't wait for the poll. */
+  wake?: (ring: () => void) => () => void;
+  log?: (line: string) => void;
+}
+
+export interface RunningRunner {
+  /** Stops taking runs and aborts the ones going (they go back to the queue when their lease ends). */
+  stop(): Promise<void>;
+  /** Run ids being worked on now. */
+  active(): number[];
+}
+
+/**
+ * The runner loop, shared by the embedded runner and `werker runner`: each slot claims a run,
+ * keeps its lease alive with heartbeats (a third of the lease), stops it when the server says
+ * cancel or the lease is lost, and reports how it ended.
+ */
+export function startRunner(opts: RunnerOptions): RunningRunner {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const controllers = new Map<number, AbortController>();
+  let stopping = false;
+  const sleepers = new Set<() => void>();
+  const ringAll = () => [...sleepers].forEach((wake) => wake());
+  const unwake = opts.wake?.(ringAll);
+  const idle = (ms: number) => new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      sleepers.delete(done);
+      resolve();
+    }
+    sleepers.add(done);
+  });
+
+  const runJob = async (job: Job): Promise<void> => {
+    const controller = new AbortController();
+    controllers.set(job.runId, controller);
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      log(`werker runner ${opts.name}: lost run ${job.runId} (attempt ${job.attempt}); stopping it`);
+      controller.abort(new Error('this runner lost the run'));
+    };
+    const beat = setInterval(() => {
+      opts.backend.heartbeat(job.runId, job.attempt).then((answer) => {
+        if (!answer) onLost();
+        else if (answer.cancel && !controller.signal.aborted) controller.abort(new Error('cancelled'));
+      }, (err: Error) => log(`werker runner ${opts.name}: heartbeat for run ${job.runId} failed: ${err.message}`));
+    }, Math.max(200, Math.min(job.leaseMs / 3, 5000)));
+    try {
+      await mkdir(opts.workRoot, { recursive: true });
+      const result = await executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost });
+      if (!lost && !stopping) await report(job, result);
+    } finally {
+      clearInterval(beat);
+      controllers.delete(job.runId);
+    }
+  };
+
+  /** A finish that didn't reach the server is retried a few times; after that the lease decides. */
+  const report = async (job: Job, result: RunnerFinish): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      try {
+        if (!(await opts.backend.finish(job.runId, job.attempt, result))) log(`werker runner ${opts.name}: run ${job.runId} was no longer ours to finish`);
+        return;
+      } catch (err) {
+        log(`werker runner ${opts.name}: reporting run ${job.runId} failed (${(err as Error).message}); retrying`);
+        await new Promise((r) => setTimeout(r, 1000 * (i + 1)));
+      }
+    }
+  };
+
+  const slot = async (): Promise<void> => {
+    let backoff = 500;
+    while (!stopping) {
+      let job: Job | undefined;
+      try {
+        job = await opts.backend.claim(opts.name);
+        backoff = 500;
+      } catch (err) {
+        log(`werker runner ${opts.name}: asking for work failed: ${(err as Error).message}; retrying in ${backoff / 1000}s`);
+        await idle(backoff);
+        backoff = Math.min(backoff * 2, 15_000);
+        continue;
+      }
+      if (!job) {
+        await idle(opts.idlePollMs ?? 1000);
+        continue;
+      }
+      await runJob(job).catch((err: Error) => log(`werker runner ${opts.name}: run ${job.runId}: ${err.stack ?? err.message}`));
+    }
+  };
+
+  const slots = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => slot());
+  return {
+    async stop() {
+      stopping = true;
+      unwake?.();
+      ringAll();
+      for (const c of controllers.values()) c.abort(new Error('the runner is stopping'));
+      await Promise.all(slots);
+    },
+    active: () => [...controllers.keys()],
+  };
+}

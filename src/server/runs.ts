@@ -1,0 +1,307 @@
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline as pipe } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { validateConfig } from '../config/validate.ts';
+import type { WorkflowSpec } from '../config/schema.ts';
+import type { RunEvent, RunEventBody } from '../engine/events.ts';
+import type { Masker } from '../report/mask.ts';
+import { isoNow, type Store } from '../store/db.ts';
+import { claimNextRun, expiredRuns, extendLease } from '../store/queue.ts';
+import { appendEvents, createRun, getRunRow, listEventRows, listRunRows, stepEventRows, type EventRow, type NewRun, type RunRow } from '../store/runs.ts';
+import type { applicationService } from './applications.ts';
+import { InputError, type Run, type RunDetail, type RunStep, type ServerContext, type User } from './context.ts';
+import type { LiveEvents } from './live.ts';
+import { maskEvent, maskerFor } from './mask-events.ts';
+import type { RepoMirrors } from './repos.ts';
+import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './runner/protocol.ts';
+
+export interface RunServiceOptions {
+  dataDir: string;
+  /** How long a claim lasts without a heartbeat. */
+  leaseMs: number;
+  baseUrl: string;
+  /** A run whose runner died this many times fails instead of being requeued again. */
+  maxAttempts: number;
+}
+
+type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type Apps = ReturnType<typeof applicationService>;
+
+/** Runs: triggering (and workflows), history, events, cancel/retry, and the runner side of the queue. */
+export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live: LiveEvents, options: RunServiceOptions) {
+  const db = store.db;
+  const maskers = new Map<number, Masker>();
+  const queuedListeners = new Set<() => void>();
+  const outputsDir = path.join(options.dataDir, 'outputs');
+
+  const names = async (ids: number[]): Promise<Map<number, string>> => {
+    if (!ids.length) return new Map();
+    const rows = await db.selectFrom('applications').select(['id', 'name']).where('id', 'in', [...new Set(ids)]).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  };
+  const toRuns = async (rows: RunRow[]): Promise<Run[]> => {
+    const n = await names(rows.map((r) => r.application_id));
+    return rows.map((r) => toRun(r, n.get(r.application_id) ?? '?'));
+  };
+  const runOf = async (row: RunRow): Promise<Run> => (await toRuns([row]))[0]!;
+  const mustGet = async (runId: number): Promise<RunRow> => {
+    const row = await getRunRow(store, runId);
+    if (!row) throw new InputError(`no run ${runId}`, 404);
+    return row;
+  };
+  const byName = (by: User | string) => (typeof by === 'string' ? by : by.name);
+
+  /** Stores events (masked) under a guard and tells live followers. */
+  const store_ = async (runId: number, bodies: (RunEventBody & { at?: string })[], guard: (r: RunRow) => boolean, update?: (r: RunRow) => Partial<RunRow>): Promise<RunRow | undefined> => {
+    const masker = await maskerOf(runId);
+    const inputs = bodies.map((b) => {
+      const { at, ...body } = maskEvent(masker, b as RunEventBody & { at?: string });
+      return { type: body.type, body: JSON.stringify(body), at: typeof at === 'string' ? at : isoNow() };
+    });
+    const done = await appendEvents(store, runId, inputs, guard, update);
+    if (!done) return undefined;
+    live.publish(runId, done.rows.map(toEvent));
+    return done.run;
+  };
+  const maskerOf = async (runId: number): Promise<Masker> => {
+    let m = maskers.get(runId);
+    if (!m) {
+      const row = await mustGet(runId);
+      m = maskerFor(await apps.jobVariables(row.application_id, row.pipeline));
+      if (row.status === 'running') maskers.set(runId, m);
+    }
+    return m;
+  };
+  const finalEvent = (status: RunnerFinish['status'], durationMs: number, error?: { message: string; hint?: string }): RunEventBody =>
+    ({ type: 'run.finished', status, durationMs, ...(error ? { error } : {}) });
+
+  const queue = async (run: NewRun): Promise<RunRow> => {
+    const row = await createRun(store, run);
+    for (const fn of queuedListeners) fn();
+    return row;
+  };
+
+  /** The workflow named in the wercker.yml at a commit. */
+  const workflowAt = async (appId: number, commit: string, name: string): Promise<WorkflowSpec> => {
+    const text = await mirrors.readFile(appId, commit, 'wercker.yml');
+    if (text === undefined) throw new InputError(`no wercker.yml at ${commit.slice(0, 8)}`);
+    const { config } = validateConfig('wercker.yml', text, []);
+    const found = config?.workflows.find((w) => w.name === name);
+    if (!found) throw new InputError(`no workflow ${name} in wercker.yml at ${commit.slice(0, 8)} (workflows: ${config?.workflows.map((w) => w.name).join(', ') || 'none'})`);
+    return found;
+  };
+
+  /** After a workflow run passed: queue each entry whose requirements have now all passed. */
+  const advanceWorkflow = async (row: RunRow): Promise<void> => {
+    if (!row.workflow || !row.workflow_step || row.status !== 'passed') return;
+    const group = row.workflow_run_id ?? row.id;
+    const workflow = await workflowAt(row.application_id, row.commit_sha, row.workflow).catch(() => undefined);
+    if (!workflow) return;
+    const runs = await db.selectFrom('runs').selectAll().where('workflow_run_id', '=', group).orderBy('id').execute();
+    const passed = new Map<string, RunRow>();
+    for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
+    const started = new Set(runs.map((r) => r.workflow_step));
+    for (const entry of workflow.pipelines) {
+      if (started.has(entry.name) || !entry.requires.includes(row.workflow_step)) continue;
+      if (!entry.requires.every((r) => passed.has(r))) continue;
+      // The output it starts from: artifactPipeline's, else the first requirement's.
+      const source = passed.get(entry.artifactPipeline ?? entry.requires[0]!) ?? row;
+      await queue({
+        application_id: row.application_id, pipeline: entry.pipelineName, kind: 'deploy', branch: row.branch, commit_sha: row.commit_sha,
+        trigger: 'workflow', triggered_by: row.triggered_by, workflow: row.workflow, workflow_step: entry.name, workflow_run_id: group, source_run_id: source.id,
+      });
+    }
+  };
+
+  const members: RunMembers = {
+    async listRuns(q) {
+      const limit = Math.min(Math.max(q.limit ?? 25, 1), 100);
+      const rows = await listRunRows(store, { limit, ...(q.appId !== undefined ? { appId: q.appId } : {}), ...(q.before !== undefined ? { before: q.before } : {}), ...(q.status ? { status: q.status } : {}) });
+      return { runs: await toRuns(rows), nextBefore: rows.length === limit ? rows.at(-1)!.id : null };
+    },
+    async getRun(runId) {
+      const row = await getRunRow(store, runId);
+      if (!row) return undefined;
+      const detail: RunDetail = { ...(await runOf(row)), steps: foldSteps(await stepEventRows(store, runId, row.attempt)), lastSeq: row.last_seq };
+      return detail;
+    },
+    async listRunEvents(runId, afterSeq = 0, limit = 1000) {
+      return (await listEventRows(store, runId, afterSeq, limit)).map(toEvent);
+    },
+    followRun: (runId, onEvent) => live.follow(runId, onEvent),
+    async triggerRun(appId, pipeline, opts, by) {
+      const app = await apps.appRow(appId);
+      const branch = opts.branch || app.default_branch;
+      const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
+      if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
+      const base = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+      if (pipeline.startsWith('workflow:')) {
+        const workflow = await workflowAt(appId, commit, pipeline.slice('workflow:'.length));
+        const roots = workflow.pipelines.filter((p) => p.requires.length === 0);
+        if (!roots.length) throw new InputError(`workflow ${workflow.name} has no pipeline without requires to start from`);
+        let first: RunRow | undefined;
+        for (const root of roots) {
+          const row = await queue({ ...base, pipeline: root.pipelineName, kind: 'build', workflow: workflow.name, workflow_step: root.name, workflow_run_id: first?.id ?? null });
+          if (!first) {
+            await db.updateTable('runs').set({ workflow_run_id: row.id }).where('id', '=', row.id).execute();
+            first = { ...row, workflow_run_id: row.id };
+          }
+        }
+        return runOf(first!);
+      }
+      if (!/^[A-Za-z0-9_.-]+$/.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name`);
+      const kind = pipeline === 'deploy' ? 'deploy' : 'build';
+      // A deploy on its own starts from the latest passed build of the branch, as `werker deploy` does locally.
+      const source = kind === 'deploy'
+        ? await db.selectFrom('runs').select('id').where('application_id', '=', appId).where('branch', '=', branch).where('kind', '=', 'build')
+          .where('status', '=', 'passed').where('output_path', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst()
+        : undefined;
+      return runOf(await queue({ ...base, pipeline, kind, source_run_id: source?.id ?? null }));
+    },
+    async cancelRun(runId, by) {
+      const row = await mustGet(runId);
+      const who = byName(by);
+      if (row.status === 'queued') {
+        const done = await store_(runId, [{ type: 'log', level: 'info', text: `cancelled by ${who} before it started` }, finalEvent('cancelled', 0)],
+          (r) => r.status === 'queued', () => ({ status: 'cancelled', finished_at: isoNow(), duration_ms: 0, message: `cancelled by ${who}` }));
+        if (done) return runOf(done);
+      }
+      const done = await store_(runId, [{ type: 'log', level: 'info', text: `cancel requested by ${who}; stopping the run` }],
+        (r) => r.status === 'running' && r.cancel_requested === 0, () => ({ cancel_requested: 1, message: `cancelled by ${who}` }));
+      return runOf(done ?? (await mustGet(runId)));
+    },
+    async retryRun(runId, by) {
+      const row = await mustGet(runId);
+      if (row.status === 'queued' || row.status === 'running') throw new InputError(`run ${runId} is still ${row.status}; cancel it first`, 409);
+      return runOf(await queue({
+        application_id: row.application_id, pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit_sha: row.commit_sha,
+        trigger: 'retry', triggered_by: byName(by), workflow: row.workflow, workflow_step: row.workflow_step, workflow_run_id: row.workflow_run_id,
+        source_run_id: row.source_run_id, retry_of: row.id,
+      }));
+    },
+  };
+
+  const holds = (attempt: number) => (r: RunRow) => r.status === 'running' && r.attempt === attempt;
+
+  const runners: RunnerBackend = {
+    async claim(runner) {
+      const row = await claimNextRun(store, runner, options.leaseMs);
+      if (!row) return undefined;
+      const app = await apps.appRow(row.application_id);
+      const variables = await apps.jobVariables(row.application_id, row.pipeline);
+      maskers.set(row.id, maskerFor(variables));
+      await store_(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], holds(row.attempt));
+      const job: Job = {
+        runId: row.id, attempt: row.attempt, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
+        pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl,
+      };
+      return job;
+    },
+    async heartbeat(runId, attempt) {
+      const r = await extendLease(store, runId, attempt, options.leaseMs);
+      return r && { cancel: r.cancelRequested };
+    },
+    async appendEvents(runId, attempt, events: RunnerEvent[]) {
+      // run.finished comes with finish(), together with the status, so the two never disagree.
+      const bodies = events.filter((e) => e && typeof e.type === 'string' && e.type !== 'run.finished');
+      return Boolean(await store_(runId, bodies, holds(attempt)));
+    },
+    async finish(runId, attempt, result) {
+      const status = result.status === 'passed' || result.status === 'cancelled' ? result.status : 'failed';
+      const durationMs = Number(result.durationMs) || 0;
+      const done = await store_(runId, [finalEvent(status, durationMs, result.error)], holds(attempt), (r) => ({
+        status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null,
+        message: status === 'passed' ? null : (r.message ?? result.message ?? result.error?.message ?? null),
+      }));
+      maskers.delete(runId);
+      if (!done) return false;
+      await advanceWorkflow(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}\n`));
+      return true;
+    },
+    async putOutput(runId, attempt, tar) {
+      const row = await getRunRow(store, runId);
+      if (!row || !holds(attempt)(row)) return false;
+      await mkdir(outputsDir, { recursive: true });
+      const file = path.join(outputsDir, `${runId}.tar`);
+      const part = `${file}.${attempt}.part`;
+      try {
+        await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), createWriteStream(part));
+        await rename(part, file);
+      } finally {
+        await rm(part, { force: true });
+      }
+      await db.updateTable('runs').set({ output_path: file }).where('id', '=', runId).execute();
+      return true;
+    },
+    async sourceOutput(runId) {
+      const row = await getRunRow(store, runId);
+      const source = row?.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
+      if (!source?.output_path || !existsSync(source.output_path)) return undefined;
+      return Readable.toWeb(createReadStream(source.output_path)) as ReadableStream<Uint8Array>;
+    },
+  };
+
+  /** Runs whose lease ran out go back to the queue (or fail after maxAttempts, or end if cancelled). */
+  const reap = async (): Promise<number[]> => {
+    const requeued: number[] = [];
+    for (const row of await expiredRuns(store)) {
+      const expired = (r: RunRow) => r.status === 'running' && r.attempt === row.attempt && (r.lease_until ?? '') < isoNow();
+      const lost = `runner ${row.runner ?? '?'} stopped answering (no heartbeat before ${row.lease_until})`;
+      if (row.cancel_requested || row.attempt >= options.maxAttempts) {
+        const status = row.cancel_requested ? 'cancelled' : 'failed';
+        const message = row.cancel_requested ? (row.message ?? 'cancelled') : `${lost}; gave up after ${row.attempt} attempts`;
+        await store_(row.id, [{ type: 'log', level: 'warn', text: lost }, finalEvent(status, 0, { message })], expired,
+          () => ({ status, finished_at: isoNow(), lease_until: null, message }));
+        continue;
+      }
+      const done = await store_(row.id, [{ type: 'log', level: 'warn', text: `${lost}; the run is queued again for attempt ${row.attempt + 1}` }], expired,
+        () => ({ status: 'queued', runner: null, lease_until: null }));
+      if (done) requeued.push(row.id);
+    }
+    maskers.clear();
+    if (requeued.length) for (const fn of queuedListeners) fn();
+    return requeued;
+  };
+
+  return {
+    ...members, runners, reap,
+    /** Called whenever a run is queued (the embedded runner wakes up at once). */
+    onQueued(fn: () => void): () => void {
+      queuedListeners.add(fn);
+      return () => queuedListeners.delete(fn);
+    },
+  };
+}
+
+export function toRun(r: RunRow, applicationName: string): Run {
+  return {
+    id: r.id, applicationId: r.application_id, applicationName, pipeline: r.pipeline, kind: r.kind, branch: r.branch, commit: r.commit_sha,
+    status: r.status, trigger: r.trigger, triggeredBy: r.triggered_by, workflow: r.workflow, workflowRunId: r.workflow_run_id,
+    sourceRunId: r.source_run_id, retryOf: r.retry_of, attempt: r.attempt, runner: r.runner, createdAt: r.created_at,
+    startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms, message: r.message, cancelRequested: r.cancel_requested === 1,
+  };
+}
+
+export function toEvent(row: EventRow): RunEvent {
+  return { ...(JSON.parse(row.body) as RunEventBody), runId: String(row.run_id), seq: row.seq, at: row.at } as RunEvent;
+}
+
+/** The step list of one attempt from its step.started / step.finished events. */
+export function foldSteps(rows: EventRow[]): RunStep[] {
+  const steps = new Map<string, RunStep>();
+  for (const row of rows) {
+    const e = toEvent(row);
+    if (e.type !== 'step.started' && e.type !== 'step.finished') continue;
+    const key = `${e.phase}:${e.step}`;
+    if (e.type === 'step.started') {
+      steps.set(key, { phase: e.phase, step: e.step, name: e.name, status: 'running', startedAt: e.at, durationMs: null, exitCode: null, startSeq: e.seq });
+    } else {
+      const s = steps.get(key) ?? { phase: e.phase, step: e.step, name: e.name, status: 'running', startedAt: e.at, durationMs: null, exitCode: null, startSeq: e.seq };
+      steps.set(key, { ...s, status: e.status, durationMs: e.durationMs, exitCode: e.exitCode });
+    }
+  }
+  return [...steps.values()];
+}

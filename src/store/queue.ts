@@ -1,0 +1,64 @@
+import { sql } from 'kysely';
+import type { Store } from './db.ts';
+import { isoNow } from './db.ts';
+import type { RunRow } from './runs.ts';
+
+/**
+ * The job queue is the runs table itself: a queued run is a job, a running one is leased to a
+ * runner until `lease_until`, which its heartbeats push forward. Each claim bumps `attempt` and
+ * is recorded in run_claims.
+ *
+ * Postgres: many runners claim at once; `FOR UPDATE SKIP LOCKED` lets each take a different
+ * row without waiting, and the outer `status = 'queued'` re-check makes a row that changed under
+ * the lock drop out. SQLite: one server process with one connection, so a transaction (select,
+ * then update if still queued) is already serialised.
+ */
+export async function claimNextRun(store: Store, runner: string, leaseMs: number): Promise<RunRow | undefined> {
+  const now = isoNow();
+  const until = isoNow(leaseMs);
+  return store.db.transaction().execute(async (tx) => {
+    let claimed: RunRow | undefined;
+    if (store.dialect === 'postgres') {
+      const result = await sql<RunRow>`
+        UPDATE runs SET status = 'running', runner = ${runner}, attempt = attempt + 1, lease_until = ${until},
+          started_at = COALESCE(started_at, ${now})
+        WHERE status = 'queued' AND id = (
+          SELECT id FROM runs WHERE status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
+        )
+        RETURNING *`.execute(tx);
+      claimed = result.rows[0];
+    } else {
+      const next = await tx.selectFrom('runs').select('id').where('status', '=', 'queued').orderBy('id').limit(1).executeTakeFirst();
+      if (next) {
+        claimed = await tx.updateTable('runs')
+          .set((eb) => ({ status: 'running', runner, attempt: eb('attempt', '+', 1), lease_until: until, started_at: eb.fn.coalesce('started_at', eb.val(now)) }))
+          .where('id', '=', next.id).where('status', '=', 'queued').returningAll().executeTakeFirst();
+      }
+    }
+    if (claimed) await tx.insertInto('run_claims').values({ run_id: claimed.id, attempt: claimed.attempt, runner, claimed_at: now }).execute();
+    return claimed;
+  });
+}
+
+/**
+ * Extends the lease of a run this runner holds (same attempt, still running). Undefined: the
+ * lease is lost (expired and requeued, or finished) and the runner must stop the run.
+ */
+export async function extendLease(store: Store, runId: number, attempt: number, leaseMs: number): Promise<{ cancelRequested: boolean } | undefined> {
+  const row = await store.db.updateTable('runs').set({ lease_until: isoNow(leaseMs) })
+    .where('id', '=', runId).where('attempt', '=', attempt).where('status', '=', 'running')
+    .returning(['cancel_requested']).executeTakeFirst();
+  return row ? { cancelRequested: row.cancel_requested === 1 } : undefined;
+}
+
+/** Running runs whose lease ran out: their runner died or lost contact. */
+export async function expiredRuns(store: Store): Promise<RunRow[]> {
+  return store.db.selectFrom('runs').selectAll().where('status', '=', 'running').where('lease_until', '<', isoNow()).orderBy('id').execute();
+}
+
+/** Every claim, for audits and tests: who held which run in which attempt. */
+export async function listClaims(store: Store, runId?: number) {
+  let q = store.db.selectFrom('run_claims').selectAll().orderBy('id');
+  if (runId !== undefined) q = q.where('run_id', '=', runId);
+  return q.execute();
+}

@@ -1,0 +1,79 @@
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+import { isoNow, type Store } from './db.ts';
+
+export type RunRow = Selectable<Database['runs']>;
+export type EventRow = Selectable<Database['run_events']>;
+export type NewRun = Pick<RunRow, 'application_id' | 'pipeline' | 'kind' | 'branch' | 'commit_sha' | 'trigger' | 'triggered_by'> &
+  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of'>>;
+/** An event as stored: its type, the JSON of its body, its time. */
+export interface EventInput { type: string; body: string; at: string }
+
+/** Queues a run. */
+export async function createRun(store: Store, run: NewRun): Promise<RunRow> {
+  return store.db.insertInto('runs').values({
+    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, ...run,
+    status: 'queued', attempt: 0, cancel_requested: 0, last_seq: 0, created_at: isoNow(),
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function getRunRow(store: Store, id: number): Promise<RunRow | undefined> {
+  return store.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Newest first; `before` pages by id. */
+export async function listRunRows(store: Store, q: { appId?: number; before?: number; limit: number; status?: RunRow['status'] }): Promise<RunRow[]> {
+  let query = store.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(q.limit);
+  if (q.appId !== undefined) query = query.where('application_id', '=', q.appId);
+  if (q.before !== undefined) query = query.where('id', '<', q.before);
+  if (q.status) query = query.where('status', '=', q.status);
+  return query.execute();
+}
+
+/**
+ * Appends events to a run, numbering them after the run's last seq, but only while `guard`
+ * holds on the locked run row (e.g. "still running under this attempt"). Returns the stored
+ * rows, or undefined when the guard failed. The row lock (Postgres) / the single writer
+ * (SQLite) keeps concurrent appenders (runner, reaper, cancel) from taking the same seq.
+ */
+export async function appendEvents(store: Store, runId: number, events: EventInput[], guard: (run: RunRow) => boolean, update: (run: RunRow) => Partial<RunRow> = () => ({})): Promise<{ run: RunRow; rows: EventRow[] } | undefined> {
+  return store.db.transaction().execute(async (tx) => {
+    const run = await lockRun(store, tx, runId);
+    if (!run || !guard(run)) return undefined;
+    const rows = events.map((e, i) => ({ run_id: runId, seq: run.last_seq + i + 1, attempt: run.attempt, type: e.type, body: e.body, at: e.at }));
+    if (rows.length) await tx.insertInto('run_events').values(rows).execute();
+    const changes = { ...update(run), last_seq: run.last_seq + rows.length };
+    const updated = await tx.updateTable('runs').set(changes).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
+    return { run: updated, rows };
+  });
+}
+
+export async function lockRun(store: Store, tx: Transaction<Database>, runId: number): Promise<RunRow | undefined> {
+  const q = tx.selectFrom('runs').selectAll().where('id', '=', runId);
+  return (store.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+}
+
+export async function listEventRows(store: Store, runId: number, afterSeq: number, limit: number, types?: string[]): Promise<EventRow[]> {
+  let q = store.db.selectFrom('run_events').selectAll().where('run_id', '=', runId).where('seq', '>', afterSeq).orderBy('seq').limit(limit);
+  if (types) q = q.where('type', 'in', types);
+  return q.execute();
+}
+
+/** The step events of one attempt, for the step list with durations. */
+export async function stepEventRows(store: Store, runId: number, attempt: number): Promise<EventRow[]> {
+  return store.db.selectFrom('run_events').selectAll().where('run_id', '=', runId).where('attempt', '=', attempt)
+    .where('type', 'in', ['step.started', 'step.finished']).orderBy('seq').execute();
+}
+
+export async function setRunFields(store: Store, runId: number, fields: Partial<RunRow>): Promise<void> {
+  await store.db.updateTable('runs').set(fields).where('id', '=', runId).execute();
+}
+
+/** Deletes an application's runs and everything hanging off them. */
+export async function deleteRunsOf(store: Store, tx: Transaction<Database>, appId: number): Promise<void> {
+  const ids = tx.selectFrom('runs').select('id').where('application_id', '=', appId);
+  await tx.deleteFrom('run_events').where('run_id', 'in', ids).execute();
+  await tx.deleteFrom('run_claims').where('run_id', 'in', ids).execute();
+  await tx.deleteFrom('runs').where('application_id', '=', appId).execute();
+  void sql;
+}

@@ -1,0 +1,37 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables, as both dialects store them: integer ids, ISO-8601 text times (they sort as text),
+ * 0/1 integers for flags, JSON as text. snake_case here; the server maps rows to its own types.
+ */
+export interface Database {
+  users: { id: Generated<number>; name: string; password_hash: string; created_at: string };
+  sessions: { id: Generated<number>; token_hash: string; user_id: number; csrf_token: string; created_at: string; expires_at: string };
+  api_tokens: {
+    id: Generated<number>; kind: 'user' | 'runner'; name: string; token_hash: string; user_id: number | null;
+    created_at: string; last_used_at: string | null; revoked_at: string | null;
+  };
+  applications: {
+    id: Generated<number>; name: string; repository: string; default_branch: string; workflow: string | null;
+    webhook_secret: string; created_at: string;
+  };
+  variables: {
+    id: Generated<number>; application_id: number; /** '' = every pipeline */ pipeline: string; name: string; value: string;
+    protected: number; updated_at: string;
+  };
+  key_pairs: {
+    id: Generated<number>; application_id: number; name: string; public_key: string; private_key: string; fingerprint: string; created_at: string;
+  };
+  runs: {
+    id: Generated<number>; application_id: number; pipeline: string; kind: 'build' | 'deploy'; branch: string; commit_sha: string;
+    status: 'queued' | 'running' | 'passed' | 'failed' | 'cancelled'; trigger: string; triggered_by: string;
+    workflow: string | null; /** the workflow entry's name */ workflow_step: string | null; workflow_run_id: number | null; source_run_id: number | null; retry_of: number | null;
+    attempt: number; runner: string | null; lease_until: string | null; cancel_requested: number; last_seq: number;
+    created_at: string; started_at: string | null; finished_at: string | null; duration_ms: number | null; message: string | null;
+    /** Where the run's output tar is kept (server data dir), when it stored one. */
+    output_path: string | null;
+  };
+  run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
+  /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
+  run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string };
+}
