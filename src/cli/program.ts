@@ -85,6 +85,61 @@ export function buildProgram(out: Output): Command {
       setCode(await cleanupCommand(opts, out));
     });
 
+  program
+    .command('server')
+    .description('serve the HTTP API and web UI, with an embedded runner (see src/server/README.md)')
+    .option('--data-dir <dir>', 'where the server keeps its SQLite file, repository mirrors and run outputs (default ~/.werker/server)')
+    .option('--database <url>', 'postgres://… instead of SQLite (or WERKER_DATABASE_URL)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '7373')
+    .option('--base-url <url>', 'the URL users reach the server at')
+    .option('--runners <n>', 'embedded runner slots', '1')
+    .option('--no-runner', 'no embedded runner (only `werker runner` processes run pipelines)')
+    .option('--lease-seconds <s>', 'a run goes back to the queue when its runner is silent this long', '30')
+    .option('--docker-host <url>', 'Docker engine address for the embedded runner')
+    .option('--create-user <name>', 'create a user (password on stdin) and exit')
+    .option('--create-token <name>', 'print a new API token for --user and exit')
+    .option('--user <name>', 'the user of --create-token')
+    .option('--create-runner-token <name>', 'print a new runner token and exit')
+    .action(async (opts) => {
+      const { serverCommand } = await import('./commands/server.ts');
+      setCode(await serverCommand(opts, out));
+    });
+
+  program
+    .command('runner')
+    .description('take runs from a werker server and run them on this machine\'s Docker engine')
+    .option('--server <url>', 'the werker server (or WERKER_SERVER)')
+    .option('--token <token>', 'runner token (better: WERKER_RUNNER_TOKEN, which stays out of `ps`)')
+    .option('--name <name>', 'how this runner appears in runs (default host-pid)')
+    .option('--concurrency <n>', 'runs at once', '1')
+    .option('--work-dir <dir>', 'where runs check out their source (temp dirs, removed after each run)')
+    .option('--docker-host <url>', 'Docker engine address')
+    .addOption(new Option('--poll-ms <ms>', 'how often an idle runner asks for work').default('1000').hideHelp())
+    .action(async (opts) => {
+      const { runnerCommand } = await import('./commands/runner.ts');
+      setCode(await runnerCommand(opts, out));
+    });
+
+  const remote = program.command('remote').description('trigger runs on a werker server and follow their log');
+  for (const kind of ['build', 'deploy'] as const) {
+    remote
+      .command(kind)
+      .description(`queue a ${kind} of APP on the server and print its live log (exit code from the result)`)
+      .argument('<app>', 'application name')
+      .option('--server <url>', 'the werker server (or WERKER_SERVER)')
+      .option('--token <token>', 'API token (better: WERKER_TOKEN)')
+      .option('--branch <branch>', 'branch to run (default: the application\'s default branch)')
+      .option('--commit <sha>', 'commit to run (default: the branch\'s latest)')
+      .option('--pipeline <name>', `pipeline to run (default ${kind})`)
+      .option('--workflow <name>', 'start this workflow instead of one pipeline')
+      .option('--no-follow', 'print the run id and exit without following the log')
+      .action(async (app: string, opts) => {
+        const { remoteCommand } = await import('./commands/remote.ts');
+        setCode(await remoteCommand(kind, app, opts, out));
+      });
+  }
+
   return program;
 }
 

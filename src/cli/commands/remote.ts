@@ -1,0 +1,78 @@
+import { UsageError, WerkerError } from '../../errors.ts';
+import type { RunEvent } from '../../engine/events.ts';
+import { lineReporter } from '../../report/reporters.ts';
+import type { Run } from '../../server/context.ts';
+import type { Output } from '../output.ts';
+
+export interface RemoteFlags {
+  server?: string;
+  token?: string;
+  branch?: string;
+  commit?: string;
+  pipeline?: string;
+  workflow?: string;
+  follow: boolean;
+}
+
+/**
+ * `werker remote build|deploy APP`: queues a run on a werker server through its API and prints
+ * its live log to the end. Exit code: 0 passed, 1 failed, 130 cancelled. The token comes from
+ * --token or WERKER_TOKEN, and travels only in the Authorization header.
+ */
+export async function remoteCommand(kind: 'build' | 'deploy', app: string, flags: RemoteFlags, out: Output): Promise<number> {
+  const server = (flags.server ?? process.env.WERKER_SERVER)?.replace(/\/+$/, '');
+  const token = flags.token ?? process.env.WERKER_TOKEN;
+  if (!server) throw new UsageError('werker remote needs --server URL (or WERKER_SERVER)');
+  if (!token) throw new UsageError('werker remote needs an API token', { hint: 'WERKER_TOKEN=… (make one in the web UI, POST /api/tokens, or `werker server --create-token NAME --user U`)' });
+  const headers = { authorization: `Bearer ${token}` };
+  const pipeline = flags.workflow ? `workflow:${flags.workflow}` : (flags.pipeline ?? kind);
+  const res = await fetch(`${server}/api/applications/${encodeURIComponent(app)}/runs`, {
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ pipeline, trigger: 'cli', ...(flags.branch ? { branch: flags.branch } : {}), ...(flags.commit ? { commit: flags.commit } : {}) }),
+  }).catch((err: Error) => {
+    throw new WerkerError(`could not reach ${server}: ${err.message}`, 3, { hint: 'is `werker server` running there?' });
+  });
+  const body = (await res.json().catch(() => ({}))) as { run?: Run; error?: string };
+  if (!res.ok || !body.run) throw new WerkerError(`the server refused: ${body.error ?? `HTTP ${res.status}`}`, res.status === 401 || res.status === 403 ? 2 : 1);
+  const run = body.run;
+  out.stderr(`--> run ${run.id}: ${run.applicationName} ${run.pipeline} on ${run.branch} at ${run.commit.slice(0, 12)} (${server}/runs/${run.id})`);
+  if (!flags.follow) {
+    out.stdout(String(run.id));
+    return 0;
+  }
+  const status = await followRun(server, headers, run.id, out);
+  out.stderr(`--> run ${run.id} ${status}`);
+  return status === 'passed' ? 0 : status === 'cancelled' ? 130 : 1;
+}
+
+/** Reads the run's SSE stream to run.finished, reconnecting from the last seq if the connection drops. */
+export async function followRun(server: string, headers: Record<string, string>, runId: number, out: Output): Promise<string> {
+  const show = lineReporter((t) => out.stdout(t), out.color);
+  let last = 0;
+  for (let tries = 0; tries < 30; tries++) {
+    try {
+      const res = await fetch(`${server}/api/runs/${runId}/events`, { headers: { ...headers, accept: 'text/event-stream', ...(last ? { 'last-event-id': String(last) } : {}) } });
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = message.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (!data) continue;
+          const event = JSON.parse(data) as RunEvent;
+          last = event.seq;
+          show(event);
+          if (event.type === 'run.finished') return event.status;
+        }
+      }
+    } catch (err) {
+      out.stderr(`(log stream interrupted: ${(err as Error).message}; reconnecting)`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new WerkerError(`lost the log of run ${runId}`, 1, { hint: `see ${server}/runs/${runId}` });
+}

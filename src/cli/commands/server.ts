@@ -1,0 +1,97 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { UsageError, WerkerError } from '../../errors.ts';
+import { connectDocker } from '../../runtime/docker/client.ts';
+import { InputError } from '../../server/context.ts';
+import { createServerCore } from '../../server/service.ts';
+import { startServer } from '../../server/start.ts';
+import { openStore } from '../../store/db.ts';
+import type { Output } from '../output.ts';
+
+export interface ServerFlags {
+  dataDir?: string;
+  database?: string;
+  host: string;
+  port: string;
+  baseUrl?: string;
+  runners: string;
+  runner: boolean;
+  leaseSeconds: string;
+  dockerHost?: string;
+  createUser?: string;
+  createRunnerToken?: string;
+  createToken?: string;
+  user?: string;
+}
+
+export const defaultDataDir = (): string => process.env.WERKER_DATA_DIR ?? path.join(homedir(), '.werker', 'server');
+
+/**
+ * `werker server`: the API, the web UI and (unless --no-runner) an embedded runner. One-shot
+ * admin forms that print and exit: --create-user NAME (password on stdin), --create-token NAME
+ * --user NAME, --create-runner-token NAME. Tokens are printed once; only their hash is kept.
+ */
+export async function serverCommand(flags: ServerFlags, out: Output): Promise<number> {
+  const dataDir = path.resolve(flags.dataDir ?? defaultDataDir());
+  const database = flags.database ?? process.env.WERKER_DATABASE_URL;
+  if (flags.createUser || flags.createRunnerToken || flags.createToken) return admin(flags, dataDir, database, out);
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${flags.port}"`);
+  const runners = flags.runner === false ? 0 : Number(flags.runners);
+  if (!Number.isInteger(runners) || runners < 0) throw new UsageError(`--runners takes a count, not "${flags.runners}"`);
+  const leaseMs = Number(flags.leaseSeconds) * 1000;
+  if (!(leaseMs > 0)) throw new UsageError(`--lease-seconds takes a positive number, not "${flags.leaseSeconds}"`);
+  const runtime = runners > 0 ? await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}) : undefined;
+  const server = await startServer({
+    dataDir, host: flags.host, port, runners, leaseMs, log: (l) => out.stderr(l),
+    ...(database ? { database } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(runtime ? { runtime } : {}),
+  });
+  out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'})`);
+  if ((await server.core.auth.countUsers()) === 0) {
+    out.stderr(`no users yet: create one with \`werker server --data-dir ${dataDir}${database ? ' --database URL' : ''} --create-user NAME\` (reads the password from stdin)`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  out.stderr('werker server: stopping (runs in progress go back to the queue)');
+  await server.close();
+  return 0;
+}
+
+async function admin(flags: ServerFlags, dataDir: string, database: string | undefined, out: Output): Promise<number> {
+  const store = await openStore(database ?? path.join(dataDir, 'werker.db'));
+  const core = createServerCore(store, { dataDir });
+  try {
+    if (flags.createUser) {
+      const password = (await readStdin()).split('\n')[0]!.replace(/\r$/, '');
+      await core.auth.createUser(flags.createUser, password);
+      out.stdout(`created user ${flags.createUser}`);
+    }
+    if (flags.createRunnerToken) {
+      const { token } = await core.auth.createToken('runner', flags.createRunnerToken);
+      out.stdout(token);
+    }
+    if (flags.createToken) {
+      if (!flags.user) throw new UsageError('--create-token needs --user NAME (whose token it is)');
+      const row = await store.db.selectFrom('users').selectAll().where('name', '=', flags.user).executeTakeFirst();
+      if (!row) throw new UsageError(`no user ${flags.user}`, { hint: 'create it with --create-user NAME' });
+      const { token } = await core.auth.createToken('user', flags.createToken, { id: row.id, name: row.name, createdAt: row.created_at });
+      out.stdout(token);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new WerkerError('--create-user reads the password from stdin', 2, { hint: 'e.g. `read -rs PW; printf "%s\\n" "$PW" | werker server --create-user NAME`' });
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}

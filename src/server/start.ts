@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { openStore } from '../store/db.ts';
+import { createApp } from './app.ts';
+import { startRunner, type RunningRunner } from './runner/worker.ts';
+import { createServerCore, type Core } from './service.ts';
+
+export interface ServerOptions {
+  dataDir: string;
+  /** `postgres://…`; default: `<data-dir>/werker.db` (SQLite). */
+  database?: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The URL users reach the server at (default http://host:port). */
+  baseUrl?: string;
+  leaseMs?: number;
+  /** Embedded runner slots; 0 for none. */
+  runners: number;
+  /** Needed when runners > 0. */
+  runtime?: ContainerRuntime;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  core: Core;
+  runner?: RunningRunner;
+  close(): Promise<void>;
+}
+
+/** Store → core → HTTP server (+ embedded runner and the lease reaper). */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
+  const baseHint = opts.baseUrl ?? `http://${opts.host}:${opts.port}`;
+  const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
+  const app = createApp(core);
+  const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const stopReaper = core.startReaper();
+  let runner: RunningRunner | undefined;
+  if (opts.runners > 0) {
+    if (!opts.runtime) throw new Error('an embedded runner needs a container runtime');
+    runner = startRunner({
+      backend: core.runners, runtime: opts.runtime, name: `embedded@${os.hostname()}`, concurrency: opts.runners,
+      workRoot: path.join(opts.dataDir, 'work'), wake: (ring) => core.onQueued(ring), log,
+    });
+  }
+  return {
+    url, core, ...(runner ? { runner } : {}),
+    async close() {
+      stopReaper();
+      await runner?.stop();
+      // SSE streams keep connections open; close them with the server.
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}
