@@ -41,6 +41,8 @@ if [ "$rc" -eq 0 ]; then
   step=setup-chromium
   bash "$SCRIPT_DIR/setup-chromium.sh" || rc=$?
 fi
+# PostgreSQL on 127.0.0.1:5433 for the werker server tests (multi-runner queue)
+if [ "$rc" -eq 0 ]; then step=setup-postgres; bash "$SCRIPT_DIR/setup-postgres.sh" || rc=$?; fi
 
 total=$(fmt_secs $((SECONDS - START)))
 times="setup-docker $(fmt_secs "$t_setup"), build-images ${t_build:+$(fmt_secs "$t_build")}"
