@@ -19,5 +19,6 @@ export async function extractTar(tar: ReadableStream<Uint8Array>, dir: string): 
 
 /** A tar stream of a directory, for uploading a run's output. */
 export function packDir(dir: string): ReadableStream<Uint8Array> {
-  return Readable.toWeb(tarFs.pack(dir) as unknown as Readable) as ReadableStream<Uint8Array>;
+  // tar-fs streams are streamx streams: wrap them through their async iterator for the web stream.
+  return Readable.toWeb(Readable.from(tarFs.pack(dir) as unknown as AsyncIterable<Uint8Array>)) as ReadableStream<Uint8Array>;
 }

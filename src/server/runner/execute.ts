@@ -58,7 +58,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const plan = planRun({
       config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
       overrides: {
-        runId: `r${job.runId}a${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
+        runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
       },
     });

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+
+/** The test PostgreSQL's URL (scripts/setup-postgres.sh), or undefined; fails when WERKER_REQUIRE_DOCKER=1 and there is none. */
+export function testDatabaseUrl(): string | undefined {
+  const file = '/var/lib/werker/postgres/url';
+  const url = process.env.WERKER_TEST_DATABASE_URL ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+  if (!url && process.env.WERKER_REQUIRE_DOCKER === '1') throw new Error('no test PostgreSQL: run `bash scripts/setup-postgres.sh` (test-env.sh does)');
+  return url;
+}
+
+/** JSON calls to a running server with a bearer token. */
+export function apiClient(url: string, token: string) {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${url}${path}`, {
+      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  return { get: <T>(p: string) => call<T>('GET', p), post: <T>(p: string, b: unknown = {}) => call<T>('POST', p, b) };
+}
+
+/** Containers, networks and volumes whose werker.run label starts with `prefix` (the app name). */
+export async function leftoversOf(runtime: DockerRuntime, prefix: string): Promise<string[]> {
+  const found = await runtime.listLabelled('werker.run');
+  return [
+    ...found.containers.filter((c) => c.labels['werker.run']?.startsWith(`${prefix}-`)).map((c) => `container ${c.name}`),
+    ...found.networks.filter((n) => n.labels['werker.run']?.startsWith(`${prefix}-`)).map((n) => `network ${n.name}`),
+    ...found.volumes.filter((v) => v.labels['werker.run']?.startsWith(`${prefix}-`)).map((v) => `volume ${v.name}`),
+  ];
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}

@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run, RunDetail } from '../../src/server/context.ts';
+import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { spawnCli } from '../helpers/cli.ts';
+import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
+import { tempGitRepo } from '../helpers/git-repo.ts';
+import { apiClient, leftoversOf, waitFor } from '../helpers/server.ts';
+
+// werker server with its embedded runner, SQLite, the real engine and a real local git repo.
+const docker = await requireDocker();
+const SECRET = `s3cr3t-${randomBytes(6).toString('hex')}`;
+const APP = `srv-emb-${randomBytes(3).toString('hex')}`;
+const YML = `box: ${BUSYBOX}
+build:
+  steps:
+    - script:
+        name: greet
+        code: |
+          echo "the token is $API_TOKEN"
+          echo "key: $DEPLOY_PUBLIC" | cut -c1-24
+          echo "built from $WERCKER_GIT_COMMIT" > "$WERCKER_OUTPUT_DIR/artifact.txt"
+    - script:
+        name: count
+        code: for i in 1 2 3; do echo "line $i"; done
+deploy:
+  steps:
+    - script:
+        name: ship
+        code: cat artifact.txt && echo "deploying with $API_TOKEN"
+workflows:
+  - name: ship-it
+    pipelines:
+      - name: build
+      - name: deploy
+        requires: [build]
+`;
+
+describe.skipIf(!docker)('werker server with the embedded runner', () => {
+  const repo = tempGitRepo({ 'wercker.yml': YML }, 'werker-srv-emb');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'werker-srv-emb-'));
+  let server: RunningServer;
+  let token: string;
+  let api: ReturnType<typeof apiClient>;
+
+  beforeAll(async () => {
+    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, runners: 2, runtime: docker!, leaseMs: 15_000, log: () => undefined });
+    const user = await server.core.auth.createUser('tester', 'long enough password');
+    token = (await server.core.auth.createToken('user', 'it', user)).token;
+    api = apiClient(server.url, token);
+    await api.post('/api/applications', { name: APP, repository: repo.dir });
+    await api.post(`/api/applications/${APP}/variables`, { name: 'API_TOKEN', value: SECRET, protected: true });
+    await api.post(`/api/applications/${APP}/keys`, { name: 'deploy' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    repo.remove();
+  });
+
+  it('`werker remote build` runs the commit and prints the live log to the end, with the protected value masked', async () => {
+    const cli = spawnCli(['remote', 'build', APP, '--server', server.url], { env: { WERKER_TOKEN: token } });
+    const r = await cli.done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('the token is ***');
+    expect(r.stdout).toContain('line 3');
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+
+    const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs`);
+    const run = runs[0]!;
+    expect(run).toMatchObject({ status: 'passed', trigger: 'cli', commit: repo.head(), attempt: 1 });
+    const { run: detail } = await api.get<{ run: RunDetail }>(`/api/runs/${run.id}`);
+    expect(detail.steps.filter((s) => s.phase === 'main').map((s) => [s.name, s.status])).toEqual([['wercker-init', 'passed'], ['greet', 'passed'], ['count', 'passed']]);
+    expect(detail.steps.every((s) => typeof s.durationMs === 'number')).toBe(true);
+    const stored = JSON.stringify(await server.core.listRunEvents(run.id, 0, 100_000));
+    expect(stored).toContain('the token is ***');
+    expect(stored).toContain('key: ssh-ed25519 AAAA');
+    expect(stored).not.toContain(SECRET);
+    expect(await leftoversOf(docker!, APP)).toEqual([]);
+  });
+
+  it('runs a workflow: the deploy starts on the build\'s output after the build passed', async () => {
+    const { run: build } = await api.post<{ run: Run }>(`/api/applications/${APP}/runs`, { pipeline: 'workflow:ship-it' });
+    const deploy = await waitFor('the deploy run to finish', async () => {
+      const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs?limit=5`);
+      return runs.find((r) => r.workflowRunId === build.id && r.pipeline === 'deploy' && (r.status === 'passed' || r.status === 'failed'));
+    });
+    expect(deploy.status).toBe('passed');
+    expect(deploy.sourceRunId).toBe(build.id);
+    const text = JSON.stringify(await server.core.listRunEvents(deploy.id, 0, 100_000));
+    expect(text).toContain(`built from ${repo.head()}`);
+    expect(text).toContain('deploying with ***');
+    expect(text).not.toContain(SECRET);
+  });
+
+  it('cancels a running run: the engine stops and its containers are removed', async () => {
+    const slow = repo.commit({ 'wercker.yml': YML.replace('for i in 1 2 3; do echo "line $i"; done', 'echo sleeping; sleep 300') }, 'slow');
+    const { run } = await api.post<{ run: Run }>(`/api/applications/${APP}/runs`, { pipeline: 'build', commit: slow });
+    await waitFor('the step to start sleeping', async () => (JSON.stringify(await server.core.listRunEvents(run.id, 0, 10_000)).includes('sleeping') ? true : undefined));
+    await api.post(`/api/runs/${run.id}/cancel`);
+    const done = await waitFor('the run to be cancelled', async () => {
+      const { run: r } = await api.get<{ run: Run }>(`/api/runs/${run.id}`);
+      return r.status === 'running' ? undefined : r;
+    }, 60_000);
+    expect(done.status).toBe('cancelled');
+    expect(await leftoversOf(docker!, APP)).toEqual([]);
+  });
+});
