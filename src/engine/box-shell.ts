@@ -6,6 +6,8 @@ import { ShellSession, type SessionOptions } from './shell-session.ts';
 /** How long a fresh box may take to answer its first command; a shell answers in milliseconds. */
 const HANDSHAKE_MS = 20_000;
 const PROBE = ': werker-shell-check';
+/** How much of a failed box's output the error shows. */
+const LAST_LINES = 5;
 const NO_SHELL_HINT = 'the box\'s main process must be a POSIX shell reading commands from stdin: use an image with /bin/sh ' +
   '(bash is used when present), or set the box\'s cmd to the shell\'s path, e.g. cmd: /usr/bin/bash';
 
@@ -26,13 +28,14 @@ export async function startBoxShell(plan: RunPlan, runtime: ContainerRuntime, bo
     throw new WerkerError(`the box ${plan.box.image} has no shell: ${missing}`, 1, { cause: err, hint: NO_SHELL_HINT });
   }
   const session = new ShellSession(attached, opts);
-  const problem = await handshake(session, signal);
+  const { problem, lastLines } = await handshake(session, signal);
   if (!problem) return session;
   session.close();
   const what = `the box's main process (${describeCmd(plan)})`;
   if (problem === 'gone') {
     const info = await runtime.inspectContainer(boxId).catch(() => undefined);
-    const logs = (await runtime.containerLogs(boxId, { tail: 5 }).catch(() => '')).trim();
+    // The box keeps no daemon log (box.ts): what it printed came through the session.
+    const logs = lastLines.join('\n').trim();
     const code = info && !info.running ? ` with exit code ${info.exitCode}` : '';
     throw new WerkerError(`${what} exited${code} before it ran a command: the box has no shell${logs ? `; its last output:\n${logs}` : ''}`, 1, { hint: NO_SHELL_HINT });
   }
@@ -41,18 +44,24 @@ export async function startBoxShell(plan: RunPlan, runtime: ContainerRuntime, bo
   throw new WerkerError(`${what} ${why}: it is not a shell`, 1, { hint: NO_SHELL_HINT });
 }
 
-async function handshake(session: ShellSession, signal?: AbortSignal): Promise<'gone' | 'timeout' | 'echo' | 'cancelled' | undefined> {
+type Problem = 'gone' | 'timeout' | 'echo' | 'cancelled';
+
+/** The problem with the box's main process, if any, and the last lines it printed meanwhile. */
+async function handshake(session: ShellSession, signal?: AbortSignal): Promise<{ problem: Problem | undefined; lastLines: string[] }> {
   const echoed = new AbortController();
+  const lastLines: string[] = [];
   // A shell runs `:` and prints nothing; a program that copies stdin to stdout (cat, tee) sends
   // the line back. (Lines holding the status line's uuid never reach onLine.)
   const onLine = (_stream: string, line: string) => {
     if (line === PROBE) echoed.abort();
+    if (lastLines.push(line) > LAST_LINES) lastLines.shift();
   };
   const abort = signal ? AbortSignal.any([echoed.signal, signal]) : echoed.signal;
   const r = await session.run([PROBE], { onLine, timeoutMs: HANDSHAKE_MS, signal: abort });
-  if (r.kind === 'exited') return undefined;
-  if (r.kind === 'cancelled') return echoed.signal.aborted ? 'echo' : 'cancelled';
-  return r.kind === 'gone' ? 'gone' : 'timeout';
+  const problem: Problem | undefined = r.kind === 'exited' ? undefined
+    : r.kind === 'cancelled' ? (echoed.signal.aborted ? 'echo' : 'cancelled')
+    : r.kind === 'gone' ? 'gone' : 'timeout';
+  return { problem, lastLines };
 }
 
 /** `exec: "/bin/sh": stat /bin/sh: no such file or directory` and its kin, from a failed start. */

@@ -31,28 +31,56 @@ export type RunEventBody =
   | { type: 'run.finished'; status: 'passed' | 'failed' | 'cancelled' | 'errored'; durationMs: number; error?: { message: string; hint?: string } };
 
 export type RunEvent = EventBase & RunEventBody;
-export type EventSink = (event: RunEvent) => void;
+/**
+ * A consumer of events. One that can fall behind (a file on a slow disk) also says so through
+ * `congested`: a promise for the moment it has caught up, or undefined while it keeps up.
+ */
+export type EventSink = ((event: RunEvent) => void) & { congested?: () => Promise<void> | undefined };
 export type RunEventType = RunEvent['type'];
 
 /**
  * Stamps bodies with runId/seq/at and fans them out. A subscriber that throws is dropped (with
- * a note on stderr) and never fails the run.
+ * a note on stderr) and never fails the run. `congested()` is the first subscriber's wait, if
+ * any is behind: the engine stops reading a step's output until it settles.
+ *
+ * A chatty step makes an event per output line (millions for a large log), so this is kept
+ * lean: the ISO time is made once per millisecond, the subscriber list is only copied when one
+ * is dropped, and the event is built with its keys in the same order as always (`--json`).
  */
-export function createBus(runId: string, subscribers: EventSink[], now: () => Date = () => new Date()) {
+export function createBus(runId: string, subscribers: EventSink[], now?: () => Date) {
   let seq = 0;
-  const live = [...subscribers];
+  let live = [...subscribers];
+  let lastMs = Number.NaN;
+  let lastAt = '';
+  const stamp = (): string => {
+    const ms = now ? now().getTime() : Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastAt = new Date(ms).toISOString();
+    }
+    return lastAt;
+  };
   const emit = (body: RunEventBody): RunEvent => {
-    const event = { runId, seq: ++seq, at: now().toISOString(), ...body } as RunEvent;
-    for (const sub of [...live]) {
+    const event = Object.assign({ runId, seq: ++seq, at: stamp() }, body) as RunEvent;
+    // A dropped subscriber replaces `live`; the loop goes on over the list it started with.
+    const subs = live;
+    for (const sub of subs) {
       try {
         sub(event);
       } catch (err) {
-        live.splice(live.indexOf(sub), 1);
+        live = live.filter((s) => s !== sub);
         process.stderr.write(`werker: an output consumer failed and was dropped: ${(err as Error).message}\n`);
       }
     }
     return event;
   };
-  return { emit };
+  const congested = (): Promise<void> | undefined => {
+    for (const sub of live) {
+      const wait = sub.congested?.();
+      if (wait) return wait;
+    }
+    return undefined;
+  };
+  return { emit, congested };
 }
 export type Bus = ReturnType<typeof createBus>;

@@ -6,14 +6,14 @@ import { Masker } from '../report/mask.ts';
 import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
 import { shortId } from '../util/ids.ts';
 import { storeArtifacts } from './artifacts.ts';
-import { attachSession, createBox, envExports } from './box.ts';
+import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
 import { removeLeftovers } from './cleanup.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
 import { runLabels } from './labels.ts';
-import { startServices } from './services.ts';
-import type { ShellSession } from './shell-session.ts';
+import { startServices, type RunningService } from './services.ts';
+import type { SessionOptions, ShellSession } from './shell-session.ts';
 import { packSource } from './source-archive.ts';
 import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
 import { runStep, type StepOutcome } from './step-runner.ts';
@@ -93,21 +93,29 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     await runtime.createNetwork(network, labels);
     created.network = network;
   }
-  const services = await startServices(plan, runtime, network, labels, bus, signal, (id) => created.containers.push(id));
+  // The last service's readiness wait runs while the box is set up (its link variables are known
+  // as soon as it is started); the first step waits for both. A setup that fails stops the wait.
+  const setupFailed = new AbortController();
+  const waitSignal = signal ? AbortSignal.any([signal, setupFailed.signal]) : setupFailed.signal;
+  const { running: services, ready } = await startServices(plan, runtime, network, labels, bus, waitSignal, (id) => created.containers.push(id));
   created.services = services.map((s) => ({ name: s.plan.alias, containerId: s.containerId }));
+  // Awaited below, after the setup; until then a rejection must not count as unhandled.
+  ready.catch(() => undefined);
+  let box: RunningBox;
+  try {
+    signal?.throwIfAborted();
+    box = await setUpBox(plan, runtime, bus, masker, created, network, labels, services, signal);
+  } catch (err) {
+    setupFailed.abort();
+    await ready.catch(() => undefined);
+    throw err;
+  }
+  await ready;
   signal?.throwIfAborted();
-  const cacheDir = path.resolve(plan.workingDir, 'cache');
-  await mkdir(cacheDir, { recursive: true });
-  const stepBinds = await writeStepDirs(plan);
-  created.stepDirs = true;
-  const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
-  created.containers.push(boxId);
-  created.session = await startBoxShell(plan, runtime, boxId, { holdBack: (t) => masker.safeLength(t) }, signal);
-  await prepareGuest(plan, runtime, boxId, created.session);
-  await hidden(created.session, envExports(plan.env), 'export the environment');
+  const boxId = box.containerId;
 
   const scope = { network, labels };
-  const main = await runPhase(plan, deps, masker, boxId, created.session, plan.steps, 'main', scope);
+  const main = await runPhase(plan, deps, masker, boxId, box.session, plan.steps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   created.stopped = main.stopped;
   const passed = main.outcome.status === 'passed';
@@ -120,8 +128,8 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     result.artifactsDir = stored.dir;
   }
   if (plan.afterSteps.length) {
-    created.session.close();
-    created.session = await attachSession(runtime, boxId, true, { holdBack: (t) => masker.safeLength(t) });
+    box.session.close();
+    created.session = await attachSession(runtime, boxId, true, sessionOptions(masker, bus));
     const resultVars = [quoteForExport('WERCKER_RESULT', passed ? 'passed' : 'failed')];
     if (!passed && main.failed) {
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
@@ -135,6 +143,28 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
   return result;
+}
+
+/** A partial line is shown only up to where a secret could begin; output waits while a reporter (the log file) catches up. */
+function sessionOptions(masker: Masker, bus: Bus): SessionOptions {
+  return { holdBack: (t) => masker.safeLength(t), congested: () => bus.congested() };
+}
+
+/** The box, its shell (checked to be one), the source and the pipeline env: everything before the first step. */
+async function setUpBox(
+  plan: RunPlan, runtime: ContainerRuntime, bus: Bus, masker: Masker, created: Created, network: string, labels: Record<string, string>,
+  services: RunningService[], signal: AbortSignal | undefined,
+): Promise<RunningBox> {
+  const cacheDir = path.resolve(plan.workingDir, 'cache');
+  await mkdir(cacheDir, { recursive: true });
+  const stepBinds = await writeStepDirs(plan);
+  created.stepDirs = true;
+  const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
+  created.containers.push(boxId);
+  created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(masker, bus), signal);
+  await prepareGuest(plan, runtime, boxId, created.session);
+  await hidden(created.session, envExports(plan.env), 'export the environment');
+  return { containerId: boxId, session: created.session };
 }
 
 async function runPhase(

@@ -18,6 +18,8 @@ interface StreamState {
 }
 
 const STALE_KEPT = 8;
+/** A shared prefix shorter than this would match ordinary output too often to be worth the extra search. */
+const MIN_COMMON = 8;
 
 /**
  * Finds the session protocol's lines in the box shell's output (spec §4.4). Output is split into
@@ -34,6 +36,10 @@ export class SentinelParser {
   readonly #streams: Record<StreamName, StreamState> = { stdout: newState(), stderr: newState() };
   #uuid: string | undefined;
   #stale: string[] = [];
+  /** The current uuid, then the stale ones. */
+  #known: string[] = [];
+  /** What every known uuid starts with (ShellSession gives its batches a shared prefix): a line without it holds none. */
+  #common = '';
 
   readonly #holdBack: ((text: string) => number) | undefined;
 
@@ -47,6 +53,8 @@ export class SentinelParser {
   expect(uuid: string): void {
     if (this.#uuid) this.#stale = [this.#uuid, ...this.#stale].slice(0, STALE_KEPT);
     this.#uuid = uuid;
+    this.#known = [uuid, ...this.#stale];
+    this.#common = this.#known.reduce(commonPrefix);
   }
 
   feed(stream: StreamName, data: Buffer | string): void {
@@ -71,7 +79,7 @@ export class SentinelParser {
     for (const stream of ['stdout', 'stderr'] as const) {
       const state = this.#streams[stream];
       const text = state.splitter.peek();
-      const upTo = Math.min(...this.#uuids().map((u) => safeLength(text, u)), this.#holdBack?.(text) ?? text.length, text.length);
+      const upTo = Math.min(...this.#known.map((u) => safeLength(text, u)), this.#holdBack?.(text) ?? text.length, text.length);
       if (upTo > state.emitted) this.#events.line(stream, text.slice(state.emitted, upTo));
       state.emitted = Math.max(state.emitted, upTo);
     }
@@ -87,12 +95,10 @@ export class SentinelParser {
     }
   }
 
-  #uuids(): string[] {
-    return this.#uuid ? [this.#uuid, ...this.#stale] : this.#stale;
-  }
-
   #complete(stream: StreamName, line: string, skip: number): void {
-    for (const uuid of this.#uuids()) {
+    // The common case, plain output: one search instead of one per known uuid (up to 9).
+    if (this.#common.length >= MIN_COMMON && !line.includes(this.#common)) return this.#plain(stream, line, skip);
+    for (const uuid of this.#known) {
       const at = line.indexOf(uuid);
       if (at === -1) continue;
       const rest = line.slice(at + uuid.length);
@@ -105,13 +111,23 @@ export class SentinelParser {
       }
       return; // protocol text in another shape (e.g. xtrace of our echo): never shown
     }
+    this.#plain(stream, line, skip);
+  }
+
+  #plain(stream: StreamName, line: string, skip: number): void {
     if (skip > 0 && line.length <= skip) return; // already shown in full by a partial flush
-    this.#events.line(stream, line.slice(skip));
+    this.#events.line(stream, skip > 0 ? line.slice(skip) : line);
   }
 
   #emit(stream: StreamName, text: string): void {
     if (text.length > 0) this.#events.line(stream, text);
   }
+}
+
+function commonPrefix(a: string, b: string): string {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
 }
 
 function newState(): StreamState {

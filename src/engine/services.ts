@@ -13,17 +13,29 @@ export interface RunningService {
   links: [string, string][];
 }
 
+export interface StartedServices {
+  running: RunningService[];
+  /**
+   * Settles when the last service is ready (rejects as a service that never got ready does).
+   * Its link variables are known before that, so the box can be set up while it is pending;
+   * only the first step waits for it.
+   */
+  ready: Promise<void>;
+}
+
 /**
  * Starts the services one by one in list order on the run's network (spec §5), each seeing the
- * link variables of the ones before it, and waits for each to be ready before the next starts
- * (and so before the first step). A service that fails shows its logs.
+ * link variables of the ones before it, and waits for each to be ready before the next starts;
+ * the last one's wait is handed back (`ready`) for the caller to await before the first step.
+ * A service that fails shows its logs.
  */
 export async function startServices(
   plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, bus: Bus, signal: AbortSignal | undefined,
   onCreated: (containerId: string) => void,
-): Promise<RunningService[]> {
+): Promise<StartedServices> {
   const running: RunningService[] = [];
-  for (const svc of plan.services) {
+  let ready: Promise<void> = Promise.resolve();
+  for (const [i, svc] of plan.services.entries()) {
     const inherited = running.flatMap((r) => r.links);
     const env = [...svc.env.map(([k, v]) => `${k}=${v}`), ...inherited.map(([k, v]) => `${k}=${v}`)];
     const spec = {
@@ -44,25 +56,35 @@ export async function startServices(
     const ownEnv = info.env.filter((e) => !inheritedNames.has(e.slice(0, e.indexOf('='))));
     const links = linkVars(svc.linkPrefix, ip, info.exposedPorts, plan.box.containerName, svc.alias, ownEnv);
     running.push({ plan: svc, containerId: id, ip, links });
-    const started = Date.now();
-    try {
-      const image = await runtime.inspectImage(svc.image);
-      const how = await waitForService(runtime, {
-        containerId: id, ip,
-        tcpPorts: info.exposedPorts.filter((p) => p.endsWith('/tcp')).map((p) => parseInt(p, 10)),
-        hasHealthcheck: Boolean(image.healthcheck && image.healthcheck.test[0] !== 'NONE'),
-      }, svc.wait, signal);
-      bus.emit({ type: 'service.ready', name: svc.alias, waitedMs: Date.now() - started, how });
-    } catch (err) {
-      if (!(err instanceof ServiceNotReadyError)) throw err;
-      const logs = await runtime.containerLogs(id, { tail: 50 }).catch(() => '');
-      bus.emit({ type: 'service.failed', name: svc.alias, message: err.message, logs });
-      throw new WerkerError(`service ${svc.alias} (${svc.image}): ${err.message}`, 1, {
-        hint: 'its last log lines are above; check its env (e.g. passwords) and image, or raise wait.timeout in the service',
-      });
-    }
+    const waiting = awaitReady(runtime, bus, svc, id, ip, info.exposedPorts, ownEnv, signal);
+    if (i < plan.services.length - 1) await waiting;
+    else ready = waiting;
   }
-  return running;
+  return { running, ready };
+}
+
+async function awaitReady(
+  runtime: ContainerRuntime, bus: Bus, svc: PlannedService, id: string, ip: string, exposedPorts: string[], env: string[], signal: AbortSignal | undefined,
+): Promise<void> {
+  const started = Date.now();
+  try {
+    const image = await runtime.inspectImage(svc.image);
+    const pgUser = env.find((e) => e.startsWith('POSTGRES_USER='))?.slice('POSTGRES_USER='.length);
+    const how = await waitForService(runtime, {
+      containerId: id, ip,
+      tcpPorts: exposedPorts.filter((p) => p.endsWith('/tcp')).map((p) => parseInt(p, 10)),
+      hasHealthcheck: Boolean(image.healthcheck && image.healthcheck.test[0] !== 'NONE'),
+      ...(pgUser ? { pgUser } : {}),
+    }, svc.wait, signal);
+    bus.emit({ type: 'service.ready', name: svc.alias, waitedMs: Date.now() - started, how });
+  } catch (err) {
+    if (!(err instanceof ServiceNotReadyError)) throw err;
+    const logs = await runtime.containerLogs(id, { tail: 50 }).catch(() => '');
+    bus.emit({ type: 'service.failed', name: svc.alias, message: err.message, logs });
+    throw new WerkerError(`service ${svc.alias} (${svc.image}): ${err.message}`, 1, {
+      hint: 'its last log lines are above; check its env (e.g. passwords) and image, or raise wait.timeout in the service',
+    });
+  }
 }
 
 /**

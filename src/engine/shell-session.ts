@@ -33,6 +33,12 @@ export interface SessionOptions {
   holdBack?: (text: string) => number;
   /** Output that arrives while no batch runs (background jobs); dropped if not given. */
   onIdleLine?: (stream: StreamName, line: string) => void;
+  /**
+   * Whether the consumers of the output are behind (the run's log file on a slow disk): a
+   * promise for when they have caught up. The box's output is not read until then, so it waits
+   * in the pipe (and the step's writes block) instead of piling up in werker's memory.
+   */
+  congested?: () => Promise<void> | undefined;
 }
 
 interface ActiveBatch {
@@ -64,6 +70,10 @@ export class ShellSession {
   readonly #flushMs: number;
   readonly #graceMs: number;
   readonly #onIdleLine: SessionOptions['onIdleLine'];
+  readonly #congested: SessionOptions['congested'];
+  /** Shared by every batch uuid of this session, so one search per line finds current and stale sentinels alike. */
+  readonly #uuidPrefix = randomUUID().slice(0, 13);
+  #paused = false;
   #batch: ActiveBatch | undefined;
   #gone = false;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -73,6 +83,7 @@ export class ShellSession {
     this.#flushMs = opts.partialFlushMs ?? 250;
     this.#graceMs = opts.stderrGraceMs ?? 1000;
     this.#onIdleLine = opts.onIdleLine;
+    this.#congested = opts.congested;
     this.#parser = new SentinelParser({
       line: (stream, text) => (this.#batch ? this.#batch.onLine : this.#onIdleLine)?.(stream, text),
       status: (code) => this.#onStatus(code),
@@ -96,7 +107,8 @@ export class ShellSession {
     if (this.#batch) return Promise.reject(new InternalError('ShellSession.run called while another batch is running'));
     if (this.#gone) return Promise.resolve({ kind: 'gone' });
     if (opts.signal?.aborted) return Promise.resolve({ kind: 'cancelled' });
-    const uuid = randomUUID();
+    // Still a random v4 uuid in form: the session's first 13 characters, the batch's other 23.
+    const uuid = this.#uuidPrefix + randomUUID().slice(13);
     this.#parser.expect(uuid);
     const result = new Promise<BatchResult>((resolve) => this.#start(resolve, opts));
     const text = [...lines, `echo ${uuid} $?`, `printf '${uuid}\\072\\n' >&2 || :`].join('\n') + '\n';
@@ -152,6 +164,19 @@ export class ShellSession {
       }, this.#flushMs);
       this.#flushTimer.unref();
     }
+    this.#waitForConsumers();
+  }
+
+  #waitForConsumers(): void {
+    if (this.#paused || !this.#congested) return;
+    const caughtUp = this.#congested();
+    if (!caughtUp) return;
+    this.#paused = true;
+    this.#proc.output.pause();
+    void caughtUp.then(() => {
+      this.#paused = false;
+      this.#proc.output.resume();
+    });
   }
 
   #onStatus(code: number): void {

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
 import type { ServiceWait } from '../plan/types.ts';
+import { PG_PORT, pgAccepting } from './pg-probe.ts';
 
 /** How often readiness is polled: short, so the first step starts soon after the service is up. */
 const POLL_MS = 25;
@@ -11,6 +12,8 @@ export interface WaitTarget {
   ip: string;
   tcpPorts: number[];
   hasHealthcheck: boolean;
+  /** The role a PostgreSQL service was started with (POSTGRES_USER), for the readiness check's startup message. */
+  pgUser?: string;
 }
 
 export class ServiceNotReadyError extends Error {}
@@ -25,7 +28,8 @@ export async function waitForService(runtime: ContainerRuntime, target: WaitTarg
   const deadline = Date.now() + wait.timeoutMs;
   const ports = wait.ports ?? target.tcpPorts;
   const checks: [string, () => Promise<boolean>][] = [];
-  for (const port of ports) checks.push([`port ${port}`, () => tcpOpen(target.ip, port)]);
+  // Port 5432 answers a startup message once PostgreSQL takes queries (pg-probe.ts), not merely once it listens.
+  for (const port of ports) checks.push([`port ${port}`, port === PG_PORT ? () => pgAccepting(target.ip, port, target.pgUser) : () => tcpOpen(target.ip, port)]);
   if (target.hasHealthcheck) checks.push(['healthcheck', async () => (await runtime.inspectContainer(target.containerId)).health === 'healthy']);
   if (wait.command) {
     const command = wait.command;

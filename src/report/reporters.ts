@@ -1,12 +1,23 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { EventSink, RunEvent } from '../engine/events.ts';
+import { batchedWriter } from './batched-writer.ts';
 import { formatEvent } from './format.ts';
 
-/** Lines for a person: coloured on a terminal, plain otherwise (no cursor movement either way). */
+/**
+ * Lines for a person: coloured on a terminal, plain otherwise (no cursor movement either way).
+ * A step's output lines are written in batches (see batched-writer.ts); every other event
+ * writes what is queued, then itself, at once.
+ */
 export function lineReporter(write: (text: string) => void, color: boolean): EventSink {
   let afterStepsAnnounced = false;
+  const out = batchedWriter(write);
   return (event) => {
+    if (event.type === 'step.output') {
+      out.push(`${color && event.stream === 'stderr' ? formatEvent(event, color) : event.text}\n`);
+      return;
+    }
+    out.flush();
     if (event.type === 'step.started' && event.phase === 'after' && !afterStepsAnnounced) {
       afterStepsAnnounced = true;
       write('Starting after-steps\n');
@@ -16,10 +27,18 @@ export function lineReporter(write: (text: string) => void, color: boolean): Eve
   };
 }
 
-/** `--json`: one event per line, the same shape the server stores. */
+/** `--json`: one event per line, the same shape the server stores; output lines batched as in lineReporter. */
 export function ndjsonReporter(write: (text: string) => void): EventSink {
-  return (event) => write(`${JSON.stringify(event)}\n`);
+  const out = batchedWriter(write);
+  return (event) => {
+    if (event.type === 'step.output') return out.push(`${JSON.stringify(event)}\n`);
+    out.flush();
+    write(`${JSON.stringify(event)}\n`);
+  };
 }
+
+const LOG_BATCH = 128 * 1024;
+const LOG_HIGH_WATER = 1024 * 1024;
 
 /**
  * The run's log file: the plain lines, each with its time. Events arrive masked, so the file
@@ -27,11 +46,36 @@ export function ndjsonReporter(write: (text: string) => void): EventSink {
  */
 export function logFileReporter(file: string): { sink: EventSink; close: () => Promise<void> } {
   mkdirSync(path.dirname(file), { recursive: true });
-  const stream: WriteStream = createWriteStream(file, { flags: 'a', mode: 0o600 });
-  const lines = lineReporter((text) => stream.write(text), false);
+  // Room for a few large writes in flight before the stream counts as behind (see `congested`).
+  const stream: WriteStream = createWriteStream(file, { flags: 'a', mode: 0o600, highWaterMark: LOG_HIGH_WATER });
+  // Few large writes instead of one per line: each queued write is an object and a round trip
+  // to the thread pool, and millions of them piled up in memory when the disk fell behind.
+  const out = batchedWriter((text) => stream.write(text), LOG_BATCH);
+  const lines = lineReporter((text) => out.push(text), false);
   const sink: EventSink = (event: RunEvent) => {
-    if (event.type === 'step.output') stream.write(`${event.at} ${event.stream === 'stderr' ? '! ' : '  '}${event.text}\n`);
+    if (event.type === 'step.output') out.push(`${event.at} ${event.stream === 'stderr' ? '! ' : '  '}${event.text}\n`);
     else lines(event);
   };
-  return { sink, close: () => new Promise((resolve) => stream.end(resolve)) };
+  // Backpressure: past the stream's high-water mark the engine stops reading the box's output
+  // (see ShellSession) until the file has caught up, so memory stays bounded on a slow disk.
+  let drained: Promise<void> | undefined;
+  sink.congested = () => {
+    if (!stream.writableNeedDrain) return undefined;
+    drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        drained = undefined;
+        stream.off('drain', done).off('error', done).off('close', done);
+        resolve();
+      };
+      stream.once('drain', done).once('error', done).once('close', done);
+    });
+    return drained;
+  };
+  return {
+    sink,
+    close: () => new Promise((resolve) => {
+      out.flush();
+      stream.end(resolve);
+    }),
+  };
 }

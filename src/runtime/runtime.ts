@@ -119,6 +119,8 @@ export interface ContainerSpec {
   restartPolicy?: { name: 'no' | 'always' | 'unless-stopped' | 'on-failure'; maximumRetryCount?: number };
   volumes?: string[];
   extraHosts?: string[];
+  /** Docker's logging driver for the container (the daemon's default when unset); `none` keeps no log. */
+  logDriver?: string;
 }
 
 export interface ContainerInfo {

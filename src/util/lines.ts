@@ -19,7 +19,7 @@ export class LineSplitter {
     }
     const parts = (this.#partial + text).split('\n');
     this.#partial = parts.pop() ?? '';
-    return parts.map(stripCr);
+    return text.includes('\r') || parts[0]?.endsWith('\r') ? parts.map(stripCr) : parts;
   }
 
   /** The text received after the last newline, left in place. */

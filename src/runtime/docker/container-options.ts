@@ -34,6 +34,7 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
 function toHostConfig(spec: ContainerSpec): Docker.HostConfig {
   const host: Docker.HostConfig = {};
   if (spec.network) host.NetworkMode = spec.network.name;
+  if (spec.logDriver) host.LogConfig = { Type: spec.logDriver, Config: {} };
   if (spec.binds?.length) host.Binds = spec.binds;
   if (spec.portBindings) {
     host.PortBindings = Object.fromEntries(
