@@ -21,7 +21,7 @@ async function entries(archive: NodeJS.ReadableStream): Promise<Entry[]> {
   const ex = extract();
   ex.on('entry', (h, stream, next) => {
     let body = '';
-    stream.on('data', (c: Buffer) => (body += c.toString()));
+    stream.on('data', (c) => (body += (c as Buffer).toString()));
     stream.on('end', () => {
       const name = h.name.replace(/^\.\//, '').replace(/\/$/, '') || '.';
       out.push({ name, type: h.type ?? 'file', mode: (h.mode ?? 0) & 0o7777, uid: h.uid ?? -1, gid: h.gid ?? -1, linkname: h.linkname ?? null, body });
@@ -29,7 +29,7 @@ async function entries(archive: NodeJS.ReadableStream): Promise<Entry[]> {
     });
   });
   archive.pipe(ex);
-  await new Promise((resolve, reject) => ex.on('finish', resolve).on('error', reject));
+  await new Promise<void>((resolve, reject) => ex.on('finish', () => resolve()).on('error', (err) => reject(err as Error)));
   return out.sort((a, b) => (a.name < b.name ? -1 : 1)).map((e) => (e.type === 'symlink' ? { ...e, mode: 0 } : e));
 }
 

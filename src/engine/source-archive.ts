@@ -5,7 +5,6 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import ignore from 'ignore';
-import tar from 'tar-fs';
 
 /** Says whether a path (absolute) is left out of the archive. */
 type Excluded = (abs: string) => boolean;
@@ -44,15 +43,20 @@ function exclusions(projectDir: string, opts: { ignoreFile: string; workingDir: 
 }
 
 function packInProcess(projectDir: string, excluded: Excluded): Readable {
-  // tar-fs and tar-stream produce streamx streams; Readable.from gives the node stream dockerode pipes.
-  return Readable.from(tar.pack(projectDir, {
-    ignore: (name) => excluded(path.resolve(name)),
-    map: (header) => {
-      header.uid = 0;
-      header.gid = 0;
-      return header;
-    },
-  }));
+  // Loaded only here (the fallback), not with every run's modules. tar-fs produces a streamx
+  // stream; Readable.from gives the node stream dockerode pipes.
+  async function* archive(): AsyncGenerator<Buffer> {
+    const { default: tar } = await import('tar-fs');
+    yield* tar.pack(projectDir, {
+      ignore: (name) => excluded(path.resolve(name)),
+      map: (header) => {
+        header.uid = 0;
+        header.gid = 0;
+        return header;
+      },
+    }) as unknown as AsyncIterable<Buffer>;
+  }
+  return Readable.from(archive());
 }
 
 let gnuTarFound: boolean | undefined;
