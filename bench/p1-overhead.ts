@@ -124,10 +124,12 @@ function missNote(phases: Phases[], distPhases: Phases[], ratio: number, distRat
     `${formatMs(m(phases, 'steps'))} together where the script pays a docker CLI start and an exec round trip per step, and most of the rest ` +
     'is the engine\'s own work — starting the box container, creating and removing the network — which the script pays too. The gap is start-up: ' +
     `${formatMs(m(phases, 'startup'))} from spawn to \`run.started\`, of which ${formatMs(versionMs)} is node + tsx + commander before werker does ` +
-    'anything; the rest is importing dockerode (which loads ssh2 even for a unix socket), zod and yaml (~0.2 s together on a quiet machine), ' +
+    'anything; the rest is importing the run path\'s modules — dockerode alone takes ~90 ms in plain node and several times that through tsx\'s loader hooks, as it loads ssh2 even for a unix ' +
+    'socket and @grpc/grpc-js with protobufjs for BuildKit sessions werker never opens; zod and yaml another ~0.15 s — ' +
     `connecting to the engine and planning. The docker CLI, a compiled Go binary, starts in ~20 ms. Compiled, werker starts in ` +
     `${formatMs(m(distPhases, 'startup'))} and the ratio is ${distRatio.toFixed(2)}× (vs ${ratio.toFixed(2)}× through tsx). To close the rest: ` +
-    'bundle the CLI into one file with dockerode\'s ssh2 path left out unless `ssh://` is used, build the zod schemas only for the commands that ' +
+    'bundle the CLI into one file with dockerode\'s ssh2 and gRPC paths left out (or talk to the engine through docker-modem, which dockerode ' +
+    'wraps, without dockerode\'s session module), build the zod schemas only for the commands that ' +
     'validate, and, for a pipeline without services, consider running the box on the default bridge network instead of a per-run one (network ' +
     'create + remove are a large share of setup and cleanup; this trades away isolation from other containers on that bridge, so it is a design ' +
     'decision, not a free win).';

@@ -82,23 +82,18 @@ function row(runs: Sample[], base: number[]): BenchRow {
 function missNote(ratio: number, rss: number): string {
   const parts: string[] = [];
   if (ratio < GOAL_RATIO) {
-    parts.push(`Throughput is ${ratio.toFixed(2)}× the engine's because werker handles the output one line (~2.7 million of them) at a time on its ` +
-      'main thread; a CPU profile (`node --cpu-prof`) of this step and micro-benchmarks of the parts find three costs of similar size (1–3 s each ' +
-      'per 256 MB on this machine): (1) stdout — the line reporter makes one ' +
-      '`process.stdout.write` per line, and stdout to a file, a TTY or (on Linux) a pipe is synchronous, so that is one `write(2)` per line; ' +
-      '(2) `SentinelParser.#complete`, which runs `indexOf` over every line once per uuid it knows — the current one plus up to 8 stale ones — and ' +
-      'builds a fresh array of them per line; (3) `createBus().emit`, which copies the subscriber list and spreads the body into a new object per ' +
-      'event, plus `new Date().toISOString()` per line. The masker itself is cheap (under 0.1 s for all lines). To close it: buffer the line reporter\'s output and write once ' +
-      'per incoming chunk (or per tick); give every batch\'s uuid a per-session prefix so one `indexOf` per line (or one per chunk) finds current and ' +
-      'stale sentinels alike; and carry the lines of one chunk in one `step.output` event (e.g. `text` holding several lines) so the bus, the ' +
-      'timestamps and the reporters work per chunk, not per line.');
+    parts.push(`Throughput is ${ratio.toFixed(2)}× the engine's. What was fixed: the box keeps no daemon log (dockerd wrote every line a second ` +
+      'time, as JSON, which took as much of its time as passing the output on), stdout and the log file get one write per chunk instead of one ' +
+      'per line, the sentinel search is one `includes` per line (every batch uuid of a session shares a prefix), the masker returns at once ' +
+      'for a line without a secret, and the bus stamps the time once per millisecond. What is left is werker\'s work per line — split, check, ' +
+      'mask, one `step.output` event, two reporters — about one core for this output, which on 2 cores competes with the container\'s own ' +
+      'pipeline and dockerd (a CPU profile shows no single hot spot). To close it: carry the lines of one chunk in one `step.output` event, ' +
+      'so the bus and the reporters work per chunk; that changes the event format (`--json`, the server), so it is a design decision.');
   }
   if (rss > GOAL_RSS_MB) {
-    parts.push(`Peak RSS ${rss.toFixed(0)} MB: about 40 MB of it is tsx (the compiled CLI idles at ~85 MB) and most of the rest is the log file. ` +
-      '`logFileReporter` calls `stream.write` per line and ignores its return value, so when the disk is slower than the output, millions of ' +
-      'small queued writes pile up in memory (with the log reporter left out, the same run peaks 70–90 MB lower). To close it: batch the log lines ' +
-      'into large writes (the queue then holds a few 64 kB buffers instead of millions of strings) and, past a high-water mark, pause the attach ' +
-      'stream until the log drains — the demuxer already pauses its source for a slow consumer.');
+    parts.push(`Peak RSS ${rss.toFixed(0)} MB: about 40 MB of it is tsx (the compiled CLI idles at ~85 MB); the log file is flow-controlled ` +
+      '(past 1 MB queued, werker stops reading the box\'s output until the file catches up), so the rest is V8\'s heap, which grows with ' +
+      'the rate of short-lived objects (several per line). Fewer objects per line — the per-chunk events above — would lower it.');
   }
   return parts.join(' ');
 }
