@@ -23,6 +23,8 @@ export type Core = ServerCore & {
   /** Requeues runs whose lease ran out; returns their ids. The server calls it on a timer. */
   reap(): Promise<number[]>;
   onQueued(fn: () => void): () => void;
+  /** The URL runs link to (WERCKER_*_URL), once the server knows where it listens. */
+  setBaseUrl(url: string): void;
   /** Starts the reaper timer; returns its stop function. */
   startReaper(intervalMs?: number): () => void;
 };
@@ -34,7 +36,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const users = userService(store);
   const apps = applicationService(store, mirrors);
   const leaseMs = options.leaseMs ?? 30_000;
-  const runs = runService(store, apps, mirrors, live, { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 });
+  const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 };
+  const runs = runService(store, apps, mirrors, live, runOptions);
   const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
   const { reap, onQueued, runners, ...runMembers } = runs;
   const core: Core = {
@@ -46,6 +49,9 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     store,
     reap,
     onQueued,
+    setBaseUrl: (url) => {
+      runOptions.baseUrl = url;
+    },
     handlePushHook: (appName, raw, headers) => handlePushHook(core, appName, raw, headers),
     startReaper(intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) {
       let busy = false;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { UsageError } from '../errors.ts';
 import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
 import { startRunner, type RunningRunner } from './runner/worker.ts';
@@ -40,12 +41,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', () => resolve());
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', () => resolve());
+      server.once('error', reject);
+    });
+  } catch (err) {
+    await store.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      throw new UsageError(`can't listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is taken' : 'permission denied'}`, { hint: 'pass another --port (or --host), or stop what listens there' });
+    }
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  if (!opts.baseUrl) core.setBaseUrl(url);
   const stopReaper = core.startReaper();
   let runner: RunningRunner | undefined;
   if (opts.runners > 0) {
