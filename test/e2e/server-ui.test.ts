@@ -1,10 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker } from '../helpers/docker.ts';
@@ -62,14 +61,6 @@ function makeRepository(): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 interface RunningServer {
   base: string;
   child: ChildProcess;
@@ -83,23 +74,28 @@ function createUser(dataDir: string): void {
   execFileSync(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--create-user', USER.name], { input: `${USER.password}\n`, stdio: 'pipe', cwd: repoRoot });
 }
 
+/** `werker server` on a free loopback port (it prints where it listens), with its embedded runner. */
 async function startServer(dataDir: string): Promise<RunningServer> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--runners', '1'], {
     cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
+    const base = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+    if (base && (await fetch(`${base}/healthz`).then((r) => r.ok, () => false))) return { base, child, output: () => output };
     if (child.exitCode !== null) throw new Error(`werker server exited (${child.exitCode}):\n${output}`);
-    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
-    if (up) break;
-    if (i > 300) throw new Error(`werker server did not answer on ${base} within 60 s:\n${output}`);
+    if (i > 300) throw new Error(`werker server did not answer within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { base, child, output: () => output };
+}
+
+/** What the server process's runs left on the engine (runs label all they create with their owner, host:pid). */
+async function leftovers(runtime: DockerRuntime, pid: number): Promise<string[]> {
+  const owner = `${hostname()}:${pid}`;
+  const found = await runtime.listLabelled('werker.owner', owner);
+  return [...found.containers.map((c) => `container ${c.name}`), ...found.networks.map((n) => `network ${n.name}`), ...found.volumes.map((v) => `volume ${v.name}`)];
 }
 
 async function stopServer(server: RunningServer | undefined): Promise<void> {
@@ -127,9 +123,20 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   });
 
+  // The server's own log says why when something in the browser did not happen.
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail' && server) process.stderr.write(`--- werker server output ---\n${server.output()}\n`);
+  });
+
   afterAll(async () => {
     await browser?.close();
     await stopServer(server);
+    if (docker && server?.child.pid) {
+      const found = await docker.listLabelled('werker.owner', `${hostname()}:${server.child.pid}`);
+      await Promise.all(found.containers.map((c) => docker.removeContainer(c.id, { force: true, volumes: true })));
+      await Promise.all(found.networks.map((n) => docker.removeNetwork(n.id)));
+      await Promise.all(found.volumes.map((v) => docker.removeVolume(v.name)));
+    }
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -178,7 +185,8 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     expect(firstHtml).toMatch(/id="run-status" data-status="(queued|running)"/);
 
     await page.waitForSelector('#run[data-log=finished]', { timeout: 240_000 });
-    expect(await page.locator('#run-status').innerText()).toBe('passed');
+    expect(await page.locator('#run').getAttribute('data-status')).toBe('passed');
+    expect(await page.locator('#run-status').textContent()).toBe('passed');
     expect(await page.locator('#run-result').innerText()).toMatch(/^Run passed after /);
     const tokenStep = page.locator('#log details', { hasText: 'show the token' });
     expect(await tokenStep.getAttribute('data-state')).toBe('passed');
@@ -196,8 +204,14 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     await page.click('.crumbs a[href^="/apps/"]');
     await page.waitForURL(/\/apps\/\d+$/);
     const row = page.locator('#runs table.runs tbody tr').first();
-    expect(await row.locator('.badge').innerText()).toBe('passed');
+    expect(await row.locator('.badge').textContent()).toBe('passed');
     expect(await page.content()).not.toContain(SECRET);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'server-application.png'), fullPage: true });
+  });
+
+  it('leaves no container, network or volume behind once the server stops', async () => {
+    await stopServer(server);
+    expect(server!.child.exitCode).toBe(0);
+    expect(await leftovers(docker!, server!.child.pid!)).toEqual([]);
   });
 });

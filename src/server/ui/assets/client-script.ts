@@ -73,7 +73,9 @@ export const CLIENT_SCRIPT = String.raw`
     summary.appendChild(el('span', 'duration', ''));
     details.appendChild(summary);
     details.appendChild(el('pre', 'output'));
-    log.appendChild(details);
+    // Preparing comes before the steps, whatever the server rendered already.
+    if (key === 'prepare') log.insertBefore(details, log.firstChild);
+    else log.appendChild(details);
     return details;
   }
 
