@@ -183,6 +183,26 @@ describe('webhook', () => {
     const { runs } = await core.listRuns({});
     expect(runs).toEqual([expect.objectContaining({ pipeline: 'build', branch: 'main', commit, status: 'queued', trigger: 'webhook' })]);
   });
+
+  it('answers a signed ping, and starts nothing for a tag push or a deleted branch', async () => {
+    const shop = await createShop();
+    const secret = await core.getWebhookSecret(shop.id);
+    const send = (event: string, body: string) => app.request('/hooks/github/shop', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-hub-signature-256': sign(secret, body) } });
+    expect((await send('ping', '{"zen":"hi"}')).status).toBe(200);
+    expect((await send('push', JSON.stringify({ ref: 'refs/tags/v1', after: repo.head() }))).status).toBe(202);
+    expect((await send('push', JSON.stringify({ ref: 'refs/heads/gone', after: '0'.repeat(40), deleted: true }))).status).toBe(202);
+    expect((await send('push', 'not json')).status).toBe(400);
+    expect(await runCount()).toBe(0);
+  });
+
+  it('starts the application\'s workflow when it has one', async () => {
+    const res = await app.request('/api/applications', json({ name: 'flow', repository: repo.dir, workflow: 'ship-it' }));
+    const { application } = (await res.json()) as { application: { id: number } };
+    const body = push(repo.head());
+    const hook = await app.request('/hooks/github/flow', { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign(await core.getWebhookSecret(application.id), body) } });
+    expect(hook.status).toBe(202);
+    expect((await core.listRuns({})).runs).toEqual([expect.objectContaining({ pipeline: 'build', workflow: 'ship-it', trigger: 'webhook', triggeredBy: 'ada (webhook)' })]);
+  });
 });
 
 describe('runs', () => {

@@ -41,7 +41,11 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
   try {
     const sourceDir = path.join(temp, 'source');
     log(`checking out ${job.commit.slice(0, 12)} (${job.branch}) of ${job.application.name}`);
-    await checkoutCommit(job.application.repository, job.commit, sourceDir);
+    await checkoutCommit(job.application.repository, job.commit, sourceDir).catch((err: Error) => {
+      throw new WerkerError(`could not check out ${job.commit.slice(0, 12)} of ${job.application.repository}: ${err.message}`, 1, {
+        hint: 'the runner clones the repository itself: it must reach the URL (a local path only works on the machine that has it)',
+      });
+    });
     let projectDir = sourceDir;
     if (job.sourceRunId !== null) {
       const tar = await deps.backend.sourceOutput(job.runId);
