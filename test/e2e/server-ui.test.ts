@@ -51,6 +51,14 @@ function makeRepository(): string {
       '        code: |',
       '          echo "token is $DEPLOY_TOKEN"',
       '          echo "length ${#DEPLOY_TOKEN}"',
+      '          echo "public ${DEPLOY_KEY_PUBLIC%% *}"',
+      '          echo "$DEPLOY_KEY_PRIVATE" | head -n 1',
+      // A pipeline that runs until it is cancelled.
+      'slow:',
+      '  steps:',
+      '    - script:',
+      '        name: take a long time',
+      '        code: sleep 300',
       '',
     ].join('\n'),
   );
@@ -177,6 +185,16 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     expect(body).not.toContain(SECRET);
   });
 
+  it('generates an SSH key pair: the public half shown for copying, the private half never', async () => {
+    await page.fill('#new-key-pair input[name=name]', 'DEPLOY_KEY');
+    await page.click('#new-key-pair button[type=submit]');
+    await page.waitForURL(/\/apps\/\d+#keys$/);
+    const publicKey = await page.locator('[data-key-pair=DEPLOY_KEY] pre').innerText();
+    expect(publicKey).toMatch(/^ssh-ed25519 AAAA[A-Za-z0-9+/=]+ \S+$/);
+    expect(await page.locator('[data-key-pair=DEPLOY_KEY] button[data-copy]').count()).toBe(1);
+    expect(await page.content()).not.toContain('PRIVATE KEY-----');
+  });
+
   it('runs the build from its button and follows the live log to the end, the value masked', async () => {
     const runPage = page.waitForResponse((r) => /\/runs\/\d+$/.test(new URL(r.url()).pathname) && r.request().resourceType() === 'document');
     await page.click('#pipeline-list tr[data-pipeline=build] button[type=submit]');
@@ -194,17 +212,42 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     const output = await tokenStep.locator('pre.output').innerText();
     expect(output).toContain(MASKED_LINE);
     expect(output).toContain(`length ${SECRET.length}`);
+    // The generated key reached the pipeline; the private half's lines are masked like any protected value.
+    expect(output).toContain('public ssh-ed25519');
+    expect(output).not.toContain('PRIVATE KEY');
     expect(await page.content()).not.toContain(SECRET);
     // The step list carries durations.
     expect(await tokenStep.locator('.duration').innerText()).toMatch(/^\d+(ms|\.\ds)$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'server-run.png'), fullPage: true });
   });
 
-  it('shows the run in the application\'s history', async () => {
+  it('retries a finished run', async () => {
+    const first = page.url();
+    await page.click('button[data-when-finished]');
+    await page.waitForURL((url) => /\/runs\/\d+$/.test(url.pathname) && url.href !== first);
+    await page.waitForSelector('#run[data-log=finished]', { timeout: 240_000 });
+    expect(await page.locator('#run').getAttribute('data-status')).toBe('passed');
+    expect(await page.locator('.meta').innerText()).toContain(`retry of #${first.split('/').pop()}`);
+  });
+
+  it('cancels a running run', async () => {
     await page.click('.crumbs a[href^="/apps/"]');
     await page.waitForURL(/\/apps\/\d+$/);
-    const row = page.locator('#runs table.runs tbody tr').first();
-    expect(await row.locator('.badge').textContent()).toBe('passed');
+    await page.click('#pipeline-list tr[data-pipeline=slow] button[type=submit]');
+    await page.waitForURL(/\/runs\/\d+$/);
+    // Cancel once the long step is under way (the live log says so), then watch the run end.
+    await page.waitForSelector('#log details[data-state=running]:has-text("take a long time")', { timeout: 240_000 });
+    await page.click('button[data-while-active]');
+    await page.waitForSelector('#run[data-log=finished]', { timeout: 120_000 });
+    expect(await page.locator('#run').getAttribute('data-status')).toBe('cancelled');
+    expect(await page.locator('button[data-while-active]').isHidden()).toBe(true);
+  });
+
+  it('shows the runs in the application\'s history', async () => {
+    await page.click('.crumbs a[href^="/apps/"]');
+    await page.waitForURL(/\/apps\/\d+$/);
+    const badges = await page.locator('#runs table.runs tbody tr .badge').allTextContents();
+    expect(badges).toEqual(['cancelled', 'passed', 'passed']);
     expect(await page.content()).not.toContain(SECRET);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'server-application.png'), fullPage: true });
   });

@@ -143,13 +143,17 @@ export const CLIENT_SCRIPT = String.raw`
       setRunState(state);
       result.className = 'result ' + ev.status;
       result.textContent = 'Run ' + ev.status + ' after ' + formatDuration(ev.durationMs) + (ev.error ? ': ' + ev.error.message + (ev.error.hint ? ' (' + ev.error.hint + ')' : '') : '');
-      document.querySelectorAll('[data-while-active]').forEach(function (node) { node.hidden = true; });
-      document.querySelectorAll('[data-when-finished]').forEach(function (node) { node.hidden = false; });
-      run.setAttribute('data-log', 'finished');
-      source.close();
+      finished();
     },
     'run.status': function (ev) { if (ev.status && !RUN_STATES[ev.status]) setRunState(ev.status); },
   };
+
+  function finished() {
+    document.querySelectorAll('[data-while-active]').forEach(function (node) { node.hidden = true; });
+    document.querySelectorAll('[data-when-finished]').forEach(function (node) { node.hidden = false; });
+    run.setAttribute('data-log', 'finished');
+    source.close();
+  }
 
   var lastSeq = 0;
   function onEvent(message) {
@@ -168,8 +172,13 @@ export const CLIENT_SCRIPT = String.raw`
   source.onmessage = onEvent;
   Object.keys(handlers).forEach(function (type) { source.addEventListener(type, onEvent); });
   source.onopen = function () { run.setAttribute('data-log', 'following'); };
+  // The server ends the stream after run.finished. A run that never started (cancelled while
+  // queued) has no run.finished: its stream ends with the run already final, and there is
+  // nothing more to wait for; anything else reconnects (EventSource sends Last-Event-ID).
   source.onerror = function () {
-    if (run.getAttribute('data-log') !== 'finished') run.setAttribute('data-log', 'reconnecting');
+    if (run.getAttribute('data-log') === 'finished') return;
+    if (RUN_STATES[run.getAttribute('data-status')] && source.readyState !== EventSource.OPEN) finished();
+    else run.setAttribute('data-log', 'reconnecting');
   };
 })();
 `;
