@@ -5,7 +5,7 @@ import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.t
  * The runner protocol over HTTP (routes/runner.ts), for `werker runner --server URL`. The token
  * travels in the Authorization header only. 409 means "no longer yours": false, not an error.
  */
-export function httpBackend(serverUrl: string, token: string): RunnerBackend {
+export function httpBackend(serverUrl: string, token: string, fetch: typeof globalThis.fetch = globalThis.fetch): RunnerBackend {
   const base = serverUrl.replace(/\/+$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     const res = await fetch(`${base}/api/runner${path}`, {
