@@ -60,8 +60,11 @@ export function createBus(runId: string, subscribers: EventSink[], now?: () => D
     }
     return lastAt;
   };
-  const emit = (body: RunEventBody): RunEvent => {
-    const event = Object.assign({ runId, seq: ++seq, at: stamp() }, body) as RunEvent;
+  const emit = (body: RunEventBody): RunEvent => dispatch(Object.assign({ runId, seq: ++seq, at: stamp() }, body) as RunEvent);
+  /** `emit` of a `step.output`, built as one literal: the hot path of a chatty step. */
+  const output = (step: number, stream: 'stdout' | 'stderr', text: string): RunEvent =>
+    dispatch({ runId, seq: ++seq, at: stamp(), type: 'step.output', step, stream, text });
+  const dispatch = (event: RunEvent): RunEvent => {
     // A dropped subscriber replaces `live`; the loop goes on over the list it started with.
     const subs = live;
     for (const sub of subs) {
@@ -81,6 +84,6 @@ export function createBus(runId: string, subscribers: EventSink[], now?: () => D
     }
     return undefined;
   };
-  return { emit, congested };
+  return { emit, output, congested };
 }
 export type Bus = ReturnType<typeof createBus>;
