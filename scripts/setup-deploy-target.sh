@@ -6,6 +6,10 @@
 #   user          werker-deploy (in the docker group), home $ROOT/home
 #   SSH           127.0.0.1:2222, own sshd_config and host key, key-only login
 #                 private key  $ROOT/id_ed25519      known_hosts value  $ROOT/known_hosts
+#                 also 127.0.0.2:22, the standard port, for scripts that cannot name a port
+#                 (the reference user's `ssh user@host` deploy runs unchanged against it)
+#   sudo          werker-deploy may run docker as root without a password, as the reference
+#                 user's deploy user did (`sudo docker …`); it stays in the docker group too
 #   nginx         127.0.0.1:8088, master run as werker-deploy (so a deploy can reload it),
 #                 config $ROOT/nginx/nginx.conf, sites werker writes in $ROOT/nginx/sites/*.conf
 #                 (reload: nginx -c $ROOT/nginx/nginx.conf -e $ROOT/nginx/error.log -s reload)
@@ -22,6 +26,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=/var/lib/werker/deploy-test
 DEPLOY_USER=werker-deploy
 SSH_PORT=2222
+SSH_STD_ADDR=127.0.0.2
 NGINX_PORT=8088
 APT_LOG=/var/log/werker-apt.log
 
@@ -35,6 +40,7 @@ need=()
 [ -x /usr/sbin/cron ] || need+=(cron)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
+[ -x /usr/bin/sudo ] || need+=(sudo)
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing ${need[*]} (apt-get; output in $APT_LOG)"
   # The packages' own services (sshd on :22, nginx's default site on :80) must not start:
@@ -69,13 +75,27 @@ chmod 600 "$ROOT/id_ed25519"
 install -m 600 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$ROOT/id_ed25519.pub" "$HOME_DIR/.ssh/authorized_keys"
 mkdir -p "$ROOT/sshd"
 [ -s "$ROOT/sshd/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "werker-deploy-test-host" -f "$ROOT/sshd/ssh_host_ed25519_key"
-printf '[127.0.0.1]:%s %s\n' "$SSH_PORT" "$(cut -d' ' -f1,2 "$ROOT/sshd/ssh_host_ed25519_key.pub")" >"$ROOT/known_hosts"
+host_key=$(cut -d' ' -f1,2 "$ROOT/sshd/ssh_host_ed25519_key.pub")
+printf '[127.0.0.1]:%s %s\n%s %s\n' "$SSH_PORT" "$host_key" "$SSH_STD_ADDR" "$host_key" >"$ROOT/known_hosts"
+
+# ----------------------------------------------------------------------- sudo
+sudoers=/etc/sudoers.d/werker-deploy-test
+# Both places a docker CLI lives here: Debian's docker.io, and a newer static one in /usr/local/bin
+# (first on sudo's secure_path).
+want=$(printf '# werker deploy-test: docker as root, as the reference user ran it\n%s ALL=(root) NOPASSWD: /usr/bin/docker, /usr/local/bin/docker\n' "$DEPLOY_USER")
+if [ "$(cat "$sudoers" 2>/dev/null)" != "$want" ]; then
+  printf '%s\n' "$want" >"$sudoers.tmp"
+  chmod 440 "$sudoers.tmp"
+  visudo -cq -f "$sudoers.tmp" || die "visudo rejects $sudoers.tmp"
+  mv "$sudoers.tmp" "$sudoers"
+fi
 
 # ------------------------------------------------------------------------ sshd
+old_config=$(cat "$ROOT/sshd/sshd_config" 2>/dev/null || true)
 cat >"$ROOT/sshd/sshd_config" <<EOF
 # werker deploy-test sshd: loopback only, key-only, one user.
-Port $SSH_PORT
-ListenAddress 127.0.0.1
+ListenAddress 127.0.0.1:$SSH_PORT
+ListenAddress $SSH_STD_ADDR:22
 HostKey $ROOT/sshd/ssh_host_ed25519_key
 PidFile $ROOT/sshd/sshd.pid
 AuthorizedKeysFile .ssh/authorized_keys
@@ -92,9 +112,14 @@ Subsystem sftp internal-sftp
 EOF
 mkdir -p /run/sshd
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+if pid_alive "$ROOT/sshd/sshd.pid" && [ "$old_config" != "$(cat "$ROOT/sshd/sshd_config")" ]; then
+  log "sshd_config changed: restarting sshd"
+  kill "$(cat "$ROOT/sshd/sshd.pid")"
+  for _ in $(seq 1 50); do pid_alive "$ROOT/sshd/sshd.pid" || break; sleep 0.1; done
+fi
 if ! pid_alive "$ROOT/sshd/sshd.pid"; then
   /usr/sbin/sshd -t -f "$ROOT/sshd/sshd_config" || die "sshd rejects $ROOT/sshd/sshd_config"
-  log "starting sshd on 127.0.0.1:$SSH_PORT"
+  log "starting sshd on 127.0.0.1:$SSH_PORT and $SSH_STD_ADDR:22"
   /usr/sbin/sshd -f "$ROOT/sshd/sshd_config" -E "$ROOT/sshd/sshd.log"
 fi
 
@@ -140,8 +165,10 @@ fi
 # ----------------------------------------------------------------------- check
 for _ in $(seq 1 50); do
   if ssh -q -o BatchMode=yes -o UserKnownHostsFile="$ROOT/known_hosts" -o StrictHostKeyChecking=yes \
-    -i "$ROOT/id_ed25519" -p "$SSH_PORT" "$DEPLOY_USER@127.0.0.1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-    log "deploy target ready: ssh $DEPLOY_USER@127.0.0.1:$SSH_PORT (docker works), nginx 127.0.0.1:$NGINX_PORT, cron"
+    -i "$ROOT/id_ed25519" -p "$SSH_PORT" "$DEPLOY_USER@127.0.0.1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1 &&
+    ssh -q -o BatchMode=yes -o UserKnownHostsFile="$ROOT/known_hosts" -o StrictHostKeyChecking=yes \
+    -i "$ROOT/id_ed25519" "$DEPLOY_USER@$SSH_STD_ADDR" sudo -n docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    log "deploy target ready: ssh $DEPLOY_USER@127.0.0.1:$SSH_PORT and @$SSH_STD_ADDR (docker and sudo docker work), nginx 127.0.0.1:$NGINX_PORT, cron"
     exit 0
   fi
   sleep 0.2

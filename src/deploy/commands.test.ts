@@ -60,8 +60,10 @@ describe('release commands (argv, exactly)', () => {
   it('static files, nginx switch, pointers', () => {
     expect(c.publishStatic('nexchange_e0e3eb0').map((x) => x.argv)).toEqual([
       ['mkdir', '-p', '/srv/nexchange/static/nexchange_e0e3eb0'],
-      ['docker', 'cp', 'nexchange_e0e3eb0:/usr/src/app/staticfiles/.', '/srv/nexchange/static/nexchange_e0e3eb0'],
+      ['sh', '-c', 'dest=$1; shift; "$@" | tar -x -f - -C "$dest"', 'sh', '/srv/nexchange/static/nexchange_e0e3eb0', 'docker', 'cp', 'nexchange_e0e3eb0:/usr/src/app/staticfiles/.', '-'],
     ]);
+    const sudo = new ReleaseCommands({ ...spec, docker: ['sudo', '-n', 'docker'] }).publishStatic('r')[1]!.argv;
+    expect(sudo.slice(-6)).toEqual(['sudo', '-n', 'docker', 'cp', 'r:/usr/src/app/staticfiles/.', '-']);
     expect(c.writeSite('x').argv).toEqual(['install', '-m', '644', '/dev/stdin', '/etc/nginx/sites-enabled/nexchange.conf']);
     expect(c.nginxTest().argv).toEqual(['sudo', '-n', 'nginx', '-t', '-q']);
     expect(c.nginxReload().argv).toEqual(['sudo', '-n', 'nginx', '-s', 'reload']);

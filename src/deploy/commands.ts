@@ -113,6 +113,11 @@ export class ReleaseCommands {
     ));
   }
 
+  /** The accessory's readiness command, run inside it. */
+  accessoryReady(a: Accessory): RemoteCommand {
+    return cmd(this.#docker('exec', a.container, 'sh', '-c', a.wait!.cmd));
+  }
+
   start(name: string): RemoteCommand {
     return cmd(this.#docker('start', name));
   }
@@ -149,9 +154,16 @@ export class ReleaseCommands {
     return cmd(this.#docker('logs', '--tail', '30', name));
   }
 
+  /**
+   * The image's static files, unpacked by the SSH user from `docker cp`'s tar stream. Not `docker
+   * cp` into the directory: under `docker-command: sudo -n docker` that writes root-owned files,
+   * which the user's own removal of old releases could not delete. The paths are arguments of
+   * the fixed script, never part of it.
+   */
   publishStatic(release: string): RemoteCommand[] {
     const st = this.spec.static!;
-    return [cmd(['mkdir', '-p', `${st.to}/${release}`]), cmd(this.#docker('cp', `${release}:${st.from}/.`, `${st.to}/${release}`))];
+    const dest = `${st.to}/${release}`;
+    return [cmd(['mkdir', '-p', dest]), cmd(['sh', '-c', 'dest=$1; shift; "$@" | tar -x -f - -C "$dest"', 'sh', dest, ...this.#docker('cp', `${release}:${st.from}/.`, '-')])];
   }
 
   readSite(): RemoteCommand {

@@ -22,7 +22,10 @@ export function plannedCommands(spec: ReleaseSpec): string[] {
   add(c.prepareState(), c.lock(`deploy of ${spec.release} by <user@host>, run <run id>, since <time>`), '(held until the end; another deploy stops here, naming the holder)');
   if (spec.registry) add(c.login());
   add(c.pull(), c.readLive(), c.inspectRelease(LIVE), c.inspectNetwork(), '(if missing:)', c.createNetwork());
-  for (const a of spec.accessories) add(c.inspectAccessory(a), `(if ${a.container} is missing:)`, c.writeEnvFile(a.container, a.env), ...c.createVolumes(a), c.runAccessory(a), '(if stopped:)', c.start(a.container));
+  for (const a of spec.accessories) {
+    add(c.inspectAccessory(a), `(if ${a.container} is missing:)`, c.writeEnvFile(a.container, a.env), ...c.createVolumes(a), c.runAccessory(a), '(if stopped:)', c.start(a.container));
+    if (a.wait) add(`(every 1s, up to ${a.wait.timeoutSec}s, until it passes:)`, c.accessoryReady(a));
+  }
   add(`(new release port: the one of ${spec.releasePorts.join(', ') || '-'} the live release does not use; ${port} shown)`);
   add(c.inspectRelease(spec.release), '(if an old container has that name:)', c.removeContainer(spec.release));
   add(c.writeEnvFile(spec.release, spec.env), c.runRelease(port));
@@ -55,7 +58,7 @@ export function releasePlanLines(plan: RunPlan): string[] {
   for (const step of [...plan.steps, ...plan.afterSteps]) {
     if (step.kind !== 'internal' || step.name !== 'release') continue;
     lines.push(`  ${step.displayName} (step ${step.index}): remote commands`);
-    const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n) });
+    const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n), imageMap: plan.options.imageMap });
     if (!parsed.ok) {
       for (const e of parsed.errors) lines.push(`    ✗ ${e}`);
       continue;

@@ -93,4 +93,19 @@ describe('internal/release options', () => {
     const hub = parseReleaseOptions({ raw: { ...base, image: 'onit/nexchange', 'registry-username': 'onit', 'registry-password': 'pw' }, lookup: (n) => vars[n] });
     expect(!hub.ok && hub.errors).toEqual(['registry: the image names no registry host (Docker Hub); set registry: docker.io']);
   });
+  it('maps accessory images with --image-map, as the box and services are, but not the app image', () => {
+    const accessories = '- name: db\n  image: mdillon/postgis\n- name: cache\n  image: redis:7';
+    const r = parseReleaseOptions({ raw: { ...base, accessories }, lookup: (n) => vars[n], imageMap: ['mdillon/postgis=werker-test/postgis', 'registry.example.com:5000/onit/nexchange=other'] });
+    expect(r.ok && r.spec.accessories.map((a) => a.image)).toEqual(['werker-test/postgis:latest', 'redis:7']);
+    expect(r.ok && r.spec.image).toBe(spec({}).image);
+  });
+  it('reads an accessory\'s readiness command and timeout, which are not part of its settings hash', () => {
+    const plain = spec({ accessories: '- name: db\n  image: postgis' }).accessories[0]!;
+    const waiting = spec({ accessories: '- name: db\n  image: postgis\n  wait: pg_isready -h 127.0.0.1\n  wait-timeout: 90' }).accessories[0]!;
+    expect(waiting.wait).toEqual({ cmd: 'pg_isready -h 127.0.0.1', timeoutSec: 90 });
+    expect(waiting.hash).toBe(plain.hash);
+    expect(plain.wait).toBeUndefined();
+    const bad = parse({ accessories: '- name: db\n  image: postgis\n  wait: true\n  wait-timeout: soon' });
+    expect(!bad.ok && bad.errors).toEqual(['accessories[0] (db) wait-timeout: "soon" is not a whole number of seconds ≥ 1']);
+  });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { expandVars } from '../config/interpolate.ts';
-import { parseImageRef } from '../plan/image-ref.ts';
+import { formatImageRef, mapImage, parseImageRef } from '../plan/image-ref.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import { cronJobs } from './cron.ts';
 import type { Accessory, EnvEntry, NginxSite, ReleaseSpec, SshHost, StaticFiles } from './release-spec.ts';
@@ -10,6 +10,12 @@ import type { Accessory, EnvEntry, NginxSite, ReleaseSpec, SshHost, StaticFiles 
 export interface OptionSource {
   raw: Record<string, string>;
   lookup(name: string): string | undefined;
+  /**
+   * `--image-map FROM=TO` of the run: accessory images are rewritten like the box's and the
+   * services' (the map says which images stand in for unreachable ones on this machine). The
+   * app's image is not: it is the one the build pushed.
+   */
+  imageMap?: readonly string[];
 }
 
 export type ParsedRelease = { ok: true; spec: ReleaseSpec } | { ok: false; errors: string[] };
@@ -102,7 +108,7 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
     releasePorts: appPort !== undefined ? releasePorts : [], ports, volumes: list('volumes'),
     env: parseEnv(raw('env') ?? '', src.lookup, 'env', errors), restart, health,
     drainSec: int('drain', 10), stopTimeoutSec: int('stop-timeout', 10), keep: int('keep-releases', 3),
-    accessories: parseAccessories(raw('accessories') ?? '', prefix, src.lookup, errors),
+    accessories: parseAccessories(raw('accessories') ?? '', prefix, src.lookup, src.imageMap ?? [], errors),
     cron: [],
   };
   if (appPort !== undefined) spec.appPort = appPort;
@@ -189,7 +195,7 @@ function entry(name: string, value: string | undefined, what: string, errors: st
 }
 
 /** `accessories`: a YAML list of {name, image, env, volumes, ports, alias, cmd}, or a map name → the same. */
-function parseAccessories(text: string, prefix: string, lookup: (n: string) => string | undefined, errors: string[]): Accessory[] {
+function parseAccessories(text: string, prefix: string, lookup: (n: string) => string | undefined, imageMap: readonly string[], errors: string[]): Accessory[] {
   if (!text.trim()) return [];
   let doc: unknown;
   try {
@@ -212,7 +218,9 @@ function parseAccessories(text: string, prefix: string, lookup: (n: string) => s
       errors.push(`${where}: name is required (letters, digits, _ . -)`);
       return [];
     }
-    if (!x(item.image)) errors.push(`${where}: image is required`);
+    const written = x(item.image);
+    if (!written) errors.push(`${where}: image is required`);
+    const image = written && imageMap.length ? formatImageRef(mapImage(parseImageRef(written), imageMap)) : written;
     const env: EnvEntry[] = [];
     if (Array.isArray(item.env)) env.push(...parseEnv(item.env.map((w) => String(w)).join(' '), lookup, `${where} env`, errors));
     else if (item.env && typeof item.env === 'object') for (const [k, v] of Object.entries(item.env)) env.push(...entry(k, x(v), `${where} env`, errors));
@@ -222,9 +230,14 @@ function parseAccessories(text: string, prefix: string, lookup: (n: string) => s
     } catch (err) {
       errors.push(`${where} cmd: ${(err as Error).message}`);
     }
-    const acc = { name, container: `${prefix}-${name}`, alias: x(item.alias) || name, image: x(item.image), env, volumes: listOf(item.volumes), ports: listOf(item.ports ?? item.port), cmd };
+    const acc = { name, container: `${prefix}-${name}`, alias: x(item.alias) || name, image, env, volumes: listOf(item.volumes), ports: listOf(item.ports ?? item.port), cmd };
     const settings = { ...acc, env: env.map((e) => e.name) };
-    return [{ ...acc, hash: createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12) }];
+    const hash = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
+    // Not a setting of the container (so not in the hash): changing it never asks for a recreate.
+    const waitCmd = item.wait === undefined ? '' : x(item.wait).trim();
+    const waitTimeout = item['wait-timeout'] === undefined ? 60 : Number(x(item['wait-timeout']));
+    if (!Number.isInteger(waitTimeout) || waitTimeout < 1) errors.push(`${where} wait-timeout: "${x(item['wait-timeout'])}" is not a whole number of seconds ≥ 1`);
+    return [{ ...acc, hash, ...(waitCmd ? { wait: { cmd: waitCmd, timeoutSec: waitTimeout } } : {}) }];
   });
 }
 

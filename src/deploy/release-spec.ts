@@ -66,6 +66,11 @@ export interface Accessory {
   volumes: string[];
   ports: string[];
   cmd: string[];
+  /**
+   * Readiness: a command run in the accessory (`sh -c`) until it exits 0, before the release
+   * starts, so an app that migrates on start never meets a database still initialising.
+   */
+  wait?: { cmd: string; timeoutSec: number };
   /** Of its settings (not secret values): a change is reported, never applied by recreating it. */
   hash: string;
 }

@@ -103,6 +103,35 @@ describe('deployRelease', () => {
   });
 });
 
+describe('accessories', () => {
+  const db = { name: 'db', container: 'app-db', alias: 'db', image: 'postgis', env: [], volumes: [], ports: [], cmd: [], hash: 'h1', wait: { cmd: 'pg_isready -h 127.0.0.1', timeoutSec: 1 } };
+
+  it('a new accessory is ready (its wait command passes) before the release starts', async () => {
+    let checks = 0;
+    const s = liveV1({
+      'docker inspect --type container --format {{.State.Status}} {{index .Config.Labels "werker.accessory.hash"}} app-db': { code: 1 },
+      'docker exec app-db sh -c pg_isready -h 127.0.0.1': () => (++checks < 2 ? { code: 2, stderr: 'no response' } : undefined),
+    });
+    const out = io();
+    await deployRelease(s, { ...spec, accessories: [db] }, actor, out);
+    const i = (prefix: string) => s.ran.findIndex((l) => l.startsWith(prefix));
+    expect(i('docker run --detach --name app-db')).toBeLessThan(i('docker exec app-db'));
+    expect(s.ran.filter((l) => l.startsWith('docker exec app-db'))).toHaveLength(2);
+    expect(s.ran.lastIndexOf('docker exec app-db sh -c pg_isready -h 127.0.0.1')).toBeLessThan(i('docker run --detach --name app_v2'));
+    expect(out.lines.some((l) => l.startsWith('accessory db: ready after'))).toBe(true);
+  });
+
+  it('an accessory that never gets ready fails the deploy before the release starts, showing its log', async () => {
+    const s = liveV1({
+      'docker inspect --type container --format {{.State.Status}} {{index .Config.Labels "werker.accessory.hash"}} app-db': { stdout: 'running h1\n' },
+      'docker exec app-db': { code: 2, stderr: '127.0.0.1:5432 - no response' },
+    });
+    await expect(deployRelease(s, { ...spec, accessories: [db] }, actor, io())).rejects.toThrow('srv: accessory db was not ready within 1s (last check: 127.0.0.1:5432 - no response)');
+    expect(s.ran).toContain('docker logs --tail 30 app-db');
+    expect(s.ran.some((l) => l.startsWith('docker run --detach --name app_v2'))).toBe(false);
+  });
+});
+
 describe('rollbackRelease', () => {
   it('brings the previous release back on its own port and swaps the pointers', async () => {
     const s = liveV1();

@@ -3,7 +3,7 @@ import type { RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
 import { LOCK_BUSY, ReleaseCommands } from './commands.ts';
 import { withCronBlock, cronLines } from './cron.ts';
 import { ReleaseError, Remote, lastLines, showCommand } from './remote.ts';
-import type { Actor, ReleaseSpec } from './release-spec.ts';
+import type { Accessory, Actor, ReleaseSpec } from './release-spec.ts';
 
 /** What the release step prints through (masked by the caller) and how it is cancelled. */
 export interface ReleaseIo {
@@ -159,7 +159,10 @@ async function ensureNetwork(r: Remote, c: ReleaseCommands): Promise<void> {
   if ((await r.read(c.inspectNetwork())) === undefined) await r.run(c.createNetwork());
 }
 
-/** Accessories are created when missing and started when stopped; never recreated (their data stays). */
+/**
+ * Accessories are created when missing and started when stopped; never recreated (their data
+ * stays). One with a `wait` command is ready before the release starts.
+ */
 async function ensureAccessories(r: Remote, c: ReleaseCommands): Promise<void> {
   for (const a of c.spec.accessories) {
     const state = await r.read(c.inspectAccessory(a));
@@ -168,12 +171,32 @@ async function ensureAccessories(r: Remote, c: ReleaseCommands): Promise<void> {
       await r.run(c.writeEnvFile(a.container, a.env));
       await r.runAll(c.createVolumes(a));
       await r.run(c.runAccessory(a), { stream: true, timeoutMs: 30 * 60_000 });
-      continue;
+    } else {
+      const [status, hash] = state.split(/\s+/);
+      if (hash !== a.hash) r.say(`accessory ${a.name}: its settings changed since ${a.container} was created; werker never recreates an accessory (its data); remove the container yourself (volumes stay) to apply them`);
+      if (status === 'running') r.say(`accessory ${a.name}: ${a.container} is running`);
+      else await r.run(c.start(a.container));
     }
-    const [status, hash] = state.split(/\s+/);
-    if (hash !== a.hash) r.say(`accessory ${a.name}: its settings changed since ${a.container} was created; werker never recreates an accessory (its data); remove the container yourself (volumes stay) to apply them`);
-    if (status === 'running') r.say(`accessory ${a.name}: ${a.container} is running`);
-    else await r.run(c.start(a.container));
+    if (a.wait) await waitAccessory(r, c, a);
+  }
+}
+
+/** Polls the accessory's `wait` command each second until it passes or its timeout. */
+async function waitAccessory(r: Remote, c: ReleaseCommands, a: Accessory): Promise<void> {
+  const check = c.accessoryReady(a);
+  const started = Date.now();
+  for (;;) {
+    const res = await r.try(check, { quiet: true, timeoutMs: 30_000 });
+    if (res.code === 0) {
+      r.say(`accessory ${a.name}: ready after ${((Date.now() - started) / 1000).toFixed(1)}s (${a.wait!.cmd})`);
+      return;
+    }
+    if (Date.now() - started > a.wait!.timeoutSec * 1000) {
+      await r.try(c.logs(a.container), { stream: true });
+      throw new ReleaseError(`${r.host}: accessory ${a.name} was not ready within ${a.wait!.timeoutSec}s (last check: ${lastLines(res, 1)})`,
+        `see its log above; nothing of the app was touched. Check the accessory's image and env, or raise its wait-timeout`);
+    }
+    await sleep(1000);
   }
 }
 

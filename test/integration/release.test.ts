@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,10 +11,10 @@ import { SshError } from '../../src/errors.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { SshConnection } from '../../src/runtime/ssh/connection.ts';
 import { fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
-import { repoRoot } from '../helpers/corpus.ts';
 import { deployTarget, removeCronBlock, TARGET } from '../helpers/deploy-target.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { REGISTRY } from '../helpers/registry.ts';
+import { freePorts, getThroughNginx, startLoad as startSiteLoad } from '../helpers/site-load.ts';
 
 /**
  * internal/release end to end: the real CLI deploys images from the local registry over SSH to
@@ -72,16 +70,7 @@ describe.skipIf(!docker || !target)('internal/release over SSH to a loopback ser
     return r;
   };
   const rollback = async (): Promise<CliResult> => {
-    // Until cli/program.ts wires `werker rollback`, the same module runs through test/helpers/rollback-cli.ts.
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/helpers/rollback-cli.ts'), 'rollback', fixture('release'), '--working-dir', workDir], {
-      cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const r = await new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+    const r = await runCli(['rollback', fixture('release'), '--working-dir', workDir], { env });
     outputs.push(r.stdout + r.stderr);
     return r;
   };
@@ -251,69 +240,10 @@ async function buildAndPush(v: 'v1' | 'v2' | 'v3'): Promise<void> {
   await docker!.removeImage(`${image}:${tag}`);
 }
 
-/**
- * Free ports below the ephemeral range (32768+): a port from that range can be taken, between
- * the probe and `docker run`, as the local end of some outgoing connection.
- */
-async function freePorts(n: number): Promise<number[]> {
-  const ports: number[] = [];
-  while (ports.length < n) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free && !ports.includes(port)) ports.push(port);
-  }
-  return ports;
-}
+const get = (urlPath: string) => getThroughNginx(siteHost, urlPath);
 
-function get(urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: TARGET.nginxPort, path: urlPath, headers: { host: siteHost }, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-  });
-}
-
-/**
- * Two clients requesting the site back to back through nginx (a new connection each, ~25 ms
- * apart, bounded to 90 s and 20 000 requests); every answer must be 200 with a version.
- */
-function startLoad() {
-  const stats = { ok: 0, failed: 0, failures: [] as string[], seen: new Set<string>() };
-  let stopped = false;
-  const until = Date.now() + 90_000;
-  const loop = async () => {
-    while (!stopped && Date.now() < until && stats.ok + stats.failed < 20_000) {
-      try {
-        const r = await get('/');
-        if (r.status === 200 && /^v[123]\n$/.test(r.body)) {
-          stats.ok++;
-          stats.seen.add(r.body.trim());
-        } else throw new Error(`${r.status} ${r.body.slice(0, 60)}`);
-      } catch (err) {
-        stats.failed++;
-        if (stats.failures.length < 10) stats.failures.push((err as Error).message);
-      }
-      await sleep(25);
-    }
-  };
-  const loops = Promise.all([loop(), loop()]);
-  return {
-    async stop() {
-      stopped = true;
-      await loops;
-      return stats;
-    },
-  };
-}
+/** Two clients requesting the site back to back through nginx; every answer must be 200 with a version. */
+const startLoad = () => startSiteLoad(() => get('/'), (p) => (/^v[123]\n$/.test(p.body) ? p.body.trim() : undefined), { maxMs: 90_000 });
 
 /** One cron tick, the way the crontab line runs it: from the home directory, through the runner script. */
 function runTick() {

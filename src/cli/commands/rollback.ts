@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { localActor, releaseOnHosts } from '../../deploy/hosts.ts';
 import { parseReleaseOptions } from '../../deploy/release-options.ts';
 import { UsageError } from '../../errors.ts';
@@ -6,7 +5,7 @@ import { PipelineEnv } from '../../plan/environment.ts';
 import { Masker } from '../../report/mask.ts';
 import { resolveDeploySource } from '../deploy-source.ts';
 import type { Output } from '../output.ts';
-import { addPipelineOptions, type PipelineFlags } from '../pipeline-options.ts';
+import type { PipelineFlags } from '../pipeline-options.ts';
 import { prepareRun } from '../prepare-run.ts';
 
 /**
@@ -25,18 +24,10 @@ export async function rollbackCommand(target: string | undefined, flags: Pipelin
   const env = new Map(plan.env.map((v) => [v.name, v.value]));
   const print = (line: string) => out.stdout(masker.mask(line));
   for (const step of steps) {
-    const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n) });
+    const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n), imageMap: plan.options.imageMap });
     if (!parsed.ok) throw new UsageError(`internal/release (step ${step.index}): ${parsed.errors.join('; ')}`);
     await releaseOnHosts(parsed.spec, localActor(plan.runId), { print }, 'rollback');
   }
   print('rolled back');
   return 0;
-}
-
-/** Adds `rollback` to the command tree (the lead wires it in cli/program.ts). */
-export function registerRollbackCommand(program: Command, out: Output, setCode: (code: number) => void): Command {
-  const cmd = program.command('rollback').description('return the servers of the deploy pipeline\'s internal/release steps to their previous release');
-  return addPipelineOptions(cmd, { pipeline: 'deploy', directMount: false, noDefaultPath: true }).action(async (target: string | undefined, opts: PipelineFlags) => {
-    setCode(await rollbackCommand(target, opts, program.opts() as { environment: string }, out));
-  });
 }

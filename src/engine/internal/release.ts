@@ -23,7 +23,7 @@ export const release: InternalStep = {
       const exact = pipeline.get(n);
       return exact !== undefined && LOSSY.test(exact) ? exact : o.env.get(n) ?? exact;
     };
-    const parsed = parseReleaseOptions({ raw: o.raw, lookup });
+    const parsed = parseReleaseOptions({ raw: o.raw, lookup, imageMap: ctx.plan.options.imageMap });
     if (!parsed.ok) return failed(`internal/release: ${parsed.errors.join('; ')}`, 'see README "Releasing to servers" for the options');
     const io = { print: ctx.print, ...(ctx.signal ? { signal: ctx.signal } : {}) };
     await releaseOnHosts(parsed.spec, localActor(ctx.plan.runId), io, 'deploy');
