@@ -98,9 +98,12 @@ export const CLIENT_SCRIPT = String.raw`
     badge.textContent = state;
   }
 
-  function finishPrepare() {
+  // Preparing ends when the first step starts, or with the run: failed when no step ever ran.
+  function finishPrepare(state) {
     var prep = log.querySelector('details[data-key="prepare"]');
-    if (prep && prep.getAttribute('data-state') === 'running') prep.setAttribute('data-state', 'passed');
+    if (!prep || prep.getAttribute('data-state') !== 'running') return;
+    prep.setAttribute('data-state', state);
+    if (state === 'failed') prep.open = true;
   }
 
   var handlers = {
@@ -120,7 +123,7 @@ export const CLIENT_SCRIPT = String.raw`
     'log': function (ev) { append(current || preparing(), ev.text, ev.level === 'warn' ? 'stderr' : 'note'); },
     'artifacts.stored': function (ev) { append(current || preparing(), 'stored ' + ev.files + ' files of ' + ev.path, 'note'); },
     'step.started': function (ev) {
-      finishPrepare();
+      finishPrepare('passed');
       if (current && current.getAttribute('data-state') === 'passed') current.open = false;
       current = section(ev.phase + '-' + ev.step, ev.name, ev.phase);
       latestByStep[ev.step] = current;
@@ -138,8 +141,8 @@ export const CLIENT_SCRIPT = String.raw`
       if (ev.status === 'failed') target.open = true;
     },
     'run.finished': function (ev) {
-      finishPrepare();
       var state = RUN_STATES[ev.status] || 'failed';
+      finishPrepare(state === 'passed' ? 'passed' : 'failed');
       setRunState(state);
       result.className = 'result ' + ev.status;
       result.textContent = 'Run ' + ev.status + ' after ' + formatDuration(ev.durationMs) + (ev.error ? ': ' + ev.error.message + (ev.error.hint ? ' (' + ev.error.hint + ')' : '') : '');
