@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Selectable } from 'kysely';
 import { validateConfig } from '../config/validate.ts';
@@ -66,6 +67,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
     },
     async deleteApplication(appId) {
       await appRow(appId);
+      const outputs = await db.selectFrom('runs').select('output_path').where('application_id', '=', appId).where('output_path', 'is not', null).execute();
       await db.transaction().execute(async (tx) => {
         await deleteRunsOf(store, tx, appId);
         await tx.deleteFrom('variables').where('application_id', '=', appId).execute();
@@ -73,6 +75,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         await tx.deleteFrom('applications').where('id', '=', appId).execute();
       });
       await mirrors.remove(appId);
+      for (const o of outputs) if (o.output_path) await rm(o.output_path, { force: true });
     },
     async listPipelines(appId, ref) {
       const app = await appRow(appId);

@@ -20,6 +20,7 @@ export function userService(store: Store): ServerAuth & Authenticator {
       decoyHash ??= hashPassword(newSecret());
       const ok = await verifyPassword(password, row?.password_hash ?? (await decoyHash));
       if (!row || !ok) return undefined;
+      await db.deleteFrom('sessions').where('expires_at', '<', isoNow()).execute();
       const token = newSecret('wks_');
       const session: Session = { token, user: toUser(row), csrfToken: newSecret(), expiresAt: isoNow(SESSION_MS) };
       await db.insertInto('sessions').values({ token_hash: hashToken(token), user_id: row.id, csrf_token: session.csrfToken, created_at: isoNow(), expires_at: session.expiresAt }).execute();

@@ -83,12 +83,13 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
   });
 
   it('runs a workflow: the deploy starts on the build\'s output after the build passed', async () => {
-    const { run: build } = await api.post<{ run: Run }>(`/api/applications/${APP}/runs`, { pipeline: 'workflow:ship-it' });
-    const deploy = await waitFor('the deploy run to finish', async () => {
-      const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs?limit=5`);
-      return runs.find((r) => r.workflowRunId === build.id && r.pipeline === 'deploy' && (r.status === 'passed' || r.status === 'failed'));
-    });
-    expect(deploy.status).toBe('passed');
+    const cli = await spawnCli(['remote', 'build', APP, '--workflow', 'ship-it', '--server', server.url], { env: { WERKER_TOKEN: token } }).done;
+    expect(cli.code, cli.stdout + cli.stderr).toBe(0);
+    expect(cli.stdout).toContain('deploying with ***');
+    const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs?limit=2`);
+    const [deploy, build] = runs as [Run, Run];
+    expect(build).toMatchObject({ pipeline: 'build', workflow: 'ship-it', status: 'passed', workflowRunId: build.id });
+    expect(deploy).toMatchObject({ pipeline: 'deploy', kind: 'deploy', workflowRunId: build.id, status: 'passed' });
     expect(deploy.sourceRunId).toBe(build.id);
     const text = JSON.stringify(await server.core.listRunEvents(deploy.id, 0, 100_000));
     expect(text).toContain(`built from ${repo.head()}`);

@@ -39,7 +39,10 @@ describe.skipIf(!baseUrl)('run queue on PostgreSQL', () => {
         got.push(run.id);
       }
     };
+    const started = performance.now();
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => claimer(i % 2 ? a : b, `claimer-${i}`)));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`[measure] 400 claims by 12 claimers on 2 pools: ${seconds.toFixed(2)} s, ${(400 / seconds).toFixed(0)} claims/s`);
     const all = results.flat();
     expect(all).toHaveLength(400);
     expect(new Set(all).size).toBe(400);

@@ -9,7 +9,7 @@ import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { spawnCli, type CliResult } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
-import { leftoversOf, scratchDatabase, testDatabaseUrl, waitFor } from '../helpers/server.ts';
+import { scratchDatabase, testDatabaseUrl, waitFor } from '../helpers/server.ts';
 import type { ChildProcess } from 'node:child_process';
 
 // werker server on PostgreSQL with two `werker runner` processes and the real engine: 200 runs
@@ -61,13 +61,11 @@ describe.skipIf(!docker || !baseUrl)('werker server on PostgreSQL with two runne
     await server?.close();
     await scratch?.drop();
     // The killed runner's container had no one left to remove it.
-    const left = await leftoversOf(docker!, APP);
     const found = await docker!.listLabelled('werker.run');
     for (const c of found.containers.filter((x) => x.labels['werker.run']?.startsWith(`${APP}-`))) await docker!.removeContainer(c.id, { force: true, volumes: true });
     for (const n of found.networks.filter((x) => x.labels['werker.run']?.startsWith(`${APP}-`))) await docker!.removeNetwork(n.id);
     rmSync(dataDir, { recursive: true, force: true });
     repo.remove();
-    void left;
   });
 
   it(`runs ${RUNS} queued runs to the end, each claimed exactly once, by both runners`, async () => {

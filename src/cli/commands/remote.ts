@@ -40,9 +40,33 @@ export async function remoteCommand(kind: 'build' | 'deploy', app: string, flags
     out.stdout(String(run.id));
     return 0;
   }
-  const status = await followRun(server, headers, run.id, out);
+  let status = await followRun(server, headers, run.id, out);
   out.stderr(`--> run ${run.id} ${status}`);
+  // A workflow goes on after each passed run: follow its next runs too, in order.
+  const followed = new Set([run.id]);
+  while (status === 'passed' && run.workflowRunId !== null) {
+    const next = await nextWorkflowRun(server, headers, app, run.workflowRunId, followed);
+    if (!next) break;
+    followed.add(next.id);
+    out.stderr(`--> run ${next.id}: ${next.pipeline} of workflow ${next.workflow ?? ''}`);
+    status = await followRun(server, headers, next.id, out);
+    out.stderr(`--> run ${next.id} ${status}`);
+  }
   return status === 'passed' ? 0 : status === 'cancelled' ? 130 : 1;
+}
+
+/** The workflow's next run not followed yet; the server queues it as the previous one finishes, so wait a moment. */
+async function nextWorkflowRun(server: string, headers: Record<string, string>, app: string, group: number, followed: Set<number>): Promise<Run | undefined> {
+  for (let i = 0; i < 10; i++) {
+    const res = await fetch(`${server}/api/applications/${encodeURIComponent(app)}/runs?limit=50`, { headers });
+    if (res.ok) {
+      const { runs } = (await res.json()) as { runs: Run[] };
+      const next = runs.filter((r) => r.workflowRunId === group && !followed.has(r.id)).sort((a, b) => a.id - b.id)[0];
+      if (next) return next;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return undefined;
 }
 
 /** Reads the run's SSE stream to run.finished, reconnecting from the last seq if the connection drops. */
