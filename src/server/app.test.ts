@@ -122,6 +122,9 @@ describe('applications, variables and key pairs', () => {
     const res = await app.request('/api/applications', json({ name: 'ghost', repository: '/nonexistent/repo' }));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/could not fetch/);
+    const withPassword = await app.request('/api/applications', json({ name: 'leaky', repository: 'https://bob:pa55word@git.example/shop.git' }));
+    expect(withPassword.status).toBe(400);
+    expect(await withPassword.text()).not.toContain('pa55word');
     expect(await core.listApplications()).toEqual([]);
   });
 

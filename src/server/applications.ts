@@ -47,6 +47,9 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       if (!isAbsolute(repository) && !/^(https?|ssh|git|file):\/\/|^[\w.-]+@[\w.-]+:/.test(repository)) {
         throw new InputError(`"${repository}" is neither a git URL nor an absolute path`);
       }
+      if (/^\w+:\/\/[^/@]*:[^/@]*@/.test(repository)) {
+        throw new InputError('the repository URL carries a password: use an SSH URL with a deploy key, or a git credential helper on the server and runners');
+      }
       if (await db.selectFrom('applications').select('id').where('name', '=', name).executeTakeFirst()) throw new InputError(`there is already an application ${name}`, 409);
       const row = await db.insertInto('applications').values({
         name, repository, default_branch: input.defaultBranch?.trim() || '', workflow: input.workflow?.trim() || null, webhook_secret: newSecret(), created_at: isoNow(),

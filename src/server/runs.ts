@@ -55,7 +55,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
   const byName = (by: User | string) => (typeof by === 'string' ? by : by.name);
 
   /** Stores events (masked) under a guard and tells live followers. */
-  const store_ = async (runId: number, bodies: (RunEventBody & { at?: string })[], guard: (r: RunRow) => boolean, update?: (r: RunRow) => Partial<RunRow>): Promise<RunRow | undefined> => {
+  const record = async (runId: number, bodies: (RunEventBody & { at?: string })[], guard: (r: RunRow) => boolean, update?: (r: RunRow) => Partial<RunRow>): Promise<RunRow | undefined> => {
     const masker = await maskerOf(runId);
     const inputs = bodies.map((b) => {
       const { at, ...body } = maskEvent(masker, b as RunEventBody & { at?: string });
@@ -165,11 +165,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       const row = await mustGet(runId);
       const who = byName(by);
       if (row.status === 'queued') {
-        const done = await store_(runId, [{ type: 'log', level: 'info', text: `cancelled by ${who} before it started` }, finalEvent('cancelled', 0)],
+        const done = await record(runId, [{ type: 'log', level: 'info', text: `cancelled by ${who} before it started` }, finalEvent('cancelled', 0)],
           (r) => r.status === 'queued', () => ({ status: 'cancelled', finished_at: isoNow(), duration_ms: 0, message: `cancelled by ${who}` }));
         if (done) return runOf(done);
       }
-      const done = await store_(runId, [{ type: 'log', level: 'info', text: `cancel requested by ${who}; stopping the run` }],
+      const done = await record(runId, [{ type: 'log', level: 'info', text: `cancel requested by ${who}; stopping the run` }],
         (r) => r.status === 'running' && r.cancel_requested === 0, () => ({ cancel_requested: 1, message: `cancelled by ${who}` }));
       return runOf(done ?? (await mustGet(runId)));
     },
@@ -193,7 +193,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       const app = await apps.appRow(row.application_id);
       const variables = await apps.jobVariables(row.application_id, row.pipeline);
       maskers.set(row.id, maskerFor(variables));
-      await store_(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], holds(row.attempt));
+      await record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], holds(row.attempt));
       const job: Job = {
         runId: row.id, attempt: row.attempt, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
         pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl,
@@ -207,12 +207,12 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     async appendEvents(runId, attempt, events: RunnerEvent[]) {
       // run.finished comes with finish(), together with the status, so the two never disagree.
       const bodies = events.filter((e) => e && typeof e.type === 'string' && e.type !== 'run.finished');
-      return Boolean(await store_(runId, bodies, holds(attempt)));
+      return Boolean(await record(runId, bodies, holds(attempt)));
     },
     async finish(runId, attempt, result) {
       const status = result.status === 'passed' || result.status === 'cancelled' ? result.status : 'failed';
       const durationMs = Number(result.durationMs) || 0;
-      const done = await store_(runId, [finalEvent(status, durationMs, result.error)], holds(attempt), (r) => ({
+      const done = await record(runId, [finalEvent(status, durationMs, result.error)], holds(attempt), (r) => ({
         status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null,
         message: status === 'passed' ? null : (r.message ?? result.message ?? result.error?.message ?? null),
       }));
@@ -238,7 +238,8 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     },
     async sourceOutput(runId) {
       const row = await getRunRow(store, runId);
-      const source = row?.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
+      // Only while the run is being worked on: a runner token is not a key to every output.
+      const source = row?.status === 'running' && row.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
       if (!source?.output_path || !existsSync(source.output_path)) return undefined;
       return Readable.toWeb(createReadStream(source.output_path)) as ReadableStream<Uint8Array>;
     },
@@ -253,11 +254,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       if (row.cancel_requested || row.attempt >= options.maxAttempts) {
         const status = row.cancel_requested ? 'cancelled' : 'failed';
         const message = row.cancel_requested ? (row.message ?? 'cancelled') : `${lost}; gave up after ${row.attempt} attempts`;
-        await store_(row.id, [{ type: 'log', level: 'warn', text: lost }, finalEvent(status, 0, { message })], expired,
+        await record(row.id, [{ type: 'log', level: 'warn', text: lost }, finalEvent(status, 0, { message })], expired,
           () => ({ status, finished_at: isoNow(), lease_until: null, message }));
         continue;
       }
-      const done = await store_(row.id, [{ type: 'log', level: 'warn', text: `${lost}; the run is queued again for attempt ${row.attempt + 1}` }], expired,
+      const done = await record(row.id, [{ type: 'log', level: 'warn', text: `${lost}; the run is queued again for attempt ${row.attempt + 1}` }], expired,
         () => ({ status: 'queued', runner: null, lease_until: null }));
       if (done) requeued.push(row.id);
     }

@@ -55,7 +55,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       log(`deploying the output of run ${job.sourceRunId}`);
     }
     const workingDir = path.join(temp, 'work');
-    const { config, pipeline, loaded } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'));
+    const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'));
     const options = runOptions(job, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
     const packages = await resolveStepPackages(steps, { projectDir, workingDir });
@@ -66,7 +66,6 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
       },
     });
-    void loaded;
     assertRunnable(plan);
     const bus = createBus(String(job.runId), [(e) => events.engine(e)]);
     const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal });
