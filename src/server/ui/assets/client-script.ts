@@ -85,11 +85,28 @@ export const CLIENT_SCRIPT = String.raw`
     return prep;
   }
 
+  // A chatty step sends an event per line, possibly millions: the page keeps the last
+  // MAX_LINES of each step (the full log stays in the store) and scrolls once per batch.
+  var MAX_LINES = 5000;
+  var toScroll = [];
+  var scrollTimer = null;
   function append(target, text, cls) {
     var pre = target.querySelector('pre.output');
-    var line = el('span', cls || '', text.charAt(text.length - 1) === '\n' ? text : text + '\n');
-    pre.appendChild(line);
-    if (target.open) pre.scrollTop = pre.scrollHeight;
+    pre.appendChild(el('span', cls || '', text.charAt(text.length - 1) === '\n' ? text : text + '\n'));
+    var note = pre.firstChild.className === 'dropped' ? pre.firstChild : null;
+    if (pre.childNodes.length - (note ? 1 : 0) > MAX_LINES) {
+      if (!note) note = pre.insertBefore(el('span', 'dropped'), pre.firstChild);
+      pre.removeChild(note.nextSibling);
+      var dropped = Number(note.getAttribute('data-count') || 0) + 1;
+      note.setAttribute('data-count', String(dropped));
+      note.textContent = '(' + dropped + ' earlier lines not shown here)\n';
+    }
+    if (toScroll.indexOf(pre) < 0) toScroll.push(pre);
+    if (scrollTimer === null) scrollTimer = setTimeout(scrollToEnd, 50);
+  }
+  function scrollToEnd() {
+    scrollTimer = null;
+    toScroll.splice(0).forEach(function (pre) { pre.scrollTop = pre.scrollHeight; });
   }
 
   function setRunState(state) {
