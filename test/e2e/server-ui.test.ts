@@ -53,7 +53,14 @@ function makeRepository(): string {
       '          echo "length ${#DEPLOY_TOKEN}"',
       '          echo "public ${DEPLOY_KEY_PUBLIC%% *}"',
       '          echo "$DEPLOY_KEY_PRIVATE" | head -n 1',
-      // A pipeline that runs until it is cancelled.
+      // A pipeline that fails, and one that runs until it is cancelled.
+      'broken:',
+      '  steps:',
+      '    - script:',
+      '        name: fail on purpose',
+      '        code: |',
+      '          echo "about to fail"',
+      '          exit 3',
       'slow:',
       '  steps:',
       '    - script:',
@@ -128,7 +135,8 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     createUser(dataDir);
     server = await startServer(dataDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    page = await context.newPage();
   });
 
   // The server's own log says why when something in the browser did not happen.
@@ -191,7 +199,8 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     await page.waitForURL(/\/apps\/\d+#keys$/);
     const publicKey = await page.locator('[data-key-pair=DEPLOY_KEY] pre').innerText();
     expect(publicKey).toMatch(/^ssh-ed25519 AAAA[A-Za-z0-9+/=]+ \S+$/);
-    expect(await page.locator('[data-key-pair=DEPLOY_KEY] button[data-copy]').count()).toBe(1);
+    await page.click('[data-key-pair=DEPLOY_KEY] button[data-copy]');
+    expect(await page.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())).toBe(publicKey);
     expect(await page.content()).not.toContain('PRIVATE KEY-----');
   });
 
@@ -243,11 +252,24 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     expect(await page.locator('button[data-while-active]').isHidden()).toBe(true);
   });
 
+  it('shows a failed step open, with its output, and the run failed', async () => {
+    await page.click('.crumbs a[href^="/apps/"]');
+    await page.waitForURL(/\/apps\/\d+$/);
+    await page.click('#pipeline-list tr[data-pipeline=broken] button[type=submit]');
+    await page.waitForURL(/\/runs\/\d+$/);
+    await page.waitForSelector('#run[data-log=finished]', { timeout: 240_000 });
+    expect(await page.locator('#run').getAttribute('data-status')).toBe('failed');
+    const step = page.locator('#log details', { hasText: 'fail on purpose' });
+    expect(await step.getAttribute('data-state')).toBe('failed');
+    expect(await step.evaluate((d) => (d as { open: boolean }).open)).toBe(true);
+    expect(await step.locator('pre.output').innerText()).toContain('about to fail');
+  });
+
   it('shows the runs in the application\'s history', async () => {
     await page.click('.crumbs a[href^="/apps/"]');
     await page.waitForURL(/\/apps\/\d+$/);
     const badges = await page.locator('#runs table.runs tbody tr .badge').allTextContents();
-    expect(badges).toEqual(['cancelled', 'passed', 'passed']);
+    expect(badges).toEqual(['failed', 'cancelled', 'passed', 'passed']);
     expect(await page.content()).not.toContain(SECRET);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'server-application.png'), fullPage: true });
   });

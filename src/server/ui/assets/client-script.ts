@@ -184,6 +184,8 @@ export const CLIENT_SCRIPT = String.raw`
       if (ev.seq <= lastSeq) return;
       lastSeq = ev.seq;
     }
+    var waiting = document.getElementById('run-waiting');
+    if (waiting) waiting.parentNode.removeChild(waiting);
     var handle = handlers[ev.type];
     if (handle) handle(ev);
   }
@@ -197,8 +199,15 @@ export const CLIENT_SCRIPT = String.raw`
   // nothing more to wait for; anything else reconnects (EventSource sends Last-Event-ID).
   source.onerror = function () {
     if (run.getAttribute('data-log') === 'finished') return;
-    if (RUN_STATES[run.getAttribute('data-status')] && source.readyState !== EventSource.OPEN) finished();
-    else run.setAttribute('data-log', 'reconnecting');
+    if (RUN_STATES[run.getAttribute('data-status')] && source.readyState !== EventSource.OPEN) return finished();
+    if (source.readyState === EventSource.CLOSED) {
+      // The browser gave up (e.g. the session expired and the answer was the login page).
+      run.setAttribute('data-log', 'stopped');
+      result.className = 'result failed';
+      result.textContent = 'The live log stopped: reload the page to follow it again.';
+    } else {
+      run.setAttribute('data-log', 'reconnecting');
+    }
   };
 })();
 `;

@@ -39,6 +39,11 @@ export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
         </h1>
         <RunMeta run={run} />
         {run.message ? <div class={run.status === 'cancelled' ? 'notice' : 'error'}>{run.message}</div> : null}
+        {run.status === 'queued' && run.steps.length === 0 ? (
+          <p class="muted" id="run-waiting">
+            Queued: waiting for a runner to take it.
+          </p>
+        ) : null}
         <div class="log" id="log">
           {run.steps.map((step) => (
             <StepSection step={step} />
