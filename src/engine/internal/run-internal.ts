@@ -1,7 +1,7 @@
 import type { PlannedStep } from '../../plan/types.ts';
 import type { StepOutcome } from '../step-runner.ts';
 import { StepOptions, type InternalContext } from './context.ts';
-import { internalSteps } from './internal-steps.ts';
+import { loadInternalStep } from './internal-steps.ts';
 import { readShellEnv } from './sync.ts';
 
 /**
@@ -10,7 +10,7 @@ import { readShellEnv } from './sync.ts';
  * engine call (push refused, image missing) fails the step with the engine's message.
  */
 export async function runInternal(ctx: InternalContext, step: PlannedStep): Promise<StepOutcome> {
-  const impl = internalSteps[step.name];
+  const impl = await loadInternalStep(step.name);
   if (!impl) return { status: 'failed', exitCode: null, message: `werker has no internal step ${step.id}` };
   const pipelineEnv = new Map(ctx.plan.env.map((v) => [v.name, v.value]));
   const env = impl.sync && step.properties['disable-sync'] !== 'true' ? new Map([...pipelineEnv, ...(await readShellEnv(ctx.session))]) : pipelineEnv;
