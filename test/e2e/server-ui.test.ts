@@ -11,8 +11,8 @@ import { requireDocker } from '../helpers/docker.ts';
 // The web UI end to end, as a person uses it: a real `werker server` (SQLite store, embedded
 // runner on the real Docker engine), driven through Debian's chromium. Sign in, add an
 // application from a local git repository, set a protected variable, press Run, follow the live
-// log to the end and see the value masked there and nowhere in the page. Screenshots of the
-// application and run pages go to docs/screenshots/.
+// log to the end and see the value masked there and nowhere in the page; then a key pair, retry,
+// cancel and a failing run. Screenshots of the application and run pages go to docs/screenshots/.
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOTS = path.join(repoRoot, 'docs/screenshots');
@@ -60,12 +60,14 @@ function makeRepository(): string {
       '        name: fail on purpose',
       '        code: |',
       '          echo "about to fail"',
-      '          exit 3',
+      '          ls /no/such/file',
       'slow:',
       '  steps:',
       '    - script:',
       '        name: take a long time',
-      '        code: sleep 300',
+      '        code: |',
+      '          echo "working on it"',
+      '          sleep 300',
       '',
     ].join('\n'),
   );
@@ -245,7 +247,8 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     await page.click('#pipeline-list tr[data-pipeline=slow] button[type=submit]');
     await page.waitForURL(/\/runs\/\d+$/);
     // Cancel once the long step is under way (the live log says so), then watch the run end.
-    await page.waitForSelector('#log details[data-state=running]:has-text("take a long time")', { timeout: 240_000 });
+    await page.waitForSelector('#log details[data-state=running]:has-text("working on it")', { timeout: 240_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'server-run-live.png'), fullPage: true });
     await page.click('button[data-while-active]');
     await page.waitForSelector('#run[data-log=finished]', { timeout: 120_000 });
     expect(await page.locator('#run').getAttribute('data-status')).toBe('cancelled');
@@ -263,6 +266,7 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     expect(await step.getAttribute('data-state')).toBe('failed');
     expect(await step.evaluate((d) => (d as { open: boolean }).open)).toBe(true);
     expect(await step.locator('pre.output').innerText()).toContain('about to fail');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'server-run-failed.png'), fullPage: true });
   });
 
   it('shows the runs in the application\'s history', async () => {

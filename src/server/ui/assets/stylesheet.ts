@@ -56,6 +56,7 @@ button.danger { background: #fff; color: var(--failed); border-color: var(--fail
 .meta { display: flex; gap: 1.5rem; flex-wrap: wrap; color: var(--muted); margin-bottom: 1rem; }
 .meta b { color: var(--fg); font-weight: 600; }
 .actions { display: flex; gap: .5rem; }
+.actions form:has(> button[hidden]) { display: none; }
 .log details { border: 1px solid var(--line); border-radius: 6px; margin-bottom: .4rem; background: var(--card); }
 .log summary { display: flex; gap: .75rem; align-items: center; padding: .45rem .75rem; cursor: pointer; list-style: none; }
 .log summary::-webkit-details-marker { display: none; }
