@@ -311,6 +311,19 @@ describe('live log (SSE)', () => {
     expect(await readAll(res)).toEqual([3, 4, 5, 6]);
   });
 
+  it('sends a heartbeat comment while the run is quiet', async () => {
+    const shop = await createShop();
+    const run = await core.triggerRun(shop.id, 'build', {}, user);
+    await core.runners.claim('r');
+    const res = await app.request(`/api/runs/${run.id}/events`, { headers: bearer() });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
+    await core.runners.finish(run.id, 1, { status: 'failed', durationMs: 1, message: 'no' });
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
+    expect(text).toContain('event: run.finished');
+  });
+
   it('works with the session cookie, as the browser\'s EventSource sends it', async () => {
     const shop = await createShop();
     const run = await core.triggerRun(shop.id, 'build', {}, user);
