@@ -18,7 +18,7 @@ export const LoginPage: FC<LoginProps> = (props) => (
       <ErrorBox message={props.error} />
       {props.noUsers ? (
         <p class="notice">
-          No user exists yet. Create the first one on the server with <code>werker server --create-user NAME</code>.
+          No user exists yet. Create the first one on the server with <code>werker server --create-user NAME</code> (it reads the password from stdin).
         </p>
       ) : null}
       <input type="hidden" name="_csrf" value={props.csrf} />
