@@ -28,10 +28,12 @@ export async function runnerCommand(flags: RunnerFlags, out: Output): Promise<nu
   if (!token) throw new UsageError('werker runner needs a runner token', { hint: 'WERKER_RUNNER_TOKEN=… werker runner --server URL; make one with `werker server --create-runner-token NAME`' });
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency takes a count, not "${flags.concurrency}"`);
+  const backend = httpBackend(server, token);
+  await backend.ping();
   const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {});
   const name = flags.name ?? `${os.hostname()}-${process.pid}`;
   const runner = startRunner({
-    backend: httpBackend(server, token), runtime, name, concurrency, idlePollMs: Number(flags.pollMs) || 1000,
+    backend, runtime, name, concurrency, idlePollMs: Number(flags.pollMs) || 1000,
     workRoot: path.resolve(flags.workDir ?? path.join(os.tmpdir(), 'werker-runner')), log: (l) => out.stderr(l),
   });
   out.stderr(`werker runner ${name}: taking runs from ${server} (${concurrency} at a time)`);

@@ -6,6 +6,7 @@ import { intParam } from './errors.ts';
 
 /**
  * The runner protocol (`werker runner --server URL --token T`), runner tokens only:
+ * - `GET /api/runner/ping` → 204 (the token is good);
  * - `POST /api/runner/claim {runner}` → 200 `{ job }` (the run is now leased to this runner) or 204;
  * - `POST /api/runner/runs/:id/heartbeat {attempt}` → `{ cancel }`, 409 when the lease is lost;
  * - `POST /api/runner/runs/:id/events {attempt, events}` → 204 (bodies; the server numbers them), 409 when lost;
@@ -21,6 +22,7 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
   });
   const lost = (c: Context) => c.json({ error: 'this runner no longer holds the run (lease expired or cancelled)' }, 409);
 
+  r.get('/ping', (c) => c.body(null, 204));
   r.post('/claim', async (c) => {
     const b = await json(c);
     const runner = typeof b.runner === 'string' && b.runner ? b.runner.slice(0, 100) : `token-${c.var.runnerTokenId}`;

@@ -41,6 +41,7 @@ describe('runner protocol over HTTP', () => {
   it('claims, heartbeats, reports events and the end, uploads output that a deploy then downloads', async () => {
     const shop = await core.createApplication({ name: 'shop', repository: repo.dir }, user);
     await core.setVariable(shop.id, { name: 'PASS', value: 'sesame-open-123', protected: true }, user);
+    await (backend as ReturnType<typeof httpBackend>).ping();
     expect(await backend.claim('r1')).toBeUndefined();
     const build = await core.triggerRun(shop.id, 'build', {}, user);
     const job = (await backend.claim('r1'))!;

@@ -5,7 +5,7 @@ import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.t
  * The runner protocol over HTTP (routes/runner.ts), for `werker runner --server URL`. The token
  * travels in the Authorization header only. 409 means "no longer yours": false, not an error.
  */
-export function httpBackend(serverUrl: string, token: string, fetch: typeof globalThis.fetch = globalThis.fetch): RunnerBackend {
+export function httpBackend(serverUrl: string, token: string, fetch: typeof globalThis.fetch = globalThis.fetch): RunnerBackend & { ping(): Promise<void> } {
   const base = serverUrl.replace(/\/+$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
     const res = await fetch(`${base}/api/runner${path}`, {
@@ -13,7 +13,7 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     if (res.status === 401 || res.status === 403) {
-      throw new WerkerError(`the server refused the runner token (${res.status})`, 1, { hint: 'create one with `werker server --create-runner-token NAME` or POST /api/tokens {"kind":"runner"}' });
+      throw new WerkerError(`the server refused the runner token (${res.status})`, 2, { hint: 'create one with `werker server --create-runner-token NAME` or POST /api/tokens {"kind":"runner"}' });
     }
     if (res.status >= 500) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text().catch(() => '')}`.trim());
     return res;
@@ -24,6 +24,14 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
     return true;
   };
   return {
+    /** Checks the server answers and takes the token, before any work is claimed. */
+    async ping() {
+      const res = await call('GET', '/ping').catch((err: Error) => {
+        if (err instanceof WerkerError) throw err;
+        throw new WerkerError(`could not reach ${base}: ${(err.cause as Error | undefined)?.message ?? err.message}`, 3, { hint: 'is `werker server` running there, and is --server right?' });
+      });
+      if (res.status !== 204) throw new WerkerError(`${base} does not answer like a werker server (HTTP ${res.status} on /api/runner/ping)`, 1, { hint: 'check --server' });
+    },
     async claim(runner) {
       const res = await call('POST', '/claim', { runner });
       if (res.status === 204) return undefined;
