@@ -156,11 +156,19 @@ class EventUplink {
     const batch = this.#pending.splice(0);
     if (batch.length) {
       this.#sending = this.#sending.then(async () => {
-        const ok = await this.backend.appendEvents(this.job.runId, this.job.attempt, batch).catch((err: Error) => {
-          process.stderr.write(`werker runner: sending events of run ${this.job.runId} failed: ${err.message}\n`);
-          return true;
-        });
-        if (!ok) this.onLost();
+        // A server that is briefly away (restart, network) gets the batch later, in order.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            if (!(await this.backend.appendEvents(this.job.runId, this.job.attempt, batch))) this.onLost();
+            return;
+          } catch (err) {
+            if (attempt === 5) {
+              process.stderr.write(`werker runner: dropped ${batch.length} events of run ${this.job.runId}: ${(err as Error).message}\n`);
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
       });
     }
     return this.#sending;
