@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REGISTRY } from '../test/helpers/registry.ts';
 import { deployTarget, removeCronBlock, TARGET } from '../test/helpers/deploy-target.ts';
+import { freePorts, getThroughNginx, startLoad, type LoadStats } from '../test/helpers/site-load.ts';
 import { CleanupScope } from './lib/cleanup-scope.ts';
 import { BENCH_LABEL, newId, removeLabelled } from './lib/docker-objects.ts';
 import { ReleaseImages } from './lib/release-images.ts';
 import { runBash } from './lib/shell.ts';
-import { startLoad, type LoadStats } from './lib/site-load.ts';
 import { makeTempDir } from './lib/temp-dir.ts';
 import { formatMs, interleave, median, pairedRatio } from './lib/timing.ts';
 import type { BenchContext, BenchRow, Benchmark } from './lib/types.ts';
@@ -110,11 +109,12 @@ export const p7DeploySwap: Benchmark = {
     await deploy(werkerFirst!.tag);
     const hand = new ByHand(images, id, [h1!, h2!]);
     await hand.deploy(handFirst!.tag);
-    const valid = (body: string) => /^v\d+\n$/.test(body);
+    // A good answer is 200 with a version: the version is what the clients saw.
+    const version = (page: { body: string }) => (/^v\d+\n$/.test(page.body) ? page.body.trim() : undefined);
     const [werker, base] = await interleave(
       ctx.runs,
       async (i): Promise<WerkerSample> => {
-        const load = startLoad({ port: TARGET.nginxPort, host: siteHost, valid });
+        const load = startLoad(() => getThroughNginx(siteHost, '/'), version, { pauseMs: 10 });
         await sleep(LOAD_MARGIN_MS);
         let run: WerkerRun;
         try {
@@ -158,20 +158,6 @@ function releaseStepMs(run: WerkerRun): number {
   const step = run.events.find((e) => e.type === 'step.finished' && e.name.includes('release'));
   if (!step || step.type !== 'step.finished') throw new Error('no step.finished event for internal/release');
   return step.durationMs;
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const ports: number[] = [];
-  while (ports.length < n) {
-    // Below the ephemeral range (32768+), whose ports an outgoing connection can take between probe and `docker run`.
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const s = net.createServer().once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-    if (free && !ports.includes(port)) ports.push(port);
-  }
-  return ports;
 }
 
 function row(werker: WerkerSample[], base: number[]): BenchRow {
