@@ -11,6 +11,7 @@ import { createApp } from './app.ts';
 import { PUBLIC_ROUTES } from './auth.ts';
 import type { ServerEnv, Session, User } from './context.ts';
 import { createServerCore, type Core } from './service.ts';
+import { publicBaseUrl } from './start.ts';
 
 // The whole HTTP surface through app.request (no socket), over SQLite in memory and a real git repo.
 const YML = 'box: werker-test/busybox\nbuild:\n  steps:\n    - script:\n        name: hello\n        code: echo hello\ndeploy:\n  steps:\n    - script:\n        name: ship\n        code: echo ship\nworkflows:\n  - name: ship-it\n    pipelines:\n      - name: build\n      - name: deploy\n        requires: [build]\n';
@@ -200,6 +201,25 @@ describe('webhook', () => {
     expect((await send('push', JSON.stringify({ ref: 'refs/heads/gone', after: '0'.repeat(40), deleted: true }))).status).toBe(202);
     expect((await send('push', 'not json')).status).toBe(400);
     expect(await runCount()).toBe(0);
+  });
+
+  it('gives the webhook URL at the server\'s base URL, and the hook answers at its path', async () => {
+    await createShop();
+    core.setBaseUrl('https://ci.example.test');
+    const res = await app.request('/api/applications/shop/webhook', { headers: bearer() });
+    const hook = (await res.json()) as { url: string; path: string; secret: string };
+    expect(hook.url).toBe('https://ci.example.test/hooks/github/shop');
+    const body = push(repo.head());
+    const sent = await app.request(new URL(hook.url).pathname, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) } });
+    expect(sent.status).toBe(202);
+  });
+
+  it('takes --base-url as an absolute http(s) URL without a trailing slash', () => {
+    expect(publicBaseUrl('https://ci.example.test/')).toBe('https://ci.example.test');
+    expect(publicBaseUrl('http://10.0.0.5:7373')).toBe('http://10.0.0.5:7373');
+    expect(() => publicBaseUrl('ci.example.test')).toThrow(/absolute URL/);
+    expect(() => publicBaseUrl('ftp://ci.example.test')).toThrow(/http/);
+    expect(() => publicBaseUrl('https://u:hunter2@ci.example.test')).toThrow(/^(?!.*hunter2).*without credentials/);
   });
 
   it('starts the application\'s workflow when it has one', async () => {

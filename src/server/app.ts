@@ -4,7 +4,7 @@ import type { ServerEnv } from './context.ts';
 import type { ServerCore } from './core.ts';
 import { apiRoutes } from './routes/api.ts';
 import { eventRoutes } from './routes/events.ts';
-import { hookRoutes } from './routes/hooks.ts';
+import { HOOKS_PREFIX, hookRoutes } from './routes/hooks.ts';
 import { runnerRoutes } from './routes/runner.ts';
 import { errorResponse } from './routes/errors.ts';
 import { uiRoutes } from './ui/routes.tsx';
@@ -25,7 +25,7 @@ export function createApp(core: ServerCore, options: AppOptions = {}): Hono<Serv
   app.onError((err, c) => errorResponse(c, err));
   app.use('*', authorize(core.authenticator));
   app.get('/healthz', (c) => c.text('ok'));
-  app.route('/hooks', hookRoutes(core));
+  app.route(HOOKS_PREFIX, hookRoutes(core));
   app.route('/api/runner', runnerRoutes(core));
   app.route('/api', eventRoutes(core, options.heartbeatSeconds ?? 15));
   app.route('/api', apiRoutes(core));

@@ -7,6 +7,13 @@ import type { RunEvent } from '../engine/events.ts';
  * enforced in one place. Ids are integers; times are ISO-8601 text.
  */
 export interface ServerContext {
+  /**
+   * The URL users, runners and webhooks reach the server at, without a trailing slash: the
+   * `--base-url` value (for a server behind a reverse proxy), else the address it listens on.
+   * Build links to the server with it, not with the request's URL (a proxy may rewrite the host).
+   */
+  readonly baseUrl: string;
+
   // ── applications ────────────────────────────────────────────────────────────────────────────
   /** Every application, by name. */
   listApplications(): Promise<Application[]>;

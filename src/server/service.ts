@@ -13,7 +13,7 @@ export interface CoreOptions {
   dataDir: string;
   /** Lease of a claimed run without heartbeat (default 30 s). */
   leaseMs?: number;
-  /** The server's public URL, for WERCKER_*_URL in runs. */
+  /** The server's public URL, no trailing slash (see ServerContext.baseUrl). */
   baseUrl?: string;
   maxAttempts?: number;
 }
@@ -23,7 +23,7 @@ export type Core = ServerCore & {
   /** Requeues runs whose lease ran out; returns their ids. The server calls it on a timer. */
   reap(): Promise<number[]>;
   onQueued(fn: () => void): () => void;
-  /** The URL runs link to (WERCKER_*_URL), once the server knows where it listens. */
+  /** Sets `baseUrl` (links, webhook URLs, WERCKER_*_URL in runs) once the server knows where it listens. */
   setBaseUrl(url: string): void;
   /** Starts the reaper timer; returns its stop function. */
   startReaper(intervalMs?: number): () => void;
@@ -41,6 +41,9 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
   const { reap, onQueued, runners, ...runMembers } = runs;
   const core: Core = {
+    get baseUrl() {
+      return runOptions.baseUrl;
+    },
     ...appMembers,
     ...runMembers,
     auth: users,

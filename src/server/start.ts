@@ -36,8 +36,8 @@ export interface RunningServer {
 /** Store → core → HTTP server (+ embedded runner and the lease reaper). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const baseHint = opts.baseUrl === undefined ? `http://${opts.host}:${opts.port}` : publicBaseUrl(opts.baseUrl);
   const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
-  const baseHint = opts.baseUrl ?? `http://${opts.host}:${opts.port}`;
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
@@ -56,7 +56,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  if (!opts.baseUrl) core.setBaseUrl(url);
+  if (opts.baseUrl === undefined) {
+    // 0.0.0.0 / :: is no address to link to: the machine's name is the better guess.
+    const wildcard = address.address === '0.0.0.0' || address.address === '::';
+    core.setBaseUrl(wildcard ? `http://${os.hostname()}:${address.port}` : url);
+    if (wildcard) log(`werker server: links and webhook URLs use ${core.baseUrl}; pass --base-url if users reach the server under another name`);
+  }
   const stopReaper = core.startReaper();
   let runner: RunningRunner | undefined;
   if (opts.runners > 0) {
@@ -77,4 +82,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await store.close();
     },
   };
+}
+
+/** `--base-url`: an absolute http(s) URL, kept without a trailing slash so paths can be appended. */
+export function publicBaseUrl(raw: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new UsageError(`--base-url takes an absolute URL, not "${raw}"`, { hint: 'e.g. --base-url https://ci.example.com' });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--base-url must be an http:// or https:// URL, not "${raw}"`);
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) throw new UsageError('--base-url takes a plain URL, without credentials, query or fragment');
+  return parsed.href.replace(/\/+$/, '');
 }

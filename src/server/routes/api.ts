@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { InputError, type RunStatus, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { intParam } from './errors.ts';
+import { webhookPath } from './hooks.ts';
 
 /** The JSON API for people and `werker remote` (session cookie + CSRF, or a user bearer token). */
 export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
@@ -29,7 +30,8 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   api.get('/applications/:app/pipelines', async (c) => c.json(await core.listPipelines((await app(c)).id, c.req.query('ref'))));
   api.get('/applications/:app/webhook', async (c) => {
     const a = await app(c);
-    return c.json({ path: `/hooks/github/${a.name}`, secret: await core.getWebhookSecret(a.id), contentType: 'application/json', events: ['push'] });
+    const path = webhookPath(a.name);
+    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id), contentType: 'application/json', events: ['push'] });
   });
 
   api.get('/applications/:app/variables', async (c) => c.json({ variables: await core.listVariables((await app(c)).id) }));

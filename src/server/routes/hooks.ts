@@ -2,6 +2,14 @@ import { Hono } from 'hono';
 import type { ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 
+/** Where the push webhook routes are mounted (app.ts) and every webhook URL starts. */
+export const HOOKS_PREFIX = '/hooks';
+
+/** The path of an application's push webhook, as `hookRoutes` serves it. */
+export function webhookPath(appName: string): string {
+  return `${HOOKS_PREFIX}/github/${encodeURIComponent(appName)}`;
+}
+
 /**
  * `POST /hooks/github/:app`: a GitHub-style push webhook. The body must be signed with the
  * application's webhook secret (`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw

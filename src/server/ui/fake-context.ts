@@ -20,6 +20,7 @@ export function fakeContext() {
   const now = '2026-12-02T12:00:00.000Z';
 
   const ctx: ServerContext = {
+    baseUrl: 'https://ci.example.test',
     listApplications: async () => [...apps],
     getApplication: async (key) => apps.find((a) => a.id === key || a.name === key),
     createApplication: async (input) => {

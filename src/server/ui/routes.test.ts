@@ -132,7 +132,7 @@ describe('application page', () => {
     const created = await appWithProtectedVariable();
     const { html } = await page(`/apps/${created.id}`);
     const url = html.match(/<code id="webhook-url">([^<]*)<\/code>/)![1]!;
-    expect(url).toBe('http://localhost/hooks/github/shop');
+    expect(url).toBe('https://ci.example.test/hooks/github/shop'); // the base URL, not the request's host
     expect(url).not.toContain('webhook-secret-1');
   });
 

@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
+import { webhookPath } from '../routes/hooks.ts';
 import { CLIENT_SCRIPT } from './assets/client-script.ts';
 import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
@@ -172,7 +173,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
     ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
     ctx.getWebhookSecret(app.id),
   ]);
-  const webhook = { url: new URL(`/hooks/github/${encodeURIComponent(app.name)}`, c.req.url).href, secret };
+  const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, secret };
   const page = (
     <ApplicationPage
       user={c.var.user}
