@@ -96,44 +96,33 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
   });
 
   ui.get('/apps/:app', async (c) => renderApplication(c, ctx, await findApplication(ctx, c)));
-  ui.post('/apps/:app/runs', async (c) => {
-    const app = await findApplication(ctx, c);
-    const form = await readForm(c);
-    return attempt(c, ctx, app, async () => {
-      const run = await ctx.triggerRun(app.id, trim(form.pipeline), { trigger: 'ui', ...(trim(form.branch) ? { branch: trim(form.branch) } : {}) }, c.var.user);
-      return `/runs/${run.id}`;
+  /** A form on the application page: find the application, make the change, go where it says (or show the page with the problem). */
+  const appChange = (path: string, change: (app: Application, form: Form, c: UiContext) => Promise<string>) =>
+    ui.post(path, async (c) => {
+      const app = await findApplication(ctx, c);
+      const form = await readForm(c);
+      return attempt(c, ctx, app, () => change(app, form, c));
     });
+  appChange('/apps/:app/runs', async (app, form, c) => {
+    const run = await ctx.triggerRun(app.id, trim(form.pipeline), { trigger: 'ui', ...(trim(form.branch) ? { branch: trim(form.branch) } : {}) }, c.var.user);
+    return `/runs/${run.id}`;
   });
-  ui.post('/apps/:app/variables', async (c) => {
-    const app = await findApplication(ctx, c);
-    const form = await readForm(c);
-    return attempt(c, ctx, app, async () => {
-      const variable = { name: trim(form.name), value: form.value ?? '', protected: form.protected === 'on', pipeline: trim(form.pipeline) || null };
-      await ctx.setVariable(app.id, variable, c.var.user);
-      return `/apps/${app.id}#variables`;
-    });
+  appChange('/apps/:app/variables', async (app, form, c) => {
+    const variable = { name: trim(form.name), value: form.value ?? '', protected: form.protected === 'on', pipeline: trim(form.pipeline) || null };
+    await ctx.setVariable(app.id, variable, c.var.user);
+    return `/apps/${app.id}#variables`;
   });
-  ui.post('/apps/:app/variables/:id/delete', async (c) => {
-    const app = await findApplication(ctx, c);
-    return attempt(c, ctx, app, async () => {
-      await ctx.deleteVariable(app.id, idParam(c.req.param('id')), c.var.user);
-      return `/apps/${app.id}#variables`;
-    });
+  appChange('/apps/:app/variables/:id/delete', async (app, _form, c) => {
+    await ctx.deleteVariable(app.id, idParam(c.req.param('id')), c.var.user);
+    return `/apps/${app.id}#variables`;
   });
-  ui.post('/apps/:app/keys', async (c) => {
-    const app = await findApplication(ctx, c);
-    const form = await readForm(c);
-    return attempt(c, ctx, app, async () => {
-      await ctx.createKeyPair(app.id, trim(form.name), c.var.user);
-      return `/apps/${app.id}#keys`;
-    });
+  appChange('/apps/:app/keys', async (app, form, c) => {
+    await ctx.createKeyPair(app.id, trim(form.name), c.var.user);
+    return `/apps/${app.id}#keys`;
   });
-  ui.post('/apps/:app/keys/:id/delete', async (c) => {
-    const app = await findApplication(ctx, c);
-    return attempt(c, ctx, app, async () => {
-      await ctx.deleteKeyPair(app.id, idParam(c.req.param('id')), c.var.user);
-      return `/apps/${app.id}#keys`;
-    });
+  appChange('/apps/:app/keys/:id/delete', async (app, _form, c) => {
+    await ctx.deleteKeyPair(app.id, idParam(c.req.param('id')), c.var.user);
+    return `/apps/${app.id}#keys`;
   });
 
   ui.get('/runs', async (c) => {
