@@ -12,10 +12,10 @@ import { requireDocker } from '../helpers/docker.ts';
 // runner on the real Docker engine), driven through Debian's chromium. Sign in, add an
 // application from a local git repository, set a protected variable, press Run, follow the live
 // log to the end and see the value masked there and nowhere in the page; then a key pair, retry,
-// cancel and a failing run. Screenshots of the application and run pages go to docs/screenshots/.
+// cancel and a failing run. Screenshots of the application and run pages go to a temp dir, or to
+// docs/screenshots/ with WERKER_UPDATE_SCREENSHOTS=1 (a plain test run leaves the tree as it was).
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = path.join(repoRoot, 'docs/screenshots');
 const USER = { name: 'ui-e2e', password: 'ui-e2e-password-1' };
 // What the pipeline prints; the masked form is what report/mask.ts puts in its place.
 const SECRET = `s3cr3t-${process.pid}-tok`;
@@ -33,6 +33,8 @@ const tempDir = (what: string) => {
   dirs.push(d);
   return d;
 };
+/** Set in beforeAll, so a skipped suite makes no temp dir. */
+let SCREENSHOTS = '';
 
 /** A local git repository whose build pipeline echoes the protected variable. */
 function makeRepository(): string {
@@ -132,6 +134,7 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
   const appName = `ui-e2e-${process.pid}`;
 
   beforeAll(async () => {
+    SCREENSHOTS = process.env.WERKER_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : tempDir('screenshots');
     repository = makeRepository();
     const dataDir = tempDir('data');
     createUser(dataDir);
