@@ -72,6 +72,8 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
     const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs`);
     const run = runs[0]!;
     expect(run).toMatchObject({ status: 'passed', trigger: 'cli', commit: repo.head(), attempt: 1 });
+    // Not the runner's temp dir, which is gone by now.
+    expect(r.stdout).toMatch(new RegExp(`Stored artifacts: .* in run ${run.id}'s output on the server`));
     const { run: detail } = await api.get<{ run: RunDetail }>(`/api/runs/${run.id}`);
     expect(detail.steps.filter((s) => s.phase === 'main').map((s) => [s.name, s.status])).toEqual([['wercker-init', 'passed'], ['greet', 'passed'], ['count', 'passed']]);
     expect(detail.steps.every((s) => typeof s.durationMs === 'number')).toBe(true);

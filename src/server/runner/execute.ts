@@ -141,6 +141,8 @@ class EventUplink {
       return;
     }
     const { runId: _r, seq: _s, ...body } = e;
+    // The runner's temp dir is gone after the run; what lasts is the output the server keeps.
+    if (body.type === 'artifacts.stored') body.path = `run ${this.job.runId}'s output on the server`;
     this.push(body as RunEventBody & { at: string });
   }
 
