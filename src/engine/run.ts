@@ -97,7 +97,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   // as soon as it is started); the first step waits for both. A setup that fails stops the wait.
   const setupFailed = new AbortController();
   const waitSignal = signal ? AbortSignal.any([signal, setupFailed.signal]) : setupFailed.signal;
-  const { running: services, ready } = await startServices(plan, runtime, network, labels, bus, waitSignal, (id) => created.containers.push(id));
+  const { running: services, ready } = await startServices(plan, runtime, network, labels, bus, masker, waitSignal, (id) => created.containers.push(id));
   created.services = services.map((s) => ({ name: s.plan.alias, containerId: s.containerId }));
   // Awaited below, after the setup; until then a rejection must not count as unhandled.
   ready.catch(() => undefined);

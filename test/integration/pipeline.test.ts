@@ -116,6 +116,15 @@ describe.skipIf(!docker)('werker build on a Docker engine', () => {
     expect(r.stdout).toMatch(/Last output of service chatty:\n\s+service-says-hello/);
   });
 
+  it('masks protected values in the log of a service that never got ready', async () => {
+    const r = await runCli(['build', fixture('service-secret-log'), '--working-dir', workDir(), '--json'], { env: { XXX_API_TOKEN: 'tok-svc-71c3e9a2' } });
+    expect(r.code).toBe(1);
+    const failed = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.type === 'service.failed');
+    expect(failed).toMatchObject({ name: 'leaky' });
+    expect(failed.logs).toContain('SERVICE_TOKEN=***');
+    expect(r.stdout + r.stderr).not.toContain('tok-svc-71c3e9a2');
+  });
+
   it('removes what a killed run left behind on the next run', async () => {
     const wd = workDir();
     const { child, done } = spawnCli(['build', fixture('slow'), '--working-dir', wd, '--run-id', 'itcrash01']);
