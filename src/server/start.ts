@@ -36,6 +36,9 @@ export interface RunningServer {
 /** Store → core → HTTP server (+ embedded runner and the lease reaper). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Checked before anything is opened: a failure later would leave the store and the socket open.
+  const runtime = opts.runners > 0 ? opts.runtime : undefined;
+  if (opts.runners > 0 && !runtime) throw new Error('an embedded runner needs a container runtime');
   const baseHint = opts.baseUrl === undefined ? `http://${opts.host}:${opts.port}` : publicBaseUrl(opts.baseUrl);
   const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
@@ -64,10 +67,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const stopReaper = core.startReaper();
   let runner: RunningRunner | undefined;
-  if (opts.runners > 0) {
-    if (!opts.runtime) throw new Error('an embedded runner needs a container runtime');
+  if (runtime) {
     runner = startRunner({
-      backend: core.runners, runtime: opts.runtime, name: `embedded@${os.hostname()}`, concurrency: opts.runners,
+      backend: core.runners, runtime, name: `embedded@${os.hostname()}`, concurrency: opts.runners,
       workRoot: path.join(opts.dataDir, 'work'), wake: (ring) => core.onQueued(ring), log,
     });
   }
