@@ -200,6 +200,7 @@ describe('webhook', () => {
     expect((await send('push', JSON.stringify({ ref: 'refs/tags/v1', after: repo.head() }))).status).toBe(202);
     expect((await send('push', JSON.stringify({ ref: 'refs/heads/gone', after: '0'.repeat(40), deleted: true }))).status).toBe(202);
     expect((await send('push', 'not json')).status).toBe(400);
+    expect((await send('push', 'payload=%E0%A4%A')).status).toBe(400);
     expect(await runCount()).toBe(0);
   });
 

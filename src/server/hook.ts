@@ -43,9 +43,9 @@ export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' |
 
 function parsePayload(raw: Buffer): { ref: string; after: string; deleted: boolean; pusher?: string } | undefined {
   let text = raw.toString('utf8');
-  // GitHub's form encoding: payload=<urlencoded JSON>.
-  if (text.startsWith('payload=')) text = decodeURIComponent(text.slice('payload='.length).replace(/\+/g, ' '));
   try {
+    // GitHub's form encoding: payload=<urlencoded JSON> (a malformed escape is a bad payload, not a server error).
+    if (text.startsWith('payload=')) text = decodeURIComponent(text.slice('payload='.length).replace(/\+/g, ' '));
     const p = JSON.parse(text) as { ref?: unknown; after?: unknown; deleted?: unknown; pusher?: { name?: unknown } };
     if (typeof p.ref !== 'string' || typeof p.after !== 'string') return undefined;
     return { ref: p.ref, after: p.after, deleted: p.deleted === true, ...(typeof p.pusher?.name === 'string' ? { pusher: p.pusher.name } : {}) };
