@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { RunEvent } from '../../engine/events.ts';
-import { InputError, type ServerEnv } from '../context.ts';
+import { FINAL_STATUSES, InputError, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { intParam } from './errors.ts';
 
@@ -42,8 +42,9 @@ export function eventRoutes(core: ServerCore, heartbeatSeconds: number): Hono<Se
             if (event.type === 'run.finished') finished = true;
           }
           if (batch.length === 500 || finished) continue;
-          // A run always ends with run.finished; this only guards against a store edited by hand.
-          if (await isFinal(core, runId) && (await core.listRunEvents(runId, last, 1)).length === 0) break;
+          // A run always ends with run.finished; this only guards against a store edited by hand,
+          // so it is asked when the store had nothing new, not after every batch of a live run.
+          if (!batch.length && await isFinal(core, runId) && (await core.listRunEvents(runId, last, 1)).length === 0) break;
           // Nothing new: wait for the bell, or poll now and then (events from another server process).
           if (rung) continue;
           await new Promise<void>((resolve) => {
@@ -68,8 +69,7 @@ async function send(stream: { writeSSE(m: { data: string; event?: string; id?: s
   await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
 }
 
-
 async function isFinal(core: ServerCore, runId: number): Promise<boolean> {
   const run = await core.getRun(runId);
-  return !run || run.status === 'passed' || run.status === 'failed' || run.status === 'cancelled';
+  return !run || FINAL_STATUSES.includes(run.status);
 }
