@@ -14,7 +14,7 @@ const { checkConfigCommand } = await import('../../src/cli/commands/check-config
 const importMs = performance.now() - started;
 const { corpusDir, corpusFiles } = await import('../../test/helpers/corpus.ts');
 const files = corpusFiles().map((f) => path.join(corpusDir, f));
-const silent = { stdout: () => {}, stderr: () => {}, color: false };
+const silent = { stdout: () => {}, stderr: () => {}, write: () => {}, color: false };
 const exitCodes: Record<string, number> = {};
 for (const file of files) {
   const code = await checkConfigCommand(file, {}, silent);

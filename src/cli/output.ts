@@ -1,7 +1,10 @@
 /** Where commands write; the CLI passes the process streams, tests pass buffers. */
 export interface Output {
+  /** A message: ends with a line break (one is added when missing). */
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Text as it is, for the reporters, which end their own lines (a step may leave one open). */
+  write(text: string): void;
   color: boolean;
 }
 
@@ -9,6 +12,7 @@ export function processOutput(color: boolean): Output {
   return {
     stdout: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     stderr: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    write: (t) => process.stdout.write(t),
     color,
   };
 }
@@ -19,6 +23,7 @@ export function bufferOutput(): Output & { out: string; err: string } {
     out: '', err: '', color: false,
     stdout(t: string) { o.out += t.endsWith('\n') ? t : `${t}\n`; },
     stderr(t: string) { o.err += t.endsWith('\n') ? t : `${t}\n`; },
+    write(t: string) { o.out += t; },
   };
   return o;
 }

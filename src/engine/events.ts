@@ -23,7 +23,12 @@ export type RunEventBody =
   | { type: 'service.failed'; name: string; message: string; logs: string }
   | { type: 'service.logs'; name: string; logs: string }
   | { type: 'step.started'; step: number; name: string; phase: StepPhase }
-  | { type: 'step.output'; step: number; stream: 'stdout' | 'stderr'; text: string }
+  /**
+   * One line of a step's output, masked. `partial`: a piece shown before the line's end arrived
+   * (progress output); the next `step.output` of the same step and stream continues the same
+   * line (it may be empty: the line just ended).
+   */
+  | { type: 'step.output'; step: number; stream: 'stdout' | 'stderr'; text: string; partial?: true }
   | { type: 'step.finished'; step: number; name: string; phase: StepPhase; status: 'passed' | 'failed'; exitCode: number | null; durationMs: number; message?: string; hint?: string }
   | { type: 'phase.finished'; phase: StepPhase; status: 'passed' | 'failed' }
   | { type: 'artifacts.stored'; path: string; files: number; bytes: number }
@@ -62,8 +67,10 @@ export function createBus(runId: string, subscribers: EventSink[], now?: () => D
   };
   const emit = (body: RunEventBody): RunEvent => dispatch(Object.assign({ runId, seq: ++seq, at: stamp() }, body) as RunEvent);
   /** `emit` of a `step.output`, built as one literal: the hot path of a chatty step. */
-  const output = (step: number, stream: 'stdout' | 'stderr', text: string): RunEvent =>
-    dispatch({ runId, seq: ++seq, at: stamp(), type: 'step.output', step, stream, text });
+  const output = (step: number, stream: 'stdout' | 'stderr', text: string, partial?: boolean): RunEvent =>
+    dispatch(partial
+      ? { runId, seq: ++seq, at: stamp(), type: 'step.output', step, stream, text, partial: true }
+      : { runId, seq: ++seq, at: stamp(), type: 'step.output', step, stream, text });
   const dispatch = (event: RunEvent): RunEvent => {
     // A dropped subscriber replaces `live`; the loop goes on over the list it started with.
     const subs = live;

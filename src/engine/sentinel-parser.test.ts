@@ -6,7 +6,8 @@ const UUID = '0b7e4a52-6c1f-4d3a-9e8b-2f5c7d9a1e30';
 function setup() {
   const seen: string[] = [];
   const parser = new SentinelParser({
-    line: (stream: StreamName, text: string) => seen.push(`${stream}:${text}`),
+    // A piece of a line shown before its newline is marked with a trailing "~".
+    line: (stream: StreamName, text: string, partial?: boolean) => seen.push(`${stream}:${text}${partial ? '~' : ''}`),
     status: (code) => seen.push(`status:${code}`),
     marker: () => seen.push('marker'),
   });
@@ -64,16 +65,24 @@ describe('SentinelParser', () => {
     parser.feed('stdout', ` 20% ${UUID.slice(0, 5)}`);
     parser.flushPartials(); // the uuid's first characters must be held back
     parser.feed('stdout', `${UUID.slice(5)} 0\n`);
-    expect(seen).toEqual(['stdout:progress 10%', 'stdout: 20% ', 'status:0']);
+    expect(seen).toEqual(['stdout:progress 10%~', 'stdout: 20% ~', 'status:0']);
   });
 
-  it('does not repeat a fully flushed line when its newline arrives', () => {
+  it('does not repeat a fully flushed line when its newline arrives: it only ends it', () => {
     const { parser, seen } = setup();
     parser.feed('stdout', 'waiting...');
     parser.flushPartials();
     parser.flushPartials();
     parser.feed('stdout', '\ndone\n');
-    expect(seen).toEqual(['stdout:waiting...', 'stdout:done']);
+    expect(seen).toEqual(['stdout:waiting...~', 'stdout:', 'stdout:done']);
+  });
+
+  it('the rest of a partly flushed line comes as the piece that ends it', () => {
+    const { parser, seen } = setup();
+    parser.feed('stdout', 'Applying ticker.0001_initial...');
+    parser.flushPartials();
+    parser.feed('stdout', ' OK\nnext\n');
+    expect(seen).toEqual(['stdout:Applying ticker.0001_initial...~', 'stdout: OK', 'stdout:next']);
   });
 
   it('recognises the stderr marker, with output before it', () => {

@@ -3,8 +3,11 @@ import { LineSplitter } from '../util/lines.ts';
 export type StreamName = 'stdout' | 'stderr';
 
 export interface SentinelEvents {
-  /** An output line, or a piece of one flushed before its newline arrived. Never protocol text. */
-  line(stream: StreamName, text: string): void;
+  /**
+   * An output line, or (`partial`) a piece of one flushed before its newline arrived: the next
+   * text of the same stream continues that line. Never protocol text.
+   */
+  line(stream: StreamName, text: string, partial?: boolean): void;
   /** The batch's status line `<uuid> <int>` arrived on stdout. */
   status(code: number): void;
   /** The batch's stderr marker `<uuid>:` arrived (see ShellSession for why there is one). */
@@ -80,7 +83,7 @@ export class SentinelParser {
       const state = this.#streams[stream];
       const text = state.splitter.peek();
       const upTo = Math.min(...this.#known.map((u) => safeLength(text, u)), this.#holdBack?.(text) ?? text.length, text.length);
-      if (upTo > state.emitted) this.#events.line(stream, text.slice(state.emitted, upTo));
+      if (upTo > state.emitted) this.#events.line(stream, text.slice(state.emitted, upTo), true);
       state.emitted = Math.max(state.emitted, upTo);
     }
   }
@@ -115,7 +118,8 @@ export class SentinelParser {
   }
 
   #plain(stream: StreamName, line: string, skip: number): void {
-    if (skip > 0 && line.length <= skip) return; // already shown in full by a partial flush
+    // Shown in full by a partial flush: the line still ends here.
+    if (skip > 0 && line.length <= skip) return this.#events.line(stream, '');
     this.#events.line(stream, skip > 0 ? line.slice(skip) : line);
   }
 

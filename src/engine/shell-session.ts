@@ -12,14 +12,19 @@ export type BatchResult =
   | { kind: 'cancelled' };
 
 export interface BatchOptions {
-  /** Receives each output line (never protocol lines). Unmasked: wrap it with maskingLineSink. */
-  onLine?: (stream: StreamName, line: string) => void;
+  /**
+   * Receives each output line (never protocol lines); `partial`: a piece of a line shown before
+   * its newline, continued by the next line of that stream. Unmasked: the caller masks.
+   */
+  onLine?: LineSink;
   /** The whole batch (spec §4.9 command timeout). */
   timeoutMs?: number;
   /** Longest time without any output (spec §4.9 no-response timeout). */
   noResponseTimeoutMs?: number;
   signal?: AbortSignal;
 }
+
+export type LineSink = (stream: StreamName, line: string, partial?: boolean) => void;
 
 export interface SessionOptions {
   /** Unterminated output is shown after this long without a newline. */
@@ -32,7 +37,7 @@ export interface SessionOptions {
    */
   holdBack?: (text: string) => number;
   /** Output that arrives while no batch runs (background jobs); dropped if not given. */
-  onIdleLine?: (stream: StreamName, line: string) => void;
+  onIdleLine?: LineSink;
   /**
    * Whether the consumers of the output are behind (the run's log file on a slow disk): a
    * promise for when they have caught up. The box's output is not read until then, so it waits
@@ -42,7 +47,7 @@ export interface SessionOptions {
 }
 
 interface ActiveBatch {
-  onLine: ((stream: StreamName, line: string) => void) | undefined;
+  onLine: LineSink | undefined;
   status: number | undefined;
   marker: boolean;
   timers: NodeJS.Timeout[];
@@ -85,7 +90,7 @@ export class ShellSession {
     this.#onIdleLine = opts.onIdleLine;
     this.#congested = opts.congested;
     this.#parser = new SentinelParser({
-      line: (stream, text) => (this.#batch ? this.#batch.onLine : this.#onIdleLine)?.(stream, text),
+      line: (stream, text, partial) => (this.#batch ? this.#batch.onLine : this.#onIdleLine)?.(stream, text, partial),
       status: (code) => this.#onStatus(code),
       marker: () => this.#onMarker(),
     }, opts.holdBack);

@@ -43,7 +43,7 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   const { plan, session, bus, masker } = ctx;
   const started = Date.now();
   bus.emit({ type: 'step.started', step: step.index, name: step.displayName, phase });
-  const onLine = (stream: 'stdout' | 'stderr', line: string) => void bus.output(step.index, stream, masker.mask(line));
+  const onLine = (stream: 'stdout' | 'stderr', line: string, partial?: boolean) => void bus.output(step.index, stream, masker.mask(line), partial);
   if (step.kind === 'internal') {
     const outcome = await runInternal({ ...ctx, print: (line) => onLine('stdout', line) }, step);
     return finish(ctx, step, phase, started, outcome);

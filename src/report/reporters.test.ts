@@ -68,4 +68,47 @@ describe('reporters', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  // `Applying ticker.0001_initial...` (flushed after 250 ms without a newline), then ` OK`.
+  const pieces: RunEventBody[] = [
+    { type: 'step.started', step: 3, name: 'migrate', phase: 'main' },
+    { type: 'step.output', step: 3, stream: 'stdout', text: '  Applying ticker.0001_initial...', partial: true },
+    { type: 'step.output', step: 3, stream: 'stdout', text: ' OK' },
+    { type: 'step.output', step: 3, stream: 'stdout', text: 'downloading 50%', partial: true },
+    { type: 'step.output', step: 3, stream: 'stderr', text: 'warning: slow' },
+    { type: 'step.output', step: 3, stream: 'stdout', text: ' 100%', partial: true },
+    { type: 'step.output', step: 3, stream: 'stdout', text: '' },
+    { type: 'step.output', step: 3, stream: 'stdout', text: 'left open', partial: true },
+    { type: 'step.finished', step: 3, name: 'migrate', phase: 'main', status: 'passed', exitCode: 0, durationMs: 10 },
+  ];
+
+  it('a line that came in pieces is printed as one line; another stream or event ends it first', () => {
+    let text = '';
+    const bus = createBus('r1', [lineReporter((t) => (text += t), false)]);
+    pieces.forEach((e) => bus.emit(e));
+    expect(text.split('\n').map((l) => l.replace(/ \(\d+\.\d+s\)$/, ''))).toEqual([
+      '--> Running step: migrate',
+      '  Applying ticker.0001_initial... OK',
+      'downloading 50%',
+      'warning: slow',
+      ' 100%',
+      'left open',
+      'Step passed: migrate',
+      '',
+    ]);
+  });
+
+  it('the log file stamps a line once, when its first piece came', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'werker-log-'));
+    try {
+      const file = path.join(dir, 'r1.log');
+      const log = logFileReporter(file);
+      const bus = createBus('r1', [log.sink]);
+      pieces.forEach((e) => bus.emit(e));
+      await log.close();
+      const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '<t> '));
+      expect(lines.slice(1, 7)).toEqual(['<t>     Applying ticker.0001_initial... OK', '<t>   downloading 50%', '<t> ! warning: slow', '<t>    100%', '<t>   left open', 'Step passed: migrate (0.01s)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

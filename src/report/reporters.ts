@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EventSink, RunEvent } from '../engine/events.ts';
 import { batchedWriter } from './batched-writer.ts';
 import { formatEvent } from './format.ts';
+import { OpenLine } from './open-line.ts';
 
 /**
  * Lines for a person: coloured on a terminal, plain otherwise (no cursor movement either way).
@@ -12,11 +13,15 @@ import { formatEvent } from './format.ts';
 export function lineReporter(write: (text: string) => void, color: boolean): EventSink {
   let afterStepsAnnounced = false;
   const out = batchedWriter(write);
+  const open = new OpenLine();
   return (event) => {
     if (event.type === 'step.output') {
-      out.push(`${color && event.stream === 'stderr' ? formatEvent(event, color) : event.text}\n`);
+      const { endOpen } = open.output(event.step, event.stream, event.partial);
+      const text = color && event.stream === 'stderr' && event.text ? formatEvent(event, color) : event.text;
+      out.push(`${endOpen ? '\n' : ''}${text}${event.partial ? '' : '\n'}`);
       return;
     }
+    if (open.close()) out.push('\n');
     out.flush();
     if (event.type === 'step.started' && event.phase === 'after' && !afterStepsAnnounced) {
       afterStepsAnnounced = true;
@@ -52,9 +57,16 @@ export function logFileReporter(file: string): { sink: EventSink; close: () => P
   // to the thread pool, and millions of them piled up in memory when the disk fell behind.
   const out = batchedWriter((text) => stream.write(text), LOG_BATCH);
   const lines = lineReporter((text) => out.push(text), false);
+  const open = new OpenLine();
   const sink: EventSink = (event: RunEvent) => {
-    if (event.type === 'step.output') out.push(`${event.at} ${event.stream === 'stderr' ? '! ' : '  '}${event.text}\n`);
-    else lines(event);
+    if (event.type === 'step.output') {
+      const { endOpen, continues } = open.output(event.step, event.stream, event.partial);
+      const stamp = continues ? '' : `${event.at} ${event.stream === 'stderr' ? '! ' : '  '}`;
+      out.push(`${endOpen ? '\n' : ''}${stamp}${event.text}${event.partial ? '' : '\n'}`);
+      return;
+    }
+    if (open.close()) out.push('\n');
+    lines(event);
   };
   // Backpressure: past the stream's high-water mark the engine stops reading the box's output
   // (see ShellSession) until the file has caught up, so memory stays bounded on a slow disk.

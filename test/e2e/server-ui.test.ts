@@ -47,7 +47,8 @@ function makeRepository(): string {
       '  steps:',
       '    - script:',
       '        name: wait a moment',
-      '        code: sleep 2',
+      // A line in two pieces: werker shows "waiting..." after 250 ms, the rest 2 s later.
+      "        code: printf 'waiting...'; sleep 2; echo ' done'",
       '    - script:',
       '        name: show the token',
       '        code: |',
@@ -220,6 +221,9 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     expect(await page.locator('#run').getAttribute('data-status')).toBe('passed');
     expect(await page.locator('#run-status').textContent()).toBe('passed');
     expect(await page.locator('#run-result').innerText()).toMatch(/^Run passed after /);
+    const waitStep = page.locator('#log details', { hasText: 'wait a moment' });
+    await waitStep.evaluate((d) => ((d as { open: boolean }).open = true));
+    expect(await waitStep.locator('pre.output').innerText()).toBe('waiting... done\n');
     const tokenStep = page.locator('#log details', { hasText: 'show the token' });
     expect(await tokenStep.getAttribute('data-state')).toBe('passed');
     expect(await tokenStep.evaluate((d) => (d as { open: boolean }).open)).toBe(true);

@@ -71,7 +71,7 @@ async function nextWorkflowRun(server: string, headers: Record<string, string>, 
 
 /** Reads the run's SSE stream to run.finished, reconnecting from the last seq if the connection drops. */
 export async function followRun(server: string, headers: Record<string, string>, runId: number, out: Output): Promise<string> {
-  const show = lineReporter((t) => out.stdout(t), out.color);
+  const show = lineReporter((t) => out.write(t), out.color);
   let last = 0;
   for (let tries = 0; tries < 30; tries++) {
     try {

@@ -36,7 +36,7 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
 /** run → report for a prepared plan: reporters, the run's log file, Ctrl-C handling. */
 export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json'>, out: Output): Promise<number> {
   const log = logFileReporter(path.join(plan.workingDir, 'logs', `${plan.runId}.log`));
-  const screen = flags.json ? ndjsonReporter((t) => out.stdout(t)) : lineReporter((t) => out.stdout(t), out.color);
+  const screen = flags.json ? ndjsonReporter((t) => out.write(t)) : lineReporter((t) => out.write(t), out.color);
   let interrupts = 0;
   // Once a second Ctrl-C removes the containers under the run, what the run says next is noise.
   const sinks: EventSink[] = [log.sink, (e) => interrupts < 2 && screen(e)];

@@ -90,9 +90,27 @@ export const CLIENT_SCRIPT = String.raw`
   var MAX_LINES = 5000;
   var toScroll = [];
   var scrollTimer = null;
-  function append(target, text, cls) {
+  // A line a step printed in pieces (a 'partial' step.output, then the rest) stays one line:
+  // the open piece's span grows until the line ends, or another stream, step or event ends it.
+  var openPiece = null;
+  function endOpenPiece() {
+    if (openPiece) openPiece.span.textContent += '\n';
+    openPiece = null;
+  }
+  function output(target, ev) {
+    var key = ev.step + ':' + ev.stream;
+    if (openPiece && openPiece.key === key) openPiece.span.textContent += ev.text + (ev.partial ? '' : '\n');
+    else {
+      endOpenPiece();
+      var span = append(target, ev.text, ev.stream === 'stderr' ? 'stderr' : '', ev.partial);
+      if (ev.partial) openPiece = { key: key, span: span };
+    }
+    if (!ev.partial) openPiece = null;
+  }
+
+  function append(target, text, cls, open) {
     var pre = target.querySelector('pre.output');
-    pre.appendChild(el('span', cls || '', text.charAt(text.length - 1) === '\n' ? text : text + '\n'));
+    var span = pre.appendChild(el('span', cls || '', open || text.charAt(text.length - 1) === '\n' ? text : text + '\n'));
     var note = pre.firstChild.className === 'dropped' ? pre.firstChild : null;
     if (pre.childNodes.length - (note ? 1 : 0) > MAX_LINES) {
       if (!note) note = pre.insertBefore(el('span', 'dropped'), pre.firstChild);
@@ -103,6 +121,7 @@ export const CLIENT_SCRIPT = String.raw`
     }
     if (toScroll.indexOf(pre) < 0) toScroll.push(pre);
     if (scrollTimer === null) scrollTimer = setTimeout(scrollToEnd, 50);
+    return span;
   }
   function scrollToEnd() {
     scrollTimer = null;
@@ -148,7 +167,7 @@ export const CLIENT_SCRIPT = String.raw`
       current.open = true;
     },
     'step.output': function (ev) {
-      append(latestByStep[ev.step] || current || preparing(), ev.text, ev.stream === 'stderr' ? 'stderr' : '');
+      output(latestByStep[ev.step] || current || preparing(), ev);
     },
     'step.finished': function (ev) {
       var target = section(ev.phase + '-' + ev.step, ev.name, ev.phase);
@@ -187,6 +206,7 @@ export const CLIENT_SCRIPT = String.raw`
     var waiting = document.getElementById('run-waiting');
     if (waiting) waiting.parentNode.removeChild(waiting);
     var handle = handlers[ev.type];
+    if (ev.type !== 'step.output') endOpenPiece();
     if (handle) handle(ev);
   }
 
