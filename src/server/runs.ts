@@ -249,6 +249,8 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
   const reap = async (): Promise<number[]> => {
     const requeued: number[] = [];
     for (const row of await expiredRuns(store)) {
+      // The run ends or waits for a new claim (which loads its variables again): its masker goes.
+      maskers.delete(row.id);
       const expired = (r: RunRow) => r.status === 'running' && r.attempt === row.attempt && (r.lease_until ?? '') < isoNow();
       const lost = `runner ${row.runner ?? '?'} stopped answering (no heartbeat before ${row.lease_until})`;
       if (row.cancel_requested || row.attempt >= options.maxAttempts) {
@@ -262,7 +264,6 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
         () => ({ status: 'queued', runner: null, lease_until: null }));
       if (done) requeued.push(row.id);
     }
-    maskers.clear();
     if (requeued.length) for (const fn of queuedListeners) fn();
     return requeued;
   };
