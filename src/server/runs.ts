@@ -278,7 +278,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
   };
 }
 
-export function toRun(r: RunRow, applicationName: string): Run {
+function toRun(r: RunRow, applicationName: string): Run {
   return {
     id: r.id, applicationId: r.application_id, applicationName, pipeline: r.pipeline, kind: r.kind, branch: r.branch, commit: r.commit_sha,
     status: r.status, trigger: r.trigger, triggeredBy: r.triggered_by, workflow: r.workflow, workflowRunId: r.workflow_run_id,
@@ -287,12 +287,12 @@ export function toRun(r: RunRow, applicationName: string): Run {
   };
 }
 
-export function toEvent(row: EventRow): RunEvent {
+function toEvent(row: EventRow): RunEvent {
   return { ...(JSON.parse(row.body) as RunEventBody), runId: String(row.run_id), seq: row.seq, at: row.at } as RunEvent;
 }
 
 /** The step list of one attempt from its step.started / step.finished events. */
-export function foldSteps(rows: EventRow[]): RunStep[] {
+function foldSteps(rows: EventRow[]): RunStep[] {
   const steps = new Map<string, RunStep>();
   for (const row of rows) {
     const e = toEvent(row);

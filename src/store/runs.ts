@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { isoNow, type Store } from './db.ts';
 
@@ -48,7 +48,7 @@ export async function appendEvents(store: Store, runId: number, events: EventInp
   });
 }
 
-export async function lockRun(store: Store, tx: Transaction<Database>, runId: number): Promise<RunRow | undefined> {
+async function lockRun(store: Store, tx: Transaction<Database>, runId: number): Promise<RunRow | undefined> {
   const q = tx.selectFrom('runs').selectAll().where('id', '=', runId);
   return (store.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
 }
@@ -65,15 +65,10 @@ export async function stepEventRows(store: Store, runId: number, attempt: number
     .where('type', 'in', ['step.started', 'step.finished']).orderBy('seq').execute();
 }
 
-export async function setRunFields(store: Store, runId: number, fields: Partial<RunRow>): Promise<void> {
-  await store.db.updateTable('runs').set(fields).where('id', '=', runId).execute();
-}
-
 /** Deletes an application's runs and everything hanging off them. */
 export async function deleteRunsOf(store: Store, tx: Transaction<Database>, appId: number): Promise<void> {
   const ids = tx.selectFrom('runs').select('id').where('application_id', '=', appId);
   await tx.deleteFrom('run_events').where('run_id', 'in', ids).execute();
   await tx.deleteFrom('run_claims').where('run_id', 'in', ids).execute();
   await tx.deleteFrom('runs').where('application_id', '=', appId).execute();
-  void sql;
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { Dialect } from '../db.ts';
 
 /** The first schema. Written once for both dialects: only the id column type differs. */
@@ -98,7 +98,6 @@ export function init(dialect: Dialect): Migration {
         .addColumn('claimed_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('run_claims_run').on('run_claims').column('run_id').execute();
-      void sql;
     },
     async down(db: Kysely<unknown>) {
       for (const t of ['run_claims', 'run_events', 'runs', 'key_pairs', 'variables', 'applications', 'api_tokens', 'sessions', 'users']) await db.schema.dropTable(t).ifExists().execute();

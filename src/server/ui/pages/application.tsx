@@ -15,7 +15,6 @@ export interface ApplicationProps {
   before: number | undefined;
   webhook: { url: string; secret: string };
   error?: string;
-  notice?: string;
 }
 
 export const ApplicationPage: FC<ApplicationProps> = (props) => (
@@ -38,7 +37,6 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
       ) : null}
     </div>
     <ErrorBox message={props.error} />
-    {props.notice ? <div class="notice">{props.notice}</div> : null}
     <Pipelines {...props} />
     <Section title="Runs" id="runs">
       <RunTable runs={props.runs.runs} showApplication={false} />
