@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
+import { intParam } from '../routes/errors.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { CLIENT_SCRIPT } from './assets/client-script.ts';
 import { STYLESHEET } from './assets/stylesheet.ts';
@@ -113,7 +114,7 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     return `/apps/${app.id}#variables`;
   });
   appChange('/apps/:app/variables/:id/delete', async (app, _form, c) => {
-    await ctx.deleteVariable(app.id, idParam(c.req.param('id')), c.var.user);
+    await ctx.deleteVariable(app.id, intParam(c.req.param('id'), 'variable id'), c.var.user);
     return `/apps/${app.id}#variables`;
   });
   appChange('/apps/:app/keys', async (app, form, c) => {
@@ -121,7 +122,7 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     return `/apps/${app.id}#keys`;
   });
   appChange('/apps/:app/keys/:id/delete', async (app, _form, c) => {
-    await ctx.deleteKeyPair(app.id, idParam(c.req.param('id')), c.var.user);
+    await ctx.deleteKeyPair(app.id, intParam(c.req.param('id'), 'key pair id'), c.var.user);
     return `/apps/${app.id}#keys`;
   });
 
@@ -131,16 +132,16 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     return c.html(<RunsPage user={c.var.user} csrf={c.var.csrfToken} runs={page} before={before} />);
   });
   ui.get('/runs/:id', async (c) => {
-    const run = await ctx.getRun(idParam(c.req.param('id')));
+    const run = await ctx.getRun(intParam(c.req.param('id'), 'run id'));
     if (!run) return notFound(c, 'No such run.');
     return c.html(<RunPage user={c.var.user} csrf={c.var.csrfToken} run={run} />);
   });
   ui.post('/runs/:id/cancel', async (c) => {
-    const run = await ctx.cancelRun(idParam(c.req.param('id')), c.var.user);
+    const run = await ctx.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user);
     return c.redirect(`/runs/${run.id}`, 303);
   });
   ui.post('/runs/:id/retry', async (c) => {
-    const run = await ctx.retryRun(idParam(c.req.param('id')), c.var.user);
+    const run = await ctx.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user);
     return c.redirect(`/runs/${run.id}`, 303);
   });
 
@@ -233,14 +234,8 @@ async function readForm(c: UiContext): Promise<Form> {
 
 const trim = (v: string | undefined): string => (v ?? '').trim();
 
-function idParam(value: string | undefined): number {
-  const n = Number(value);
-  if (!value || !Number.isSafeInteger(n) || n <= 0) throw new InputError(`"${value ?? ''}" is not an id.`, 404);
-  return n;
-}
-
 function optionalId(value: string | undefined): number | undefined {
-  return value === undefined || value === '' ? undefined : idParam(value);
+  return value === undefined || value === '' ? undefined : intParam(value, 'before');
 }
 
 function asset(c: UiContext, body: string, type: string): Response {
