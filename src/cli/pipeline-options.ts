@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '../plan/types.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -24,8 +25,8 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .option('--publish <port>', 'publish a box port, PORT or HOST:CONTAINER (repeatable)', collect, [])
     .option('--enable-volumes', 'mount the box\'s and services\' volumes')
     .option('--no-remove', 'keep containers and the network after the run')
-    .option('--command-timeout <minutes>', 'time a step may run', '25')
-    .option('--no-response-timeout <minutes>', 'time a step may print nothing', '5')
+    .option('--command-timeout <minutes>', 'time a step may run', String(DEFAULT_COMMAND_TIMEOUT_MIN))
+    .option('--no-response-timeout <minutes>', 'time a step may print nothing', String(DEFAULT_NO_RESPONSE_TIMEOUT_MIN))
     .option('--ignore-file <file>', 'gitignore-style file of paths not copied into the box')
     .option('--source-dir <dir>', 'sub-directory of the source that steps start in')
     .option('--docker-network <name>', 'use this existing network instead of a new one')

@@ -6,7 +6,7 @@ import { ConfigError, WerkerError } from '../../errors.ts';
 import { createBus, type RunEvent, type RunEventBody } from '../../engine/events.ts';
 import { runPipeline } from '../../engine/run.ts';
 import { planRun } from '../../plan/plan.ts';
-import type { RunOptions } from '../../plan/types.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN, type RunOptions } from '../../plan/types.ts';
 import { renderDiagnostics } from '../../report/diagnostics.ts';
 import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { resolveStepPackages } from '../../steps/resolve.ts';
@@ -119,7 +119,7 @@ function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string;
 function runOptions(job: Job, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
   return {
     artifacts: job.kind === 'build', directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
-    ignoreFile: ymlIgnore ?? '.werckerignore', imageMap: [], commandTimeoutMs: (ymlCommand ?? 25) * 60_000, noResponseTimeoutMs: (ymlResponse ?? 5) * 60_000,
+    ignoreFile: ymlIgnore ?? '.werckerignore', imageMap: [], commandTimeoutMs: (ymlCommand ?? DEFAULT_COMMAND_TIMEOUT_MIN) * 60_000, noResponseTimeoutMs: (ymlResponse ?? DEFAULT_NO_RESPONSE_TIMEOUT_MIN) * 60_000,
   };
 }
 
