@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
+import type { ExecResult, RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
 import { LOCK_BUSY, ReleaseCommands } from './commands.ts';
 import { withCronBlock, cronLines } from './cron.ts';
 import { ReleaseError, Remote, lastLines, showCommand } from './remote.ts';
@@ -184,18 +184,25 @@ async function ensureAccessories(r: Remote, c: ReleaseCommands): Promise<void> {
 /** Polls the accessory's `wait` command each second until it passes or its timeout. */
 async function waitAccessory(r: Remote, c: ReleaseCommands, a: Accessory): Promise<void> {
   const check = c.accessoryReady(a);
+  const { timeoutSec, cmd } = a.wait!;
+  const res = await pollEachSecond(timeoutSec, () => r.try(check, { quiet: true, timeoutMs: 30_000 }));
+  if (res.passed) {
+    r.say(`accessory ${a.name}: ready after ${res.secs}s (${cmd})`);
+    return;
+  }
+  await r.try(c.logs(a.container), { stream: true });
+  throw new ReleaseError(`${r.host}: accessory ${a.name} was not ready within ${timeoutSec}s (last check: ${lastLines(res.last, 1)})`,
+    `see its log above; nothing of the app was touched. Check the accessory's image and env, or raise its wait-timeout`);
+}
+
+/** Runs `check` each second until it exits 0 or `timeoutSec` has passed; says which, with the last result. */
+async function pollEachSecond(timeoutSec: number, check: () => Promise<ExecResult>): Promise<{ passed: boolean; last: ExecResult; secs: string }> {
   const started = Date.now();
   for (;;) {
-    const res = await r.try(check, { quiet: true, timeoutMs: 30_000 });
-    if (res.code === 0) {
-      r.say(`accessory ${a.name}: ready after ${((Date.now() - started) / 1000).toFixed(1)}s (${a.wait!.cmd})`);
-      return;
-    }
-    if (Date.now() - started > a.wait!.timeoutSec * 1000) {
-      await r.try(c.logs(a.container), { stream: true });
-      throw new ReleaseError(`${r.host}: accessory ${a.name} was not ready within ${a.wait!.timeoutSec}s (last check: ${lastLines(res, 1)})`,
-        `see its log above; nothing of the app was touched. Check the accessory's image and env, or raise its wait-timeout`);
-    }
+    const last = await check();
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (last.code === 0) return { passed: true, last, secs };
+    if (Date.now() - started > timeoutSec * 1000) return { passed: false, last, secs };
     await sleep(1000);
   }
 }
@@ -228,22 +235,17 @@ async function waitHealthy(r: Remote, c: ReleaseCommands, name: string, port: nu
   const check = c.healthCheck(name, port);
   const timeout = c.spec.health.timeoutSec;
   r.say(check ? `health check, every 1s for up to ${timeout}s: ${showCommand(check)}` : `no health check: ${name} must keep running for 2s`);
-  const started = Date.now();
-  let last = '';
-  for (let i = 0; ; i++) {
+  let polls = 0;
+  const res = await pollEachSecond(timeout, async () => {
     const state = await r.read(c.containerState(name));
     if (!state?.startsWith('running')) throw new ReleaseError(`${r.host}: ${name} stopped (${state ?? 'gone'}) before it was healthy`);
-    const res = check ? await r.try(check, { quiet: true, timeoutMs: 30_000 }) : { code: i >= 2 ? 0 : 1, stdout: '', stderr: 'starting' };
-    if (res.code === 0) {
-      r.say(`${name} is healthy after ${((Date.now() - started) / 1000).toFixed(1)}s`);
-      return;
-    }
-    last = lastLines(res, 1);
-    if (Date.now() - started > timeout * 1000) {
-      throw new ReleaseError(`${r.host}: ${name} was not healthy within ${timeout}s (last check: ${last})`, 'see its log above; the live release was not touched');
-    }
-    await sleep(1000);
+    return check ? r.try(check, { quiet: true, timeoutMs: 30_000 }) : { code: polls++ >= 2 ? 0 : 1, stdout: '', stderr: 'starting' };
+  });
+  if (res.passed) {
+    r.say(`${name} is healthy after ${res.secs}s`);
+    return;
   }
+  throw new ReleaseError(`${r.host}: ${name} was not healthy within ${timeout}s (last check: ${lastLines(res.last, 1)})`, 'see its log above; the live release was not touched');
 }
 
 /** Writes the site for the release, tests the whole config (putting the old file back if it fails), then reloads. */
