@@ -19,13 +19,6 @@ if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   die "$CHROMIUM is missing; as root with apt-get this script installs Debian's chromium"
 fi
 log "installing Debian's chromium (log: $APT_LOG)"
-install_chromium() {
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >>"$APT_LOG" 2>&1
-}
-# A fresh machine may have no package lists yet (or stale ones): update once and retry.
-if ! install_chromium; then
-  apt-get update -q >>"$APT_LOG" 2>&1 || die "apt-get update failed; see $APT_LOG"
-  install_chromium || die "apt-get install chromium failed; see $APT_LOG"
-fi
+apt_get_install "$APT_LOG" chromium fonts-dejavu-core || die "apt-get install chromium failed; see $APT_LOG"
 [ -x "$CHROMIUM" ] || die "chromium was installed but $CHROMIUM is missing; see $APT_LOG"
 log "chromium ready: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"

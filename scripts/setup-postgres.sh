@@ -27,11 +27,7 @@ pg_version() { find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2
 
 if [ -z "$(pg_version)" ] || ! command -v pg_createcluster >/dev/null 2>&1; then
   log "installing Debian's postgresql (log: $APT_LOG)"
-  install_pg() { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >>"$APT_LOG" 2>&1; }
-  if ! install_pg; then
-    apt-get update -q >>"$APT_LOG" 2>&1 || die "apt-get update failed; see $APT_LOG"
-    install_pg || die "apt-get install postgresql failed; see $APT_LOG"
-  fi
+  apt_get_install "$APT_LOG" postgresql || die "apt-get install postgresql failed; see $APT_LOG"
 fi
 VERSION=$(pg_version)
 [ -n "$VERSION" ] || die "postgresql is installed but /usr/lib/postgresql is empty; see $APT_LOG"

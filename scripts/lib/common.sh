@@ -38,6 +38,16 @@ ensure_docker_cli() {
   return 1
 }
 
+# apt_get_install LOG PKG...: installs Debian packages quietly (output appended to LOG). A fresh
+# machine may have no package lists yet, or stale ones: on failure, update them once and retry.
+apt_get_install() {
+  local log=$1
+  shift
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1 && return 0
+  apt-get update -q >>"$log" 2>&1 || { warn "apt-get update failed; see $log"; return 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1
+}
+
 # sha256 of stdin, hex only.
 sha256_stdin() { sha256sum | cut -d' ' -f1; }
 
