@@ -123,6 +123,18 @@ describe('applications, variables and key pairs', () => {
     expect(body.commit).toBe(repo.head());
   });
 
+  it('says why it has no pipelines: an unknown branch, or a repository it can no longer fetch', async () => {
+    const gone = tempGitRepo({ 'wercker.yml': YML }, 'werker-repo-gone');
+    const res = await app.request('/api/applications', json({ name: 'gone', repository: gone.dir }));
+    expect(res.status).toBe(201);
+    const pipelines = async (ref: string) => (await (await app.request(`/api/applications/gone/pipelines?ref=${ref}`, { headers: bearer() })).json()) as { pipelines: string[]; problem?: string };
+    expect((await pipelines('nope')).problem).toBe(`no branch or commit nope in ${gone.dir}`);
+    gone.remove();
+    const unreachable = await pipelines('main');
+    expect(unreachable.pipelines).toEqual([]);
+    expect(unreachable.problem).toMatch(new RegExp(`^could not fetch ${gone.dir}: `));
+  });
+
   it('refuses a repository that is not there', async () => {
     const res = await app.request('/api/applications', json({ name: 'ghost', repository: '/nonexistent/repo' }));
     expect(res.status).toBe(400);

@@ -84,7 +84,9 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       const app = await appRow(appId);
       const want = ref || app.default_branch;
       const list: PipelineList = { ref: want, commit: null, pipelines: [], workflows: [] };
-      const commit = await mirrors.resolve(appId, app.repository, want).catch(() => undefined);
+      // A repository that can't be fetched says so (git's words), not that the branch is missing.
+      const commit = await mirrors.resolve(appId, app.repository, want).catch((err: Error) => err);
+      if (commit instanceof Error) return { ...list, problem: commit.message };
       if (!commit) return { ...list, problem: `no branch or commit ${want} in ${app.repository}` };
       list.commit = commit;
       const text = await mirrors.readFile(appId, commit, 'wercker.yml');
