@@ -98,8 +98,8 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
   const advanceWorkflow = async (row: RunRow): Promise<void> => {
     if (!row.workflow || !row.workflow_step || row.status !== 'passed') return;
     const group = row.workflow_run_id ?? row.id;
-    const workflow = await workflowAt(row.application_id, row.commit_sha, row.workflow).catch(() => undefined);
-    if (!workflow) return;
+    // A wercker.yml that can't be read now throws: the caller logs why the workflow stopped here.
+    const workflow = await workflowAt(row.application_id, row.commit_sha, row.workflow);
     const runs = await db.selectFrom('runs').selectAll().where('workflow_run_id', '=', group).orderBy('id').execute();
     const passed = new Map<string, RunRow>();
     for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
@@ -218,7 +218,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       }));
       maskers.delete(runId);
       if (!done) return false;
-      await advanceWorkflow(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}\n`));
+      await advanceWorkflow(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
       return true;
     },
     async putOutput(runId, attempt, tar) {
