@@ -201,7 +201,13 @@ async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: str
   const { paths } = plan;
   await hidden(session, [`mkdir -p "${paths.root}" "${paths.base}" "${paths.output}" "${paths.report}"`], 'create the pipeline directories');
   if (!plan.options.directMount) {
-    await runtime.putArchive(boxId, paths.base, packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir }));
+    const archive = packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir });
+    try {
+      await runtime.putArchive(boxId, paths.base, archive);
+    } finally {
+      // A copy that failed part way leaves the stream unread: destroying it ends the packer (tar) too.
+      archive.destroy();
+    }
   }
   await hidden(session, [`chmod a+rx "${paths.base}"`], 'prepare the source directory');
 }

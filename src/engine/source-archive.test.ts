@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { extract } from 'tar-stream';
@@ -84,6 +85,25 @@ describe('packSource', () => {
     expect(viaTar).toEqual(viaTarFs);
     expect(viaTar.find((e) => e.name === 'run.sh')).toMatchObject({ mode: 0o755, uid: 0, gid: 0 });
     expect(viaTar.find((e) => e.name === 'dangling')).toMatchObject({ type: 'symlink', linkname: '/nowhere' });
+  });
+
+  it.runIf(findGnuTar())('a stream destroyed unread ends its tar process', async () => {
+    const big = path.join(root, 'big-unread');
+    mkdirSync(big, { recursive: true });
+    // More than a pipe holds, so tar blocks writing until someone reads or it is ended.
+    writeFileSync(path.join(big, 'blob'), Buffer.alloc(4 * 1024 * 1024, 1));
+    const tarsPacking = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`--directory=${big}\0`);
+      } catch {
+        return false; // the process ended while we looked
+      }
+    });
+    const archive = packSource(big, { ignoreFile: '.werckerignore', workingDir: path.join(big, 'wd'), packer: 'gnu-tar' });
+    expect(tarsPacking()).toHaveLength(1);
+    archive.destroy();
+    for (let i = 0; i < 100 && tarsPacking().length; i++) await sleep(50);
+    expect(tarsPacking()).toEqual([]);
   });
 
   it.runIf(findGnuTar())('an unreadable file fails the GNU tar stream, naming the problem', async () => {

@@ -106,7 +106,13 @@ function packWithTar(tarPath: string, projectDir: string, excluded: Excluded): R
       if (child.exitCode === null) child.kill();
     }
   }
-  return Readable.from(archive());
+  const stream = Readable.from(archive());
+  // A stream destroyed before it was read to the end (the copy failed, the run was cancelled)
+  // ends tar too: the generator's `finally` runs only once reading has started.
+  stream.once('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  });
+  return stream;
 }
 
 /**
