@@ -89,7 +89,7 @@ export function buildProgram(out: Output): Command {
     .command('server')
     .description('serve the HTTP API and web UI, with an embedded runner (see src/server/README.md)')
     .option('--data-dir <dir>', 'where the server keeps its SQLite file, repository mirrors and run outputs (default ~/.werker/server)')
-    .option('--database <url>', 'postgres://… instead of SQLite (or WERKER_DATABASE_URL)')
+    .option('--database <url>', 'postgres://… instead of SQLite (better: WERKER_DATABASE_URL, which keeps its password out of `ps`)')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '7373')
     .option('--base-url <url>', 'the URL users reach the server at')
