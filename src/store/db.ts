@@ -22,35 +22,45 @@ export interface Store {
  * else is a SQLite file path (`:memory:` for tests). Migrates to the latest schema before use.
  */
 export async function openStore(location: string, options: { poolSize?: number } = {}): Promise<Store> {
-  const store = /^postgres(ql)?:\/\//.test(location) ? openPostgres(location, options.poolSize ?? 10) : openSqlite(location);
+  const postgres = /^postgres(ql)?:\/\//.test(location);
+  let store: Store | undefined;
   try {
+    // Opening fails too, not only migrating: a file that is no SQLite database, a URL that is no URL.
+    store = postgres ? openPostgres(location, options.poolSize ?? 10) : openSqlite(location);
     await migrate(store);
+    return store;
   } catch (err) {
-    await store.close();
-    throw new WerkerError(`could not prepare the database ${store.describe}: ${(err as Error).message}`, 1, {
-      cause: err, hint: store.dialect === 'postgres' ? 'check the URL, that the server runs and that the role may create tables' : 'check that the data dir is writable',
+    await store?.close().catch(() => undefined);
+    throw new WerkerError(`could not prepare the database ${store?.describe ?? (postgres ? 'at the postgres:// URL given (not a valid URL)' : location)}: ${(err as Error).message}`, 1, {
+      cause: err,
+      hint: postgres ? 'check the URL, that the server runs and that the role may create tables' : 'check that the data dir is writable and that the file is the server\'s own SQLite database',
     });
   }
-  return store;
 }
 
 function openSqlite(file: string): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
-  // WAL: readers don't block the one writer; the server is the only process on the file.
-  database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
+  try {
+    // WAL: readers don't block the one writer; the server is the only process on the file.
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+  } catch (err) {
+    database.close();
+    throw err;
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', describe: file, close: () => db.destroy() };
 }
 
 function openPostgres(url: string, max: number): Store {
+  // Parsed first: a URL that is no URL fails before any pool exists (its text, password and all, is never shown).
+  const safe = new URL(url);
+  safe.password = safe.password ? '***' : '';
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const safe = new URL(url);
-  safe.password = safe.password ? '***' : '';
   return { db, dialect: 'postgres', describe: safe.toString(), close: () => db.destroy() };
 }
 
