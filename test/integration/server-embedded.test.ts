@@ -84,6 +84,16 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
     expect(await leftoversOf(docker!, APP)).toEqual([]);
   });
 
+  it('`werker remote build` that the server refuses says what to check', async () => {
+    const unknown = await spawnCli(['remote', 'build', 'no-such-app', '--server', server.url], { env: { WERKER_TOKEN: token } }).done;
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('the server refused: no application no-such-app');
+    expect(unknown.stderr).toContain(`hint: is no-such-app registered on the server? See ${server.url}/apps`);
+    const badToken = await spawnCli(['remote', 'build', APP, '--server', server.url], { env: { WERKER_TOKEN: 'wku_not-a-token' } }).done;
+    expect(badToken.code).toBe(2);
+    expect(badToken.stderr).toContain('hint: check the token');
+  });
+
   it('runs a workflow: the deploy starts on the build\'s output after the build passed', async () => {
     const cli = await spawnCli(['remote', 'build', APP, '--workflow', 'ship-it', '--server', server.url], { env: { WERKER_TOKEN: token } }).done;
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);

@@ -33,7 +33,10 @@ export async function remoteCommand(kind: 'build' | 'deploy', app: string, flags
     throw new WerkerError(`could not reach ${server}: ${err.message}`, 3, { hint: 'is `werker server` running there?' });
   });
   const body = (await res.json().catch(() => ({}))) as { run?: Run; error?: string };
-  if (!res.ok || !body.run) throw new WerkerError(`the server refused: ${body.error ?? `HTTP ${res.status}`}`, res.status === 401 || res.status === 403 ? 2 : 1);
+  if (!res.ok || !body.run) {
+    const auth = res.status === 401 || res.status === 403;
+    throw new WerkerError(`the server refused: ${body.error ?? `HTTP ${res.status}`}`, auth ? 2 : 1, { hint: refusedHint(res.status, app, server) });
+  }
   const run = body.run;
   out.stderr(`--> run ${run.id}: ${run.applicationName} ${run.pipeline} on ${run.branch} at ${run.commit.slice(0, 12)} (${server}/runs/${run.id})`);
   if (!flags.follow) {
@@ -55,11 +58,20 @@ export async function remoteCommand(kind: 'build' | 'deploy', app: string, flags
   return status === 'passed' ? 0 : status === 'cancelled' ? 130 : 1;
 }
 
+/** What to do about a refused trigger, by the answer's status. */
+function refusedHint(status: number, app: string, server: string): string {
+  if (status === 401 || status === 403) return 'check the token: a user token (not a runner token), not revoked; make one in the web UI or with `werker server --create-token NAME --user U`';
+  if (status === 404) return `is ${app} registered on the server? See ${server}/apps`;
+  if (status >= 500) return 'the server log has the details';
+  return `check --branch, --commit, --pipeline and --workflow against ${server}/apps/${encodeURIComponent(app)}`;
+}
+
 /** The workflow's next run not followed yet; the server queues it as the previous one finishes, so wait a moment. */
 async function nextWorkflowRun(server: string, headers: Record<string, string>, app: string, group: number, followed: Set<number>): Promise<Run | undefined> {
   for (let i = 0; i < 10; i++) {
-    const res = await fetch(`${server}/api/applications/${encodeURIComponent(app)}/runs?limit=50`, { headers });
-    if (res.ok) {
+    // A failed request is one more try, as a queue still without the next run is.
+    const res = await fetch(`${server}/api/applications/${encodeURIComponent(app)}/runs?limit=50`, { headers }).catch(() => undefined);
+    if (res?.ok) {
       const { runs } = (await res.json()) as { runs: Run[] };
       const next = runs.filter((r) => r.workflowRunId === group && !followed.has(r.id)).sort((a, b) => a.id - b.id)[0];
       if (next) return next;
@@ -73,7 +85,9 @@ async function nextWorkflowRun(server: string, headers: Record<string, string>, 
 export async function followRun(server: string, headers: Record<string, string>, runId: number, out: Output): Promise<string> {
   const show = lineReporter((t) => out.write(t), out.color);
   let last = 0;
-  for (let tries = 0; tries < 30; tries++) {
+  // 30 connections in a row that bring nothing new give up; one that brings events starts the count again.
+  for (let fruitless = 0; fruitless < 30; ) {
+    const before = last;
     try {
       const res = await fetch(`${server}/api/runs/${runId}/events`, { headers: { ...headers, accept: 'text/event-stream', ...(last ? { 'last-event-id': String(last) } : {}) } });
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
@@ -96,6 +110,7 @@ export async function followRun(server: string, headers: Record<string, string>,
     } catch (err) {
       out.stderr(`(log stream interrupted: ${(err as Error).message}; reconnecting)`);
     }
+    fruitless = last > before ? 0 : fruitless + 1;
     await new Promise((r) => setTimeout(r, 1000));
   }
   throw new WerkerError(`lost the log of run ${runId}`, 1, { hint: `see ${server}/runs/${runId}` });
