@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import { ErrorBox, Layout } from '../components.tsx';
+import { ErrorBox, Layout, PostForm } from '../components.tsx';
 
 export interface LoginProps {
   /** The login form's own CSRF token (there is no session yet; see login-csrf.ts). */
@@ -13,7 +13,7 @@ export interface LoginProps {
 
 export const LoginPage: FC<LoginProps> = (props) => (
   <Layout title="Sign in">
-    <form method="post" action="/login" class="card login">
+    <PostForm action="/login" csrf={props.csrf} class="card login">
       <h1>Sign in</h1>
       <ErrorBox message={props.error} />
       {props.noUsers ? (
@@ -21,7 +21,6 @@ export const LoginPage: FC<LoginProps> = (props) => (
           No user exists yet. Create the first one on the server with <code>werker server --create-user NAME</code> (it reads the password from stdin).
         </p>
       ) : null}
-      <input type="hidden" name="_csrf" value={props.csrf} />
       <input type="hidden" name="next" value={props.next} />
       <label>
         User
@@ -32,6 +31,6 @@ export const LoginPage: FC<LoginProps> = (props) => (
         <input type="password" name="password" autocomplete="current-password" required />
       </label>
       <button type="submit">Sign in</button>
-    </form>
+    </PostForm>
   </Layout>
 );
