@@ -65,8 +65,14 @@ export function startRunner(opts: RunnerOptions): RunningRunner {
       }, (err: Error) => log(`werker runner ${opts.name}: heartbeat for run ${job.runId} failed: ${err.message}`));
     }, Math.max(200, Math.min(job.leaseMs / 3, 5000)));
     try {
-      await mkdir(opts.workRoot, { recursive: true });
-      const result = await executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost });
+      // executeJob reports what goes wrong inside the run; a work dir it can't even create is
+      // reported here, or the run would sit "running" until its lease ran out, with no reason given.
+      const result = await mkdir(opts.workRoot, { recursive: true })
+        .then(() => executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost }))
+        .catch((err: Error): RunnerFinish => {
+          const message = `runner ${opts.name} could not prepare the run: ${err.message}`;
+          return { status: 'failed', durationMs: 0, message, error: { message, hint: `check that the runner's work dir ${opts.workRoot} can be written (--work-dir)` } };
+        });
       if (!lost && !stopping) await report(job, result);
     } finally {
       clearInterval(beat);
