@@ -132,6 +132,32 @@ describe('accessories', () => {
   });
 });
 
+describe('cancelling a release', () => {
+  const db = { name: 'db', container: 'app-db', alias: 'db', image: 'postgis', env: [], volumes: [], ports: [], cmd: [], hash: 'h1', wait: { cmd: 'pg_isready', timeoutSec: 600 } };
+
+  it('stops waiting for an accessory at once, before the release starts, and lets the lock go', async () => {
+    const cancel = new AbortController();
+    const s = liveV1({
+      'docker inspect --type container --format {{.State.Status}} {{index .Config.Labels "werker.accessory.hash"}} app-db': { stdout: 'running h1\n' },
+      'docker exec app-db': () => (cancel.abort(), { code: 2, stderr: 'no response' }),
+    });
+    await expect(deployRelease(s, { ...spec, accessories: [db] }, actor, { ...io(), signal: cancel.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(s.ran.filter((l) => l.startsWith('docker exec app-db'))).toHaveLength(1);
+    expect(s.ran.some((l) => l.startsWith('docker run --detach --name app_v2'))).toBe(false);
+    expect(s.ran).toContain('(unlock)');
+  });
+
+  it('stops the health gate at once and removes the new release; the live one keeps serving', async () => {
+    const cancel = new AbortController();
+    const s = liveV1({ curl: () => (cancel.abort(), { code: 7, stderr: 'connection refused' }) });
+    await expect(deployRelease(s, { ...spec, health: { path: '/up', timeoutSec: 600 } }, actor, { ...io(), signal: cancel.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(s.ran.filter((l) => l.startsWith('curl'))).toHaveLength(1);
+    expect(s.ran).toContain('docker rm --force app_v2');
+    expect(s.ran.some((l) => l.includes('s/live.new'))).toBe(false);
+    expect(s.ran).toContain('(unlock)');
+  });
+});
+
 describe('rollbackRelease', () => {
   it('brings the previous release back on its own port and swaps the pointers', async () => {
     const s = liveV1();

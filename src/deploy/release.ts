@@ -33,7 +33,7 @@ export async function deployRelease(shell: RemoteShell, spec: ReleaseSpec, actor
     const live = await readLive(r, c);
     audit.from = live?.name;
     await ensureNetwork(r, c);
-    await ensureAccessories(r, c);
+    await ensureAccessories(r, c, io.signal);
     if (live?.name === spec.release && live.status === 'running') {
       r.say(`${spec.release} is already the live release on ${r.host}; nothing to swap (its settings are those it was started with)`);
       await installCron(r, c);
@@ -42,7 +42,7 @@ export async function deployRelease(shell: RemoteShell, spec: ReleaseSpec, actor
     }
     const port = freePort(spec, live);
     await startRelease(r, c, port);
-    await gateAndSwitch(r, c, spec.release, port, async () => {
+    await gateAndSwitch(r, c, spec.release, port, io.signal, async () => {
       io.print(`${spec.release} did not become live; removing it (${live ? `${live.name} keeps serving` : 'nothing was live'})`);
       await r.try(c.logs(spec.release), { stream: true });
       await r.try(c.removeContainer(spec.release));
@@ -73,7 +73,7 @@ export async function rollbackRelease(shell: RemoteShell, spec: ReleaseSpec, act
       throw new ReleaseError(`${r.host}: ${prev.name} is bound to port ${prev.port ?? '?'}, which the live release uses`);
     }
     await r.runAll(c.revive(prev.name));
-    await gateAndSwitch(r, c, prev.name, prev.port ?? 0, async () => {
+    await gateAndSwitch(r, c, prev.name, prev.port ?? 0, io.signal, async () => {
       io.print(`${prev.name} did not become healthy; stopping it again (${live?.name ?? 'nothing'} stays live)`);
       await r.try(c.logs(prev.name), { stream: true });
       for (const x of c.retire(prev.name)) await r.try(x);
@@ -163,7 +163,7 @@ async function ensureNetwork(r: Remote, c: ReleaseCommands): Promise<void> {
  * Accessories are created when missing and started when stopped; never recreated (their data
  * stays). One with a `wait` command is ready before the release starts.
  */
-async function ensureAccessories(r: Remote, c: ReleaseCommands): Promise<void> {
+async function ensureAccessories(r: Remote, c: ReleaseCommands, signal: AbortSignal | undefined): Promise<void> {
   for (const a of c.spec.accessories) {
     const state = await r.read(c.inspectAccessory(a));
     if (state === undefined) {
@@ -177,15 +177,15 @@ async function ensureAccessories(r: Remote, c: ReleaseCommands): Promise<void> {
       if (status === 'running') r.say(`accessory ${a.name}: ${a.container} is running`);
       else await r.run(c.start(a.container));
     }
-    if (a.wait) await waitAccessory(r, c, a);
+    if (a.wait) await waitAccessory(r, c, a, signal);
   }
 }
 
 /** Polls the accessory's `wait` command each second until it passes or its timeout. */
-async function waitAccessory(r: Remote, c: ReleaseCommands, a: Accessory): Promise<void> {
+async function waitAccessory(r: Remote, c: ReleaseCommands, a: Accessory, signal: AbortSignal | undefined): Promise<void> {
   const check = c.accessoryReady(a);
   const { timeoutSec, cmd } = a.wait!;
-  const res = await pollEachSecond(timeoutSec, () => r.try(check, { quiet: true, timeoutMs: 30_000 }));
+  const res = await pollEachSecond(timeoutSec, signal, () => r.try(check, { quiet: true, timeoutMs: 30_000 }));
   if (res.passed) {
     r.say(`accessory ${a.name}: ready after ${res.secs}s (${cmd})`);
     return;
@@ -195,15 +195,18 @@ async function waitAccessory(r: Remote, c: ReleaseCommands, a: Accessory): Promi
     `see its log above; nothing of the app was touched. Check the accessory's image and env, or raise its wait-timeout`);
 }
 
-/** Runs `check` each second until it exits 0 or `timeoutSec` has passed; says which, with the last result. */
-async function pollEachSecond(timeoutSec: number, check: () => Promise<ExecResult>): Promise<{ passed: boolean; last: ExecResult; secs: string }> {
+/**
+ * Runs `check` each second until it exits 0 or `timeoutSec` has passed; says which, with the last
+ * result. A cancelled release stops waiting at once (the wait rejects with the abort).
+ */
+async function pollEachSecond(timeoutSec: number, signal: AbortSignal | undefined, check: () => Promise<ExecResult>): Promise<{ passed: boolean; last: ExecResult; secs: string }> {
   const started = Date.now();
   for (;;) {
     const last = await check();
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (last.code === 0) return { passed: true, last, secs };
     if (Date.now() - started > timeoutSec * 1000) return { passed: false, last, secs };
-    await sleep(1000);
+    await sleep(1000, undefined, signal ? { signal } : {});
   }
 }
 
@@ -219,9 +222,9 @@ async function startRelease(r: Remote, c: ReleaseCommands, port: number): Promis
 }
 
 /** Health gate, static files, then the nginx switch; on any failure `undo` runs and the error goes on. */
-async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: number, undo: () => Promise<void>): Promise<void> {
+async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: number, signal: AbortSignal | undefined, undo: () => Promise<void>): Promise<void> {
   try {
-    await waitHealthy(r, c, name, port);
+    await waitHealthy(r, c, name, port, signal);
     if (c.spec.static) await r.runAll(c.publishStatic(name));
     if (c.spec.nginx) await switchNginx(r, c, name, port);
   } catch (err) {
@@ -231,12 +234,12 @@ async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: 
 }
 
 /** Polls the health check each second until it passes, the container stops, or the timeout. */
-async function waitHealthy(r: Remote, c: ReleaseCommands, name: string, port: number): Promise<void> {
+async function waitHealthy(r: Remote, c: ReleaseCommands, name: string, port: number, signal: AbortSignal | undefined): Promise<void> {
   const check = c.healthCheck(name, port);
   const timeout = c.spec.health.timeoutSec;
   r.say(check ? `health check, every 1s for up to ${timeout}s: ${showCommand(check)}` : `no health check: ${name} must keep running for 2s`);
   let polls = 0;
-  const res = await pollEachSecond(timeout, async () => {
+  const res = await pollEachSecond(timeout, signal, async () => {
     const state = await r.read(c.containerState(name));
     if (!state?.startsWith('running')) throw new ReleaseError(`${r.host}: ${name} stopped (${state ?? 'gone'}) before it was healthy`);
     return check ? r.try(check, { quiet: true, timeoutMs: 30_000 }) : { code: polls++ >= 2 ? 0 : 1, stdout: '', stderr: 'starting' };
