@@ -337,6 +337,7 @@ describe('live log (SSE)', () => {
     await core.runners.claim('r');
     await core.runners.appendEvents(run.id, 1, [1, 2, 3].map((i) => ({ type: 'log' as const, level: 'info' as const, text: `line ${i}` })));
     // seq 1 is the claim note; the client has seen up to 2.
+    expect((await app.request(`/api/runs/${run.id + 1000}/events`, { headers: bearer() })).status).toBe(404);
     const res = await app.request(`/api/runs/${run.id}/events`, { headers: { ...bearer(), 'last-event-id': '2' } });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     setTimeout(() => {

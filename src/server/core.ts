@@ -1,5 +1,5 @@
 import type { Authenticator } from './auth.ts';
-import type { ServerContext } from './context.ts';
+import type { RunStatus, ServerContext } from './context.ts';
 import type { RunnerBackend } from './runner/protocol.ts';
 
 /**
@@ -10,6 +10,8 @@ export interface ServerCore extends ServerContext {
   authenticator: Authenticator;
   /** Verifies the signature and queues runs; never throws for bad input (answers 4xx). */
   handlePushHook(appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<{ status: 200 | 202 | 400 | 401 | 404; body: Record<string, unknown> }>;
+  /** A run's status alone (one row read; getRun also folds its step list), undefined when there is no such run. */
+  runStatus(runId: number): Promise<RunStatus | undefined>;
   /** The runner side, used by the embedded runner directly and by /api/runner/* for remote ones. */
   runners: RunnerBackend;
 }

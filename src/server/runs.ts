@@ -270,6 +270,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
 
   return {
     ...members, runners, reap,
+    runStatus: async (runId: number) => (await getRunRow(store, runId))?.status,
     /** Called whenever a run is queued (the embedded runner wakes up at once). */
     onQueued(fn: () => void): () => void {
       queuedListeners.add(fn);

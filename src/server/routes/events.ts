@@ -16,8 +16,7 @@ export function eventRoutes(core: ServerCore, heartbeatSeconds: number): Hono<Se
   const routes = new Hono<ServerEnv>();
   routes.get('/runs/:id/events', async (c) => {
     const runId = intParam(c.req.param('id'), 'run id');
-    const run = await core.getRun(runId);
-    if (!run) throw new InputError(`no run ${runId}`, 404);
+    if (!(await core.runStatus(runId))) throw new InputError(`no run ${runId}`, 404);
     const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
     if (c.req.query('format') === 'json') return c.json({ events: await core.listRunEvents(runId, after, 100_000) });
     return streamSSE(c, async (stream) => {
@@ -70,6 +69,6 @@ async function send(stream: { writeSSE(m: { data: string; event?: string; id?: s
 }
 
 async function isFinal(core: ServerCore, runId: number): Promise<boolean> {
-  const run = await core.getRun(runId);
-  return !run || FINAL_STATUSES.includes(run.status);
+  const status = await core.runStatus(runId);
+  return !status || FINAL_STATUSES.includes(status);
 }
