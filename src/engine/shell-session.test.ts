@@ -114,6 +114,24 @@ describe('ShellSession on a local sh (FakeRuntime)', () => {
     expect(await s2.run(chatty, { noResponseTimeoutMs: 150 })).toEqual({ kind: 'exited', status: 0 });
   });
 
+  it('a step is not silent while werker is the one behind: no-response waits for the consumers', async () => {
+    let release = (): void => undefined;
+    let behind: Promise<void> | undefined = new Promise<void>((r) => (release = r));
+    const s = scripted();
+    const session = new ShellSession(s.proc, { congested: () => behind });
+    sessions.push(session);
+    const result = session.run(['true'], { noResponseTimeoutMs: 100 });
+    s.send('stdout', 'one line\n');
+    // The consumers stay behind for three times the no-response timeout, then catch up.
+    setTimeout(() => {
+      behind = undefined;
+      release();
+      s.send('stdout', `${s.uuid()} 0\n`);
+      s.send('stderr', `${s.uuid()}:\n`);
+    }, 300);
+    expect(await result).toEqual({ kind: 'exited', status: 0 });
+  });
+
   it('cancels on abort, and at once for an aborted signal', async () => {
     const { session } = await localSession();
     const ac = new AbortController();

@@ -177,9 +177,12 @@ export class ShellSession {
     const caughtUp = this.#congested();
     if (!caughtUp) return;
     this.#paused = true;
+    // werker is behind, not the step: the no-response clock stops until reading goes on.
+    clearTimeout(this.#batch?.silence);
     this.#proc.output.pause();
     void caughtUp.then(() => {
       this.#paused = false;
+      this.#batch?.rearm?.();
       this.#proc.output.resume();
     });
   }
