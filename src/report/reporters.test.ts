@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createBus, type RunEventBody } from '../engine/events.ts';
 import { lineReporter, logFileReporter, ndjsonReporter } from './reporters.ts';
 
@@ -108,6 +108,25 @@ describe('reporters', () => {
       const lines = readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '<t> '));
       expect(lines.slice(1, 7)).toEqual(['<t>     Applying ticker.0001_initial... OK', '<t>   downloading 50%', '<t> ! warning: slow', '<t>    100%', '<t>   left open', 'Step passed: migrate (0.01s)']);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a log file that cannot be written is reported once and the run goes on', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'werker-log-'));
+    const said = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      // The path is a directory: opening it fails (EISDIR), as a full or read-only disk would.
+      const log = logFileReporter(dir);
+      const bus = createBus('r1', [log.sink]);
+      story.forEach((e) => bus.emit(e));
+      await new Promise((r) => setTimeout(r, 50));
+      story.forEach((e) => bus.emit(e));
+      await log.close();
+      const lines = said.mock.calls.map((c) => String(c[0])).filter((t) => t.includes('could not be written'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`the log file ${dir} could not be written`);
+    } finally {
+      said.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });

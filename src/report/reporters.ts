@@ -53,9 +53,16 @@ export function logFileReporter(file: string): { sink: EventSink; close: () => P
   mkdirSync(path.dirname(file), { recursive: true });
   // Room for a few large writes in flight before the stream counts as behind (see `congested`).
   const stream: WriteStream = createWriteStream(file, { flags: 'a', mode: 0o600, highWaterMark: LOG_HIGH_WATER });
+  // A log file that can't be written (a full disk) must not end the run: say so once, write no more.
+  let failed = false;
+  stream.on('error', (err) => {
+    if (failed) return;
+    failed = true;
+    process.stderr.write(`werker: the log file ${file} could not be written (${err.message}); the run goes on without it\n`);
+  });
   // Few large writes instead of one per line: each queued write is an object and a round trip
   // to the thread pool, and millions of them piled up in memory when the disk fell behind.
-  const out = batchedWriter((text) => stream.write(text), LOG_BATCH);
+  const out = batchedWriter((text) => void (failed || stream.write(text)), LOG_BATCH);
   const lines = lineReporter((text) => out.push(text), false);
   const open = new OpenLine();
   const sink: EventSink = (event: RunEvent) => {
@@ -72,7 +79,7 @@ export function logFileReporter(file: string): { sink: EventSink; close: () => P
   // (see ShellSession) until the file has caught up, so memory stays bounded on a slow disk.
   let drained: Promise<void> | undefined;
   sink.congested = () => {
-    if (!stream.writableNeedDrain) return undefined;
+    if (failed || !stream.writableNeedDrain) return undefined;
     drained ??= new Promise<void>((resolve) => {
       const done = () => {
         drained = undefined;
