@@ -11,7 +11,8 @@ import { repoRoot } from '../helpers/corpus.ts';
 import { deployTarget, removeCronBlock, TARGET } from '../helpers/deploy-target.ts';
 import { requireDocker } from '../helpers/docker.ts';
 import { REGISTRY } from '../helpers/registry.ts';
-import { freePorts, getThroughNginx, startLoad, waitFor } from '../helpers/site-load.ts';
+import { freePorts, getThroughNginx, startLoad } from '../helpers/site-load.ts';
+import { fetchIfUp, waitFor } from '../helpers/wait-for.ts';
 
 /**
  * examples/nexchange end to end, as its README walks a newcomer through it, with the reference
@@ -126,8 +127,8 @@ describe.skipIf(!docker || !target)('examples/nexchange: dev, build, their deplo
     const dev = spawnCli(['dev', EXAMPLE, '--publish', `${port}:8000`, '--working-dir', workDir, '--run-id', runId, ...IMAGE_MAP]);
     const page = await waitFor('the dev server on the published port', async () => {
       if (dev.child.exitCode !== null) throw new Error('werker dev ended');
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      return res.status === 200 ? await res.text() : undefined;
+      const res = await fetchIfUp(`http://127.0.0.1:${port}/`);
+      return res?.status === 200 ? await res.text() : undefined;
     }, 300_000, 500).catch(async (err: Error) => {
       dev.child.kill('SIGKILL');
       const r = await dev.done;
@@ -203,8 +204,8 @@ describe.skipIf(!docker || !target)('examples/nexchange: dev, build, their deplo
     const inspect = await docker!.inspectContainer(seedContainer());
     expect(inspect.running).toBe(true);
     const page = await waitFor('gunicorn behind their PORTS_PARAM', async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      return res.status === 200 ? await res.text() : undefined;
+      const res = await fetchIfUp(`http://127.0.0.1:${port}/`);
+      return res?.status === 200 ? await res.text() : undefined;
     }, 90_000);
     expect(page).toContain('<h1>nexchange ticker</h1>');
     expect(page).toContain('0 ticks recorded');

@@ -38,16 +38,6 @@ export async function leftoversOf(runtime: DockerRuntime, prefix: string): Promi
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 /** A fresh database for one test file, dropped afterwards. */
 export async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `werker_it_${randomBytes(4).toString('hex')}`;

@@ -83,14 +83,3 @@ export async function freePorts(n: number): Promise<number[]> {
   }
   return ports;
 }
-
-/** Polls `probe` until it returns a value (errors count as "not yet"), or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 300): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await probe().catch(() => undefined);
-    if (got !== undefined) return got;
-    if (Date.now() > until) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}

@@ -8,7 +8,8 @@ import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
-import { apiClient, leftoversOf, waitFor } from '../helpers/server.ts';
+import { apiClient, leftoversOf } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // werker server with its embedded runner, SQLite, the real engine and a real local git repo.
 const docker = await requireDocker();

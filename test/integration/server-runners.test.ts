@@ -9,7 +9,8 @@ import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { spawnCli, type CliResult } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
-import { scratchDatabase, testDatabaseUrl, waitFor } from '../helpers/server.ts';
+import { scratchDatabase, testDatabaseUrl } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import type { ChildProcess } from 'node:child_process';
 
 // werker server on PostgreSQL with two `werker runner` processes and the real engine: 200 runs
