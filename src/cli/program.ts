@@ -96,6 +96,7 @@ export function buildProgram(out: Output): Command {
     .option('--runners <n>', 'embedded runner slots', '1')
     .option('--no-runner', 'no embedded runner (only `werker runner` processes run pipelines)')
     .option('--lease-seconds <s>', 'a run goes back to the queue when its runner is silent this long', '30')
+    .option('--keep-outputs <days>', 'delete build outputs of runs finished this many days ago, except the newest passed one per branch (or WERKER_KEEP_OUTPUTS_DAYS; default 30, 0 keeps all)')
     .option('--docker-host <url>', 'Docker engine address for the embedded runner')
     .option('--create-user <name>', 'create a user (password on stdin) and exit')
     .option('--create-token <name>', 'print a new API token for --user and exit')

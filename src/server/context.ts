@@ -223,6 +223,8 @@ export interface Run {
   /** Why it failed or was cancelled, one line. */
   message: string | null;
   cancelRequested: boolean;
+  /** When the retention sweep (`--keep-outputs`) deleted the run's output: a deploy from it can't start. */
+  outputRemovedAt?: string | null;
 }
 
 export interface RunStep {

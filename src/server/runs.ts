@@ -16,6 +16,7 @@ import { InputError, type Run, type RunDetail, type RunStep, type ServerContext,
 import type { LiveEvents } from './live.ts';
 import { maskEvent, maskerFor } from './mask-events.ts';
 import type { RepoMirrors } from './repos.ts';
+import { OutputRemovedError } from './retention.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './runner/protocol.ts';
 
 export interface RunServiceOptions {
@@ -176,6 +177,8 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     async retryRun(runId, by) {
       const row = await mustGet(runId);
       if (row.status === 'queued' || row.status === 'running') throw new InputError(`run ${runId} is still ${row.status}; cancel it first`, 409);
+      const source = row.source_run_id === null ? undefined : await getRunRow(store, row.source_run_id);
+      if (source?.output_removed_at) throw new InputError(new OutputRemovedError(source.id, source.output_removed_at).fullMessage(), 409);
       return runOf(await queue({
         application_id: row.application_id, pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit_sha: row.commit_sha,
         trigger: 'retry', triggered_by: byName(by), workflow: row.workflow, workflow_step: row.workflow_step, workflow_run_id: row.workflow_run_id,
@@ -240,6 +243,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       const row = await getRunRow(store, runId);
       // Only while the run is being worked on: a runner token is not a key to every output.
       const source = row?.status === 'running' && row.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
+      if (source?.output_removed_at) throw new OutputRemovedError(source.id, source.output_removed_at);
       if (!source?.output_path || !existsSync(source.output_path)) return undefined;
       return Readable.toWeb(createReadStream(source.output_path)) as ReadableStream<Uint8Array>;
     },
@@ -285,6 +289,7 @@ function toRun(r: RunRow, applicationName: string): Run {
     status: r.status, trigger: r.trigger, triggeredBy: r.triggered_by, workflow: r.workflow, workflowRunId: r.workflow_run_id,
     sourceRunId: r.source_run_id, retryOf: r.retry_of, attempt: r.attempt, runner: r.runner, createdAt: r.created_at,
     startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms, message: r.message, cancelRequested: r.cancel_requested === 1,
+    outputRemovedAt: r.output_removed_at,
   };
 }
 

@@ -5,6 +5,7 @@ import type { ServerCore } from './core.ts';
 import { handlePushHook } from './hook.ts';
 import { LiveEvents } from './live.ts';
 import { RepoMirrors } from './repos.ts';
+import { outputSweeper } from './retention.ts';
 import { runService } from './runs.ts';
 import { userService } from './users.ts';
 
@@ -16,7 +17,14 @@ export interface CoreOptions {
   /** The server's public URL, no trailing slash (see ServerContext.baseUrl). */
   baseUrl?: string;
   maxAttempts?: number;
+  /** Outputs of runs finished longer ago are deleted by the sweep (default 30 days; 0 keeps them all). */
+  keepOutputsDays?: number;
+  /** The clock of the retention sweep (tests pass their own). */
+  now?: () => Date;
 }
+
+export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
+const HOUR_MS = 60 * 60 * 1000;
 
 export type Core = ServerCore & {
   store: Store;
@@ -27,6 +35,10 @@ export type Core = ServerCore & {
   setBaseUrl(url: string): void;
   /** Starts the reaper timer; returns its stop function. */
   startReaper(intervalMs?: number): () => void;
+  /** Deletes expired outputs now (see retention.ts); returns the runs whose output went. */
+  sweepOutputs(): Promise<number[]>;
+  /** Sweeps at once and then every `intervalMs` (default hourly); its stop function waits for a sweep in progress. */
+  startOutputSweep(intervalMs?: number): () => Promise<void>;
 };
 
 /** Composes the server's services over one store. */
@@ -38,6 +50,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const leaseMs = options.leaseMs ?? 30_000;
   const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 };
   const runs = runService(store, apps, mirrors, live, runOptions);
+  const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
   const { reap, onQueued, runners, ...runMembers } = runs;
   const core: Core = {
@@ -65,6 +78,25 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
       }, intervalMs);
       timer.unref();
       return () => clearInterval(timer);
+    },
+    sweepOutputs,
+    startOutputSweep(intervalMs = HOUR_MS) {
+      let running: Promise<unknown> | undefined;
+      const sweep = () => {
+        if (running) return;
+        running = sweepOutputs()
+          .then((ids) => ids.length && process.stderr.write(`werker server: retention removed the outputs of ${ids.length} run(s) (--keep-outputs)\n`))
+          .catch((err: Error) => process.stderr.write(`werker server: removing expired outputs failed: ${err.message}; the next sweep tries again (check the data dir's outputs/)\n`))
+          .finally(() => (running = undefined));
+      };
+      sweep();
+      const timer = setInterval(sweep, intervalMs);
+      timer.unref();
+      return async () => {
+        clearInterval(timer);
+        // The store closes next: a sweep still deleting must finish first.
+        await running;
+      };
     },
   };
   return core;

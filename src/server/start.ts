@@ -19,6 +19,8 @@ export interface ServerOptions {
   /** The URL users reach the server at (default http://host:port). */
   baseUrl?: string;
   leaseMs?: number;
+  /** Days a finished run's output is kept (default 30; 0 = forever); see retention.ts. */
+  keepOutputsDays?: number;
   /** Embedded runner slots; 0 for none. */
   runners: number;
   /** Needed when runners > 0. */
@@ -41,7 +43,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.runners > 0 && !runtime) throw new Error('an embedded runner needs a container runtime');
   const baseHint = opts.baseUrl === undefined ? `http://${opts.host}:${opts.port}` : publicBaseUrl(opts.baseUrl);
   const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
-  const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}) });
+  const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
+    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}) });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
@@ -66,6 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (wildcard) log(`werker server: links and webhook URLs use ${core.baseUrl}; pass --base-url if users reach the server under another name`);
   }
   const stopReaper = core.startReaper();
+  const stopSweep = core.startOutputSweep();
   let runner: RunningRunner | undefined;
   if (runtime) {
     runner = startRunner({
@@ -77,6 +81,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url, core, ...(runner ? { runner } : {}),
     async close() {
       stopReaper();
+      await stopSweep();
       await runner?.stop();
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

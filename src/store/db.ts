@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from
 import pg from 'pg';
 import { WerkerError } from '../errors.ts';
 import { init } from './migrations/0001-init.ts';
+import { outputRetention } from './migrations/0002-output-retention.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -65,7 +66,7 @@ function openPostgres(url: string, max: number): Store {
 }
 
 async function migrate(store: Store): Promise<void> {
-  const migrations: Record<string, Migration> = { '0001-init': init(store.dialect) };
+  const migrations: Record<string, Migration> = { '0001-init': init(store.dialect), '0002-output-retention': outputRetention };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;

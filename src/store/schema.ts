@@ -30,6 +30,8 @@ export interface Database {
     created_at: string; started_at: string | null; finished_at: string | null; duration_ms: number | null; message: string | null;
     /** Where the run's output tar is kept (server data dir), when it stored one. */
     output_path: string | null;
+    /** When the retention sweep deleted the output (output_path is then null). */
+    output_removed_at: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError, WerkerError } from '../../errors.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
 import { InputError } from '../../server/context.ts';
-import { createServerCore } from '../../server/service.ts';
+import { createServerCore, DEFAULT_KEEP_OUTPUTS_DAYS } from '../../server/service.ts';
 import { startServer } from '../../server/start.ts';
 import { openStore } from '../../store/db.ts';
 import type { Output } from '../output.ts';
@@ -17,6 +17,7 @@ export interface ServerFlags {
   runners: string;
   runner: boolean;
   leaseSeconds: string;
+  keepOutputs?: string;
   dockerHost?: string;
   createUser?: string;
   createRunnerToken?: string;
@@ -41,12 +42,17 @@ export async function serverCommand(flags: ServerFlags, out: Output): Promise<nu
   if (!Number.isInteger(runners) || runners < 0) throw new UsageError(`--runners takes a count, not "${flags.runners}"`);
   const leaseMs = Number(flags.leaseSeconds) * 1000;
   if (!(leaseMs > 0)) throw new UsageError(`--lease-seconds takes a positive number, not "${flags.leaseSeconds}"`);
+  const keepOutputsRaw = flags.keepOutputs ?? process.env.WERKER_KEEP_OUTPUTS_DAYS ?? String(DEFAULT_KEEP_OUTPUTS_DAYS);
+  const keepOutputsDays = Number(keepOutputsRaw);
+  if (keepOutputsRaw.trim() === '' || !Number.isFinite(keepOutputsDays) || keepOutputsDays < 0) {
+    throw new UsageError(`--keep-outputs (or WERKER_KEEP_OUTPUTS_DAYS) takes a number of days, not "${keepOutputsRaw}"`, { hint: 'e.g. --keep-outputs 90; 0 keeps every output' });
+  }
   const runtime = runners > 0 ? await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}) : undefined;
   const server = await startServer({
-    dataDir, host: flags.host, port, runners, leaseMs, log: (l) => out.stderr(l),
+    dataDir, host: flags.host, port, runners, leaseMs, keepOutputsDays, log: (l) => out.stderr(l),
     ...(database ? { database } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(runtime ? { runtime } : {}),
   });
-  out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'})`);
+  out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'}, outputs kept ${keepOutputsDays ? `${keepOutputsDays} days` : 'forever'})`);
   if ((await server.core.auth.countUsers()) === 0) {
     out.stderr(`no users yet: create one with \`werker server --data-dir ${dataDir}${database ? ' --database URL' : ''} --create-user NAME\` (reads the password from stdin)`);
   }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { InputError, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
+import { OutputRemovedError } from '../retention.ts';
 import type { RunnerFinish } from '../runner/protocol.ts';
 import { intParam } from './errors.ts';
 
@@ -52,7 +53,12 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
     return ok ? c.body(null, 204) : lost(c);
   });
   r.get('/runs/:id/source', async (c) => {
-    const stream = await core.runners.sourceOutput(intParam(c.req.param('id'), 'run id'));
+    const stream = await core.runners.sourceOutput(intParam(c.req.param('id'), 'run id')).catch((err: Error) => {
+      if (err instanceof OutputRemovedError) return err;
+      throw err;
+    });
+    // 410: the runner shows the message and hint as they are (http-backend.ts).
+    if (stream instanceof OutputRemovedError) return c.json({ error: stream.message, hint: stream.hint }, 410);
     if (!stream) throw new InputError('this run has no source output', 404);
     return c.body(stream, 200, { 'content-type': 'application/x-tar' });
   });

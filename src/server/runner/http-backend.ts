@@ -55,6 +55,10 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
     async sourceOutput(runId) {
       const res = await call('GET', `/runs/${runId}/source`);
       if (res.status === 404) return undefined;
+      if (res.status === 410) {
+        const gone = (await res.json().catch(() => ({}))) as { error?: string; hint?: string };
+        throw new WerkerError(gone.error ?? 'the source output was removed from the server', 1, gone.hint ? { hint: gone.hint } : {});
+      }
       if (!res.ok || !res.body) throw new Error(`source output: HTTP ${res.status}`);
       return res.body as ReadableStream<Uint8Array>;
     },

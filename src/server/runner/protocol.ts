@@ -41,6 +41,6 @@ export interface RunnerBackend {
   appendEvents(runId: number, attempt: number, events: RunnerEvent[]): Promise<boolean>;
   finish(runId: number, attempt: number, result: RunnerFinish): Promise<boolean>;
   putOutput(runId: number, attempt: number, tar: ReadableStream<Uint8Array>): Promise<boolean>;
-  /** The tar of the job's source run output, or undefined when there is none. */
+  /** The tar of the job's source run output, or undefined when there is none; throws (a WerkerError) when retention removed it. */
   sourceOutput(runId: number): Promise<ReadableStream<Uint8Array> | undefined>;
 }

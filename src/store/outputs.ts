@@ -1,0 +1,27 @@
+import type { Store } from './db.ts';
+import type { RunRow } from './runs.ts';
+
+/**
+ * The stored outputs the retention sweep may delete: of finished runs that finished before
+ * `cutoff` (ISO text), except the newest passed output of each application + pipeline + branch
+ * (a later deploy of the latest build must still work) and the sources of runs still queued or
+ * running. One query over the runs table; the same SQL on SQLite and PostgreSQL.
+ */
+export async function expiredOutputs(store: Store, cutoff: string, limit = 500): Promise<Pick<RunRow, 'id' | 'output_path'>[]> {
+  const db = store.db;
+  const newestPassed = db.selectFrom('runs').select((eb) => eb.fn.max('id').as('id'))
+    .where('status', '=', 'passed').where('output_path', 'is not', null).groupBy(['application_id', 'pipeline', 'branch']);
+  const inUse = db.selectFrom('runs').select('source_run_id').where('status', 'in', ['queued', 'running']).where('source_run_id', 'is not', null);
+  return db.selectFrom('runs').select(['id', 'output_path'])
+    .where('output_path', 'is not', null)
+    .where('status', 'in', ['passed', 'failed', 'cancelled'])
+    .where('finished_at', '<', cutoff)
+    .where('id', 'not in', newestPassed)
+    .where('id', 'not in', inUse)
+    .orderBy('id').limit(limit).execute();
+}
+
+/** Records that a run's output file was deleted: the path goes, the time stays. */
+export async function markOutputRemoved(store: Store, runId: number, at: string): Promise<void> {
+  await store.db.updateTable('runs').set({ output_path: null, output_removed_at: at }).where('id', '=', runId).execute();
+}
