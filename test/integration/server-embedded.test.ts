@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run, RunDetail } from '../../src/server/context.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { createRun } from '../../src/store/runs.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
@@ -108,6 +109,30 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
     expect(text).toContain(`built from ${repo.head()}`);
     expect(text).toContain('deploying with ***');
     expect(text).not.toContain(SECRET);
+  });
+
+  it('a deploy from an output that retention removed fails on the runner, saying so and what to do', async () => {
+    const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs?status=passed&limit=100`);
+    const builds = runs.filter((r) => r.kind === 'build');
+    expect(builds.length).toBeGreaterThan(1);
+    // The first build, 60 days old now: no longer the newest passed one of the branch, so the sweep takes its output.
+    const old = builds.at(-1)!;
+    await server.core.store.db.updateTable('runs').set({ finished_at: new Date(Date.now() - 60 * 86_400_000).toISOString() }).where('id', '=', old.id).execute();
+    expect(await server.core.sweepOutputs()).toEqual([old.id]);
+    const { run: swept } = await api.get<{ run: Run }>(`/api/runs/${old.id}`);
+    expect(swept.outputRemovedAt).toEqual(expect.any(String));
+    // A deploy of it that was queued before the sweep (written into the queue: the API refuses new ones).
+    const deploy = await createRun(server.core.store, {
+      application_id: old.applicationId, pipeline: 'deploy', kind: 'deploy', branch: old.branch, commit_sha: old.commit, trigger: 'api', triggered_by: 'tester', source_run_id: old.id,
+    });
+    const done = await waitFor('the deploy to end', async () => {
+      const { run: r } = await api.get<{ run: Run }>(`/api/runs/${deploy.id}`);
+      return r.status === 'queued' || r.status === 'running' ? undefined : r;
+    }, 60_000);
+    expect(done.status).toBe('failed');
+    expect(done.message).toBe(`the output of run ${old.id} was removed by retention on ${swept.outputRemovedAt!.slice(0, 10)} (werker server --keep-outputs)`);
+    expect(JSON.stringify(await server.core.listRunEvents(deploy.id, 0, 10_000))).toContain('hint: run the build again, then deploy its output');
+    expect(await leftoversOf(docker!, APP)).toEqual([]);
   });
 
   it('cancels a running run: the engine stops and its containers are removed', async () => {
