@@ -235,6 +235,14 @@ describe('run page', () => {
     expect(html).toMatch(/<button type="submit" class="secondary" data-when-finished="true" hidden="">/);
   });
 
+  it('says when the retention sweep removed a run\'s output', async () => {
+    const created = await appWithProtectedVariable();
+    await fake.ctx.triggerRun(created.id, 'build', {}, fake.session.user);
+    expect((await page('/runs/1')).html).not.toContain('output removed');
+    Object.assign(fake.runs[0]!, { status: 'passed', outputRemovedAt: '2026-12-02T12:00:00.000Z' });
+    expect((await page('/runs/1')).html).toMatch(/output removed by retention on <b>2026-12-02 12:00:00 UTC<\/b> \(run the build again to deploy it\)/);
+  });
+
   it('answers an unknown run with a 404 page', async () => {
     expect((await page('/runs/7')).res.status).toBe(404);
   });

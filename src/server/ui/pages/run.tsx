@@ -103,6 +103,11 @@ const RunMeta: FC<{ run: RunDetail }> = ({ run }) => (
         runner <b>{run.runner}</b>
       </span>
     ) : null}
+    {run.outputRemovedAt ? (
+      <span>
+        output removed by retention on <b>{formatTime(run.outputRemovedAt)}</b> (run the build again to deploy it)
+      </span>
+    ) : null}
   </div>
 );
 
