@@ -49,7 +49,7 @@ function renderPlan(v: ReturnType<typeof planView>): string {
     if (!list.length) return;
     lines.push(`  ${title}:`);
     list.forEach((s, i) => {
-      lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem?.replaceAll("\n", "\n       ")}`}`);
+      lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem?.replaceAll('\n', '\n       ')}`}`);
       if (s.source) lines.push(`       from ${s.source}`);
     });
   };
