@@ -70,6 +70,8 @@ export interface SourceInputs {
   env?: NodeJS.ProcessEnv;
   /** The directory of wercker.yml (its werker.config.yml), when there is a project. */
   projectDir?: string;
+  /** false: leave out the GitHub conventions unless a list names `github` (internal/publish-step's default). */
+  withGithub?: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export function stepSources(inputs: SourceInputs): StepSource[] {
   const registry = inputs.stepsRegistry || env.STEPS_REGISTRY || project?.stepsRegistry || user?.stepsRegistry;
   if (registry) entries.push({ text: `registry:${registry}`, base: process.cwd() });
   const words = entries.map((e) => e.text.trim());
-  if (!words.includes('github') && !words.includes('no-github')) entries.push({ text: 'github', base: process.cwd() });
+  if (inputs.withGithub !== false && !words.includes('github') && !words.includes('no-github')) entries.push({ text: 'github', base: process.cwd() });
   const out: StepSource[] = [];
   for (const { text, base } of entries) out.push(...parseSource(text.trim(), base, githubBase));
   return dedupe(out);
