@@ -57,7 +57,9 @@ export function assertRunnable(plan: RunPlan): void {
   throw new ConfigError(bad.map((s) => ({
     severity: 'error' as const, code: 'step-unavailable', file: plan.configFile, line: s.at?.line ?? 0, col: s.at?.col ?? 0,
     path: `${plan.pipeline}.steps`, message: s.problem ?? `step ${s.id} cannot run`,
-    hint: s.kind === 'registry' ? 'werker brings its own packages for the most used steps (see steps/); others need a "file://" or git URL after the step name' : undefined,
+    hint: s.kind === 'registry'
+      ? 'werker brings its own packages for the most used steps (see steps/); others come from step sources (--step-source, WERKER_STEP_SOURCES, werker.config.yml; see the README), or a "file://" or git URL after the step name'
+      : undefined,
   })), existsSync(plan.configFile) ? readFileSync(plan.configFile, 'utf8') : undefined);
 }
 
