@@ -19,8 +19,25 @@ export function git(args: string[], opts: { cwd?: string; env?: Record<string, s
   });
 }
 
+/**
+ * Answers of `git ls-remote` in this process, failures included: a plan resolves each step once,
+ * but a process planning many files (tests, the server) should not ask a dead host again per file.
+ */
+const refsAsked = new Map<string, Promise<Map<string, string>>>();
+
 /** `git ls-remote URL`: ref name → commit (annotated tags peeled). */
-export async function listRefs(url: string): Promise<Map<string, string>> {
+export function listRefs(url: string): Promise<Map<string, string>> {
+  let answer = refsAsked.get(url);
+  if (!answer) {
+    answer = lsRemote(url);
+    refsAsked.set(url, answer);
+    // Only for a short while: a long-lived process (the server) must see new tags.
+    setTimeout(() => refsAsked.delete(url), 30_000).unref();
+  }
+  return answer;
+}
+
+async function lsRemote(url: string): Promise<Map<string, string>> {
   const out = await git(['ls-remote', '--symref', url], { timeoutMs: 60_000 });
   const refs = new Map<string, string>();
   for (const line of out.split('\n')) {
