@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,53 @@ describe.skipIf(!docker)('§7.2 registry steps from their git source, on a Docke
   });
 });
 
+/** Python's http.server (a real static HTTP server) over `root`, on a free loopback port. */
+async function staticServer(root: string): Promise<{ base: string; stop(): void }> {
+  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout.on('data', (c: Buffer) => {
+      seen += c.toString();
+      const m = /port (\d+)/.exec(seen);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`python3 -m http.server exited ${code}: ${seen}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, stop: () => void child.kill() };
+}
+
+describe.skipIf(!docker)('§7.2 --steps-registry: a registry with wercker\'s steps API, on a Docker engine', () => {
+  it('takes step.tarballUrl from the API, locks the tarball by sha256, and runs again with the registry gone', async () => {
+    const root = temp('registry');
+    const pkg = temp('regstep');
+    writeFileSync(path.join(pkg, 'step.yml'), stepYml('regstep', '1.0.0'));
+    writeFileSync(path.join(pkg, 'run.sh'), 'echo "regstep from the registry tarball"\n');
+    mkdirSync(path.join(root, 'tarballs'));
+    execFileSync('tar', ['-czf', path.join(root, 'tarballs', 'regstep-1.0.0.tar.gz'), '-C', pkg, '.']);
+    const registry = await staticServer(root);
+    try {
+      mkdirSync(path.join(root, 'api/steps/someowner/regstep'), { recursive: true });
+      const tarballUrl = `${registry.base}/tarballs/regstep-1.0.0.tar.gz`;
+      writeFileSync(path.join(root, 'api/steps/someowner/regstep/1.0.0'), JSON.stringify({ step: { summary: 'a test step', tarballUrl, version: { number: '1.0.0' } } }));
+      const dir = project(['someowner/regstep@1.0.0']);
+      const wd = temp('wd');
+      const env = { WERKER_STEP_GITHUB_BASE: 'http://127.0.0.1:9' };
+      const first = await werker(['--steps-registry', registry.base, 'build', dir, '--working-dir', wd], env);
+      expect(first.code, first.out).toBe(0);
+      expect(first.out).toContain('regstep from the registry tarball');
+      const entry = lockOf(dir).steps['someowner/regstep@1.0.0'] as { source: string; sha256?: string };
+      expect(entry.source).toBe(tarballUrl);
+      expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
+      registry.stop();
+      const second = await werker(['build', dir, '--working-dir', wd], env);
+      expect(second.code, second.out).toBe(0);
+      expect(second.out).toContain('regstep from the registry tarball');
+    } finally {
+      registry.stop();
+    }
+  });
+});
+
 describe('§7.2 step sources: what plan shows, and bad input', () => {
   it('werker plan shows where each step comes from: built-in, git URL@commit, file', async () => {
     const stepDir = temp('local-step');
@@ -200,7 +248,7 @@ describe('§7.2 step sources: what plan shows, and bad input', () => {
   it('a directory source put first (--step-source dir:…) wins over the GitHub convention, and is not locked', async () => {
     const offline = temp('offline-steps');
     const pkgDir = path.join(offline, 'someowner', 'somestep', '1.0.0');
-    (await import('node:fs')).mkdirSync(pkgDir, { recursive: true });
+    mkdirSync(pkgDir, { recursive: true });
     writeFileSync(path.join(pkgDir, 'step.yml'), stepYml('somestep', '1.0.0'));
     writeFileSync(path.join(pkgDir, 'run.sh'), 'echo from the offline directory\n');
     const dir = project(['someowner/somestep@1.0.0']);
