@@ -19,7 +19,7 @@ if backend && command -v python3 >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  die "git with git-http-backend is missing; as root with apt-get this script installs Debian's git"
+  die "git-http-backend or python3 is missing; as root with apt-get this script installs Debian's git and python3"
 fi
 log "installing Debian's git and python3 (log: $APT_LOG)"
 apt_get_install "$APT_LOG" git python3 || die "apt-get install git python3 failed; see $APT_LOG"
