@@ -4,7 +4,7 @@
 // every corpus file werker accepts, and prints the count, the percentage and the steps still
 // missing, most used first. docs/wercker-compat.md §7.2.
 //
-//   npx tsx scripts/step-coverage.ts [--corpus DIR] [--json]
+//   npx tsx scripts/step-coverage.ts [--corpus DIR] [--working-dir DIR (its steps/ cache counts)] [--json]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,7 @@ function problem(step: StepSpec, lookup: Awaited<ReturnType<typeof resolveStepPa
 }
 
 const emptyDir = mkdtempSync(path.join(tmpdir(), 'werker-coverage-'));
+const workingDir = path.resolve(flag('--working-dir') ?? emptyDir);
 let pipelines = 0;
 let resolved = 0;
 const missing = new Map<string, number>();
@@ -52,8 +53,8 @@ try {
         continue;
       }
       const steps = stepsOf(pipeline);
-      // An empty working dir: nothing in the step cache, no lock, only directory sources (none by default).
-      const lookup = await resolveStepPackages(steps, { projectDir: emptyDir, workingDir: emptyDir, sources: [], offline: true });
+      // No lock, no sources; the step cache of --working-dir if given (else an empty dir).
+      const lookup = await resolveStepPackages(steps, { projectDir: emptyDir, workingDir, sources: [], offline: true });
       const bad = [...new Set(steps.map((s) => problem(s, lookup)).filter((p): p is string => p !== undefined))];
       if (!bad.length) resolved++;
       for (const id of bad) missing.set(id, (missing.get(id) ?? 0) + 1);
