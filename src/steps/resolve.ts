@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { StepSpec } from '../config/schema.ts';
 import { readManifest, type StepManifest } from './manifest.ts';
 import { lockKey, writeLock, type LockEntry, type LockFile } from './lock.ts';
-import { fetchFromSource, fetchGiven, fetchLocked, isGitUrl, type Fetched } from './fetch.ts';
+import { fetchFromSource, fetchGiven, fetchLocked, type Fetched } from './fetch.ts';
 import { describeSource, githubConventions, type StepSource } from './sources.ts';
 
 /** werker's own step packages: `steps/<name>/` at the root of the installed package. */
@@ -134,5 +134,3 @@ async function fromSources(step: StepSpec, ctx: ResolveContext, cacheDir: string
   lines.push(`Give its package as ${step.name} "file://path/to/dir" or ${step.name} "https://host/owner/step-${step.name}.git", add a step source (--step-source), or put it in ${path.relative(process.cwd(), cacheDir) || cacheDir}`);
   return lines.join('\n');
 }
-
-export { isGitUrl };
