@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import type { StepSpec, WerckerConfig } from '../../config/schema.ts';
@@ -72,6 +73,10 @@ export async function stepsUpdateCommand(target: string, opts: StepsOptions, out
     out.stdout(`${key}: ${was === now ? 'unchanged' : was ? `${was.slice(0, 12)} → ${now.slice(0, 12)}` : `locked at ${now.slice(0, 12)}`} (${entry.source})`);
   }
   for (const key of old.entries.keys()) if (!fresh.entries.has(key)) out.stdout(`${key}: dropped (no longer in ${path.basename(file)})`);
+  if (fresh.entries.size === 0 && !existsSync(fresh.file)) {
+    out.stderr(`no step of ${path.basename(file)} is fetched from a source or URL: nothing to lock`);
+    return 0;
+  }
   await writeLock(fresh);
   out.stderr(`wrote ${fresh.file} (${fresh.entries.size} step${fresh.entries.size === 1 ? '' : 's'})`);
   return 0;
