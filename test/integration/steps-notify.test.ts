@@ -1,0 +1,144 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { repoRoot } from '../helpers/corpus.ts';
+import { requireDocker } from '../helpers/docker.ts';
+import { startSlackWebhook, type SlackMessage, type SlackWebhook } from '../helpers/slack-webhook.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
+
+// werker's built-in notify and release packages (steps/slack-notifier, pretty-slack-notify,
+// email-notify, github-create-release, github-upload-asset) on the real engine, run by
+// `werker build` with --docker-network host so the box reaches servers on the host's loopback:
+// a Slack incoming webhook, an SMTP server (smtp-server) and a GitHub REST API checked against
+// GitHub's OpenAPI description (@octokit/openapi). Nothing leaves the machine.
+const docker: DockerRuntime | undefined = await requireDocker();
+const workDir = tempDirs('werker-notify');
+
+const fixtureDir = (name: string): string => path.join(repoRoot, 'test/fixtures/steps', name);
+
+/** What the hosted product told a run about its repository (werker takes them as flags). */
+const GIT_FLAGS = ['--git-domain', 'github.com', '--git-owner', 'werker-test', '--git-repository', 'notify-app',
+  '--git-branch', 'master', '--git-commit', '3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4'];
+
+/** `werker build` of a fixture pipeline, on the host's network, with the given X_/XXX_ variables. */
+async function build(fixture: string, pipeline: string, env: Record<string, string>, extra: string[] = []): Promise<CliResult & { out: string }> {
+  const args = ['build', fixtureDir(fixture), '--pipeline', pipeline, '--working-dir', workDir(), '--docker-network', 'host',
+    '--application-name', 'notify-app', '--application-owner-name', 'werker-test', ...GIT_FLAGS, ...extra];
+  const r = await runCli(args, { env: { WERCKER_STARTED_BY: 'ada', ...env } });
+  return { ...r, out: plain(r.stdout + r.stderr) };
+}
+
+/** Output without the colours of wercker-init's info/success/fail. */
+const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** The one attachment of a message slack-notifier / pretty-slack-notify posted. */
+const attachment = (m: SlackMessage): Record<string, unknown> => (m.payload.attachments as Record<string, unknown>[])[0]!;
+
+describe('the shared helpers of the notify packages', () => {
+  it('every package carries the same copy of lib/notify.sh and lib/post.py', () => {
+    const packages = ['slack-notifier', 'pretty-slack-notify', 'github-create-release', 'github-upload-asset'];
+    for (const file of ['notify.sh', 'post.py']) {
+      const copies = packages.map((p) => readFileSync(path.join(repoRoot, 'steps', p, 'lib', file), 'utf8'));
+      for (const [i, copy] of copies.entries()) expect(copy, `steps/${packages[i]}/lib/${file}`).toBe(copies[0]);
+    }
+    for (const p of packages) expect(readdirSync(path.join(repoRoot, 'steps', p, 'lib')).sort()).toEqual(['notify.sh', 'post.py']);
+  });
+});
+
+describe.skipIf(!docker)('slack-notifier and pretty-slack-notify post to a Slack incoming webhook', () => {
+  let slack: SlackWebhook;
+  beforeAll(async () => {
+    slack = await startSlackWebhook({ deploys: ['deploys', 'builds', 'archived'], gone: ['general'] });
+  });
+  afterAll(() => slack?.close());
+  const env = () => ({ X_SLACK_URL: slack.url('deploys'), X_SLACK_GONE_URL: slack.url('gone') });
+  const posted = (from: number) => slack.messages.slice(from);
+
+  it('a passed build: each step posts what Slack accepts, notify_on: failed and another branch post nothing', async () => {
+    const before = slack.messages.length;
+    const r = await build('notify', 'slack-passed', env());
+    expect(r.code, r.out).toBe(0);
+    expect(slack.problems).toEqual([]);
+    const msgs = posted(before);
+    expect(msgs).toHaveLength(3);
+    const [custom, onMaster, pretty] = msgs as [SlackMessage, SlackMessage, SlackMessage];
+    // slack-notifier with channel, username and icon_url: JSON, the channel with its #.
+    expect(custom.contentType).toBe('application/json');
+    expect(custom.userAgent).toBe('werker-slack-notifier');
+    expect(custom.payload).toMatchObject({ channel: '#builds', username: 'werker-bot', icon_url: 'https://icons.werker.test/ok.png' });
+    expect(attachment(custom)).toMatchObject({ color: 'good', fallback: 'build for notify-app by ada has passed on branch master (3f4c2a1)' });
+    expect(attachment(custom).text).toMatch(/^<http:\/\/\S+\/werker-test\/notify-app\/runs\/slack-passed\/[0-9a-f]{24}\|build> for notify-app by ada has passed on branch master \(<https:\/\/github\.com\/werker-test\/notify-app\/commit\/3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4\|3f4c2a1>\)$/);
+    // The defaults: wercker's bot name and icon, the webhook's own channel.
+    expect(onMaster.payload).not.toHaveProperty('channel');
+    expect(onMaster.payload).toMatchObject({ username: 'werckerbot', icon_url: expect.stringMatching(/^https:\/\/secure\.gravatar\.com\/avatar\//) });
+    // wantedly/pretty-slack-notify: links to the run, the app and the commit.
+    expect(pretty.userAgent).toBe('werker-pretty-slack-notify');
+    expect(pretty.payload).toMatchObject({ username: 'wercker_build' });
+    expect(attachment(pretty)).toMatchObject({ color: 'good', fallback: 'build for werker-test/notify-app by ada has passed on master(3f4c2a1b)' });
+    expect(attachment(pretty).text).toMatch(/^<\S+\|build> for <\S+#applications\/notify-app\|werker-test\/notify-app> by ada has passed on master\(<https:\/\/github\.com\/werker-test\/notify-app\/commit\/3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4\|3f4c2a1b>\)$/);
+    expect(r.out).toContain('slack-notifier: the run passed and notify_on is failed: nothing posted');
+    expect(r.out).toContain('slack-notifier: branch "master" is not "release": nothing posted');
+    expect(r.out).toContain("Result 'passed' did not match notify condition 'failed': skipped to notify");
+    expect(r.out).toContain('slack-notifier: posted "build for notify-app by ada has passed on branch master (3f4c2a1)" to Slack channel #builds (127.0.0.1:');
+    // The webhook URL is a secret: only its host is printed.
+    expect(r.out).not.toContain('/services/');
+  });
+
+  it('a failed build: notify_on: failed posts, in red, naming the failed step; the failure message is escaped for Slack', async () => {
+    const before = slack.messages.length;
+    const r = await build('notify', 'slack-failed', env());
+    expect(r.code).toBe(1);
+    expect(slack.problems).toEqual([]);
+    const msgs = posted(before);
+    expect(msgs).toHaveLength(2);
+    const [notifier, pretty] = msgs as [SlackMessage, SlackMessage];
+    expect(notifier.payload).toMatchObject({ channel: '#builds' });
+    expect(attachment(notifier)).toMatchObject({ color: 'danger', fallback: 'build for notify-app by ada has failed on branch master (3f4c2a1) at step: unit tests' });
+    expect(attachment(notifier).text).toMatch(/ at step: unit tests$/);
+    expect(r.out).toContain("Result 'failed' did not match notify condition 'passed': skipped to notify");
+    expect(pretty.payload).toMatchObject({ channel: '#builds', username: 'Wercker' });
+    expect(attachment(pretty)).toMatchObject({ color: 'danger' });
+    expect(attachment(pretty).text).toMatch(/^Build broke :boom: &lt;@oncall&gt; &amp; friends\n<\S+\|build> for .* has failed on master\(<\S+\|3f4c2a1b>\) at step unit tests$/);
+  });
+
+  it('busybox (wget) and a box with only python post too; branches is a regular expression', async () => {
+    const before = slack.messages.length;
+    const [busybox, python] = await Promise.all([build('notify', 'pretty-busybox', env()), build('notify', 'python-only', env())]);
+    expect(busybox.code, busybox.out).toBe(0);
+    expect(python.code, python.out).toBe(0);
+    expect(slack.problems).toEqual([]);
+    const msgs = posted(before);
+    expect(msgs).toHaveLength(3);
+    for (const m of msgs) expect(m.contentType).toBe('application/json');
+    const yay = msgs.find((m) => m.payload.channel === '#builds')!;
+    expect(attachment(yay).text).toMatch(/^yay :smile:\n<\S+\|build> for <\S+\|werker-test\/notify-app> by ada has passed on master/);
+    expect(busybox.out).toContain("'master' branch did not match notify branches /^release$/: skipped to notify");
+    expect(msgs.find((m) => m.payload.username === 'busybox-bot')).toBeDefined();
+    expect(msgs.find((m) => m.payload.username === 'python-bot')).toBeDefined();
+  });
+
+  it('Slack refusing the message, an empty url or no HTTP client fail the after-step clearly; the build keeps its result', async () => {
+    const [gone, channel, empty, noClient] = await Promise.all([
+      build('notify', 'slack-refused', env()),
+      build('notify', 'slack-unknown-channel', env()),
+      build('notify', 'slack-empty-url', env()),
+      build('notify', 'slack-no-http-client', env()),
+    ]);
+    for (const r of [gone, channel, empty, noClient]) expect(r.code, r.out).toBe(0);
+    expect(gone.out).toMatch(/After-step failed: slack-notifier[\s\S]*slack-notifier: Slack \(127\.0\.0\.1:\d+\) refused the message: HTTP 404 no_service; the webhook URL is wrong or the webhook was removed/);
+    expect(channel.out).toMatch(/pretty-slack-notify: Slack \(127\.0\.0\.1:\d+\) refused the message: HTTP 404 channel_not_found; the channel "#nowhere" does not exist/);
+    expect(empty.out).toContain('slack-notifier: url is empty; give the Slack incoming webhook URL');
+    expect(noClient.out).toContain('slack-notifier: could not reach the Slack webhook at 127.0.0.1:');
+    expect(noClient.out).toContain('this box has none of curl, wget and python to make HTTP requests with');
+    expect(gone.out + channel.out).not.toContain('/services/');
+    slack.problems.length = 0;
+  });
+
+  it('slack-notifier without url is refused before anything runs', async () => {
+    const r = await build('notify', 'slack-missing-url', env());
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('step "slack-notifier" needs "url" (required by its step.yml)');
+  });
+});
