@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker } from '../helpers/docker.ts';
+import { startGitHubApi, type GitHubApi } from '../helpers/github-api.ts';
 import { startSlackWebhook, type SlackMessage, type SlackWebhook } from '../helpers/slack-webhook.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -140,5 +142,85 @@ describe.skipIf(!docker)('slack-notifier and pretty-slack-notify post to a Slack
     const r = await build('notify', 'slack-missing-url', env());
     expect(r.code).toBe(2);
     expect(r.out).toContain('step "slack-notifier" needs "url" (required by its step.yml)');
+  });
+});
+
+describe.skipIf(!docker)('github-create-release and github-upload-asset against a GitHub API checked by its OpenAPI description', () => {
+  const token = 'ghp_werkerTestToken0123456789abcdef';
+  let github: GitHubApi;
+  beforeAll(async () => {
+    github = await startGitHubApi({ token, repos: ['werker-test/notify-app', 'werker-test/other-app'] });
+  });
+  afterAll(() => github?.close());
+  const env = () => ({ X_WERKER_GITHUB_API_URL: github.apiUrl, X_WERKER_GITHUB_UPLOADS_URL: github.uploadsUrl, XXX_GITHUB_TOKEN: token });
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+  it('creates the release and uploads two assets to it with the exported id (curl)', async () => {
+    const r = await build('release', 'release', env());
+    expect(r.code, r.out).toBe(0);
+    expect(github.problems).toEqual([]);
+    const release = github.releases.find((x) => x.request.tag_name === 'v1.2.3')!;
+    expect(release.repo).toBe('werker-test/notify-app');
+    // Every value JSON-escaped, target_commitish from the run's commit, prerelease a boolean.
+    expect(release.request).toEqual({
+      tag_name: 'v1.2.3', target_commitish: '3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4', name: 'werker "1.2.3"',
+      body: 'First line\nSecond line with a "quote" & a \\ backslash', prerelease: true,
+    });
+    const create = github.requests.find((q) => q.operationId === 'repos/create-release')!;
+    expect(create.headers).toMatchObject({ authorization: `token ${token}`, accept: 'application/vnd.github+json', 'user-agent': 'werker-github-create-release' });
+    // The archive went up whole, typed by its extension (no `file` in this box), named after the file.
+    const [archive, notes] = release.assets;
+    expect(archive!.name).toBe('werker-app-1.2.3.tar.gz');
+    expect(archive!.contentType).toBe('application/gzip');
+    expect(r.out).toContain(`archive sha256: ${sha256(archive!.data)}`);
+    expect(notes).toMatchObject({ name: 'release notes (1.2.3).md', contentType: 'text/markdown' });
+    expect(notes!.data.toString()).toBe('# werker-app 1.2.3\n\n- first release\n');
+    const upload = github.requests.find((q) => q.operationId === 'repos/upload-release-asset')!;
+    expect(upload.path).toBe(`/repos/werker-test/notify-app/releases/${release.id}/assets`);
+    expect(upload.headers['user-agent']).toBe('werker-github-upload-asset');
+    expect(r.out).toContain(`exporting release id (${release.id}) to environment variable: $WERCKER_GITHUB_CREATE_RELEASE_ID`);
+    expect(r.out).toContain(`release ${release.id}, archive ${archive!.id}, notes ${notes!.id}`);
+    expect(r.out).toContain('github-create-release: created the release v1.2.3 of werker-test/notify-app: https://github.com/werker-test/notify-app/releases/tag/v1.2.3');
+    expect(r.out).not.toContain(token);
+  });
+
+  it('busybox (wget) and a box with only python create releases and upload binary assets', async () => {
+    const [busybox, python] = await Promise.all([build('release', 'release-busybox', env()), build('release', 'release-python', env())]);
+    expect(busybox.code, busybox.out).toBe(0);
+    expect(python.code, python.out).toBe(0);
+    expect(github.problems).toEqual([]);
+    const rc = github.releases.find((x) => x.request.tag_name === 'v2.0.0-rc.1')!;
+    expect(rc.repo).toBe('werker-test/other-app');
+    expect(rc.request).toEqual({ tag_name: 'v2.0.0-rc.1', target_commitish: 'release-2.0', draft: true });
+    expect(rc.assets[0]).toMatchObject({ name: 'werker-app.zip', contentType: 'application/zip' });
+    expect(busybox.out).toContain(`zip sha256: ${sha256(rc.assets[0]!.data)}`);
+    expect(busybox.out).toContain(`release ${rc.id}, zip ${rc.assets[0]!.id}`);
+    const v3 = github.releases.find((x) => x.request.tag_name === 'v3.0.0')!;
+    expect(v3.assets[0]).toMatchObject({ name: 'werker-app.bin', contentType: 'application/octet-stream' });
+    expect([...v3.assets[0]!.data]).toEqual([0, 1, 2, 255, ...Buffer.from('binary')]);
+  });
+
+  it('GitHub refusing, a missing tag, file or release id fail the step with what to do', async () => {
+    const runs = await Promise.all(['release-exists', 'bad-token', 'unknown-repo', 'bad-draft', 'no-release-id', 'missing-file', 'unknown-release', 'busybox-nul-bytes']
+      .map((p) => build('release', p, { ...env(), X_WRONG_TOKEN: 'not-the-token' })));
+    const [exists, badToken, unknownRepo, badDraft, noRelease, missingFile, unknownRelease, nulBytes] = runs;
+    for (const r of runs) expect(r.code, r.out).toBe(1);
+    expect(exists!.out).toMatch(/github-create-release: GitHub answered HTTP 422 to POST http:\/\/127\.0\.0\.1:\d+\/repos\/werker-test\/notify-app\/releases: Validation Failed \(already_exists \); a release with the tag v9\.9\.9 may already exist/);
+    expect(badToken!.out).toContain('GitHub answered HTTP 401');
+    expect(badToken!.out).toContain('Bad credentials; the token is not valid');
+    expect(unknownRepo!.out).toMatch(/HTTP 404 to POST \S+\/repos\/werker-test\/no-such-repo\/releases: Not Found; the repository does not exist or the token may not create releases in it/);
+    expect(badDraft!.out).toContain('github-create-release: The parameter draft has to be false or true (it is "yes")');
+    expect(noRelease!.out).toContain('github-upload-asset: no release id: give release_id, or run github-create-release before this step');
+    expect(missingFile!.out).toContain('github-upload-asset: The file does not exist: dist/none.zip (in /pipeline/source)');
+    expect(unknownRelease!.out).toMatch(/HTTP 404 to POST \S+\/releases\/12345\/assets: Not Found; the release 12345 does not exist in werker-test\/notify-app/);
+    expect(nulBytes!.out).toMatch(/github-upload-asset: could not send the asset to GitHub at \S+\/releases\/90000001\/assets: this box's busybox wget cannot send dist\/nul\.bin \(it holds NUL bytes\); install curl or python in the box/);
+    for (const r of runs) expect(r.out).not.toContain(token);
+    expect(github.problems).toEqual([]);
+  });
+
+  it('a release step without its tag is refused before anything runs', async () => {
+    const r = await build('release', 'missing-tag', env());
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('step "github-create-release" needs "tag" (required by its step.yml)');
   });
 });

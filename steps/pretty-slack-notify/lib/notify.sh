@@ -10,13 +10,20 @@ _wn_unescape() { printf '%b' "$1"; }
 # A JSON string literal (with its quotes) holding $1: \ and " escaped, newlines, tabs and
 # carriage returns written as \n \t \r, other control characters dropped.
 _wn_json_str() {
+  # Character by character: gsub's replacement text treats backslashes differently in mawk,
+  # gawk and busybox awk.
   printf '%s' "$1" | LC_ALL=C awk '
     BEGIN { ORS = ""; printf "\"" }
     {
-      gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
-      gsub(/[\001-\010\013\014\016-\037\177]/, "")
       if (NR > 1) printf "\\n"
-      printf "%s", $0
+      n = length($0)
+      for (i = 1; i <= n; i++) {
+        c = substr($0, i, 1)
+        if (c == "\\" || c == "\"") printf "\\%s", c
+        else if (c == "\t") printf "\\t"
+        else if (c == "\r") printf "\\r"
+        else if (c !~ /[\001-\037\177]/) printf "%s", c
+      }
     }
     END { printf "\"" }'
 }
@@ -82,38 +89,50 @@ _wn_urlencode() {
 _wn_url_host() { printf '%s\n' "$1" | sed -e 's|^[A-Za-z][A-Za-z0-9+.-]*://||' -e 's|[/?#].*$||' -e 's|^.*@||'; }
 
 # POST the file $3 as content type $2 to URL $1, the answer's body into file $4; the remaining
-# arguments are extra headers ("Name: value"). Uses curl, else wget (GNU or busybox), else
-# python, whichever the box has. Sets _wn_status to the HTTP status (empty when no answer
-# came) and _wn_error to what went wrong on the way; returns non-zero when no answer came.
+# arguments are extra headers ("Name: value"). Uses curl, else wget, else python, whichever the
+# box has (busybox wget sends a file only up to its first NUL byte: such a body goes by python or
+# not at all). Sets _wn_status to the HTTP status (empty when no answer came) and _wn_error to
+# what went wrong on the way; returns non-zero when no answer came.
 _wn_post() {
   _wn_url=$1 _wn_ctype=$2 _wn_in=$3 _wn_out=$4
   shift 4
-  _wn_status='' _wn_error='' _wn_log="$_wn_out.log"
+  _wn_status='' _wn_error='' _wn_log="$_wn_out.log" _wn_client=''
   : > "$_wn_out"
+  : > "$_wn_log"
   if command -v curl > /dev/null 2>&1; then
-    _wn_n=$#
-    for _wn_h in "$@"; do set -- "$@" -H "$_wn_h"; done
-    shift "$_wn_n"
-    _wn_status=$(curl -sS -X POST -o "$_wn_out" -w '%{http_code}' -H "Content-Type: $_wn_ctype" "$@" \
-      --data-binary "@$_wn_in" "$_wn_url" 2> "$_wn_log")
-    [ "$_wn_status" = 000 ] && _wn_status=''
+    _wn_client=curl
   elif command -v wget > /dev/null 2>&1; then
-    _wn_n=$#
-    for _wn_h in "$@"; do set -- "$@" --header "$_wn_h"; done
-    shift "$_wn_n"
-    # GNU wget keeps the body of an error answer only when asked; busybox wget cannot.
-    if wget --version 2> /dev/null | grep -q 'GNU Wget'; then set -- --content-on-error "$@"; fi
-    wget -S -O "$_wn_out" --header "Content-Type: $_wn_ctype" "$@" --post-file "$_wn_in" "$_wn_url" 2> "$_wn_log"
-    _wn_status=$(sed -n 's/^.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*$/\1/p' "$_wn_log" | tail -n 1)
-  else
-    _wn_py=''
-    for _wn_p in python3 python; do command -v "$_wn_p" > /dev/null 2>&1 && { _wn_py=$_wn_p; break; }; done
-    if [ -z "$_wn_py" ]; then
-      _wn_error="this box has none of curl, wget and python to make HTTP requests with; install one (e.g. with the install-packages step)"
-      return 1
+    _wn_client=wget
+    if ! wget --version 2> /dev/null | grep -q 'GNU Wget' && [ "$(tr -d '\000' < "$_wn_in" | wc -c)" -ne "$(wc -c < "$_wn_in")" ]; then
+      _wn_client=''
+      _wn_error="this box's busybox wget cannot send $_wn_in (it holds NUL bytes); install curl or python in the box"
     fi
-    _wn_status=$("$_wn_py" "$WERCKER_STEP_ROOT/lib/post.py" "$_wn_url" "$_wn_ctype" "$_wn_in" "$_wn_out" "$@" 2> "$_wn_log")
   fi
+  if [ -z "$_wn_client" ]; then
+    for _wn_p in python3 python; do command -v "$_wn_p" > /dev/null 2>&1 && { _wn_client=$_wn_p; break; }; done
+  fi
+  case "$_wn_client" in
+    curl)
+      _wn_n=$#
+      for _wn_h in "$@"; do set -- "$@" -H "$_wn_h"; done
+      shift "$_wn_n"
+      _wn_status=$(curl -sS -X POST -o "$_wn_out" -w '%{http_code}' -H "Content-Type: $_wn_ctype" "$@" \
+        --data-binary "@$_wn_in" "$_wn_url" 2> "$_wn_log")
+      [ "$_wn_status" = 000 ] && _wn_status='' ;;
+    wget)
+      _wn_n=$#
+      for _wn_h in "$@"; do set -- "$@" --header "$_wn_h"; done
+      shift "$_wn_n"
+      # GNU wget keeps the body of an error answer only when asked; busybox wget cannot.
+      if wget --version 2> /dev/null | grep -q 'GNU Wget'; then set -- --content-on-error "$@"; fi
+      wget -S -O "$_wn_out" --header "Content-Type: $_wn_ctype" "$@" --post-file "$_wn_in" "$_wn_url" 2> "$_wn_log"
+      _wn_status=$(sed -n 's/^.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*$/\1/p' "$_wn_log" | tail -n 1) ;;
+    '')
+      [ -n "$_wn_error" ] || _wn_error="this box has none of curl, wget and python to make HTTP requests with; install one (e.g. with the install-packages step)"
+      return 1 ;;
+    *)
+      _wn_status=$("$_wn_client" "$WERCKER_STEP_ROOT/lib/post.py" "$_wn_url" "$_wn_ctype" "$_wn_in" "$_wn_out" "$@" 2> "$_wn_log") ;;
+  esac
   if [ -z "$_wn_status" ]; then
     _wn_error=$(grep -v '^ *[A-Za-z-]*:' "$_wn_log" | grep -v '^ *HTTP/' | grep . | tail -n 3 | tr '\n' ' ')
     [ -n "$_wn_error" ] || _wn_error="no answer"
@@ -124,6 +143,6 @@ _wn_post() {
 
 # Removes every _wn_ helper and variable from the shell the step ran in.
 _wn_cleanup() {
-  unset _wn_url _wn_ctype _wn_in _wn_out _wn_status _wn_error _wn_log _wn_n _wn_h _wn_py _wn_p
+  unset _wn_url _wn_ctype _wn_in _wn_out _wn_status _wn_error _wn_log _wn_n _wn_h _wn_client _wn_p
   unset -f _wn_unescape _wn_json_str _wn_json_field _wn_urlencode _wn_url_host _wn_post _wn_cleanup
 }
