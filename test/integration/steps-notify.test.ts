@@ -7,6 +7,7 @@ import { runCli, type CliResult } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker } from '../helpers/docker.ts';
 import { startGitHubApi, type GitHubApi } from '../helpers/github-api.ts';
+import { startSmtpServer, type SmtpServer } from '../helpers/smtp.ts';
 import { startSlackWebhook, type SlackMessage, type SlackWebhook } from '../helpers/slack-webhook.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -222,5 +223,62 @@ describe.skipIf(!docker)('github-create-release and github-upload-asset against 
     const r = await build('release', 'missing-tag', env());
     expect(r.code).toBe(2);
     expect(r.out).toContain('step "github-create-release" needs "tag" (required by its step.yml)');
+  });
+});
+
+describe.skipIf(!docker)('email-notify mails the result through a real SMTP server', () => {
+  const login = { user: 'werker-mailer', password: 'smtp-pa55-7e1b' };
+  let smtp: SmtpServer;
+  beforeAll(async () => {
+    smtp = await startSmtpServer(login);
+  });
+  afterAll(() => smtp?.close());
+  const env = () => ({ X_SMTP_HOST: smtp.host, X_SMTP_USER: login.user, XXX_SMTP_PASSWORD: login.password, X_WRONG_PASSWORD: 'not-it' });
+
+  it('a passed build (python): wercker\'s subject and body, to every recipient, after STARTTLS and a login; on: failed and another branch send nothing', async () => {
+    const before = smtp.mails.length;
+    const r = await build('notify', 'email-passed', env());
+    expect(r.code, r.out).toBe(0);
+    const mails = smtp.mails.slice(before);
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    expect(mail).toMatchObject({ user: login.user, secure: true, from: 'alerts@werker.test', to: ['dev@werker.test', 'ops@werker.test'] });
+    expect(mail.headers).toMatchObject({
+      from: 'alerts@werker.test', to: 'dev@werker.test, ops@werker.test', subject: 'werker-test/notify-app: build of master by ada passed.',
+    });
+    expect(mail.headers['message-id']).toMatch(/^<.+@.+>$/);
+    expect(mail.headers.date).toMatch(/^\w{3}, \d{1,2} \w{3} \d{4} /);
+    expect(mail.body).toMatch(/^Build passed\.\n\nSee <http:\/\/\S+\/werker-test\/notify-app\/runs\/email-passed\/[0-9a-f]{24}>\n\n/);
+    expect(mail.body).toContain('Git Repository: https://github.com/werker-test/notify-app\nGit Branch: master\nGit Commit: 3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4\nStarted By: ada\n');
+    expect(r.out).toContain('email-notify: the run passed and on is failed: no mail sent');
+    expect(r.out).toContain('email-notify: branch "master" is not "release": no mail sent');
+    expect(r.out).toContain('email-notify: mailed "werker-test/notify-app: build of master by ada passed." (sent to dev@werker.test, ops@werker.test through 127.0.0.1:');
+    expect(r.out).not.toContain(login.password);
+  });
+
+  it('a failed build (curl): on: failed mails the custom subject (UTF-8) and body; the default body names the failed step', async () => {
+    const before = smtp.mails.length;
+    const r = await build('notify', 'email-failed-curl', env());
+    expect(r.code).toBe(1);
+    const mails = smtp.mails.slice(before);
+    expect(mails).toHaveLength(2);
+    const [custom, plainMail] = mails as [typeof mails[0] & object, typeof mails[0] & object];
+    expect(custom).toMatchObject({ user: login.user, secure: true, from: 'alerts@werker.test', to: ['oncall@werker.test'] });
+    expect(custom.headers.subject).toBe('Broken: master ✗');
+    expect(custom.body).toBe('The unit tests failed.\nSee the log.\n');
+    expect(plainMail.headers.subject).toBe('werker-test/notify-app: build of master by ada failed.');
+    expect(plainMail.body).toMatch(/^Build failed\.\n[\s\S]*\nFailed Step: unit tests\n/);
+    expect(r.out).not.toContain(login.password);
+  });
+
+  it('a refused login, an unreachable server or no mail client fail the after-step with what to check', async () => {
+    const runs = await Promise.all(['email-wrong-password', 'email-wrong-password-curl', 'email-unreachable', 'email-no-client'].map((p) => build('notify', p, env())));
+    const [wrong, wrongCurl, unreachable, noClient] = runs;
+    for (const r of runs) expect(r.code, r.out).toBe(0);
+    expect(wrong!.out).toMatch(/After-step failed: email-notify[\s\S]*email-notify: the mail was not sent: the SMTP server 127\.0\.0\.1:\d+ refused the login of werker-mailer: 535 .*; check host, username and password/);
+    expect(wrongCurl!.out).toMatch(/email-notify: the mail was not sent: curl: \(67\) Login denied/);
+    expect(unreachable!.out).toMatch(/email-notify: the mail was not sent: could not talk to the SMTP server 127\.0\.0\.1:1: .*[Cc]onnection refused/);
+    expect(noClient!.out).toContain('email-notify: this box has neither python nor curl to send mail with');
+    for (const r of runs) expect(r.out).not.toContain(login.password);
   });
 });
