@@ -8,9 +8,8 @@
 # smtplib as wercker's step did, else curl; the password never reaches a command line.
 _wen_main() {
   _wen_from=$WERCKER_EMAIL_NOTIFY_FROM _wen_to=$WERCKER_EMAIL_NOTIFY_TO _wen_host=$WERCKER_EMAIL_NOTIFY_HOST
-  for _wen_p in from to host username password; do
-    eval "_wen_v=\$WERCKER_EMAIL_NOTIFY_$(printf '%s' "$_wen_p" | tr a-z A-Z)"
-    [ -n "$_wen_v" ] || fail "email-notify: Please specify the $_wen_p property (it is empty)"
+  for _wen_p in "from:$_wen_from" "to:$_wen_to" "host:$_wen_host" "username:$WERCKER_EMAIL_NOTIFY_USERNAME" "password:$WERCKER_EMAIL_NOTIFY_PASSWORD"; do
+    case "$_wen_p" in *:) fail "email-notify: Please specify the ${_wen_p%:} property (it is empty)" ;; esac
   done
   _wen_result=${WERCKER_RESULT:-passed}
   # `on` is a YAML 1.1 boolean when not quoted: `on: failed` may arrive as the key "true".
@@ -111,6 +110,6 @@ _wen_curl() {
 }
 
 _wen_main
-unset _wen_from _wen_to _wen_host _wen_p _wen_v _wen_result _wen_on _wen_app _wen_what _wen_url _wen_subject \
+unset _wen_from _wen_to _wen_host _wen_p _wen_result _wen_on _wen_app _wen_what _wen_url _wen_subject \
   _wen_body _wen_dir _wen_py _wen_rc _wen_log _wen_msg _wen_subj _wen_scheme _wen_r
 unset -f _wen_main _wen_default_body _wen_curl _wen_esc

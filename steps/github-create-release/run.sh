@@ -5,6 +5,7 @@
 # $WERCKER_GITHUB_CREATE_RELEASE_ID (or the variable `export_id` names) for github-upload-asset.
 # Unlike wercker's step the values are JSON-escaped (a quote in the body is fine). werker's
 # addition: the API is $WERKER_GITHUB_API_URL when set (GitHub Enterprise: https://HOST/api/v3).
+# shellcheck source=lib/notify.sh
 . "$WERCKER_STEP_ROOT/lib/notify.sh"
 
 _wgcr_main() {
@@ -16,10 +17,12 @@ _wgcr_main() {
   _wgcr_export=${WERCKER_GITHUB_CREATE_RELEASE_EXPORT_ID:-WERCKER_GITHUB_CREATE_RELEASE_ID}
   [ -n "$_wgcr_token" ] || fail "github-create-release: Token not specified; please add a token parameter to the step (token: \$GITHUB_TOKEN, with XXX_GITHUB_TOKEN set for werker)"
   [ -n "$_wgcr_tag" ] || fail "github-create-release: Tag name not specified; please add a tag parameter to the step"
-  for _wgcr_flag in draft prerelease; do
-    eval "_wgcr_v=\$WERCKER_GITHUB_CREATE_RELEASE_$(printf '%s' "$_wgcr_flag" | tr a-z A-Z)"
-    case "$_wgcr_v" in '' | true | false) ;; *) fail "github-create-release: The parameter $_wgcr_flag has to be false or true (it is \"$_wgcr_v\")" ;; esac
-  done
+  case "$WERCKER_GITHUB_CREATE_RELEASE_DRAFT" in '' | true | false) ;; *)
+    fail "github-create-release: The parameter draft has to be false or true (it is \"$WERCKER_GITHUB_CREATE_RELEASE_DRAFT\")" ;;
+  esac
+  case "$WERCKER_GITHUB_CREATE_RELEASE_PRERELEASE" in '' | true | false) ;; *)
+    fail "github-create-release: The parameter prerelease has to be false or true (it is \"$WERCKER_GITHUB_CREATE_RELEASE_PRERELEASE\")" ;;
+  esac
   case "$_wgcr_export" in
     *[!A-Za-z0-9_]* | [0-9]*) fail "github-create-release: export_id \"$_wgcr_export\" is not a variable name" ;;
   esac
@@ -74,7 +77,7 @@ _wgcr_main() {
 }
 
 _wgcr_main
-unset _wgcr_token _wgcr_tag _wgcr_owner _wgcr_repo _wgcr_target _wgcr_export _wgcr_flag _wgcr_v _wgcr_dir \
+unset _wgcr_token _wgcr_tag _wgcr_owner _wgcr_repo _wgcr_target _wgcr_export _wgcr_dir \
   _wgcr_api _wgcr_url _wgcr_msg _wgcr_errors _wgcr_hint _wgcr_id _wgcr_html
 unset -f _wgcr_main
 _wn_cleanup

@@ -7,6 +7,7 @@
 # `content_type` (or content-type) what `file --mime-type` says — werker: else guessed from the
 # extension, else application/octet-stream, where wercker's step failed without `file`.
 # werker's addition: the upload host is $WERKER_GITHUB_UPLOADS_URL when set.
+# shellcheck source=lib/notify.sh
 . "$WERCKER_STEP_ROOT/lib/notify.sh"
 
 _wgua_type_of() {

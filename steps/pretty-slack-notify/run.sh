@@ -5,6 +5,7 @@
 # regular expression the branch must match, `notify_on` (passed or failed) the only result to post,
 # `passed_message` / `failed_message` a line put before the text. Any answer but 200 fails the
 # step with Slack's error code; the webhook URL (a secret) is never printed, only its host.
+# shellcheck source=lib/notify.sh
 . "$WERCKER_STEP_ROOT/lib/notify.sh"
 
 _wpsn_escape() { printf '%s' "$1" | sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }

@@ -4,6 +4,7 @@
 # icon). `channel` overrides the webhook's channel (with or without #); `notify_on: failed` posts
 # only failures; `branch` posts only for that branch. Any answer but 200 fails the step with
 # Slack's error code; the webhook URL (a secret) is never printed, only its host.
+# shellcheck source=lib/notify.sh
 . "$WERCKER_STEP_ROOT/lib/notify.sh"
 
 _wsn_escape() {
