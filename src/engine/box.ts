@@ -28,7 +28,7 @@ export async function createBox(
   ];
   const binds = [`${cacheDir}:${plan.paths.cache}`, ...stepBinds];
   if (plan.options.directMount) binds.push(`${path.resolve(plan.projectDir)}:${plan.paths.base}`);
-  if (plan.options.enableVolumes) binds.push(...plan.box.volumes.map((v) => (v.includes(':') ? v : `${v}:${v}`)));
+  if (plan.options.enableVolumes) binds.push(...plan.box.volumes);
   if (plan.docker) binds.push('/var/run/docker.sock:/var/run/docker.sock');
   const spec: ContainerSpec = {
     name: plan.box.containerName, image: plan.box.image, env, labels, openStdin: true, tty: false,

@@ -86,6 +86,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
 async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Created, started: number): Promise<RunResult> {
   const { runtime, bus, signal } = deps;
   const labels = runLabels(plan.runId);
+  warnIgnoredVolumes(plan, bus);
   await ensureImages(plan, runtime, bus, signal);
   signal?.throwIfAborted();
   const network = plan.options.dockerNetwork ?? `w-${shortId()}`;
@@ -143,6 +144,13 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
   return result;
+}
+
+/** wercker mounted `volumes` only with --enable-volumes (docs/wercker-compat.md §2.4): say that they are not mounted. */
+function warnIgnoredVolumes(plan: RunPlan, bus: Bus): void {
+  if (plan.options.enableVolumes) return;
+  const owners = [...(plan.box.volumes.length ? ['the box'] : []), ...plan.services.filter((s) => s.volumes.length).map((s) => `service ${s.alias}`)];
+  if (owners.length) bus.emit({ type: 'log', level: 'warn', text: `volumes of ${owners.join(', ')} are not mounted: pass --enable-volumes to mount them` });
 }
 
 /** A partial line is shown only up to where a secret could begin; output waits while a reporter (the log file) catches up. */

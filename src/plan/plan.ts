@@ -60,7 +60,9 @@ export function planRun(input: PlanInput): RunPlan {
     runId, kind, pipeline: pipeline.name,
     projectDir: input.projectDir, workingDir: input.workingDir, configFile: config.file,
     box: { ...box, cmd: box.cmd ?? shellSplit(DEFAULT_BOX_CMD), containerName: `wercker-pipeline-${runId}` },
-    services, steps, afterSteps, env: env.vars, paths, docker: pipeline.docker, options,
+    services, steps, afterSteps, env: env.vars, paths, docker: pipeline.docker,
+    // `docker: true` mounts the engine's socket, which in wercker forced --enable-volumes (docs/wercker-compat.md §4.2).
+    options: pipeline.docker && !options.enableVolumes ? { ...options, enableVolumes: true } : options,
   };
 }
 
@@ -125,7 +127,7 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
     written, image,
     env: Object.entries(spec.env).map(([k, v]) => [k, x(v)]),
     ports: spec.ports,
-    volumes: spec.volumes ? x(spec.volumes).split(/[\s,]+/).filter(Boolean) : [],
+    volumes: spec.volumes ? planVolumes(spec.volumes, x) : [],
   };
   if (spec.cmd) planned.cmd = shellSplit(spec.cmd);
   if (spec.entrypoint) planned.entrypoint = shellSplit(spec.entrypoint);
@@ -134,6 +136,19 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
     if (spec.auth.registry) planned.auth.serveraddress = x(spec.auth.registry);
   }
   return planned;
+}
+
+/**
+ * `volumes` as bind mounts (docs/wercker-compat.md §2.4): the string is split on spaces and
+ * commas, each entry `host:ctr` at its first ':' (a lone `path` is both sides), and each side is
+ * expanded on its own; always read-write. Mounted only with --enable-volumes (or `docker: true`).
+ */
+export function planVolumes(text: string, expand: (s: string) => string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean).map((entry) => {
+    const colon = entry.indexOf(':');
+    const [host, container] = colon < 0 ? [entry, entry] : [entry.slice(0, colon), entry.slice(colon + 1)];
+    return `${expand(host)}:${expand(container)}:rw`;
+  });
 }
 
 function planService(

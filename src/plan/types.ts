@@ -13,6 +13,7 @@ export interface PlannedImage {
   /** Container env from the yml (`env:`), keys upper-cased, values expanded. */
   env: [string, string][];
   ports: string[];
+  /** Bind mounts `host:ctr:rw`, sides expanded (plan.ts planVolumes); used only with --enable-volumes. */
   volumes: string[];
   auth?: { username?: string; password?: string; serveraddress?: string };
 }

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { failed, passed, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
+import { mapDockerfileFrom } from './dockerfile-from.ts';
 
 /**
  * internal/docker-build (spec §6.3): builds a Dockerfile from the box's /pipeline/source (or its
@@ -24,8 +25,11 @@ export const dockerBuild: InternalStep = {
     }
     const archive = await ctx.runtime.getArchive(ctx.containerId, dir);
     const buildArgs = o.has('build-args') ? o.pairs('build-args') : undefined;
-    await ctx.runtime.buildImage(stripTopDir(archive), {
-      tag, dockerfile: o.get('dockerfile', 'Dockerfile'), labels, networkMode: ctx.network,
+    const dockerfile = o.get('dockerfile', 'Dockerfile');
+    const { imageMap } = ctx.plan.options;
+    const rewrite = imageMap.length ? { name: path.posix.normalize(dockerfile), edit: (text: string) => mapDockerfileFrom(text, imageMap) } : undefined;
+    await ctx.runtime.buildImage(stripTopDir(archive, rewrite), {
+      tag, dockerfile, labels, networkMode: ctx.network,
       extraHosts: o.words('extra-hosts'), noCache: o.bool('no-cache'), quiet: o.bool('q'),
       pull: ctx.plan.options.pull === 'always',
       ...(buildArgs ? { buildArgs } : {}),
@@ -37,8 +41,11 @@ export const dockerBuild: InternalStep = {
   },
 };
 
-/** The archive API names entries `<dir>/…`; a build context wants them at its root. */
-function stripTopDir(archive: Readable): Readable {
+/**
+ * The archive API names entries `<dir>/…`; a build context wants them at its root. `rewrite`
+ * edits one file on the way (the Dockerfile's FROM lines under --image-map).
+ */
+function stripTopDir(archive: Readable, rewrite?: { name: string; edit: (text: string) => string }): Readable {
   const out = pack();
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
@@ -46,6 +53,15 @@ function stripTopDir(archive: Readable): Readable {
     if (!name) {
       stream.resume();
       stream.on('end', next);
+      return;
+    }
+    if (rewrite && header.type === 'file' && name === rewrite.name) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
+      stream.on('end', () => {
+        const body = Buffer.from(rewrite.edit(Buffer.concat(chunks).toString('utf8')));
+        out.entry({ ...header, name, size: body.length }, body, next);
+      });
       return;
     }
     stream.pipe(out.entry({ ...header, name }, next) as unknown as NodeJS.WritableStream);

@@ -84,7 +84,9 @@ export class DockerRuntime implements ContainerRuntime {
     const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: true, forcerm: true };
     if (opts.buildArgs) query.buildargs = opts.buildArgs;
     if (opts.labels) query.labels = opts.labels;
-    if (opts.extraHosts?.length) query.extrahosts = opts.extraHosts.join(',');
+    // One `extrahosts` query value per entry, as the daemon reads them (a comma-joined value is
+    // taken as one host with an invalid address, spec §6.3).
+    if (opts.extraHosts?.length) query.extrahosts = opts.extraHosts;
     if (opts.noCache) query.nocache = true;
     if (opts.quiet) query.q = true;
     if (opts.networkMode) query.networkmode = opts.networkMode;

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+import { fixture, runCli } from '../helpers/cli.ts';
+import { requireDocker } from '../helpers/docker.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
+
+// The wercker behaviours of docs/wercker-compat.md that the engine carries, each on the real
+// engine through the CLI, named after its section.
+const docker: DockerRuntime | undefined = await requireDocker();
+const workDir = tempDirs('werker-compat');
+const images: string[] = [];
+afterAll(async () => {
+  for (const i of images) await docker?.removeImage(i).catch(() => undefined);
+});
+
+async function leftovers(runId: string): Promise<string[]> {
+  const found = await docker!.listLabelled('werker.run', runId);
+  return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name)];
+}
+
+describe.skipIf(!docker)('§6.3 internal/docker-build extra-hosts', () => {
+  it('adds every shell-split host:ip word to the build\'s /etc/hosts', async () => {
+    images.push('itxhosts01hosts:latest');
+    const r = await runCli(['build', fixture('compat-6.3-extra-hosts'), '--working-dir', workDir(), '--run-id', 'itxhosts01']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/127\.0\.1\.5\s+alpha\.internal/);
+    expect(r.stdout).toMatch(/127\.0\.1\.6\s+beta\.internal/);
+    expect(r.stdout).toContain('both extra hosts are in /etc/hosts');
+  });
+});
+
+describe.skipIf(!docker)('§6.4 --image-map for every image a run asks for', () => {
+  const maps = ['example.invalid/box=werker-test/busybox', 'example.invalid/base=werker-test/busybox', 'example.invalid/server=werker-test/busybox'].flatMap((m) => ['--image-map', m]);
+
+  it('maps the box, a Dockerfile\'s FROM and internal/docker-run\'s image; docker-kill stops the mapped container', async () => {
+    images.push('itimgmap01img:latest');
+    const r = await runCli(['build', fixture('compat-6.4-image-map'), '--working-dir', workDir(), '--run-id', 'itimgmap01', ...maps]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('built on the mapped base');
+    expect(r.stdout).toContain('started side (werker-test/busybox:latest)');
+    expect(r.stdout).toContain('side answered');
+    expect(r.stdout).toContain('side is gone');
+    expect(await leftovers('itimgmap01')).toEqual([]);
+  });
+
+  it('werker plan shows docker-run\'s image as mapped', async () => {
+    const r = await runCli(['plan', fixture('compat-6.4-image-map'), '--working-dir', workDir(), ...maps]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('box: werker-test/busybox:latest  (wercker.yml: example.invalid/box:1)');
+    expect(r.stdout).toContain('image: werker-test/busybox:latest  (wercker.yml: example.invalid/server:2)');
+  });
+});
+
+describe.skipIf(!docker)('§2.4 / §5.2 --enable-volumes', () => {
+  it('mounts box and service volumes (each side expanded, a lone path on both sides): a step\'s writes reach the host', async () => {
+    const host = workDir();
+    const r = await runCli(['build', fixture('compat-2.4-volumes'), '--working-dir', workDir(), '--enable-volumes', '--run-id', 'itvolumes01'], { env: { X_HOST_DIR: host } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(path.join(host, 'box', 'from-box.txt'), 'utf8')).toBe('from-box\n');
+    expect(readFileSync(path.join(host, 'same', 'same.txt'), 'utf8')).toBe('same-path\n');
+    // The step wrote to the service over the network; the service wrote into its volume.
+    expect(readFileSync(path.join(host, 'svc', 'from-step.txt'), 'utf8')).toContain('from-step');
+    expect(r.stdout).not.toContain('not mounted');
+    expect(await leftovers('itvolumes01')).toEqual([]);
+  });
+
+  it('without the flag, mounts none and says so', async () => {
+    const host = workDir();
+    const r = await runCli(['build', fixture('compat-2.4-volumes'), '--working-dir', workDir()], { env: { X_HOST_DIR: host } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('volumes of the box, service store are not mounted: pass --enable-volumes to mount them');
+    expect(existsSync(path.join(host, 'box', 'from-box.txt'))).toBe(false);
+    expect(existsSync(path.join(host, 'svc', 'from-step.txt'))).toBe(false);
+  });
+});
