@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
+import { REGISTRY } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
 // The wercker behaviours of docs/wercker-compat.md that the engine carries, each on the real
@@ -73,5 +74,63 @@ describe.skipIf(!docker)('§2.4 / §5.2 --enable-volumes', () => {
     expect(r.stdout).toContain('volumes of the box, service store are not mounted: pass --enable-volumes to mount them');
     expect(existsSync(path.join(host, 'box', 'from-box.txt'))).toBe(false);
     expect(existsSync(path.join(host, 'svc', 'from-step.txt'))).toBe(false);
+  });
+});
+
+describe.skipIf(!docker)('§6.2 internal/docker-scratch-push', () => {
+  it('pushes the output dir as / of a one-layer image from scratch with cmd, env, ports, working-dir and volumes', async () => {
+    const repo = `werker-it/scratch-${Date.now().toString(36)}`;
+    const ref = `${REGISTRY.host}/${repo}`;
+    images.push(`${ref}:5c4a7c4`, `${ref}:latest`);
+    const r = await runCli(['build', fixture('compat-6.2-scratch-push'), '--working-dir', workDir(), '--git-commit', '5c4a7c4', '--run-id', 'itscratch01'], {
+      env: { X_REGISTRY_USER: REGISTRY.username, XXX_REGISTRY_PASSWORD: REGISTRY.password, X_REGISTRY_REPO: repo },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Pushed ${ref}:5c4a7c4`);
+    expect(r.stdout).toContain(`Pushed ${ref}:latest`);
+    expect(r.stdout + r.stderr).not.toContain(REGISTRY.password);
+
+    // Pulled back from the registry, it is what the options said, and nothing else.
+    for (const tag of ['5c4a7c4', 'latest']) await docker!.removeImage(`${ref}:${tag}`);
+    await docker!.pullImage(`${ref}:5c4a7c4`, { auth: { username: REGISTRY.username, password: REGISTRY.password, serveraddress: REGISTRY.host } });
+    const raw = await docker!.docker.getImage(`${ref}:5c4a7c4`).inspect();
+    expect(raw.Architecture).toBe('amd64');
+    expect(raw.Os).toBe('linux');
+    expect(raw.RootFS.Layers).toHaveLength(1);
+    expect(raw.Config.Cmd).toEqual(['/bin/busybox', 'sh', '-c', 'cat hello.txt; echo "greeting=$GREETING motto=$MOTTO"; /bin/busybox ls /']);
+    expect(raw.Config.Env).toEqual(['GREETING=hi', 'MOTTO=a b']);
+    expect(Object.keys(raw.Config.ExposedPorts ?? {}).sort()).toEqual(['8080/tcp', '9000/udp']);
+    expect(raw.Config.WorkingDir).toBe('/app');
+    expect(Object.keys(raw.Config.Volumes ?? {})).toEqual(['/data']);
+    expect(raw.Config.User ?? '').toBe('');
+    expect(raw.Config.Labels ?? {}).toEqual({});
+    const id = await docker!.createContainer({ name: `werker-it-scratch-${Date.now()}`, image: `${ref}:5c4a7c4`, labels: { 'werker.test': 'scratch' } });
+    try {
+      await docker!.startContainer(id);
+      expect(await docker!.waitContainer(id)).toBe(0);
+      const logs = await docker!.containerLogs(id);
+      expect(logs).toContain('hello from scratch');
+      expect(logs).toContain('greeting=hi motto=a b');
+      // The output's contents are the root: no output/ or pipeline/ directory.
+      expect(logs.split(/\s+/).filter(Boolean).sort()).toEqual(expect.arrayContaining(['app', 'bin']));
+      expect(logs).not.toMatch(/\b(output|pipeline)\b/);
+    } finally {
+      await docker!.removeContainer(id, { force: true });
+    }
+  });
+
+  it('takes the source when the output holds no file; --docker-local only tags', async () => {
+    images.push('werker-it/scratch-from-source:5c4a7c5');
+    const r = await runCli(['build', fixture('compat-6.2-scratch-push'), '--pipeline', 'from-source', '--working-dir', workDir(), '--git-commit', '5c4a7c5', '--docker-local']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('not pushed');
+    const id = await docker!.createContainer({ name: `werker-it-scratch-src-${Date.now()}`, image: 'werker-it/scratch-from-source:5c4a7c5', labels: { 'werker.test': 'scratch' } });
+    try {
+      await docker!.startContainer(id);
+      expect(await docker!.waitContainer(id)).toBe(0);
+      expect(await docker!.containerLogs(id)).toContain('from the source');
+    } finally {
+      await docker!.removeContainer(id, { force: true });
+    }
   });
 });

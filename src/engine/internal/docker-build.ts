@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { extract, pack } from 'tar-stream';
 import { failed, passed, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
 import { mapDockerfileFrom } from './dockerfile-from.ts';
+import { stripTopDir } from './strip-top-dir.ts';
 
 /**
  * internal/docker-build (spec §6.3): builds a Dockerfile from the box's /pipeline/source (or its
@@ -28,7 +27,7 @@ export const dockerBuild: InternalStep = {
     const dockerfile = o.get('dockerfile', 'Dockerfile');
     const { imageMap } = ctx.plan.options;
     const rewrite = imageMap.length ? { name: path.posix.normalize(dockerfile), edit: (text: string) => mapDockerfileFrom(text, imageMap) } : undefined;
-    await ctx.runtime.buildImage(stripTopDir(archive, rewrite), {
+    await ctx.runtime.buildImage(stripTopDir(archive, rewrite ? { rewrite } : {}), {
       tag, dockerfile, labels, networkMode: ctx.network,
       extraHosts: o.words('extra-hosts'), noCache: o.bool('no-cache'), quiet: o.bool('q'),
       pull: ctx.plan.options.pull === 'always',
@@ -40,35 +39,3 @@ export const dockerBuild: InternalStep = {
     return passed();
   },
 };
-
-/**
- * The archive API names entries `<dir>/…`; a build context wants them at its root. `rewrite`
- * edits one file on the way (the Dockerfile's FROM lines under --image-map).
- */
-function stripTopDir(archive: Readable, rewrite?: { name: string; edit: (text: string) => string }): Readable {
-  const out = pack();
-  const ex = extract();
-  ex.on('entry', (header, stream, next) => {
-    const name = header.name.split('/').slice(1).join('/');
-    if (!name) {
-      stream.resume();
-      stream.on('end', next);
-      return;
-    }
-    if (rewrite && header.type === 'file' && name === rewrite.name) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        const body = Buffer.from(rewrite.edit(Buffer.concat(chunks).toString('utf8')));
-        out.entry({ ...header, name, size: body.length }, body, next);
-      });
-      return;
-    }
-    stream.pipe(out.entry({ ...header, name }, next) as unknown as NodeJS.WritableStream);
-  });
-  ex.on('finish', () => out.finalize());
-  ex.on('error', (err) => out.destroy(err));
-  archive.on('error', (err) => out.destroy(err));
-  archive.pipe(ex as unknown as NodeJS.WritableStream);
-  return Readable.from(out);
-}

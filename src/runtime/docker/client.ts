@@ -96,6 +96,14 @@ export class DockerRuntime implements ContainerRuntime {
     return followBuild(this.docker.modem, stream, op, opts.onOutput);
   }
 
+  async loadImage(tar: Readable): Promise<string[]> {
+    const op = 'load image';
+    const lines: string[] = [];
+    const stream = await call(op, () => this.docker.loadImage(tar as unknown as NodeJS.ReadableStream, { quiet: false }) as Promise<NodeJS.ReadableStream>);
+    await followBuild(this.docker.modem, stream, op, (line) => lines.push(line));
+    return lines;
+  }
+
   /** Removing an image that is already gone succeeds, like the other removals (cleanup is retried). */
   async removeImage(ref: string): Promise<void> {
     await callIgnoring([404], `remove image ${ref}`, () => this.docker.getImage(ref).remove());
