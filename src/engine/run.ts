@@ -8,6 +8,7 @@ import { shortId } from '../util/ids.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
+import { collectCache } from './cache.ts';
 import { removeLeftovers } from './cleanup.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
@@ -143,6 +144,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     const after = await runPhase(plan, afterDeps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
+  if (!plan.options.directMount) await collectCache(plan, runtime, boxId, bus);
   return result;
 }
 
@@ -202,13 +204,15 @@ async function runPhase(
 }
 
 /**
- * Guest setup (spec §4.3), hidden: the source copied in as a tar stream (unless mounted) and the
- * output dir created. Step directories are already mounted (step-dirs.ts).
+ * Guest setup (docs/wercker-compat.md §4.3), hidden: the cache copied from its read-only mount
+ * and the source copied in as a tar stream (unless mounted), the output dir created. Nothing is
+ * mounted under /pipeline, so it is an ordinary directory; each step copies its own dir in.
  */
 async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: string, session: ShellSession): Promise<void> {
   const { paths } = plan;
   await hidden(session, [`mkdir -p "${paths.root}" "${paths.base}" "${paths.output}" "${paths.report}"`], 'create the pipeline directories');
   if (!plan.options.directMount) {
+    await hidden(session, [`rm -rf "${paths.cache}" && cp -r "${paths.mnt}/cache" "${paths.cache}"`], 'copy the cache in');
     const archive = packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir });
     try {
       await runtime.putArchive(boxId, paths.base, archive);

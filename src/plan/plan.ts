@@ -71,7 +71,7 @@ function guestPaths(config: WerckerConfig, pipeline: PipelineSpec, flagSourceDir
   const sub = pipeline.sourceDir || config.sourceDir || flagSourceDir || '';
   return {
     root: '/pipeline', base, sourceDir: sub ? path.posix.join(base, sub) : base,
-    cache: '/pipeline/cache', output: '/pipeline/output', report: '/report',
+    cache: '/pipeline/cache', output: '/pipeline/output', report: '/report', mnt: '/mnt',
   };
 }
 

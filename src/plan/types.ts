@@ -80,6 +80,8 @@ export interface GuestPaths {
   cache: string;
   output: string;
   report: string;
+  /** Where the host's step dirs and cache are mounted read-only, to be copied into /pipeline (`--mnt-root`). */
+  mnt: string;
 }
 
 export interface RunOptions {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
@@ -129,6 +129,54 @@ describe.skipIf(!docker)('§6.2 internal/docker-scratch-push', () => {
       await docker!.startContainer(id);
       expect(await docker!.waitContainer(id)).toBe(0);
       expect(await docker!.containerLogs(id)).toContain('from the source');
+    } finally {
+      await docker!.removeContainer(id, { force: true });
+    }
+  });
+});
+
+describe.skipIf(!docker)('§4.3 /pipeline is an ordinary directory', () => {
+  it('a step may remove and remake /pipeline: later steps, after-steps and artifacts go on; the remade cache replaces the host's', async () => {
+    const wd = workDir();
+    mkdirSync(path.join(wd, 'cache'), { recursive: true });
+    writeFileSync(path.join(wd, 'cache', 'seed.txt'), 'seed\n');
+    const r = await runCli(['build', fixture('compat-4.3-pipeline-dir'), '--working-dir', wd, '--artifacts', '--run-id', 'itpipedir01']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('/pipeline is gone');
+    expect(r.stdout).toContain('later step ran in /pipeline/source');
+    expect(r.stdout).toContain('after-step ran, result passed');
+    expect(readFileSync(path.join(wd, 'builds/itpipedir01/output/result.txt'), 'utf8')).toBe('rebuilt\n');
+    // The box's cache dir was a copy: removing it did not touch the host's; the remade one replaced it at the end.
+    expect(readFileSync(path.join(wd, 'cache', 'new.txt'), 'utf8')).toBe('new cache\n');
+    expect(existsSync(path.join(wd, 'cache', 'seed.txt'))).toBe(false);
+    expect(await leftovers('itpipedir01')).toEqual([]);
+  });
+
+  it('removed and not made again, the next step fails to set up and says why; the host cache is kept', async () => {
+    const wd = workDir();
+    mkdirSync(path.join(wd, 'cache'), { recursive: true });
+    writeFileSync(path.join(wd, 'cache', 'seed.txt'), 'seed\n');
+    const r = await runCli(['build', fixture('compat-4.3-pipeline-dir'), '--pipeline', 'gone', '--working-dir', wd]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Step failed: later step[\s\S]*could not be set up in \/pipeline[\s\S]*hint: .*must make them again/);
+    expect(r.stdout).not.toContain('NOT REACHED');
+    expect(readFileSync(path.join(wd, 'cache', 'seed.txt'), 'utf8')).toBe('seed\n');
+  });
+
+  it('a committed box (internal/docker-push) carries the source and output but none of werker\'s files', async () => {
+    images.push('werker-it/commit-check:c0mm17');
+    const r = await runCli(['build', fixture('compat-4.3-pipeline-dir'), '--pipeline', 'commit', '--working-dir', workDir(), '--git-commit', 'c0mm17', '--docker-local']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('steps still run after the commit');
+    const id = await docker!.createContainer({ name: `werker-it-commit-${Date.now()}`, image: 'werker-it/commit-check:c0mm17', labels: { 'werker.test': 'commit' } });
+    try {
+      await docker!.startContainer(id);
+      expect(await docker!.waitContainer(id)).toBe(0);
+      const listing = await docker!.containerLogs(id);
+      expect(listing).toContain('made.txt');
+      expect(listing.split(/\s+/)).toEqual(expect.arrayContaining(['cache', 'output', 'source']));
+      expect(listing).not.toMatch(/wercker-init|make-something|init\.sh|run\.sh/);
+      expect(listing).toContain('end-of-listing');
     } finally {
       await docker!.removeContainer(id, { force: true });
     }
