@@ -46,7 +46,10 @@ export function planRun(input: PlanInput): RunPlan {
   const boxSpec = pipeline.box ?? config.box;
   if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
   const box = planImage(boxSpec, env, options);
-  const services = (pipeline.services ?? config.services).map((s) => planService(s, env, options, runId));
+  const services = (pipeline.services ?? config.services).map((s, i) => {
+    const svc = planService(s, env, options, runId);
+    return s.url ? localService(svc, s, i, input) : svc;
+  });
   const mainSteps = options.deployTarget ? pipeline.deployTargets[options.deployTarget] : pipeline.steps;
   if (!mainSteps) {
     throw new UsageError(`pipeline ${pipeline.name} has no deploy target ${options.deployTarget}`, {
@@ -160,6 +163,28 @@ function planService(
   const linkPrefix = alias.replace(/-/g, '_').toUpperCase();
   const planned = { ...image, alias, linkPrefix, containerName, wait: planWait(spec), linkVarNames: [] };
   return { ...planned, linkVarNames: serviceLinkNames(planned) };
+}
+
+/**
+ * A service with `url: file://<dir>#<pipeline>` (docs/wercker-compat.md §5.4): built, not pulled.
+ * Its alias and container name come from `id`/`name` as for any service.
+ */
+function localService(svc: PlannedService, spec: ImageSpec, index: number, input: PlanInput): PlannedService {
+  const url = spec.url!;
+  const position = `${input.config.file}:${spec.at.line}:${spec.at.col} services[${index}]`;
+  const m = /^file:\/\/([^#]*)(?:#(.*))?$/.exec(url);
+  if (!m || !m[1]) {
+    throw new UsageError(`${position} (${svc.alias}): url "${url}" is not file://<dir>#<pipeline>`, {
+      hint: 'a service\'s url names another project on this machine, e.g. url: file://../api#build (the dir is relative to this project)',
+    });
+  }
+  const nestedRunId = objectId();
+  const forwarded = [...input.hostEnv].filter(([k]) => k.startsWith('X_') || k.startsWith('XXX_') || k === 'WERCKER_STARTED_BY' || k === 'WERCKER_MAIN_PIPELINE_STARTED');
+  const local = {
+    url, dir: path.resolve(input.projectDir, m[1]), pipeline: m[2] || 'build', runId: nestedRunId, position,
+    hostEnv: forwarded, secrets: [...(input.secrets ?? [])],
+  };
+  return { ...svc, written: url, image: `run-${nestedRunId}:latest`, local };
 }
 
 /** Link variable names of a service, from its ports and env plus the image's when known. */

@@ -136,7 +136,7 @@ describe.skipIf(!docker)('§6.2 internal/docker-scratch-push', () => {
 });
 
 describe.skipIf(!docker)('§4.3 /pipeline is an ordinary directory', () => {
-  it('a step may remove and remake /pipeline: later steps, after-steps and artifacts go on; the remade cache replaces the host's', async () => {
+  it('a step may remove and remake /pipeline: later steps, after-steps and artifacts go on; the remade cache replaces the host\'s', async () => {
     const wd = workDir();
     mkdirSync(path.join(wd, 'cache'), { recursive: true });
     writeFileSync(path.join(wd, 'cache', 'seed.txt'), 'seed\n');
