@@ -9,9 +9,11 @@ import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
 import { collectCache } from './cache.ts';
+import { commitBox } from './commit.ts';
 import { removeLeftovers } from './cleanup.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
+import { buildLocalServices } from './local-service.ts';
 import { runLabels } from './labels.ts';
 import { startServices, type RunningService } from './services.ts';
 import type { SessionOptions, ShellSession } from './shell-session.ts';
@@ -44,6 +46,8 @@ interface Created {
   services?: { name: string; containerId: string }[];
   network?: string;
   session?: ShellSession;
+  /** Images the run made for its own use (local services), removed at the end. */
+  images?: string[];
   /** The user ended the run in a watch (Ctrl-C): an error after that is not a cancellation. */
   stopped?: boolean;
 }
@@ -89,6 +93,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   const labels = runLabels(plan.runId);
   warnIgnoredVolumes(plan, bus);
   await ensureImages(plan, runtime, bus, signal);
+  await buildLocalServices(plan, deps, runPipeline, (image) => (created.images ??= []).push(image));
   signal?.throwIfAborted();
   const network = plan.options.dockerNetwork ?? `w-${shortId()}`;
   if (!plan.options.dockerNetwork) {
@@ -124,6 +129,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
   if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
+  if (passed) await commitBox(plan, runtime, boxId, box.session, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
     bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
@@ -247,6 +253,7 @@ async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Create
   if (created.stepDirs) await removeStepDirs(plan).catch(() => undefined);
   await Promise.all(created.containers.map((id) => runtime.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
   if (created.network) await runtime.removeNetwork(created.network).catch(() => undefined);
+  for (const image of created.images ?? []) await runtime.removeImage(image).catch(() => undefined);
   // Anything else the run labelled (a container whose create call was interrupted, say).
   await removeLeftovers(runtime, { runId: plan.runId }).catch(() => undefined);
 }

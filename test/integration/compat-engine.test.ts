@@ -182,3 +182,38 @@ describe.skipIf(!docker)('§4.3 /pipeline is an ordinary directory', () => {
     }
   });
 });
+
+describe.skipIf(!docker)('§5.4 services from a local project', () => {
+  const consumer = path.join(fixture('compat-5.4-local-service'), 'consumer');
+
+  it('builds the project\'s pipeline, commits its box and runs it as the service with its cmd, link variables and alias; the image is removed after', async () => {
+    const r = await runCli(['build', consumer, '--working-dir', workDir(), '--run-id', 'itlocalsvc01']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('[web] --> prepare the site');
+    expect(r.stdout).toContain('link address set: yes env: hello');
+    const image = /committed the box as (run-[0-9a-f]+:latest)/.exec(r.stdout)?.[1];
+    expect(image, r.stdout).toBeDefined();
+    expect(r.stdout).toContain(`served by the provider's build, run ${image!.slice(4, -7)}`);
+    expect(await docker!.imageExists(image!)).toBe(false);
+    expect(await leftovers('itlocalsvc01')).toEqual([]);
+  });
+
+  it('werker plan shows where the service comes from', async () => {
+    const r = await runCli(['plan', consumer, '--working-dir', workDir()]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/service web: run-[0-9a-f]+:latest {2}\(wercker\.yml: file:\/\/\.\.\/provider#build\)/);
+  });
+
+  it.each([
+    ['missing-dir', /service provider \(.*wercker\.yml:\d+:\d+ services\[0\]\): file:\/\/\.\.\/nowhere#build: there is no directory/, /hint: the url's dir is relative to this project/],
+    ['no-pipeline', /service provider \(.*wercker\.yml:\d+:\d+ services\[0\]\): file:\/\/\.\.\/provider#nosuch cannot be built: .*nosuch/, /hint: check it with: werker check-config/],
+    ['broken', /service provider \(.*wercker\.yml:\d+:\d+ services\[0\]\): the build of file:\/\/\.\.\/provider#broken failed at step "does not build"/, /hint: its output is above, marked \[provider\]; run it on its own with: werker build .* --pipeline broken/],
+  ])('%s: fails before any step, naming the service\'s place and what to do', async (pipeline, message, hint) => {
+    const r = await runCli(['build', consumer, '--pipeline', pipeline, '--working-dir', workDir()]);
+    expect(r.code).toBe(1);
+    const text = r.stdout + r.stderr;
+    expect(text).toMatch(message);
+    expect(text).toMatch(hint);
+    expect(text).not.toContain('NOT REACHED');
+  });
+});

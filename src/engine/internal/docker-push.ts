@@ -5,6 +5,7 @@ import type { StepOutcome } from '../step-runner.ts';
 import { failed, passed, type InternalContext, type InternalStep, type StepOptions } from './context.ts';
 import { pushTarget, runScopedImage } from './image-names.ts';
 import { OWNER_LABEL, RUN_LABEL } from '../labels.ts';
+import { removeStepCopies } from '../commit.ts';
 
 /**
  * internal/docker-push (spec §6.1). Commit mode: the box container is committed (werker's step
@@ -32,25 +33,13 @@ export const dockerPush: InternalStep = {
       }
       const commit: CommitOptions = { repo: target.repo, tag: tags[0], config, message: o.get('message') || `Run ${ctx.plan.runId}` };
       if (o.has('author')) commit.author = o.get('author');
-      await removeStepCopies(ctx);
+      await removeStepCopies(ctx.plan, ctx.session);
       source = await ctx.runtime.commitContainer(ctx.containerId, commit);
       ctx.print(`committed the box as ${target.repo}:${tags[0]}`);
     }
     return tagAndPush(ctx, o, dest, source);
   },
 };
-
-/**
- * Removes the steps' copies of their dirs from /pipeline before a commit, so the image carries
- * none of werker's files (its scripts, wercker-init's functions). Each step copies its dir in
- * again when it starts (step-runner.ts), so later steps are unaffected.
- */
-async function removeStepCopies(ctx: InternalContext): Promise<void> {
-  const { plan } = ctx;
-  const dirs = [...plan.steps, ...plan.afterSteps].filter((s) => s.kind !== 'internal').map((s) => `"${plan.paths.root}/${s.safeId}"`);
-  const r = await ctx.session.run([`rm -rf ${dirs.join(' ')}`], {});
-  if (r.kind !== 'exited' || r.status !== 0) throw new Error(`could not remove werker's step files from ${plan.paths.root} before the commit`);
-}
 
 /** Where a push goes: the repository (registry inferred, spec §2.4) and its checked tags. */
 export interface PushDestination {
