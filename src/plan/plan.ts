@@ -46,9 +46,10 @@ export function planRun(input: PlanInput): RunPlan {
   const boxSpec = pipeline.box ?? config.box;
   if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
   const box = planImage(boxSpec, env, options);
+  const keyPath = pipeline.services ? `${pipeline.name}.services` : 'services';
   const services = (pipeline.services ?? config.services).map((s, i) => {
     const svc = planService(s, env, options, runId);
-    return s.url ? localService(svc, s, i, input) : svc;
+    return s.url ? localService(svc, s, `${keyPath}[${i}]`, input) : svc;
   });
   const mainSteps = options.deployTarget ? pipeline.deployTargets[options.deployTarget] : pipeline.steps;
   if (!mainSteps) {
@@ -169,9 +170,9 @@ function planService(
  * A service with `url: file://<dir>#<pipeline>` (docs/wercker-compat.md §5.4): built, not pulled.
  * Its alias and container name come from `id`/`name` as for any service.
  */
-function localService(svc: PlannedService, spec: ImageSpec, index: number, input: PlanInput): PlannedService {
+function localService(svc: PlannedService, spec: ImageSpec, keyPath: string, input: PlanInput): PlannedService {
   const url = spec.url!;
-  const position = `${input.config.file}:${spec.at.line}:${spec.at.col} services[${index}]`;
+  const position = `${input.config.file}:${spec.at.line}:${spec.at.col} ${keyPath}`;
   const m = /^file:\/\/([^#]*)(?:#(.*))?$/.exec(url);
   if (!m || !m[1]) {
     throw new UsageError(`${position} (${svc.alias}): url "${url}" is not file://<dir>#<pipeline>`, {

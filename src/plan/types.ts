@@ -29,7 +29,7 @@ export interface LocalServiceSource {
   pipeline: string;
   /** The nested build's run id; the image is `run-<runId>:latest`. */
   runId: string;
-  /** Where the service is written: `<file>:<line>:<col> services[<i>]`. */
+  /** Where the service is written: `<file>:<line>:<col> <pipeline>.services[<i>]` (or top-level `services[<i>]`). */
   position: string;
   /** What of the host env reaches the nested build too (X_, XXX_, WERCKER_STARTED_BY …), and --secret names. */
   hostEnv: [string, string][];

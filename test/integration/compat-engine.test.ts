@@ -205,9 +205,9 @@ describe.skipIf(!docker)('§5.4 services from a local project', () => {
   });
 
   it.each([
-    ['missing-dir', /service provider \(.*wercker\.yml:\d+:\d+ services\[0\]\): file:\/\/\.\.\/nowhere#build: there is no directory/, /hint: the url's dir is relative to this project/],
-    ['no-pipeline', /service provider \(.*wercker\.yml:\d+:\d+ services\[0\]\): file:\/\/\.\.\/provider#nosuch cannot be built: .*nosuch/, /hint: check it with: werker check-config/],
-    ['broken', /service provider \(.*wercker\.yml:\d+:\d+ services\[0\]\): the build of file:\/\/\.\.\/provider#broken failed at step "does not build"/, /hint: its output is above, marked \[provider\]; run it on its own with: werker build .* --pipeline broken/],
+    ['missing-dir', /service provider \(.*wercker\.yml:\d+:\d+ missing-dir\.services\[0\]\): file:\/\/\.\.\/nowhere#build: there is no directory/, /hint: the url's dir is relative to this project/],
+    ['no-pipeline', /service provider \(.*wercker\.yml:\d+:\d+ no-pipeline\.services\[0\]\): file:\/\/\.\.\/provider#nosuch cannot be built: .*nosuch/, /hint: check it with: werker check-config/],
+    ['broken', /service provider \(.*wercker\.yml:\d+:\d+ broken\.services\[0\]\): the build of file:\/\/\.\.\/provider#broken failed at step "does not build"/, /hint: its output is above, marked \[provider\]; run it on its own with: werker build .* --pipeline broken/],
   ])('%s: fails before any step, naming the service\'s place and what to do', async (pipeline, message, hint) => {
     const r = await runCli(['build', consumer, '--pipeline', pipeline, '--working-dir', workDir()]);
     expect(r.code).toBe(1);
