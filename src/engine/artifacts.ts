@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-fs';
 import type { RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
-import { WerkerError } from '../errors.ts';
+import { DockerApiError, WerkerError } from '../errors.ts';
 
 const MAX_ARTIFACT_BYTES = 5000 * 1024 * 1024;
 
@@ -47,7 +47,14 @@ function runRecord(plan: RunPlan): RunRecord {
 async function copyOut(runtime: ContainerRuntime, containerId: string, from: string, to: string, tarFile: string): Promise<{ files: number; bytes: number }> {
   await rm(to, { recursive: true, force: true });
   await mkdir(to, { recursive: true });
-  const archive = await runtime.getArchive(containerId, from);
+  let archive: NodeJS.ReadableStream;
+  try {
+    archive = await runtime.getArchive(containerId, from);
+  } catch (err) {
+    // A step may remove the directory (/pipeline is an ordinary directory, docs/wercker-compat.md §4.3): nothing to store.
+    if (err instanceof DockerApiError && err.status === 404) return { files: 0, bytes: 0 };
+    throw err;
+  }
   let bytes = 0;
   let files = 0;
   const counted = new PassThrough();

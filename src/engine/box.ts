@@ -15,8 +15,8 @@ export interface RunningBox {
 /**
  * Creates the box (spec §4.2): its main process is the shell (bash, else sh) reading commands
  * from stdin, with the box env and every service's link variables, on the run's network. The
- * cache dir is bind-mounted so it is kept between runs and never ends up in a committed image;
- * with --direct-mount (dev) the project is mounted read-write as the source.
+ * host's cache is mounted read-only at /mnt/cache, copied in and collected at the end (cache.ts);
+ * with --direct-mount (dev) the project and the cache are mounted read-write in /pipeline instead.
  */
 export async function createBox(
   plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, services: RunningService[], cacheDir: string,
@@ -26,9 +26,9 @@ export async function createBox(
     ...plan.box.env.map(([k, v]) => `${k}=${v}`),
     ...services.flatMap((s) => s.links.map(([k, v]) => `${k}=${v}`)),
   ];
-  const binds = [`${cacheDir}:${plan.paths.cache}`, ...stepBinds];
+  const binds = [plan.options.directMount ? `${cacheDir}:${plan.paths.cache}` : `${cacheDir}:${plan.paths.mnt}/cache:ro`, ...stepBinds];
   if (plan.options.directMount) binds.push(`${path.resolve(plan.projectDir)}:${plan.paths.base}`);
-  if (plan.options.enableVolumes) binds.push(...plan.box.volumes.map((v) => (v.includes(':') ? v : `${v}:${v}`)));
+  if (plan.options.enableVolumes) binds.push(...plan.box.volumes);
   if (plan.docker) binds.push('/var/run/docker.sock:/var/run/docker.sock');
   const spec: ContainerSpec = {
     name: plan.box.containerName, image: plan.box.image, env, labels, openStdin: true, tty: false,

@@ -10,7 +10,8 @@ import type { Bus } from './events.ts';
  */
 export async function ensureImages(plan: RunPlan, runtime: ContainerRuntime, bus: Bus, signal?: AbortSignal): Promise<void> {
   const wanted = new Map<string, RegistryAuth | undefined>([[plan.box.image, plan.box.auth]]);
-  for (const s of plan.services) if (!wanted.has(s.image)) wanted.set(s.image, s.auth);
+  // A local service's image is built by its nested build (local-service.ts), not pulled.
+  for (const s of plan.services) if (!s.local && !wanted.has(s.image)) wanted.set(s.image, s.auth);
   for (const [image, auth] of wanted) {
     const started = Date.now();
     const present = await runtime.imageExists(image);

@@ -8,9 +8,12 @@ import { shortId } from '../util/ids.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
+import { collectCache } from './cache.ts';
+import { commitBox } from './commit.ts';
 import { removeLeftovers } from './cleanup.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
+import { buildLocalServices } from './local-service.ts';
 import { runLabels } from './labels.ts';
 import { startServices, type RunningService } from './services.ts';
 import type { SessionOptions, ShellSession } from './shell-session.ts';
@@ -43,6 +46,8 @@ interface Created {
   services?: { name: string; containerId: string }[];
   network?: string;
   session?: ShellSession;
+  /** Images the run made for its own use (local services), removed at the end. */
+  images?: string[];
   /** The user ended the run in a watch (Ctrl-C): an error after that is not a cancellation. */
   stopped?: boolean;
 }
@@ -86,7 +91,9 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
 async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Created, started: number): Promise<RunResult> {
   const { runtime, bus, signal } = deps;
   const labels = runLabels(plan.runId);
+  warnIgnoredVolumes(plan, bus);
   await ensureImages(plan, runtime, bus, signal);
+  await buildLocalServices(plan, deps, runPipeline, (image) => (created.images ??= []).push(image));
   signal?.throwIfAborted();
   const network = plan.options.dockerNetwork ?? `w-${shortId()}`;
   if (!plan.options.dockerNetwork) {
@@ -122,6 +129,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
   if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
+  if (passed) await commitBox(plan, runtime, boxId, box.session, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
     bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
@@ -142,7 +150,15 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     const after = await runPhase(plan, afterDeps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
+  if (!plan.options.directMount) await collectCache(plan, runtime, boxId, bus);
   return result;
+}
+
+/** wercker mounted `volumes` only with --enable-volumes (docs/wercker-compat.md §2.4): say that they are not mounted. */
+function warnIgnoredVolumes(plan: RunPlan, bus: Bus): void {
+  if (plan.options.enableVolumes) return;
+  const owners = [...(plan.box.volumes.length ? ['the box'] : []), ...plan.services.filter((s) => s.volumes.length).map((s) => `service ${s.alias}`)];
+  if (owners.length) bus.emit({ type: 'log', level: 'warn', text: `volumes of ${owners.join(', ')} are not mounted: pass --enable-volumes to mount them` });
 }
 
 /** A partial line is shown only up to where a secret could begin; output waits while a reporter (the log file) catches up. */
@@ -194,13 +210,15 @@ async function runPhase(
 }
 
 /**
- * Guest setup (spec §4.3), hidden: the source copied in as a tar stream (unless mounted) and the
- * output dir created. Step directories are already mounted (step-dirs.ts).
+ * Guest setup (docs/wercker-compat.md §4.3), hidden: the cache copied from its read-only mount
+ * and the source copied in as a tar stream (unless mounted), the output dir created. Nothing is
+ * mounted under /pipeline, so it is an ordinary directory; each step copies its own dir in.
  */
 async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: string, session: ShellSession): Promise<void> {
   const { paths } = plan;
   await hidden(session, [`mkdir -p "${paths.root}" "${paths.base}" "${paths.output}" "${paths.report}"`], 'create the pipeline directories');
   if (!plan.options.directMount) {
+    await hidden(session, [`rm -rf "${paths.cache}" && cp -r "${paths.mnt}/cache" "${paths.cache}"`], 'copy the cache in');
     const archive = packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir });
     try {
       await runtime.putArchive(boxId, paths.base, archive);
@@ -235,6 +253,7 @@ async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Create
   if (created.stepDirs) await removeStepDirs(plan).catch(() => undefined);
   await Promise.all(created.containers.map((id) => runtime.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
   if (created.network) await runtime.removeNetwork(created.network).catch(() => undefined);
+  for (const image of created.images ?? []) await runtime.removeImage(image).catch(() => undefined);
   // Anything else the run labelled (a container whose create call was interrupted, say).
   await removeLeftovers(runtime, { runId: plan.runId }).catch(() => undefined);
 }

@@ -46,6 +46,8 @@ export async function startServices(
       ...(svc.cmd ? { cmd: svc.cmd } : {}),
       ...(svc.entrypoint ? { entrypoint: svc.entrypoint } : {}),
       ...(plan.options.exposePorts ? { portBindings: publishBindings(svc.ports) } : {}),
+      // docs/wercker-compat.md §5.2: a service's volumes are mounted only with --enable-volumes.
+      ...(plan.options.enableVolumes && svc.volumes.length ? { binds: svc.volumes } : {}),
     };
     const id = await runtime.createContainer(spec);
     onCreated(id);

@@ -7,9 +7,9 @@ export const runDirOf = (plan: RunPlan): string => path.resolve(plan.workingDir,
 
 /**
  * Writes every step's directory (its package copied, plus generated run.sh / init.sh) under the
- * run dir and returns the bind mounts that place them at /pipeline/<step> and the reports at
- * /report. Mounted rather than copied in, so a committed image (internal/docker-push) never
- * contains werker's own files — the same reason the cache is mounted.
+ * run dir and returns the bind mounts that place them read-only at /mnt/<step>, and the reports
+ * at /report. As in wercker (docs/wercker-compat.md §4.3, §4.5), each step copies its own dir to
+ * /pipeline/<step> when it starts, so /pipeline holds no mount: a step may remove or replace it.
  */
 export async function writeStepDirs(plan: RunPlan): Promise<string[]> {
   const runDir = runDirOf(plan);
@@ -22,7 +22,7 @@ export async function writeStepDirs(plan: RunPlan): Promise<string[]> {
       await writeFile(path.join(dir, name), content);
       await chmod(path.join(dir, name), 0o755);
     }
-    binds.push(`${dir}:${plan.paths.root}/${step.safeId}`);
+    binds.push(`${dir}:${plan.paths.mnt}/${step.safeId}:ro`);
   }
   const report = path.join(runDir, 'report');
   await mkdir(report, { recursive: true });

@@ -49,12 +49,11 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
     return finish(ctx, step, phase, started, outcome);
   }
   const dir = `${plan.paths.root}/${step.safeId}`;
-  const setup = [
-    `mkdir -p "${plan.paths.report}/${step.safeId}/artifacts"`,
-    'set +e',
-    ...stepVariables(plan, step).map(([k, v]) => quoteForExport(k, v)),
-    `cd "$WERCKER_SOURCE_DIR"`,
-  ];
+  const timeouts = { timeoutMs: plan.options.commandTimeoutMs, noResponseTimeoutMs: plan.options.noResponseTimeoutMs };
+  const signal = ctx.signal ? { signal: ctx.signal } : {};
+  const prepared = await prepareStep(ctx, step, { onLine, ...timeouts, ...signal });
+  if (prepared) return finish(ctx, step, phase, started, prepared);
+  const setup = stepVariables(plan, step).map(([k, v]) => quoteForExport(k, v));
   const commands: string[] = [];
   if (step.scripts.init) commands.push(`. "${dir}/init.sh"`);
   if (step.scripts.run) commands.push(`. "${dir}/run.sh" < /dev/null`);
@@ -62,10 +61,9 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   if (step.cwd && commands[0]) commands[0] = `cd ${goQuote(step.cwd)} && ${commands[0]}`;
   else if (step.cwd) setup.push(`cd ${goQuote(step.cwd)}`);
   let outcome: StepOutcome = { status: 'passed', exitCode: 0 };
-  const timeouts = { timeoutMs: plan.options.commandTimeoutMs, noResponseTimeoutMs: plan.options.noResponseTimeoutMs };
   const batches = commands.length ? commands.map((c, i) => (i === 0 ? [...setup, c] : [c])) : [setup];
   for (const lines of batches) {
-    const result = await session.run(lines, { onLine, ...timeouts, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const result = await session.run(lines, { onLine, ...timeouts, ...signal });
     outcome = await toOutcome(ctx, result);
     if (outcome.status !== 'passed') break;
   }
@@ -79,6 +77,25 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   }
   return finish(ctx, step, phase, started, outcome);
 }
+
+/**
+ * The step's checked setup, as wercker's (docs/wercker-compat.md §4.5): its report dir, `set +e`,
+ * its dir copied from the read-only mount to /pipeline/<step>, and `cd` to the source dir. A
+ * step removed /pipeline (or the source) without making it again: this step fails, as it did in
+ * wercker. Undefined when all went well, else the failed outcome.
+ */
+async function prepareStep(ctx: StepContext, step: PlannedStep, opts: Parameters<ShellSession['run']>[1]): Promise<StepOutcome | undefined> {
+  const { paths } = ctx.plan;
+  const lines = [
+    'set +e',
+    `mkdir -p "${paths.report}/${step.safeId}/artifacts" && cp -r "${paths.mnt}/${step.safeId}" "${paths.root}/${step.safeId}" && cd "$WERCKER_SOURCE_DIR"`,
+  ];
+  const outcome = await toOutcome(ctx, await ctx.session.run(lines, opts));
+  if (outcome.status !== 'failed') return outcome.status === 'passed' ? undefined : outcome;
+  return { ...outcome, message: `the step could not be set up in ${paths.root} (${outcome.message ?? 'failed'})`, hint: SETUP_HINT };
+}
+
+const SETUP_HINT = 'a step before this one removed /pipeline or the source dir; a step that removes them must make them again, e.g. mkdir -p "$WERCKER_SOURCE_DIR"';
 
 function finish(ctx: StepContext, step: PlannedStep, phase: StepPhase, started: number, outcome: StepOutcome): StepOutcome {
   const { bus } = ctx;

@@ -37,3 +37,14 @@ export function mapImage(ref: ImageRef, maps: readonly string[]): ImageRef {
   }
   return ref;
 }
+
+/**
+ * An image a run asks the engine for on the user's behalf (a docker-run image, a Dockerfile's
+ * FROM) after --image-map (docs/wercker-compat.md §6.4): the mapped reference, else the one given as it is.
+ */
+export function mapImageName(ref: string, maps: readonly string[]): string {
+  if (!maps.length) return ref;
+  const parsed = parseImageRef(ref);
+  const mapped = mapImage(parsed, maps);
+  return mapped === parsed ? ref : formatImageRef(mapped);
+}

@@ -19,6 +19,27 @@ function plan(yml: string, pipeline = 'build', extra: Partial<PlanInput> = {}) {
 }
 
 describe('planRun', () => {
+  it('plans a service with url: file://<dir>#<pipeline> as built from that project, relative to this one (§5.4)', () => {
+    const yml = 'box: a\nbuild:\n  services:\n    - id: api\n      url: file://../api#serve\n      cmd: ./server\n  steps: [script: {code: x}]\n';
+    const p = plan(yml, 'build', { hostEnv: hostEnvironment({ X_A: '1', XXX_B: '2', HOME: '/root' }, []) });
+    const svc = p.services[0]!;
+    expect(svc.alias).toBe('api');
+    expect(svc.written).toBe('file://../api#serve');
+    expect(svc.image).toBe(`run-${svc.local!.runId}:latest`);
+    expect(svc.local).toMatchObject({ dir: '/src/api', pipeline: 'serve', position: 'wercker.yml:4:7 build.services[0]', hostEnv: [['X_A', '1'], ['XXX_B', '2']] });
+    expect(svc.cmd).toEqual(['./server']);
+    expect(() => plan(yml.replace('file://../api#serve', 'http://x/api'))).toThrow(/wercker\.yml:4:7 build\.services\[0\] \(api\): url "http:\/\/x\/api" is not file:\/\/<dir>#<pipeline>/);
+  });
+
+  it('plans volumes as rw binds, each side of host:ctr expanded, a lone path on both sides; docker: true turns them on (§2.4, §4.2)', () => {
+    const yml = 'box:\n  id: a\n  volumes: $D/x:/in, ${D}/same ,/a:b:c\nbuild:\n  steps: [script: {code: x}]\nwith-docker:\n  docker: true\n  steps: [script: {code: x}]\n';
+    const host = hostEnvironment({ X_D: '/host' }, []);
+    const p = plan(yml, 'build', { hostEnv: host });
+    expect(p.box.volumes).toEqual(['/host/x:/in:rw', '/host/same:/host/same:rw', '/a:b:c:rw']);
+    expect(p.options.enableVolumes).toBe(false);
+    expect(plan(yml, 'with-docker', { hostEnv: host }).options.enableVolumes).toBe(true);
+  });
+
   it('resolves the box and services with $VAR expansion and --image-map, keeping what the yml said', () => {
     const p = plan(`box: pitervergara/geodjango:nexchange\nbuild:\n  services:\n    - id: mdillon/postgis\n      env:\n        POSTGRES_USER: \${DB_USER}\n  steps: [script: {code: make}]\n`, 'build', {
       hostEnv: hostEnvironment({ X_DB_USER: 'shop' }, []),

@@ -35,7 +35,7 @@ export interface PlanInput {
 }
 
 /** The internal steps werker implements (engine/internal/); others fail the plan. */
-export const INTERNAL_STEPS = ['docker-push', 'docker-build', 'docker-run', 'docker-kill', 'release', 'watch', 'shell', 'publish-step'] as const;
+export const INTERNAL_STEPS = ['docker-push', 'docker-scratch-push', 'docker-build', 'docker-run', 'docker-kill', 'release', 'watch', 'shell', 'publish-step'] as const;
 
 /** (config, pipeline, options) → RunPlan. Pure: no I/O. */
 export function planRun(input: PlanInput): RunPlan {
@@ -46,7 +46,11 @@ export function planRun(input: PlanInput): RunPlan {
   const boxSpec = pipeline.box ?? config.box;
   if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
   const box = planImage(boxSpec, env, options);
-  const services = (pipeline.services ?? config.services).map((s) => planService(s, env, options, runId));
+  const keyPath = pipeline.services ? `${pipeline.name}.services` : 'services';
+  const services = (pipeline.services ?? config.services).map((s, i) => {
+    const svc = planService(s, env, options, runId);
+    return s.url ? localService(svc, s, `${keyPath}[${i}]`, input) : svc;
+  });
   const mainSteps = options.deployTarget ? pipeline.deployTargets[options.deployTarget] : pipeline.steps;
   if (!mainSteps) {
     throw new UsageError(`pipeline ${pipeline.name} has no deploy target ${options.deployTarget}`, {
@@ -60,7 +64,9 @@ export function planRun(input: PlanInput): RunPlan {
     runId, kind, pipeline: pipeline.name,
     projectDir: input.projectDir, workingDir: input.workingDir, configFile: config.file,
     box: { ...box, cmd: box.cmd ?? shellSplit(DEFAULT_BOX_CMD), containerName: `wercker-pipeline-${runId}` },
-    services, steps, afterSteps, env: env.vars, paths, docker: pipeline.docker, options,
+    services, steps, afterSteps, env: env.vars, paths, docker: pipeline.docker,
+    // `docker: true` mounts the engine's socket, which in wercker forced --enable-volumes (docs/wercker-compat.md §4.2).
+    options: pipeline.docker && !options.enableVolumes ? { ...options, enableVolumes: true } : options,
   };
 }
 
@@ -69,7 +75,7 @@ function guestPaths(config: WerckerConfig, pipeline: PipelineSpec, flagSourceDir
   const sub = pipeline.sourceDir || config.sourceDir || flagSourceDir || '';
   return {
     root: '/pipeline', base, sourceDir: sub ? path.posix.join(base, sub) : base,
-    cache: '/pipeline/cache', output: '/pipeline/output', report: '/report',
+    cache: '/pipeline/cache', output: '/pipeline/output', report: '/report', mnt: '/mnt',
   };
 }
 
@@ -125,7 +131,7 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
     written, image,
     env: Object.entries(spec.env).map(([k, v]) => [k, x(v)]),
     ports: spec.ports,
-    volumes: spec.volumes ? x(spec.volumes).split(/[\s,]+/).filter(Boolean) : [],
+    volumes: spec.volumes ? planVolumes(spec.volumes, x) : [],
   };
   if (spec.cmd) planned.cmd = shellSplit(spec.cmd);
   if (spec.entrypoint) planned.entrypoint = shellSplit(spec.entrypoint);
@@ -134,6 +140,19 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
     if (spec.auth.registry) planned.auth.serveraddress = x(spec.auth.registry);
   }
   return planned;
+}
+
+/**
+ * `volumes` as bind mounts (docs/wercker-compat.md §2.4): the string is split on spaces and
+ * commas, each entry `host:ctr` at its first ':' (a lone `path` is both sides), and each side is
+ * expanded on its own; always read-write. Mounted only with --enable-volumes (or `docker: true`).
+ */
+export function planVolumes(text: string, expand: (s: string) => string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean).map((entry) => {
+    const colon = entry.indexOf(':');
+    const [host, container] = colon < 0 ? [entry, entry] : [entry.slice(0, colon), entry.slice(colon + 1)];
+    return `${expand(host)}:${expand(container)}:rw`;
+  });
 }
 
 function planService(
@@ -145,6 +164,28 @@ function planService(
   const linkPrefix = alias.replace(/-/g, '_').toUpperCase();
   const planned = { ...image, alias, linkPrefix, containerName, wait: planWait(spec), linkVarNames: [] };
   return { ...planned, linkVarNames: serviceLinkNames(planned) };
+}
+
+/**
+ * A service with `url: file://<dir>#<pipeline>` (docs/wercker-compat.md §5.4): built, not pulled.
+ * Its alias and container name come from `id`/`name` as for any service.
+ */
+function localService(svc: PlannedService, spec: ImageSpec, keyPath: string, input: PlanInput): PlannedService {
+  const url = spec.url!;
+  const position = `${input.config.file}:${spec.at.line}:${spec.at.col} ${keyPath}`;
+  const m = /^file:\/\/([^#]*)(?:#(.*))?$/.exec(url);
+  if (!m || !m[1]) {
+    throw new UsageError(`${position} (${svc.alias}): url "${url}" is not file://<dir>#<pipeline>`, {
+      hint: 'a service\'s url names another project on this machine, e.g. url: file://../api#build (the dir is relative to this project)',
+    });
+  }
+  const nestedRunId = objectId();
+  const forwarded = [...input.hostEnv].filter(([k]) => k.startsWith('X_') || k.startsWith('XXX_') || k === 'WERCKER_STARTED_BY' || k === 'WERCKER_MAIN_PIPELINE_STARTED');
+  const local = {
+    url, dir: path.resolve(input.projectDir, m[1]), pipeline: m[2] || 'build', runId: nestedRunId, position,
+    hostEnv: forwarded, secrets: [...(input.secrets ?? [])],
+  };
+  return { ...svc, written: url, image: `run-${nestedRunId}:latest`, local };
 }
 
 /** Link variable names of a service, from its ports and env plus the image's when known. */

@@ -13,11 +13,32 @@ export interface PlannedImage {
   /** Container env from the yml (`env:`), keys upper-cased, values expanded. */
   env: [string, string][];
   ports: string[];
+  /** Bind mounts `host:ctr:rw`, sides expanded (plan.ts planVolumes); used only with --enable-volumes. */
   volumes: string[];
   auth?: { username?: string; password?: string; serveraddress?: string };
 }
 
+/**
+ * A service built from a local project (`url: file://<dir>#<pipeline>`, docs/wercker-compat.md
+ * §5.4): that pipeline runs as a nested build, its box is committed as `image`, and that runs.
+ */
+export interface LocalServiceSource {
+  url: string;
+  /** The project dir, absolute (the url's dir is relative to this project). */
+  dir: string;
+  pipeline: string;
+  /** The nested build's run id; the image is `run-<runId>:latest`. */
+  runId: string;
+  /** Where the service is written: `<file>:<line>:<col> <pipeline>.services[<i>]` (or top-level `services[<i>]`). */
+  position: string;
+  /** What of the host env reaches the nested build too (X_, XXX_, WERCKER_STARTED_BY …), and --secret names. */
+  hostEnv: [string, string][];
+  secrets: string[];
+}
+
 export interface PlannedService extends PlannedImage {
+  /** Built from a local project instead of pulled. */
+  local?: LocalServiceSource;
   /** Network alias and link-variable prefix source (`name`, else the image's short name). */
   alias: string;
   /** `POSTGIS` for alias `postgis`. */
@@ -79,6 +100,8 @@ export interface GuestPaths {
   cache: string;
   output: string;
   report: string;
+  /** Where the host's step dirs and cache are mounted read-only, to be copied into /pipeline (`--mnt-root`). */
+  mnt: string;
 }
 
 export interface RunOptions {
@@ -97,6 +120,8 @@ export interface RunOptions {
   deployTarget?: string;
   commandTimeoutMs: number;
   noResponseTimeoutMs: number;
+  /** Commit the box after the steps passed (docs/wercker-compat.md §4.10 `--commit`; a local service's nested build). */
+  commit?: { repo: string; tag: string; message: string };
 }
 
 /** wercker's defaults, in minutes, when neither a flag nor the wercker.yml sets the timeouts (spec §4.9). */

@@ -17,6 +17,8 @@ export interface ContainerRuntime {
   tagImage(ref: string, repo: string, tag: string): Promise<void>;
   pushImage(repo: string, tag: string, opts: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void }): Promise<void>;
   removeImage(ref: string): Promise<void>;
+  /** Loads images from a `docker save` style tar (manifest.json, config, layers); resolves with the output lines. */
+  loadImage(tar: Readable): Promise<string[]>;
   /** Builds an image from a tar of the context; resolves with the image id. */
   buildImage(context: Readable, opts: BuildOptions): Promise<string>;
 

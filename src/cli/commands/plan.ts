@@ -1,4 +1,5 @@
 import { releasePlanLines } from '../../deploy/plan-lines.ts';
+import { dockerRunImage } from '../../plan/step-images.ts';
 import type { RunPlan } from '../../plan/types.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
@@ -21,12 +22,15 @@ export async function planCommand(target: string, flags: PipelineFlags, global: 
 }
 
 export function planView(plan: RunPlan) {
-  const step = (s: RunPlan['steps'][number]) => ({
-    name: s.displayName, id: s.id, kind: s.kind, status: s.status, ...(s.problem ? { problem: s.problem } : {}),
-    // Where a registry step's package comes from (built-in, cache, file, dir, git URL@commit, lock …).
-    ...(s.source ? { source: s.source } : {}),
-    properties: Object.keys(s.properties),
-  });
+  const step = (s: RunPlan['steps'][number]) => {
+    const image = dockerRunImage(plan, s);
+    return {
+      name: s.displayName, id: s.id, kind: s.kind, status: s.status, ...(s.problem ? { problem: s.problem } : {}),
+      // Where a registry step's package comes from (built-in, cache, file, dir, git URL@commit, lock …).
+      ...(s.source ? { source: s.source } : {}),
+      properties: Object.keys(s.properties), ...(image ? { image } : {}),
+    };
+  };
   return {
     runId: plan.runId, pipeline: plan.pipeline, kind: plan.kind,
     box: { image: plan.box.image, written: plan.box.written, cmd: plan.box.cmd },
@@ -51,6 +55,7 @@ function renderPlan(v: ReturnType<typeof planView>): string {
     list.forEach((s, i) => {
       lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem?.replaceAll('\n', '\n       ')}`}`);
       if (s.source) lines.push(`       from ${s.source}`);
+      if (s.image) lines.push(`       image: ${s.image.image}${s.image.written !== s.image.image ? `  (wercker.yml: ${s.image.written})` : ''}`);
     });
   };
   steps('steps', v.steps);

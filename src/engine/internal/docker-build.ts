@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { extract, pack } from 'tar-stream';
 import { failed, passed, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
+import { mapDockerfileFrom } from './dockerfile-from.ts';
+import { stripTopDir } from './strip-top-dir.ts';
 
 /**
  * internal/docker-build (spec §6.3): builds a Dockerfile from the box's /pipeline/source (or its
@@ -24,8 +24,11 @@ export const dockerBuild: InternalStep = {
     }
     const archive = await ctx.runtime.getArchive(ctx.containerId, dir);
     const buildArgs = o.has('build-args') ? o.pairs('build-args') : undefined;
-    await ctx.runtime.buildImage(stripTopDir(archive), {
-      tag, dockerfile: o.get('dockerfile', 'Dockerfile'), labels, networkMode: ctx.network,
+    const dockerfile = o.get('dockerfile', 'Dockerfile');
+    const { imageMap } = ctx.plan.options;
+    const rewrite = imageMap.length ? { name: path.posix.normalize(dockerfile), edit: (text: string) => mapDockerfileFrom(text, imageMap) } : undefined;
+    await ctx.runtime.buildImage(stripTopDir(archive, rewrite ? { rewrite } : {}), {
+      tag, dockerfile, labels, networkMode: ctx.network,
       extraHosts: o.words('extra-hosts'), noCache: o.bool('no-cache'), quiet: o.bool('q'),
       pull: ctx.plan.options.pull === 'always',
       ...(buildArgs ? { buildArgs } : {}),
@@ -36,23 +39,3 @@ export const dockerBuild: InternalStep = {
     return passed();
   },
 };
-
-/** The archive API names entries `<dir>/…`; a build context wants them at its root. */
-function stripTopDir(archive: Readable): Readable {
-  const out = pack();
-  const ex = extract();
-  ex.on('entry', (header, stream, next) => {
-    const name = header.name.split('/').slice(1).join('/');
-    if (!name) {
-      stream.resume();
-      stream.on('end', next);
-      return;
-    }
-    stream.pipe(out.entry({ ...header, name }, next) as unknown as NodeJS.WritableStream);
-  });
-  ex.on('finish', () => out.finalize());
-  ex.on('error', (err) => out.destroy(err));
-  archive.on('error', (err) => out.destroy(err));
-  archive.pipe(ex as unknown as NodeJS.WritableStream);
-  return Readable.from(out);
-}

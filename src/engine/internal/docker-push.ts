@@ -1,35 +1,29 @@
 import { portProto } from '../../plan/plan.ts';
 import type { CommitOptions, RegistryAuth } from '../../runtime/runtime.ts';
 import { shellSplit } from '../../util/shell-words.ts';
+import type { StepOutcome } from '../step-runner.ts';
 import { failed, passed, type InternalContext, type InternalStep, type StepOptions } from './context.ts';
 import { pushTarget, runScopedImage } from './image-names.ts';
 import { OWNER_LABEL, RUN_LABEL } from '../labels.ts';
+import { removeStepCopies } from '../commit.ts';
 
 /**
- * internal/docker-push (spec §6.1). Commit mode: the box container is committed (the cache and
- * werker's step files are mounts, so they are not in the image) with the given cmd, entrypoint,
+ * internal/docker-push (spec §6.1). Commit mode: the box container is committed (werker's step
+ * files removed first, so they are not in the image) with the given cmd, entrypoint,
  * ports, working dir, env, labels, user, volumes and stop signal; image mode (`image-name`)
  * pushes the image docker-build made. Each tag is pushed with the credentials sent as registry
  * auth in a header, never on a command line.
  */
 export const dockerPush: InternalStep = {
   sync: true,
-  async run(ctx, step, o) {
-    if (!o.has('repository')) return failed('Repository not specified', 'set the repository option, e.g. repository: registry.example:5000/team/app');
-    let tags = o.list('tag');
-    if (!o.has('tag') && o.has('tags')) {
-      ctx.print('warning: "tags" is not a docker-push option in wercker (it pushed "latest"); werker reads it as "tag"');
-      tags = o.list('tags');
-    }
-    if (tags.length === 0) tags = ['latest'];
-    const bad = tags.find((t) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(t));
-    if (bad !== undefined) return failed(`invalid tag "${bad}"`, 'a tag is up to 128 letters, digits, _ . - (an empty $VAR gives an empty tag)');
-    const target = pushTarget(o.get('repository'), o.get('registry') || undefined);
-    const [first, ...rest] = tags as [string, ...string[]];
+  async run(ctx, _step, o) {
+    const dest = pushDestination(ctx, o);
+    if ('status' in dest) return dest;
+    const { target, tags } = dest;
     let source: string;
     if (o.has('image-name')) {
       source = runScopedImage(ctx.plan.runId, o.get('image-name'));
-      await ctx.runtime.tagImage(source, target.repo, first);
+      await ctx.runtime.tagImage(source, target.repo, tags[0]);
     } else {
       let config: CommitOptions['config'];
       try {
@@ -37,46 +31,79 @@ export const dockerPush: InternalStep = {
       } catch (err) {
         return failed((err as Error).message);
       }
-      const commit: CommitOptions = { repo: target.repo, tag: first, config, message: o.get('message') || `Run ${ctx.plan.runId}` };
+      const commit: CommitOptions = { repo: target.repo, tag: tags[0], config, message: o.get('message') || `Run ${ctx.plan.runId}` };
       if (o.has('author')) commit.author = o.get('author');
+      await removeStepCopies(ctx.plan, ctx.session);
       source = await ctx.runtime.commitContainer(ctx.containerId, commit);
-      ctx.print(`committed the box as ${target.repo}:${first}`);
+      ctx.print(`committed the box as ${target.repo}:${tags[0]}`);
     }
-    for (const tag of rest) await ctx.runtime.tagImage(source, target.repo, tag);
-    if (ctx.plan.options.pull === 'never') {
-      ctx.print(`--docker-local: tagged ${tags.map((t) => `${target.repo}:${t}`).join(', ')}, not pushed`);
-      return passed();
-    }
-    const auth: RegistryAuth = { serveraddress: target.serverAddress };
-    if (o.has('username')) auth.username = o.get('username');
-    if (o.has('password')) auth.password = o.get('password');
-    if (o.has('email')) auth.email = o.get('email');
-    for (const tag of tags) {
-      let last = '';
-      await ctx.runtime.pushImage(target.repo, tag, {
-        auth,
-        onProgress: (p) => {
-          const line = `${p.id ? `${p.id}: ` : ''}${p.status}`;
-          if (!p.current && line !== last) ctx.print(line);
-          last = line;
-        },
-      });
-      ctx.print(`Pushed ${target.repo}:${tag}`);
-    }
-    return passed();
+    return tagAndPush(ctx, o, dest, source);
   },
 };
 
-/** The image config docker-push sets over what the container had (spec §6.1 options). */
-function commitConfig(o: StepOptions): CommitOptions['config'] {
-  const config: NonNullable<CommitOptions['config']> = {};
+/** Where a push goes: the repository (registry inferred, spec §2.4) and its checked tags. */
+export interface PushDestination {
+  target: { repo: string; serverAddress: string };
+  tags: [string, ...string[]];
+}
+
+/** `repository` and `tag` read and checked (docs/wercker-compat.md §6.1); a failed outcome when they are not usable. */
+export function pushDestination(ctx: InternalContext, o: StepOptions): PushDestination | StepOutcome {
+  if (!o.has('repository')) return failed('Repository not specified', 'set the repository option, e.g. repository: registry.example:5000/team/app');
+  let tags = o.list('tag');
+  if (!o.has('tag') && o.has('tags')) {
+    ctx.print('warning: "tags" is not a docker-push option in wercker (it pushed "latest"); werker reads it as "tag"');
+    tags = o.list('tags');
+  }
+  if (tags.length === 0) tags = ['latest'];
+  const bad = tags.find((t) => !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(t));
+  if (bad !== undefined) return failed(`invalid tag "${bad}"`, 'a tag is up to 128 letters, digits, _ . - (an empty $VAR gives an empty tag)');
+  return { target: pushTarget(o.get('repository'), o.get('registry') || undefined), tags: tags as [string, ...string[]] };
+}
+
+/**
+ * Applies the other tags to `source` (already tagged with the first) and pushes each with the
+ * step's credentials, sent as registry auth in a header; with --docker-local only tags.
+ */
+export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: PushDestination, source: string): Promise<StepOutcome> {
+  const { target, tags } = dest;
+  for (const tag of tags.slice(1)) await ctx.runtime.tagImage(source, target.repo, tag);
+  if (ctx.plan.options.pull === 'never') {
+    ctx.print(`--docker-local: tagged ${tags.map((t) => `${target.repo}:${t}`).join(', ')}, not pushed`);
+    return passed();
+  }
+  const auth: RegistryAuth = { serveraddress: target.serverAddress };
+  if (o.has('username')) auth.username = o.get('username');
+  if (o.has('password')) auth.password = o.get('password');
+  if (o.has('email')) auth.email = o.get('email');
+  for (const tag of tags) {
+    let last = '';
+    await ctx.runtime.pushImage(target.repo, tag, {
+      auth,
+      onProgress: (p) => {
+        const line = `${p.id ? `${p.id}: ` : ''}${p.status}`;
+        if (!p.current && line !== last) ctx.print(line);
+        last = line;
+      },
+    });
+    ctx.print(`Pushed ${target.repo}:${tag}`);
+  }
+  return passed();
+}
+
+type ImageConfig = NonNullable<CommitOptions['config']>;
+
+/**
+ * The image config both pushes set (spec §6.1, §6.2): cmd and entrypoint shell-split and not
+ * expanded; working-dir, ports (`Invalid port …` on a bad one), volumes and env expanded.
+ */
+export function imageConfig(o: StepOptions): ImageConfig {
+  const config: ImageConfig = {};
   const cmd = o.literal('cmd');
   const entrypoint = o.literal('entrypoint');
   if (cmd) config.Cmd = shellSplit(cmd);
   if (entrypoint) config.Entrypoint = shellSplit(entrypoint);
   if (o.has('working-dir')) config.WorkingDir = o.get('working-dir');
-  if (o.has('user')) config.User = o.get('user');
-  if (o.has('stopsignal')) config.StopSignal = o.get('stopsignal');
   if (o.has('ports')) {
     config.ExposedPorts = {};
     for (const p of o.list('ports')) {
@@ -86,6 +113,14 @@ function commitConfig(o: StepOptions): CommitOptions['config'] {
   }
   if (o.has('volumes')) config.Volumes = Object.fromEntries(o.list('volumes').map((v) => [v, {}]));
   if (o.has('env')) config.Env = o.words('env');
+  return config;
+}
+
+/** The image config docker-push sets over what the container had (spec §6.1 options). */
+function commitConfig(o: StepOptions): ImageConfig {
+  const config = imageConfig(o);
+  if (o.has('user')) config.User = o.get('user');
+  if (o.has('stopsignal')) config.StopSignal = o.get('stopsignal');
   // The box carries the run's labels; a commit keeps them unless overridden, and werker's cleanup
   // would then treat containers of the pushed image as a dead run's leftovers. Blank them.
   config.Labels = { [RUN_LABEL]: '', [OWNER_LABEL]: '', ...(o.has('labels') ? o.pairs('labels') : {}) };

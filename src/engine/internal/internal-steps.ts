@@ -7,6 +7,7 @@ import type { InternalStep } from './context.ts';
  */
 const loaders: Record<string, () => Promise<InternalStep>> = {
   'docker-push': async () => (await import('./docker-push.ts')).dockerPush,
+  'docker-scratch-push': async () => (await import('./docker-scratch-push.ts')).dockerScratchPush,
   'docker-build': async () => (await import('./docker-build.ts')).dockerBuild,
   'docker-run': async () => (await import('./docker-run.ts')).dockerRun,
   'docker-kill': async () => (await import('./docker-run.ts')).dockerKill,

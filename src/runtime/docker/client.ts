@@ -84,7 +84,9 @@ export class DockerRuntime implements ContainerRuntime {
     const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: true, forcerm: true };
     if (opts.buildArgs) query.buildargs = opts.buildArgs;
     if (opts.labels) query.labels = opts.labels;
-    if (opts.extraHosts?.length) query.extrahosts = opts.extraHosts.join(',');
+    // One `extrahosts` query value per entry, as the daemon reads them (a comma-joined value is
+    // taken as one host with an invalid address, spec §6.3).
+    if (opts.extraHosts?.length) query.extrahosts = opts.extraHosts;
     if (opts.noCache) query.nocache = true;
     if (opts.quiet) query.q = true;
     if (opts.networkMode) query.networkmode = opts.networkMode;
@@ -92,6 +94,14 @@ export class DockerRuntime implements ContainerRuntime {
     if (opts.registryConfig) query.registryconfig = opts.registryConfig;
     const stream = await call(op, () => this.docker.buildImage(context as unknown as NodeJS.ReadableStream, query) as Promise<NodeJS.ReadableStream>);
     return followBuild(this.docker.modem, stream, op, opts.onOutput);
+  }
+
+  async loadImage(tar: Readable): Promise<string[]> {
+    const op = 'load image';
+    const lines: string[] = [];
+    const stream = await call(op, () => this.docker.loadImage(tar as unknown as NodeJS.ReadableStream, { quiet: false }) as Promise<NodeJS.ReadableStream>);
+    await followBuild(this.docker.modem, stream, op, (line) => lines.push(line));
+    return lines;
   }
 
   /** Removing an image that is already gone succeeds, like the other removals (cleanup is retried). */

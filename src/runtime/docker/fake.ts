@@ -234,6 +234,12 @@ export class FakeRuntime implements ContainerRuntime {
     return Readable.from(empty);
   }
 
+  async loadImage(tar: Readable): Promise<string[]> {
+    this.#record('loadImage');
+    tar.resume();
+    return [];
+  }
+
   async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
     this.#record('buildImage', opts.tag);
     context.resume();
