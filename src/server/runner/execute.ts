@@ -60,7 +60,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
     const packages = await resolveStepPackages(steps, { projectDir, workingDir });
     const plan = planRun({
-      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
+      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), literalEnv: true, git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
       overrides: {
         runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
