@@ -5,6 +5,7 @@ import { validateConfig } from '../config/validate.ts';
 import { isoNow, type Store } from '../store/db.ts';
 import { deleteRunsOf } from '../store/runs.ts';
 import type { Database } from '../store/schema.ts';
+import { assertBranchName } from './branch-name.ts';
 import { InputError, type Application, type KeyPair, type PipelineList, type ServerContext, type Variable } from './context.ts';
 import { generateKeyPair } from './keys.ts';
 import { newSecret } from './passwords.ts';
@@ -50,6 +51,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       if (/^\w+:\/\/[^/@]*:[^/@]*@/.test(repository)) {
         throw new InputError('the repository URL carries a password: use an SSH URL with a deploy key, or a git credential helper on the server and runners');
       }
+      if (input.defaultBranch?.trim()) assertBranchName(input.defaultBranch.trim(), 'default branch');
       if (await db.selectFrom('applications').select('id').where('name', '=', name).executeTakeFirst()) throw new InputError(`there is already an application ${name}`, 409);
       const row = await db.insertInto('applications').values({
         name, repository, default_branch: input.defaultBranch?.trim() || '', workflow: input.workflow?.trim() || null, webhook_secret: newSecret(), created_at: isoNow(),
@@ -83,6 +85,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
     async listPipelines(appId, ref) {
       const app = await appRow(appId);
       const want = ref || app.default_branch;
+      if (!/^[0-9a-f]{7,40}$/.test(want)) assertBranchName(want);
       const list: PipelineList = { ref: want, commit: null, pipelines: [], workflows: [] };
       // A repository that can't be fetched says so (git's words), not that the branch is missing.
       const commit = await mirrors.resolve(appId, app.repository, want).catch((err: Error) => err);

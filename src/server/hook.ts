@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { sameText } from './auth.ts';
+import { branchNameProblem } from './branch-name.ts';
 import { InputError, type ServerContext } from './context.ts';
 import type { ServerCore } from './core.ts';
 
@@ -29,7 +30,10 @@ export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' |
   const payload = parsePayload(rawBody);
   if (!payload) return { status: 400, body: { error: 'the body is not a push payload (JSON with "ref" and "after")' } };
   const branch = payload.ref.startsWith('refs/heads/') ? payload.ref.slice('refs/heads/'.length) : undefined;
-  if (!branch) return { status: 202, body: { ignored: `ref ${payload.ref} is not a branch` } };
+  if (!branch) return { status: 202, body: { ignored: `ref ${JSON.stringify(payload.ref)} is not a branch` } };
+  const badBranch = branchNameProblem(branch);
+  if (badBranch) return { status: 400, body: { error: `ref ${JSON.stringify(payload.ref)} names no valid branch (git check-ref-format): ${badBranch}` } };
+  if (!/^[0-9a-f]{40}$/.test(payload.after)) return { status: 400, body: { error: '"after" must be the pushed commit\'s 40-hex id' } };
   if (payload.deleted || /^0+$/.test(payload.after)) return { status: 202, body: { ignored: `branch ${branch} was deleted` } };
   const pipeline = app.workflow ? `workflow:${app.workflow}` : 'build';
   try {

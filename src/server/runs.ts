@@ -12,6 +12,7 @@ import { isoNow, type Store } from '../store/db.ts';
 import { claimNextRun, expiredRuns, extendLease } from '../store/queue.ts';
 import { appendEvents, createRun, getRunRow, listEventRows, listRunRows, stepEventRows, type EventRow, type NewRun, type RunRow } from '../store/runs.ts';
 import type { applicationService } from './applications.ts';
+import { assertBranchName } from './branch-name.ts';
 import { InputError, type Run, type RunDetail, type RunStep, type ServerContext, type User } from './context.ts';
 import type { LiveEvents } from './live.ts';
 import { maskEvent, maskerFor } from './mask-events.ts';
@@ -135,7 +136,9 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     followRun: (runId, onEvent) => live.follow(runId, onEvent),
     async triggerRun(appId, pipeline, opts, by) {
       const app = await apps.appRow(appId);
-      const branch = opts.branch || app.default_branch;
+      // Every trigger (API, web form, webhook, `werker remote`) passes here: a branch is a git ref or nothing.
+      const branch = assertBranchName(opts.branch || app.default_branch);
+      if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
       const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
       if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
       const base = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
