@@ -7,6 +7,7 @@ import { LiveEvents } from './live.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper } from './retention.ts';
 import { runService } from './runs.ts';
+import { tokenClaimed } from '../store/queue.ts';
 import { userService } from './users.ts';
 
 export interface CoreOptions {
@@ -52,7 +53,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const runs = runService(store, apps, mirrors, live, runOptions);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
-  const { reap, onQueued, runners, ...runMembers } = runs;
+  const { reap, onQueued, runners, runnersFor, ...runMembers } = runs;
   const core: Core = {
     get baseUrl() {
       return runOptions.baseUrl;
@@ -62,6 +63,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     auth: users,
     authenticator: users,
     runners,
+    runnersFor,
+    tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
     store,
     reap,
     onQueued,
