@@ -197,7 +197,7 @@ describe('webhook', () => {
     const shop = await createShop();
     const commit = repo.commit({ 'README': 'new\n' });
     const body = push(commit);
-    const secret = await core.getWebhookSecret(shop.id);
+    const secret = await core.getWebhookSecret(shop.id, user);
     const res = await app.request('/hooks/github/shop', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(secret, body) } });
     expect(res.status).toBe(202);
     const { runs } = await core.listRuns({});
@@ -206,7 +206,7 @@ describe('webhook', () => {
 
   it('answers a signed ping, and starts nothing for a tag push or a deleted branch', async () => {
     const shop = await createShop();
-    const secret = await core.getWebhookSecret(shop.id);
+    const secret = await core.getWebhookSecret(shop.id, user);
     const send = (event: string, body: string) => app.request('/hooks/github/shop', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-hub-signature-256': sign(secret, body) } });
     expect((await send('ping', '{"zen":"hi"}')).status).toBe(200);
     expect((await send('push', JSON.stringify({ ref: 'refs/tags/v1', after: repo.head() }))).status).toBe(202);
@@ -239,7 +239,7 @@ describe('webhook', () => {
     const res = await app.request('/api/applications', json({ name: 'flow', repository: repo.dir, workflow: 'ship-it' }));
     const { application } = (await res.json()) as { application: { id: number } };
     const body = push(repo.head());
-    const hook = await app.request('/hooks/github/flow', { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign(await core.getWebhookSecret(application.id), body) } });
+    const hook = await app.request('/hooks/github/flow', { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign(await core.getWebhookSecret(application.id, user), body) } });
     expect(hook.status).toBe(202);
     expect((await core.listRuns({})).runs).toEqual([expect.objectContaining({ pipeline: 'build', workflow: 'ship-it', trigger: 'webhook', triggeredBy: 'ada (webhook)' })]);
   });

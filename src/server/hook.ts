@@ -18,10 +18,10 @@ export function signatureMatches(secret: string, rawBody: Buffer, header: string
  * then queues the application's workflow (or its build pipeline) at the pushed commit.
  * Branch deletions and tag pushes start nothing.
  */
-export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' | 'getWebhookSecret' | 'triggerRun'>, appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<HookResult> {
+export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' | 'triggerRun'> & { webhookSecret(appId: number): Promise<string> }, appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<HookResult> {
   const app = await ctx.getApplication(appName);
   if (!app) return { status: 404, body: { error: `no application ${appName}` } };
-  if (!signatureMatches(await ctx.getWebhookSecret(app.id), rawBody, headers.signature)) {
+  if (!signatureMatches(await ctx.webhookSecret(app.id), rawBody, headers.signature)) {
     return { status: 401, body: { error: 'missing or wrong X-Hub-Signature-256 (HMAC-SHA256 of the body with the application\'s webhook secret)' } };
   }
   const event = headers.event ?? 'push';

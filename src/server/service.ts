@@ -52,7 +52,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 };
   const runs = runService(store, apps, mirrors, live, runOptions);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
-  const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
+  const { appRow: _a, jobVariables: _j, webhookSecret, ...appMembers } = apps;
   const { reap, onQueued, runners, runnersFor, ...runMembers } = runs;
   const core: Core = {
     get baseUrl() {
@@ -71,7 +71,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
-    handlePushHook: (appName, raw, headers) => handlePushHook(core, appName, raw, headers),
+    handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers),
     startReaper(intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) {
       let busy = false;
       const timer = setInterval(() => {
