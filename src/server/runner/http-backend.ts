@@ -42,7 +42,12 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       return ((await res.json()) as { job: Job }).job;
     },
     async heartbeat(runId, lease) {
-      const res = await call('POST', `/runs/${runId}/heartbeat`, {}, lease);
+      // A token revoked (401) or a run that is not this token's (403): the run is no longer ours; stop it.
+      const res = await call('POST', `/runs/${runId}/heartbeat`, {}, lease).catch((err: Error) => {
+        if (err instanceof WerkerError && err.exitCode === 2) return undefined;
+        throw err;
+      });
+      if (!res) return undefined;
       if (res.status === 409) return undefined;
       if (!res.ok) throw new Error(`heartbeat: HTTP ${res.status}`);
       return (await res.json()) as { cancel: boolean };
