@@ -64,4 +64,14 @@ describe('runner protocol over HTTP', () => {
     expect(djob).toMatchObject({ kind: 'deploy', sourceRunId: build.id });
     expect(await readAll((await backend.sourceOutput(djob.runId, djob.lease))!)).toBe('pretend this is a tar');
   });
+
+  it('takes a revoked token (401 on heartbeat) as a lost run, so the runner stops it', async () => {
+    const shop = await core.createApplication({ name: 'shop', repository: repo.dir }, user);
+    await core.triggerRun(shop.id, 'build', {}, user);
+    const job = (await backend.claim('r1'))!;
+    expect(await backend.heartbeat(job.runId, job.lease)).toEqual({ cancel: false });
+    const token = (await core.auth.listTokens(user)).find((t) => t.kind === 'runner')!;
+    await core.auth.revokeToken(token.id, user);
+    expect(await backend.heartbeat(job.runId, job.lease)).toBeUndefined();
+  });
 });
