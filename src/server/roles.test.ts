@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -271,3 +272,23 @@ describe('runner trust', () => {
     expect((await core.getRun(run.id))!.status).toBe('queued');
   });
 });
+
+describe('branch names from requests', () => {
+  it('refuses a branch that is no git ref at every entry: API, web form, webhook ref; nothing is queued', async () => {
+    const shop = await core.createApplication({ name: 'shop', repository: repo.dir }, admin);
+    const s = cookie((await core.auth.login('ada', PASSWORD))!);
+    const bad = 'x\n$(id)';
+    const api = await send('POST', '/api/applications/shop/runs', s, { pipeline: 'build', branch: bad, commit: repo.head() });
+    expect(api.status).toBe(400);
+    expect(await api.text()).toContain('is not a valid branch name (git check-ref-format)');
+    const form = await send('POST', '/apps/shop/runs', s, { pipeline: 'build', branch: 'a b' }, true);
+    expect(form.status).toBe(400);
+    expect(await form.text()).toContain('is not a valid branch name');
+    const body = JSON.stringify({ ref: `refs/heads/${bad}`, after: repo.head() });
+    const signature = `sha256=${createHmac('sha256', await core.getWebhookSecret(shop.id, admin)).update(body).digest('hex')}`;
+    const hook = await app.request('/hooks/github/shop', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature } });
+    expect(hook.status).toBe(400);
+    expect((await core.listRuns({})).runs).toEqual([]);
+  });
+});
+
