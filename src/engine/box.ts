@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime, ContainerSpec } from '../runtime/runtime.ts';
-import { quoteForExport } from './quote-for-export.ts';
+import { exportLine } from './quote-for-export.ts';
 import { publishBindings } from './services.ts';
 import type { RunningService } from './services.ts';
 import { ShellSession, type SessionOptions } from './shell-session.ts';
@@ -61,7 +61,7 @@ export async function attachSession(runtime: ContainerRuntime, containerId: stri
   return new ShellSession(attached, opts);
 }
 
-/** Export lines for the pipeline env: public first, then hidden, so hidden values win. */
-export function envExports(vars: { name: string; value: string; hidden: boolean }[]): string[] {
-  return [...vars.filter((v) => !v.hidden), ...vars.filter((v) => v.hidden)].map((v) => quoteForExport(v.name, v.value));
+/** Export lines for the pipeline env: public first, then hidden, so hidden values win; literal ones stay literal (§3.6). */
+export function envExports(vars: { name: string; value: string; hidden: boolean; literal?: boolean }[]): string[] {
+  return [...vars.filter((v) => !v.hidden), ...vars.filter((v) => v.hidden)].map(exportLine);
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { quoteForExport } from './quote-for-export.ts';
+import { exportLine, quoteForExport, quoteLiteralForExport } from './quote-for-export.ts';
 
 // Expected strings derived from Go's strconv.Quote (appendEscapedRune), written as raw strings
 // so every backslash below is one the shell receives.
@@ -37,5 +37,29 @@ describe('quoteForExport (Go %q + escaped backticks, spec §3.6)', () => {
     const printed = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
     // `"`, `\` and the backtick survive; the tab and newline arrive as literal \t and \n.
     expect(printed).toBe('a"b\\c`d`\\tend\\n');
+  });
+});
+
+describe('quoteLiteralForExport (server values, docs/wercker-compat.md §3.6 difference)', () => {
+  const hostile = ['pa$$word', '$(id)', '`id`', 'a"b\\c', "it's", "''", '\\', 'a\nb', 'a\n$(echo "$SECRET" | base64 >&2)\n', '${HOME:-x}', '\t\r\x1b[31m', 'é日本😀', '', "'; id; echo '", '$(', '!$!'];
+
+  it.each(hostile)('reaches a real shell exactly as written: %j', (value) => {
+    const script = `${quoteLiteralForExport('V', value)}\nprintf '%s' "$V"`;
+    const printed = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { SECRET: 'leaked-if-expanded' } });
+    expect(printed).toBe(value);
+  });
+
+  it('writes single quotes, with a quote as \'\\\'\' and real newlines', () => {
+    expect(quoteLiteralForExport('V', "it's $x")).toBe(String.raw`export V='it'\''s $x'`);
+    expect(quoteLiteralForExport('V', 'a\nb')).toBe("export V='a\nb'");
+  });
+
+  it('refuses a NUL byte instead of changing the value', () => {
+    expect(() => quoteLiteralForExport('V', 'a\0b')).toThrow('the value of V holds a NUL byte');
+  });
+
+  it('exportLine picks the literal encoding only for values marked literal', () => {
+    expect(exportLine({ name: 'V', value: 'pa$$w' })).toBe('export V="pa$$w"');
+    expect(exportLine({ name: 'V', value: 'pa$$w', literal: true })).toBe("export V='pa$$w'");
   });
 });

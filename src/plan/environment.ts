@@ -4,6 +4,11 @@ export interface EnvVar {
   value: string;
   /** Hidden (XXX_ or protected): never logged, masked wherever it appears. */
   hidden: boolean;
+  /**
+   * Exported exactly as written (single-quoted), not with wercker's encoding where `$` is live:
+   * set for every value a werker server sends (docs/wercker-compat.md §3.6). Unset locally.
+   */
+  literal?: boolean;
 }
 
 /**

@@ -40,6 +40,16 @@ describe('planRun', () => {
     expect(plan(yml, 'with-docker', { hostEnv: host }).options.enableVolumes).toBe(true);
   });
 
+  it('marks every env value literal for a server run (literalEnv), and none for a local one (§3.6)', () => {
+    const host = hostEnvironment({ X_NOTE: '$(id)', XXX_PASSWORD: 'pa$$word' }, []);
+    const yml = 'box: a\nbuild: {steps: [script: {code: x}]}\n';
+    const server = plan(yml, 'build', { hostEnv: host, literalEnv: true, overrides: { runId: 'r1', gitBranch: 'x$(id)' } });
+    expect(server.env.filter((v) => !v.literal)).toEqual([]);
+    expect(server.env.find((v) => v.name === 'WERCKER_GIT_BRANCH')).toMatchObject({ value: 'x$(id)', literal: true });
+    expect(server.env.find((v) => v.name === 'PASSWORD')).toMatchObject({ value: 'pa$$word', hidden: true, literal: true });
+    expect(plan(yml, 'build', { hostEnv: host }).env.filter((v) => v.literal)).toEqual([]);
+  });
+
   it('resolves the box and services with $VAR expansion and --image-map, keeping what the yml said', () => {
     const p = plan(`box: pitervergara/geodjango:nexchange\nbuild:\n  services:\n    - id: mdillon/postgis\n      env:\n        POSTGRES_USER: \${DB_USER}\n  steps: [script: {code: make}]\n`, 'build', {
       hostEnv: hostEnvironment({ X_DB_USER: 'shop' }, []),

@@ -32,6 +32,12 @@ export interface PlanInput {
   dockerHost?: string;
   /** Registry step packages, resolved beforehand (steps/resolve.ts); without it they stay unresolved. */
   packages?: PackageLookup;
+  /**
+   * Every pipeline env value came from a request to a werker server (its variables, key pairs,
+   * branch, application): export each one literally, never expanded by the box's shell
+   * (docs/wercker-compat.md §3.6, where the server deliberately differs from wercker).
+   */
+  literalEnv?: boolean;
 }
 
 /** The internal steps werker implements (engine/internal/); others fail the plan. */
@@ -112,7 +118,7 @@ function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): Pipeli
     ...b.map(([name, value]) => ({ name, value, hidden: false })),
     ...pass.mirrored, ...pass.public.filter((v) => !(docker.length && v.name === 'DOCKER_HOST')), ...docker, ...pass.hidden,
   ];
-  return new PipelineEnv(vars);
+  return new PipelineEnv(input.literalEnv ? vars.map((v) => ({ ...v, literal: true })) : vars);
 }
 
 function safeUser(): string {

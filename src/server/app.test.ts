@@ -197,7 +197,7 @@ describe('webhook', () => {
     const shop = await createShop();
     const commit = repo.commit({ 'README': 'new\n' });
     const body = push(commit);
-    const secret = await core.getWebhookSecret(shop.id);
+    const secret = await core.getWebhookSecret(shop.id, user);
     const res = await app.request('/hooks/github/shop', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': sign(secret, body) } });
     expect(res.status).toBe(202);
     const { runs } = await core.listRuns({});
@@ -206,7 +206,7 @@ describe('webhook', () => {
 
   it('answers a signed ping, and starts nothing for a tag push or a deleted branch', async () => {
     const shop = await createShop();
-    const secret = await core.getWebhookSecret(shop.id);
+    const secret = await core.getWebhookSecret(shop.id, user);
     const send = (event: string, body: string) => app.request('/hooks/github/shop', { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-hub-signature-256': sign(secret, body) } });
     expect((await send('ping', '{"zen":"hi"}')).status).toBe(200);
     expect((await send('push', JSON.stringify({ ref: 'refs/tags/v1', after: repo.head() }))).status).toBe(202);
@@ -239,7 +239,7 @@ describe('webhook', () => {
     const res = await app.request('/api/applications', json({ name: 'flow', repository: repo.dir, workflow: 'ship-it' }));
     const { application } = (await res.json()) as { application: { id: number } };
     const body = push(repo.head());
-    const hook = await app.request('/hooks/github/flow', { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign(await core.getWebhookSecret(application.id), body) } });
+    const hook = await app.request('/hooks/github/flow', { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': sign(await core.getWebhookSecret(application.id, user), body) } });
     expect(hook.status).toBe(202);
     expect((await core.listRuns({})).runs).toEqual([expect.objectContaining({ pipeline: 'build', workflow: 'ship-it', trigger: 'webhook', triggeredBy: 'ada (webhook)' })]);
   });
@@ -257,12 +257,12 @@ describe('runs', () => {
     expect(job).toMatchObject({ runId: run.id, attempt: 1, commit: repo.head(), pipeline: 'build' });
     expect((await core.getRun(run.id))!.status).toBe('running');
     const at = new Date().toISOString();
-    await core.runners.appendEvents(run.id, 1, [
+    await core.runners.appendEvents(run.id, job.lease, [
       { type: 'step.started', step: 1, name: 'hello', phase: 'main', at },
       { type: 'step.output', step: 1, stream: 'stdout', text: `the key is ${SECRET}\n` },
       { type: 'step.finished', step: 1, name: 'hello', phase: 'main', status: 'passed', exitCode: 0, durationMs: 1234 },
     ]);
-    expect(await core.runners.finish(run.id, 1, { status: 'passed', durationMs: 2000 })).toBe(true);
+    expect(await core.runners.finish(run.id, job.lease, { status: 'passed', durationMs: 2000 })).toBe(true);
     const detail = (await (await app.request(`/api/runs/${run.id}`, { headers: bearer() })).json()) as { run: { status: string; steps: unknown[]; durationMs: number } };
     expect(detail.run.status).toBe('passed');
     expect(detail.run.durationMs).toBe(2000);
@@ -285,10 +285,10 @@ describe('runs', () => {
 
     const running = await core.triggerRun(shop.id, 'build', {}, user);
     const job = (await core.runners.claim('r'))!;
-    expect(await core.runners.heartbeat(job.runId, 1)).toEqual({ cancel: false });
+    expect(await core.runners.heartbeat(job.runId, job.lease)).toEqual({ cancel: false });
     await app.request(`/api/runs/${running.id}/cancel`, json({}));
-    expect(await core.runners.heartbeat(job.runId, 1)).toEqual({ cancel: true });
-    await core.runners.finish(job.runId, 1, { status: 'cancelled', durationMs: 10 });
+    expect(await core.runners.heartbeat(job.runId, job.lease)).toEqual({ cancel: true });
+    await core.runners.finish(job.runId, job.lease, { status: 'cancelled', durationMs: 10 });
     expect((await core.getRun(running.id))!.status).toBe('cancelled');
 
     const res = await app.request(`/api/runs/${running.id}/retry`, json({}));
@@ -307,9 +307,9 @@ describe('runs', () => {
     expect((await core.getRun(run.id))!.status).toBe('queued');
     const second = (await core.runners.claim('lives'))!;
     expect(second.attempt).toBe(2);
-    expect(await core.runners.appendEvents(run.id, first.attempt, [{ type: 'log', level: 'info', text: 'late' }])).toBe(false);
-    expect(await core.runners.finish(run.id, first.attempt, { status: 'passed', durationMs: 1 })).toBe(false);
-    expect(await core.runners.heartbeat(run.id, first.attempt)).toBeUndefined();
+    expect(await core.runners.appendEvents(run.id, first.lease, [{ type: 'log', level: 'info', text: 'late' }])).toBe(false);
+    expect(await core.runners.finish(run.id, first.lease, { status: 'passed', durationMs: 1 })).toBe(false);
+    expect(await core.runners.heartbeat(run.id, first.lease)).toBeUndefined();
     expect((await listClaims(core.store, run.id)).map((c) => [c.attempt, c.runner])).toEqual([[1, 'dies'], [2, 'lives']]);
   });
 
@@ -319,7 +319,7 @@ describe('runs', () => {
     const { run } = (await res.json()) as { run: { id: number; pipeline: string; workflow: string } };
     expect(run).toMatchObject({ pipeline: 'build', workflow: 'ship-it' });
     const job = (await core.runners.claim('r'))!;
-    await core.runners.finish(job.runId, 1, { status: 'passed', durationMs: 1 });
+    await core.runners.finish(job.runId, job.lease, { status: 'passed', durationMs: 1 });
     const { runs } = await core.listRuns({ appId: shop.id });
     expect(runs[0]).toMatchObject({ pipeline: 'deploy', kind: 'deploy', status: 'queued', sourceRunId: run.id, workflowRunId: run.id });
   });
@@ -334,16 +334,16 @@ describe('live log (SSE)', () => {
   it('replays from Last-Event-ID, then follows live events and ends after run.finished', async () => {
     const shop = await createShop();
     const run = await core.triggerRun(shop.id, 'build', {}, user);
-    await core.runners.claim('r');
-    await core.runners.appendEvents(run.id, 1, [1, 2, 3].map((i) => ({ type: 'log' as const, level: 'info' as const, text: `line ${i}` })));
+    const job = (await core.runners.claim('r'))!;
+    await core.runners.appendEvents(run.id, job.lease, [1, 2, 3].map((i) => ({ type: 'log' as const, level: 'info' as const, text: `line ${i}` })));
     // seq 1 is the claim note; the client has seen up to 2.
     expect((await app.request(`/api/runs/${run.id + 1000}/events`, { headers: bearer() })).status).toBe(404);
     const res = await app.request(`/api/runs/${run.id}/events`, { headers: { ...bearer(), 'last-event-id': '2' } });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     setTimeout(() => {
       void (async () => {
-        await core.runners.appendEvents(run.id, 1, [{ type: 'log', level: 'info', text: 'live line' }]);
-        await core.runners.finish(run.id, 1, { status: 'passed', durationMs: 5 });
+        await core.runners.appendEvents(run.id, job.lease, [{ type: 'log', level: 'info', text: 'live line' }]);
+        await core.runners.finish(run.id, job.lease, { status: 'passed', durationMs: 5 });
       })();
     }, 100);
     expect(await readAll(res)).toEqual([3, 4, 5, 6]);
@@ -352,12 +352,12 @@ describe('live log (SSE)', () => {
   it('sends a heartbeat comment while the run is quiet', async () => {
     const shop = await createShop();
     const run = await core.triggerRun(shop.id, 'build', {}, user);
-    await core.runners.claim('r');
+    const job = (await core.runners.claim('r'))!;
     const res = await app.request(`/api/runs/${run.id}/events`, { headers: bearer() });
     const reader = res.body!.getReader();
     let text = '';
     while (!text.includes(': heartbeat')) text += new TextDecoder().decode((await reader.read()).value);
-    await core.runners.finish(run.id, 1, { status: 'failed', durationMs: 1, message: 'no' });
+    await core.runners.finish(run.id, job.lease, { status: 'failed', durationMs: 1, message: 'no' });
     for (let r = await reader.read(); !r.done; r = await reader.read()) text += new TextDecoder().decode(r.value);
     expect(text).toContain('event: run.finished');
   });

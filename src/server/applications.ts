@@ -5,7 +5,9 @@ import { validateConfig } from '../config/validate.ts';
 import { isoNow, type Store } from '../store/db.ts';
 import { deleteRunsOf } from '../store/runs.ts';
 import type { Database } from '../store/schema.ts';
-import { InputError, type Application, type KeyPair, type PipelineList, type ServerContext, type Variable } from './context.ts';
+import { assertBranchName } from './branch-name.ts';
+import { InputError, type Application, type KeyPair, type PipelineList, type ServerContext, type User, type Variable } from './context.ts';
+import { managesApplication, requireAdmin, requireManager } from './policy.ts';
 import { generateKeyPair } from './keys.ts';
 import { newSecret } from './passwords.ts';
 import type { RepoMirrors } from './repos.ts';
@@ -18,11 +20,27 @@ export const toApplication = (r: AppRow): Application => ({
 });
 
 type AppMembers = Pick<ServerContext, 'listApplications' | 'getApplication' | 'createApplication' | 'deleteApplication' | 'listPipelines' | 'getWebhookSecret'
-  | 'listVariables' | 'setVariable' | 'deleteVariable' | 'listKeyPairs' | 'createKeyPair' | 'deleteKeyPair'>;
+  | 'listVariables' | 'setVariable' | 'deleteVariable' | 'listKeyPairs' | 'createKeyPair' | 'deleteKeyPair'
+  | 'canManageApplication' | 'listMaintainers' | 'addMaintainer' | 'removeMaintainer'>;
 
-/** Applications, their variables and key pairs. */
-export function applicationService(store: Store, mirrors: RepoMirrors): AppMembers & { appRow(id: number): Promise<AppRow>; jobVariables(appId: number, pipeline: string): Promise<{ name: string; value: string; protected: boolean }[]> } {
+type Internal = {
+  appRow(id: number): Promise<AppRow>;
+  /** The webhook secret for checking a delivery's signature (no user involved). */
+  webhookSecret(appId: number): Promise<string>;
+  jobVariables(appId: number, pipeline: string): Promise<{ name: string; value: string; protected: boolean }[]>;
+};
+
+/**
+ * Applications, their variables and key pairs, and who manages them: any user reads and creates
+ * applications (the creator becomes a maintainer); variables, key pairs, the webhook secret and
+ * deletion are for the application's maintainers and admins (policy.ts).
+ */
+export function applicationService(store: Store, mirrors: RepoMirrors): AppMembers & Internal {
   const db = store.db;
+  const manager = async (appId: number, by: User, what: string) => {
+    await appRow(appId);
+    await requireManager(store, appId, by, what);
+  };
   const appRow = async (id: number): Promise<AppRow> => {
     const row = await db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new InputError(`no application ${id}`, 404);
@@ -39,7 +57,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       const row = await (typeof key === 'number' ? q.where('id', '=', key) : q.where('name', '=', key)).executeTakeFirst();
       return row && toApplication(row);
     },
-    async createApplication(input) {
+    async createApplication(input, by) {
       const name = input.name.trim();
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name)) throw new InputError('an application name is letters, digits, "-", "_" or "." (it appears in URLs)');
       const repository = input.repository.trim();
@@ -50,6 +68,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       if (/^\w+:\/\/[^/@]*:[^/@]*@/.test(repository)) {
         throw new InputError('the repository URL carries a password: use an SSH URL with a deploy key, or a git credential helper on the server and runners');
       }
+      if (input.defaultBranch?.trim()) assertBranchName(input.defaultBranch.trim(), 'default branch');
       if (await db.selectFrom('applications').select('id').where('name', '=', name).executeTakeFirst()) throw new InputError(`there is already an application ${name}`, 409);
       const row = await db.insertInto('applications').values({
         name, repository, default_branch: input.defaultBranch?.trim() || '', workflow: input.workflow?.trim() || null, webhook_secret: newSecret(), created_at: isoNow(),
@@ -66,15 +85,17 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         await db.updateTable('applications').set({ default_branch: branch }).where('id', '=', row.id).execute();
         row.default_branch = branch;
       }
+      await db.insertInto('application_maintainers').values({ application_id: row.id, user_id: by.id, created_at: isoNow() }).execute();
       return toApplication(row);
     },
-    async deleteApplication(appId) {
-      await appRow(appId);
+    async deleteApplication(appId, by) {
+      await manager(appId, by, 'delete it');
       const outputs = await db.selectFrom('runs').select('output_path').where('application_id', '=', appId).where('output_path', 'is not', null).execute();
       await db.transaction().execute(async (tx) => {
         await deleteRunsOf(store, tx, appId);
         await tx.deleteFrom('variables').where('application_id', '=', appId).execute();
         await tx.deleteFrom('key_pairs').where('application_id', '=', appId).execute();
+        await tx.deleteFrom('application_maintainers').where('application_id', '=', appId).execute();
         await tx.deleteFrom('applications').where('id', '=', appId).execute();
       });
       await mirrors.remove(appId);
@@ -83,6 +104,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
     async listPipelines(appId, ref) {
       const app = await appRow(appId);
       const want = ref || app.default_branch;
+      if (!/^[0-9a-f]{7,40}$/.test(want)) assertBranchName(want);
       const list: PipelineList = { ref: want, commit: null, pipelines: [], workflows: [] };
       // A repository that can't be fetched says so (git's words), not that the branch is missing.
       const commit = await mirrors.resolve(appId, app.repository, want).catch((err: Error) => err);
@@ -98,8 +120,31 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       list.workflows = config.workflows.map((w) => ({ name: w.name, pipelines: w.pipelines.map((p) => ({ name: p.name, pipelineName: p.pipelineName, requires: p.requires })) }));
       return list;
     },
-    async getWebhookSecret(appId) {
+    async webhookSecret(appId) {
       return (await appRow(appId)).webhook_secret;
+    },
+    async getWebhookSecret(appId, by) {
+      await manager(appId, by, 'see its webhook secret');
+      return (await appRow(appId)).webhook_secret;
+    },
+    canManageApplication: (appId, user) => managesApplication(store, appId, user),
+    async listMaintainers(appId) {
+      await appRow(appId);
+      return db.selectFrom('application_maintainers').innerJoin('users', 'users.id', 'application_maintainers.user_id')
+        .select(['users.id', 'users.name']).where('application_maintainers.application_id', '=', appId).orderBy('users.name').execute();
+    },
+    async addMaintainer(appId, userName, by) {
+      requireAdmin(by, 'choose an application\'s maintainers');
+      await appRow(appId);
+      const user = await db.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+      if (!user) throw new InputError(`no user ${userName}`, 404);
+      const known = await db.selectFrom('application_maintainers').select('user_id').where('application_id', '=', appId).where('user_id', '=', user.id).executeTakeFirst();
+      if (!known) await db.insertInto('application_maintainers').values({ application_id: appId, user_id: user.id, created_at: isoNow() }).execute();
+    },
+    async removeMaintainer(appId, userId, by) {
+      requireAdmin(by, 'choose an application\'s maintainers');
+      const r = await db.deleteFrom('application_maintainers').where('application_id', '=', appId).where('user_id', '=', userId).executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) throw new InputError(`user ${userId} is no maintainer of this application`, 404);
     },
 
     async listVariables(appId) {
@@ -107,8 +152,9 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       const rows = await db.selectFrom('variables').selectAll().where('application_id', '=', appId).orderBy('pipeline').orderBy('name').execute();
       return rows.map(toVariable);
     },
-    async setVariable(appId, input) {
-      await appRow(appId);
+    async setVariable(appId, input, by) {
+      await manager(appId, by, 'set its variables');
+      if (input.value.includes('\0')) throw new InputError('a variable value can\'t hold a NUL byte (no shell variable can)');
       const name = input.name.trim();
       if (!SHELL_NAME.test(name)) throw new InputError(`"${name}" is not a variable name: letters, digits and "_", not starting with a digit`);
       const pipeline = input.pipeline?.trim() ?? '';
@@ -120,7 +166,8 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         : await db.insertInto('variables').values({ application_id: appId, pipeline, name, ...values }).returningAll().executeTakeFirstOrThrow();
       return toVariable(row);
     },
-    async deleteVariable(appId, variableId) {
+    async deleteVariable(appId, variableId, by) {
+      await manager(appId, by, 'delete its variables');
       const r = await db.deleteFrom('variables').where('application_id', '=', appId).where('id', '=', variableId).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw new InputError(`no variable ${variableId} in this application`, 404);
     },
@@ -130,8 +177,8 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       const rows = await db.selectFrom('key_pairs').select(['id', 'name', 'public_key', 'fingerprint', 'created_at']).where('application_id', '=', appId).orderBy('name').execute();
       return rows.map(toKeyPair);
     },
-    async createKeyPair(appId, rawName) {
-      await appRow(appId);
+    async createKeyPair(appId, rawName, by) {
+      await manager(appId, by, 'make its key pairs');
       const name = rawName.trim().toUpperCase();
       if (!SHELL_NAME.test(name)) throw new InputError(`"${rawName}" is not a key name: letters, digits and "_" (pipelines get ${'<NAME>'}_PUBLIC and _PRIVATE)`);
       if (await db.selectFrom('key_pairs').select('id').where('application_id', '=', appId).where('name', '=', name).executeTakeFirst()) throw new InputError(`there is already a key pair ${name}`, 409);
@@ -140,7 +187,8 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         .returning(['id', 'name', 'public_key', 'fingerprint', 'created_at']).executeTakeFirstOrThrow();
       return toKeyPair(row);
     },
-    async deleteKeyPair(appId, keyPairId) {
+    async deleteKeyPair(appId, keyPairId, by) {
+      await manager(appId, by, 'delete its key pairs');
       const r = await db.deleteFrom('key_pairs').where('application_id', '=', appId).where('id', '=', keyPairId).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw new InputError(`no key pair ${keyPairId} in this application`, 404);
     },

@@ -33,8 +33,20 @@ export interface ServerContext {
    * could be read (no wercker.yml, invalid yml, unknown branch).
    */
   listPipelines(appId: number, ref?: string): Promise<PipelineList>;
-  /** The webhook secret, for the application's settings page (only shown to signed-in users). */
-  getWebhookSecret(appId: number): Promise<string>;
+  /** The webhook secret, for the application's settings page: its maintainers and admins only (else 403). */
+  getWebhookSecret(appId: number, by: User): Promise<string>;
+  /**
+   * Whether `user` manages the application: an admin, or a member made its maintainer (by
+   * creating it, or by an admin). Managing = variables, key pairs, webhook secret, deletion.
+   * The UI shows those forms only when this is true; the core refuses them (403) otherwise.
+   */
+  canManageApplication(appId: number, user: User): Promise<boolean>;
+  /** The application's maintainers (members who manage it; admins manage every application). */
+  listMaintainers(appId: number): Promise<Pick<User, 'id' | 'name'>[]>;
+  /** Admins only: makes the member `userName` a maintainer of the application. */
+  addMaintainer(appId: number, userName: string, by: User): Promise<void>;
+  /** Admins only. */
+  removeMaintainer(appId: number, userId: number, by: User): Promise<void>;
 
   // ── variables ───────────────────────────────────────────────────────────────────────────────
   /**
@@ -100,23 +112,50 @@ export interface ServerAuth {
   login(username: string, password: string): Promise<Session | undefined>;
   /** Ends the session (by its cookie token); clear the cookie with `clearSessionCookie(c)`. */
   logout(sessionToken: string): Promise<void>;
-  /** Creates a user (name: letters, digits, `-_.`; password ≥ 8 chars). Throws `InputError`. */
-  createUser(username: string, password: string): Promise<User>;
+  /**
+   * Creates a user (name: letters, digits, `-_.`; password ≥ 8 chars). The first user is the
+   * admin; later ones are members unless `role: 'admin'`. With `by` (a request), only an admin
+   * may create users (403); without it the caller is the server's operator (`werker server
+   * --create-user`). Throws `InputError`.
+   */
+  createUser(username: string, password: string, options?: { role?: Role; by?: User }): Promise<User>;
+  /** Admins only: every user, with whether they are disabled. */
+  listUsers(by: User): Promise<UserInfo[]>;
+  /**
+   * Admins only: changes a user's role, or disables (ends their sessions; their tokens stop
+   * working) or enables them. The last enabled admin can be neither demoted nor disabled.
+   */
+  updateUser(userId: number, changes: { role?: Role; disabled?: boolean }, by: User): Promise<UserInfo>;
   /** How many users exist (the login page may say how to create the first). */
   countUsers(): Promise<number>;
   /**
    * A new API token: `kind: 'user'` acts as `user` on /api/*; `kind: 'runner'` may only take and
-   * report jobs (/api/runner/*). The token text is returned once and stored hashed.
+   * report jobs (/api/runner/*). The token text is returned once and stored hashed. Only a
+   * signed-in session makes tokens (`via: 'token'` is refused, 403: a token can't mint tokens),
+   * and only an admin makes runner tokens. Without `user` the caller is the server's operator.
    */
-  createToken(kind: 'user' | 'runner', name: string, user?: User): Promise<{ token: string; info: TokenInfo }>;
+  createToken(kind: 'user' | 'runner', name: string, user?: User, via?: 'session' | 'token'): Promise<{ token: string; info: TokenInfo }>;
+  /** The user's own tokens; an admin also sees every runner token. */
   listTokens(user: User): Promise<TokenInfo[]>;
+  /**
+   * Revokes one of the user's own tokens (an admin: any token). A revoked runner token's claims
+   * end at once: the reaper gives their runs back to the queue.
+   */
   revokeToken(tokenId: number, user: User): Promise<void>;
 }
+
+/** `admin`: users, runner tokens, server settings and every application; `member`: uses applications. */
+export type Role = 'admin' | 'member';
 
 export interface User {
   id: number;
   name: string;
+  role: Role;
   createdAt: string;
+}
+
+export interface UserInfo extends User {
+  disabled: boolean;
 }
 
 export interface Session {
@@ -282,9 +321,9 @@ export type ServerEnv = {
   };
 };
 
-/** A problem with what the user asked for (HTTP 400/404/409 with this message). */
+/** A problem with what the user asked for (HTTP 400/403/404/409 with this message). */
 export class InputError extends Error {
-  constructor(message: string, readonly status: 400 | 404 | 409 = 400) {
+  constructor(message: string, readonly status: 400 | 403 | 404 | 409 = 400) {
     super(message);
   }
 }

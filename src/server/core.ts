@@ -12,6 +12,10 @@ export interface ServerCore extends ServerContext {
   handlePushHook(appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<{ status: 200 | 202 | 400 | 401 | 404; body: Record<string, unknown> }>;
   /** A run's status alone (one row read; getRun also folds its step list), undefined when there is no such run. */
   runStatus(runId: number): Promise<RunStatus | undefined>;
-  /** The runner side, used by the embedded runner directly and by /api/runner/* for remote ones. */
+  /** The runner side of the embedded runner (its claims carry no token). */
   runners: RunnerBackend;
+  /** The runner side for a remote runner's token (/api/runner/*): its claims are bound to that token. */
+  runnersFor(tokenId: number): RunnerBackend;
+  /** Whether this runner token ever claimed the run (a report from one that never did gets 403). */
+  tokenClaimed(runId: number, tokenId: number): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { sameText } from './auth.ts';
+import { branchNameProblem } from './branch-name.ts';
 import { InputError, type ServerContext } from './context.ts';
 import type { ServerCore } from './core.ts';
 
@@ -17,10 +18,10 @@ export function signatureMatches(secret: string, rawBody: Buffer, header: string
  * then queues the application's workflow (or its build pipeline) at the pushed commit.
  * Branch deletions and tag pushes start nothing.
  */
-export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' | 'getWebhookSecret' | 'triggerRun'>, appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<HookResult> {
+export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' | 'triggerRun'> & { webhookSecret(appId: number): Promise<string> }, appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<HookResult> {
   const app = await ctx.getApplication(appName);
   if (!app) return { status: 404, body: { error: `no application ${appName}` } };
-  if (!signatureMatches(await ctx.getWebhookSecret(app.id), rawBody, headers.signature)) {
+  if (!signatureMatches(await ctx.webhookSecret(app.id), rawBody, headers.signature)) {
     return { status: 401, body: { error: 'missing or wrong X-Hub-Signature-256 (HMAC-SHA256 of the body with the application\'s webhook secret)' } };
   }
   const event = headers.event ?? 'push';
@@ -29,7 +30,10 @@ export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' |
   const payload = parsePayload(rawBody);
   if (!payload) return { status: 400, body: { error: 'the body is not a push payload (JSON with "ref" and "after")' } };
   const branch = payload.ref.startsWith('refs/heads/') ? payload.ref.slice('refs/heads/'.length) : undefined;
-  if (!branch) return { status: 202, body: { ignored: `ref ${payload.ref} is not a branch` } };
+  if (!branch) return { status: 202, body: { ignored: `ref ${JSON.stringify(payload.ref)} is not a branch` } };
+  const badBranch = branchNameProblem(branch);
+  if (badBranch) return { status: 400, body: { error: `ref ${JSON.stringify(payload.ref)} names no valid branch (git check-ref-format): ${badBranch}` } };
+  if (!/^[0-9a-f]{40}$/.test(payload.after)) return { status: 400, body: { error: '"after" must be the pushed commit\'s 40-hex id' } };
   if (payload.deleted || /^0+$/.test(payload.after)) return { status: 202, body: { ignored: `branch ${branch} was deleted` } };
   const pipeline = app.workflow ? `workflow:${app.workflow}` : 'build';
   try {

@@ -132,24 +132,28 @@ describe.each(stores)('output retention on %s', (_name, open) => {
     await createRun(core.store, { application_id: appId, pipeline: 'deploy', kind: 'deploy', branch: 'main', commit_sha: old.commit_sha, trigger: 'api', triggered_by: 'ada', source_run_id: old.id });
     const job = (await core.runners.claim('r1'))!;
     expect(job.sourceRunId).toBe(old.id);
-    const embedded = await core.runners.sourceOutput(job.runId).catch((e: unknown) => e);
+    const embedded = await core.runners.sourceOutput(job.runId, job.lease).catch((e: unknown) => e);
     expect(embedded).toBeInstanceOf(WerkerError);
     expect((embedded as WerkerError).message).toBe(`the output of run ${old.id} was removed by retention on 2031-06-15 (werker server --keep-outputs)`);
     expect((embedded as WerkerError).hint).toBe('run the build again, then deploy its output');
+    await core.runners.finish(job.runId, job.lease, { status: 'failed', durationMs: 1, message: (embedded as Error).message });
+    // A remote runner that claims such a deploy gets the same words over HTTP (410).
+    await createRun(core.store, { application_id: appId, pipeline: 'deploy', kind: 'deploy', branch: 'main', commit_sha: old.commit_sha, trigger: 'api', triggered_by: 'ada', source_run_id: old.id });
     const app = createApp(core, { ui: false });
     const runnerToken = (await core.auth.createToken('runner', 'r1')).token;
     const remote = httpBackend('http://werker.test', runnerToken, (input, init) => Promise.resolve(app.request(String(input).replace('http://werker.test', ''), init)));
-    const viaHttp = await remote.sourceOutput(job.runId).catch((e: unknown) => e);
+    const remoteJob = (await remote.claim('r2'))!;
+    const viaHttp = await remote.sourceOutput(remoteJob.runId, remoteJob.lease).catch((e: unknown) => e);
     expect(viaHttp).toBeInstanceOf(WerkerError);
     expect((viaHttp as WerkerError).message).toBe((embedded as WerkerError).message);
     expect((viaHttp as WerkerError).hint).toBe('run the build again, then deploy its output');
-    await core.runners.finish(job.runId, job.attempt, { status: 'failed', durationMs: 1, message: (embedded as Error).message });
+    await remote.finish(remoteJob.runId, remoteJob.lease, { status: 'failed', durationMs: 1 });
 
     // A new deploy of the branch starts from the output retention kept, and gets it.
     const next = await core.triggerRun(appId, 'deploy', { branch: 'main' }, user);
     expect(next.sourceRunId).toBe(latest.id);
     const nextJob = (await core.runners.claim('r1'))!;
-    const tar = (await core.runners.sourceOutput(nextJob.runId))!;
+    const tar = (await core.runners.sourceOutput(nextJob.runId, nextJob.lease))!;
     expect(await new Response(tar).text()).toBe(readFileSync(latest.output_path!, 'utf8'));
   });
 

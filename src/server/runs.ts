@@ -12,6 +12,7 @@ import { isoNow, type Store } from '../store/db.ts';
 import { claimNextRun, expiredRuns, extendLease } from '../store/queue.ts';
 import { appendEvents, createRun, getRunRow, listEventRows, listRunRows, stepEventRows, type EventRow, type NewRun, type RunRow } from '../store/runs.ts';
 import type { applicationService } from './applications.ts';
+import { assertBranchName } from './branch-name.ts';
 import { InputError, type Run, type RunDetail, type RunStep, type ServerContext, type User } from './context.ts';
 import type { LiveEvents } from './live.ts';
 import { maskEvent, maskerFor } from './mask-events.ts';
@@ -135,7 +136,9 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     followRun: (runId, onEvent) => live.follow(runId, onEvent),
     async triggerRun(appId, pipeline, opts, by) {
       const app = await apps.appRow(appId);
-      const branch = opts.branch || app.default_branch;
+      // Every trigger (API, web form, webhook, `werker remote`) passes here: a branch is a git ref or nothing.
+      const branch = assertBranchName(opts.branch || app.default_branch);
+      if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
       const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
       if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
       const base = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
@@ -187,51 +190,59 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     },
   };
 
-  const holds = (attempt: number) => (r: RunRow) => r.status === 'running' && r.attempt === attempt;
-
-  const runners: RunnerBackend = {
+  /** The guard of every report: the run is running under this claim (lease id) made with this token. */
+  const holds = (lease: string, tokenId: number | null) => (r: RunRow) => r.status === 'running' && r.lease_id === lease && r.lease_token_id === tokenId;
+  /**
+   * The runner side for one caller: `tokenId` is the runner token of a remote runner (null for
+   * the embedded runner in this process). A claim is bound to the token and lease that made it.
+   */
+  const runnersFor = (tokenId: number | null): RunnerBackend => ({
     async claim(runner) {
-      const row = await claimNextRun(store, runner, options.leaseMs);
+      const row = await claimNextRun(store, runner, options.leaseMs, tokenId);
       if (!row) return undefined;
+      const lease = row.lease_id!;
       const app = await apps.appRow(row.application_id);
       const variables = await apps.jobVariables(row.application_id, row.pipeline);
       maskers.set(row.id, maskerFor(variables));
-      await record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], holds(row.attempt));
+      await record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], holds(lease, tokenId));
       const job: Job = {
-        runId: row.id, attempt: row.attempt, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
+        runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
         pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl,
       };
       return job;
     },
-    async heartbeat(runId, attempt) {
-      const r = await extendLease(store, runId, attempt, options.leaseMs);
+    async heartbeat(runId, lease) {
+      const r = await extendLease(store, runId, lease, tokenId, options.leaseMs);
       return r && { cancel: r.cancelRequested };
     },
-    async appendEvents(runId, attempt, events: RunnerEvent[]) {
+    async appendEvents(runId, lease, events: RunnerEvent[]) {
       // run.finished comes with finish(), together with the status, so the two never disagree.
       const bodies = events.filter((e) => e && typeof e.type === 'string' && e.type !== 'run.finished');
-      return Boolean(await record(runId, bodies, holds(attempt)));
+      return Boolean(await record(runId, bodies, holds(lease, tokenId)));
     },
-    async finish(runId, attempt, result) {
+    async finish(runId, lease, result) {
       const status = result.status === 'passed' || result.status === 'cancelled' ? result.status : 'failed';
       const durationMs = Number(result.durationMs) || 0;
-      const done = await record(runId, [finalEvent(status, durationMs, result.error)], holds(attempt), (r) => ({
-        status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null,
+      const done = await record(runId, [finalEvent(status, durationMs, result.error)], holds(lease, tokenId), (r) => ({
+        status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null, lease_id: null,
         message: status === 'passed' ? null : (r.message ?? result.message ?? result.error?.message ?? null),
       }));
-      maskers.delete(runId);
       if (!done) return false;
+      maskers.delete(runId);
       await advanceWorkflow(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
       return true;
     },
-    async putOutput(runId, attempt, tar) {
+    async putOutput(runId, lease, tar) {
       const row = await getRunRow(store, runId);
-      if (!row || !holds(attempt)(row)) return false;
+      if (!row || !holds(lease, tokenId)(row)) return false;
       await mkdir(outputsDir, { recursive: true });
       const file = path.join(outputsDir, `${runId}.tar`);
-      const part = `${file}.${attempt}.part`;
+      const part = `${file}.${lease}.part`;
       try {
         await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), createWriteStream(part));
+        // Still this claim's run once the upload is in: only then does it become the run's output.
+        const still = await getRunRow(store, runId);
+        if (!still || !holds(lease, tokenId)(still)) return false;
         await rename(part, file);
       } finally {
         await rm(part, { force: true });
@@ -239,15 +250,16 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       await db.updateTable('runs').set({ output_path: file }).where('id', '=', runId).execute();
       return true;
     },
-    async sourceOutput(runId) {
+    async sourceOutput(runId, lease) {
       const row = await getRunRow(store, runId);
-      // Only while the run is being worked on: a runner token is not a key to every output.
-      const source = row?.status === 'running' && row.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
+      // Only for the claim working on the run: a runner token is not a key to every output.
+      const source = row && holds(lease, tokenId)(row) && row.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
       if (source?.output_removed_at) throw new OutputRemovedError(source.id, source.output_removed_at);
       if (!source?.output_path || !existsSync(source.output_path)) return undefined;
       return Readable.toWeb(createReadStream(source.output_path)) as ReadableStream<Uint8Array>;
     },
-  };
+  });
+  const runners = runnersFor(null);
 
   /** Runs whose lease ran out go back to the queue (or fail after maxAttempts, or end if cancelled). */
   const reap = async (): Promise<number[]> => {
@@ -261,11 +273,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
         const status = row.cancel_requested ? 'cancelled' : 'failed';
         const message = row.cancel_requested ? (row.message ?? 'cancelled') : `${lost}; gave up after ${row.attempt} attempts`;
         await record(row.id, [{ type: 'log', level: 'warn', text: lost }, finalEvent(status, 0, { message })], expired,
-          () => ({ status, finished_at: isoNow(), lease_until: null, message }));
+          () => ({ status, finished_at: isoNow(), lease_until: null, lease_id: null, message }));
         continue;
       }
       const done = await record(row.id, [{ type: 'log', level: 'warn', text: `${lost}; the run is queued again for attempt ${row.attempt + 1}` }], expired,
-        () => ({ status: 'queued', runner: null, lease_until: null }));
+        () => ({ status: 'queued', runner: null, lease_until: null, lease_id: null, lease_token_id: null }));
       if (done) requeued.push(row.id);
     }
     if (requeued.length) for (const fn of queuedListeners) fn();
@@ -273,7 +285,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
   };
 
   return {
-    ...members, runners, reap,
+    ...members, runners, runnersFor, reap,
     runStatus: async (runId: number) => (await getRunRow(store, runId))?.status,
     /** Called whenever a run is queued (the embedded runner wakes up at once). */
     onQueued(fn: () => void): () => void {

@@ -7,6 +7,7 @@ import { LiveEvents } from './live.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper } from './retention.ts';
 import { runService } from './runs.ts';
+import { tokenClaimed } from '../store/queue.ts';
 import { userService } from './users.ts';
 
 export interface CoreOptions {
@@ -51,8 +52,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 };
   const runs = runService(store, apps, mirrors, live, runOptions);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
-  const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
-  const { reap, onQueued, runners, ...runMembers } = runs;
+  const { appRow: _a, jobVariables: _j, webhookSecret, ...appMembers } = apps;
+  const { reap, onQueued, runners, runnersFor, ...runMembers } = runs;
   const core: Core = {
     get baseUrl() {
       return runOptions.baseUrl;
@@ -62,13 +63,15 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     auth: users,
     authenticator: users,
     runners,
+    runnersFor,
+    tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
     store,
     reap,
     onQueued,
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
-    handlePushHook: (appName, raw, headers) => handlePushHook(core, appName, raw, headers),
+    handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers),
     startReaper(intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) {
       let busy = false;
       const timer = setInterval(() => {

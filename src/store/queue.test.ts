@@ -25,12 +25,15 @@ describe('run queue (SQLite)', () => {
     expect((await listClaims(store)).map((c) => [c.run_id, c.runner, c.attempt])).toEqual([[a.id, 'r1', 1], [b.id, 'r2', 1]]);
   });
 
-  it('extends a lease only for the attempt that holds it; an expired lease shows up for the reaper', async () => {
+  it('extends a lease only for the claim (lease id and token) that holds it; an expired lease shows up for the reaper', async () => {
     const run = await queue();
-    await claimNextRun(store, 'r1', -1000);
+    const claimed = (await claimNextRun(store, 'r1', -1000, 7))!;
+    expect(claimed.lease_id).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect((await expiredRuns(store)).map((r) => r.id)).toEqual([run.id]);
-    expect(await extendLease(store, run.id, 2, 60_000)).toBeUndefined();
-    expect(await extendLease(store, run.id, 1, 60_000)).toEqual({ cancelRequested: false });
+    expect(await extendLease(store, run.id, 'not-the-lease', 7, 60_000)).toBeUndefined();
+    expect(await extendLease(store, run.id, claimed.lease_id!, 8, 60_000)).toBeUndefined();
+    expect(await extendLease(store, run.id, claimed.lease_id!, null, 60_000)).toBeUndefined();
+    expect(await extendLease(store, run.id, claimed.lease_id!, 7, 60_000)).toEqual({ cancelRequested: false });
     expect(await expiredRuns(store)).toEqual([]);
   });
 

@@ -5,7 +5,13 @@ import type { Generated } from 'kysely';
  * 0/1 integers for flags, JSON as text. snake_case here; the server maps rows to its own types.
  */
 export interface Database {
-  users: { id: Generated<number>; name: string; password_hash: string; created_at: string };
+  users: {
+    id: Generated<number>; name: string; password_hash: string; created_at: string;
+    /** 'admin' manages users, runner tokens and every application; 'member' uses applications. */
+    role: Generated<'admin' | 'member'>; disabled_at: string | null;
+  };
+  /** Members who manage an application (variables, key pairs, webhook, deletion). */
+  application_maintainers: { application_id: number; user_id: number; created_at: string };
   sessions: { id: Generated<number>; token_hash: string; user_id: number; csrf_token: string; created_at: string; expires_at: string };
   api_tokens: {
     id: Generated<number>; kind: 'user' | 'runner'; name: string; token_hash: string; user_id: number | null;
@@ -32,8 +38,10 @@ export interface Database {
     output_path: string | null;
     /** When the retention sweep deleted the output (output_path is then null). */
     output_removed_at: string | null;
+    /** The claim holding a running run: its random id (the runner sends it back) and its runner token (null: embedded runner). */
+    lease_id: string | null; lease_token_id: number | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
-  run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string };
+  run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string; lease_id: string | null; token_id: number | null };
 }

@@ -3,6 +3,7 @@ import type { RunEvent } from '../../engine/events.ts';
 import { lineReporter } from '../../report/reporters.ts';
 import type { Run } from '../../server/context.ts';
 import type { Output } from '../output.ts';
+import { branchNameProblem } from '../../server/branch-name.ts';
 
 export interface RemoteFlags {
   server?: string;
@@ -24,6 +25,8 @@ export async function remoteCommand(kind: 'build' | 'deploy', app: string, flags
   const token = flags.token ?? process.env.WERKER_TOKEN;
   if (!server) throw new UsageError('werker remote needs --server URL (or WERKER_SERVER)');
   if (!token) throw new UsageError('werker remote needs an API token', { hint: 'WERKER_TOKEN=… (make one in the web UI, POST /api/tokens, or `werker server --create-token NAME --user U`)' });
+  const badBranch = flags.branch === undefined ? undefined : branchNameProblem(flags.branch);
+  if (badBranch) throw new UsageError(`--branch ${JSON.stringify(flags.branch)} is not a valid branch name (git check-ref-format): ${badBranch}`);
   const headers = { authorization: `Bearer ${token}` };
   const pipeline = flags.workflow ? `workflow:${flags.workflow}` : (flags.pipeline ?? kind);
   const res = await fetch(`${server}/api/applications/${encodeURIComponent(app)}/runs`, {

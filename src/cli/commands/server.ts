@@ -20,6 +20,8 @@ export interface ServerFlags {
   keepOutputs?: string;
   dockerHost?: string;
   createUser?: string;
+  /** With --create-user: the user is an admin (the first user always is). */
+  admin?: boolean;
   createRunnerToken?: string;
   createToken?: string;
   user?: string;
@@ -29,7 +31,7 @@ export const defaultDataDir = (): string => process.env.WERKER_DATA_DIR ?? path.
 
 /**
  * `werker server`: the API, the web UI and (unless --no-runner) an embedded runner. One-shot
- * admin forms that print and exit: --create-user NAME (password on stdin), --create-token NAME
+ * admin forms that print and exit: --create-user NAME [--admin] (password on stdin), --create-token NAME
  * --user NAME, --create-runner-token NAME. Tokens are printed once; only their hash is kept.
  */
 export async function serverCommand(flags: ServerFlags, out: Output): Promise<number> {
@@ -72,8 +74,8 @@ async function admin(flags: ServerFlags, dataDir: string, database: string | und
   try {
     if (flags.createUser) {
       const password = (await readStdin()).split('\n')[0]!.replace(/\r$/, '');
-      await core.auth.createUser(flags.createUser, password);
-      out.stdout(`created user ${flags.createUser}`);
+      const user = await core.auth.createUser(flags.createUser, password, { role: flags.admin ? 'admin' : 'member' });
+      out.stdout(`created user ${flags.createUser} (${user.role})`);
     }
     if (flags.createRunnerToken) {
       const { token } = await core.auth.createToken('runner', flags.createRunnerToken);
@@ -83,7 +85,7 @@ async function admin(flags: ServerFlags, dataDir: string, database: string | und
       if (!flags.user) throw new UsageError('--create-token needs --user NAME (whose token it is)');
       const row = await store.db.selectFrom('users').selectAll().where('name', '=', flags.user).executeTakeFirst();
       if (!row) throw new UsageError(`no user ${flags.user}`, { hint: 'create it with --create-user NAME' });
-      const { token } = await core.auth.createToken('user', flags.createToken, { id: row.id, name: row.name, createdAt: row.created_at });
+      const { token } = await core.auth.createToken('user', flags.createToken, { id: row.id, name: row.name, role: row.role, createdAt: row.created_at });
       out.stdout(token);
     }
     return 0;

@@ -4,7 +4,10 @@ import type { ServerCore } from '../core.ts';
 import { intParam } from './errors.ts';
 import { webhookPath } from './hooks.ts';
 
-/** The JSON API for people and `werker remote` (session cookie + CSRF, or a user bearer token). */
+/**
+ * The JSON API for people and `werker remote` (session cookie + CSRF, or a user bearer token).
+ * Who may do what is checked by the core (policy.ts): a refused request gets 403 with the rule.
+ */
 export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   const api = new Hono<ServerEnv>();
   const app = async (c: Context<ServerEnv>) => {
@@ -31,7 +34,17 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   api.get('/applications/:app/webhook', async (c) => {
     const a = await app(c);
     const path = webhookPath(a.name);
-    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id), contentType: 'application/json', events: ['push'] });
+    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id, c.var.user), contentType: 'application/json', events: ['push'] });
+  });
+  api.get('/applications/:app/maintainers', async (c) => c.json({ maintainers: await core.listMaintainers((await app(c)).id) }));
+  api.post('/applications/:app/maintainers', async (c) => {
+    const a = await app(c);
+    await core.addMaintainer(a.id, str(await body(c), 'user'), c.var.user);
+    return c.json({ maintainers: await core.listMaintainers(a.id) }, 201);
+  });
+  api.delete('/applications/:app/maintainers/:userId', async (c) => {
+    await core.removeMaintainer((await app(c)).id, intParam(c.req.param('userId'), 'user id'), c.var.user);
+    return c.body(null, 204);
   });
 
   api.get('/applications/:app/variables', async (c) => c.json({ variables: await core.listVariables((await app(c)).id) }));
@@ -68,11 +81,26 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   api.post('/runs/:id/cancel', async (c) => c.json({ run: await core.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user) }));
   api.post('/runs/:id/retry', async (c) => c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
 
+  api.get('/users', async (c) => c.json({ users: await core.auth.listUsers(c.var.user) }));
+  api.post('/users', async (c) => {
+    const b = await body(c);
+    const user = await core.auth.createUser(str(b, 'name'), str(b, 'password'), { role: opt(b, 'role') === 'admin' ? 'admin' : 'member', by: c.var.user });
+    return c.json({ user }, 201);
+  });
+  api.patch('/users/:id', async (c) => {
+    const b = await body(c);
+    const role = opt(b, 'role');
+    if (role !== undefined && role !== 'admin' && role !== 'member') throw new InputError(`"role" is "admin" or "member", not ${JSON.stringify(role)}`);
+    const disabled = b.disabled === undefined ? undefined : b.disabled === true || b.disabled === 'true';
+    const user = await core.auth.updateUser(intParam(c.req.param('id'), 'user id'), { ...(role ? { role } : {}), ...(disabled !== undefined ? { disabled } : {}) }, c.var.user);
+    return c.json({ user });
+  });
+
   api.get('/tokens', async (c) => c.json({ tokens: await core.auth.listTokens(c.var.user) }));
   api.post('/tokens', async (c) => {
     const b = await body(c);
     const kind = opt(b, 'kind') === 'runner' ? 'runner' : 'user';
-    const made = await core.auth.createToken(kind, str(b, 'name'), c.var.user);
+    const made = await core.auth.createToken(kind, str(b, 'name'), c.var.user, c.var.authMethod === 'session' ? 'session' : 'token');
     return c.json({ token: made.token, info: made.info }, 201);
   });
   api.delete('/tokens/:id', async (c) => {

@@ -2,18 +2,22 @@ import { Hono, type Context } from 'hono';
 import { InputError, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { OutputRemovedError } from '../retention.ts';
-import type { RunnerFinish } from '../runner/protocol.ts';
+import { LEASE_HEADER, type RunnerFinish } from '../runner/protocol.ts';
 import { intParam } from './errors.ts';
 
 /**
- * The runner protocol (`werker runner --server URL --token T`), runner tokens only:
+ * The runner protocol (`werker runner --server URL --token T`), runner tokens only. A claim is
+ * bound to the token that made it and to its lease id (`job.lease`), which every later call
+ * sends in the `x-werker-lease` header:
  * - `GET /api/runner/ping` → 204 (the token is good);
- * - `POST /api/runner/claim {runner}` → 200 `{ job }` (the run is now leased to this runner) or 204;
- * - `POST /api/runner/runs/:id/heartbeat {attempt}` → `{ cancel }`, 409 when the lease is lost;
- * - `POST /api/runner/runs/:id/events {attempt, events}` → 204 (bodies; the server numbers them), 409 when lost;
- * - `POST /api/runner/runs/:id/finish {attempt, status, durationMs, message?}` → 204, 409 when lost;
- * - `PUT /api/runner/runs/:id/output?attempt=N` (tar) and `GET /api/runner/runs/:id/source` (the
- *   tar of the run it deploys from).
+ * - `POST /api/runner/claim {runner}` → 200 `{ job }` (the run is now leased to this token) or 204;
+ * - `POST /api/runner/runs/:id/heartbeat` → `{ cancel }`;
+ * - `POST /api/runner/runs/:id/events {events}` → 204 (bodies; the server numbers them);
+ * - `POST /api/runner/runs/:id/finish {status, durationMs, message?}` → 204;
+ * - `PUT /api/runner/runs/:id/output` (tar) and `GET /api/runner/runs/:id/source` (the tar of
+ *   the run it deploys from).
+ * Each answers 409 when the lease is no longer held (expired and requeued, finished, cancelled,
+ * or an older claim), and 403 to a token that never claimed the run at all.
  */
 export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
   const r = new Hono<ServerEnv>();
@@ -21,45 +25,52 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
     if (c.var.authMethod !== 'runner') return c.json({ error: 'a runner token is required ("Authorization: Bearer TOKEN")' }, 401);
     return next();
   });
-  const lost = (c: Context) => c.json({ error: 'this runner no longer holds the run (lease expired or cancelled)' }, 409);
+  r.use('/runs/:id/*', async (c, next) => {
+    if (!(await core.tokenClaimed(intParam(c.req.param('id'), 'run id'), c.var.runnerTokenId))) {
+      return c.json({ error: 'this runner token never claimed the run: only the runner holding a run may report on it' }, 403);
+    }
+    return next();
+  });
+  const backend = (c: Context<ServerEnv>) => core.runnersFor(c.var.runnerTokenId);
+  const lost = (c: Context) => c.json({ error: 'this runner no longer holds the run (lease expired, run finished or cancelled, or an older claim)' }, 409);
+  const runId = (c: Context) => intParam(c.req.param('id'), 'run id');
 
   r.get('/ping', (c) => c.body(null, 204));
   r.post('/claim', async (c) => {
     const b = await json(c);
     const runner = typeof b.runner === 'string' && b.runner ? b.runner.slice(0, 100) : `token-${c.var.runnerTokenId}`;
-    const job = await core.runners.claim(runner);
+    const job = await backend(c).claim(runner);
     return job ? c.json({ job }) : c.body(null, 204);
   });
   r.post('/runs/:id/heartbeat', async (c) => {
-    const b = await json(c);
-    const answer = await core.runners.heartbeat(intParam(c.req.param('id'), 'run id'), attempt(b.attempt));
+    const answer = await backend(c).heartbeat(runId(c), lease(c));
     return answer ? c.json(answer) : lost(c);
   });
   r.post('/runs/:id/events', async (c) => {
     const b = await json(c);
     if (!Array.isArray(b.events)) throw new InputError('"events" must be an array');
-    const ok = await core.runners.appendEvents(intParam(c.req.param('id'), 'run id'), attempt(b.attempt), b.events);
+    const ok = await backend(c).appendEvents(runId(c), lease(c), b.events);
     return ok ? c.body(null, 204) : lost(c);
   });
   r.post('/runs/:id/finish', async (c) => {
     const b = await json(c);
-    const ok = await core.runners.finish(intParam(c.req.param('id'), 'run id'), attempt(b.attempt), b as unknown as RunnerFinish);
+    const ok = await backend(c).finish(runId(c), lease(c), b as unknown as RunnerFinish);
     return ok ? c.body(null, 204) : lost(c);
   });
   r.put('/runs/:id/output', async (c) => {
     const body = c.req.raw.body;
     if (!body) throw new InputError('the body must be a tar stream');
-    const ok = await core.runners.putOutput(intParam(c.req.param('id'), 'run id'), attempt(Number(c.req.query('attempt'))), body);
+    const ok = await backend(c).putOutput(runId(c), lease(c), body);
     return ok ? c.body(null, 204) : lost(c);
   });
   r.get('/runs/:id/source', async (c) => {
-    const stream = await core.runners.sourceOutput(intParam(c.req.param('id'), 'run id')).catch((err: Error) => {
+    const stream = await backend(c).sourceOutput(runId(c), lease(c)).catch((err: Error) => {
       if (err instanceof OutputRemovedError) return err;
       throw err;
     });
     // 410: the runner shows the message and hint as they are (http-backend.ts).
     if (stream instanceof OutputRemovedError) return c.json({ error: stream.message, hint: stream.hint }, 410);
-    if (!stream) throw new InputError('this run has no source output', 404);
+    if (!stream) throw new InputError('this run has no source output, or this claim no longer holds the run', 404);
     return c.body(stream, 200, { 'content-type': 'application/x-tar' });
   });
   return r;
@@ -71,8 +82,9 @@ async function json(c: Context): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>;
 }
 
-function attempt(v: unknown): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InputError('"attempt" must be the attempt number of the claim');
-  return n;
+/** The claim's lease id (header `x-werker-lease`), which `job.lease` gave the runner. */
+function lease(c: Context): string {
+  const v = c.req.header(LEASE_HEADER) ?? '';
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(v)) throw new InputError(`the "${LEASE_HEADER}" header must carry the claim's lease id (job.lease)`);
+  return v;
 }

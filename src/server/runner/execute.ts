@@ -48,7 +48,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     });
     let projectDir = sourceDir;
     if (job.sourceRunId !== null) {
-      const tar = await deps.backend.sourceOutput(job.runId);
+      const tar = await deps.backend.sourceOutput(job.runId, job.lease);
       if (!tar) throw new WerkerError(`the output of run ${job.sourceRunId} is gone`, 1, { hint: 'run its build again, then this deploy' });
       projectDir = path.join(temp, 'output');
       await extractTar(tar, projectDir);
@@ -60,7 +60,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
     const packages = await resolveStepPackages(steps, { projectDir, workingDir });
     const plan = planRun({
-      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
+      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), literalEnv: true, git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
       overrides: {
         runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
@@ -72,7 +72,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     await events.flush();
     if (result.status === 'passed' && job.kind === 'build') {
       const out = path.join(workingDir, 'builds', plan.runId, 'output');
-      if (existsSync(out)) await deps.backend.putOutput(job.runId, job.attempt, packDir(out));
+      if (existsSync(out)) await deps.backend.putOutput(job.runId, job.lease, packDir(out));
     }
     const status = result.status === 'errored' ? 'failed' : result.status;
     const finished = events.finished;
@@ -161,7 +161,7 @@ class EventUplink {
         // A server that is briefly away (restart, network) gets the batch later, in order.
         for (let attempt = 1; ; attempt++) {
           try {
-            if (!(await this.backend.appendEvents(this.job.runId, this.job.attempt, batch))) this.onLost();
+            if (!(await this.backend.appendEvents(this.job.runId, this.job.lease, batch))) this.onLost();
             return;
           } catch (err) {
             if (attempt === 5) {

@@ -47,13 +47,13 @@ describe('runner protocol over HTTP', () => {
     const job = (await backend.claim('r1'))!;
     expect(job).toMatchObject({ runId: build.id, attempt: 1, pipeline: 'build', kind: 'build', commit: repo.head() });
     expect(job.variables).toEqual([{ name: 'PASS', value: 'sesame-open-123', protected: true }]);
-    expect(await backend.heartbeat(job.runId, 1)).toEqual({ cancel: false });
-    expect(await backend.appendEvents(job.runId, 1, [{ type: 'log', level: 'info', text: 'said sesame-open-123' }])).toBe(true);
+    expect(await backend.heartbeat(job.runId, job.lease)).toEqual({ cancel: false });
+    expect(await backend.appendEvents(job.runId, job.lease, [{ type: 'log', level: 'info', text: 'said sesame-open-123' }])).toBe(true);
     const tar = new Blob(['pretend this is a tar']).stream();
-    expect(await backend.putOutput(job.runId, 1, tar)).toBe(true);
-    expect(await backend.finish(job.runId, 1, { status: 'passed', durationMs: 5 })).toBe(true);
-    expect(await backend.heartbeat(job.runId, 1)).toBeUndefined();
-    expect(await backend.appendEvents(job.runId, 1, [{ type: 'log', level: 'info', text: 'too late' }])).toBe(false);
+    expect(await backend.putOutput(job.runId, job.lease, tar)).toBe(true);
+    expect(await backend.finish(job.runId, job.lease, { status: 'passed', durationMs: 5 })).toBe(true);
+    expect(await backend.heartbeat(job.runId, job.lease)).toBeUndefined();
+    expect(await backend.appendEvents(job.runId, job.lease, [{ type: 'log', level: 'info', text: 'too late' }])).toBe(false);
     const events = JSON.stringify(await core.listRunEvents(build.id));
     expect(events).toContain('said ***');
     expect(events).not.toContain('sesame');
@@ -62,6 +62,16 @@ describe('runner protocol over HTTP', () => {
     expect(deploy.sourceRunId).toBe(build.id);
     const djob = (await backend.claim('r1'))!;
     expect(djob).toMatchObject({ kind: 'deploy', sourceRunId: build.id });
-    expect(await readAll((await backend.sourceOutput(djob.runId))!)).toBe('pretend this is a tar');
+    expect(await readAll((await backend.sourceOutput(djob.runId, djob.lease))!)).toBe('pretend this is a tar');
+  });
+
+  it('takes a revoked token (401 on heartbeat) as a lost run, so the runner stops it', async () => {
+    const shop = await core.createApplication({ name: 'shop', repository: repo.dir }, user);
+    await core.triggerRun(shop.id, 'build', {}, user);
+    const job = (await backend.claim('r1'))!;
+    expect(await backend.heartbeat(job.runId, job.lease)).toEqual({ cancel: false });
+    const token = (await core.auth.listTokens(user)).find((t) => t.kind === 'runner')!;
+    await core.auth.revokeToken(token.id, user);
+    expect(await backend.heartbeat(job.runId, job.lease)).toBeUndefined();
   });
 });

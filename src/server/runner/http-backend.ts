@@ -1,5 +1,5 @@
 import { WerkerError } from '../../errors.ts';
-import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
+import { LEASE_HEADER, type Job, type RunnerBackend, type RunnerEvent, type RunnerFinish } from './protocol.ts';
 
 /**
  * The runner protocol over HTTP (routes/runner.ts), for `werker runner --server URL`. The token
@@ -7,13 +7,16 @@ import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.t
  */
 export function httpBackend(serverUrl: string, token: string, fetch: typeof globalThis.fetch = globalThis.fetch): RunnerBackend & { ping(): Promise<void> } {
   const base = serverUrl.replace(/\/+$/, '');
-  const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
+  const call = async (method: string, path: string, body?: unknown, lease?: string): Promise<Response> => {
     const res = await fetch(`${base}/api/runner${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      method, headers: { authorization: `Bearer ${token}`, ...(lease ? { [LEASE_HEADER]: lease } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    if (res.status === 401 || res.status === 403) {
-      throw new WerkerError(`the server refused the runner token (${res.status})`, 2, { hint: 'create one with `werker server --create-runner-token NAME` or POST /api/tokens {"kind":"runner"}' });
+    if (res.status === 401) {
+      throw new WerkerError('the server refused the runner token (401: unknown or revoked)', 2, { hint: 'ask an admin for a runner token: `werker server --create-runner-token NAME`, or POST /api/tokens {"kind":"runner"} signed in as an admin' });
+    }
+    if (res.status === 403) {
+      throw new WerkerError(`the server refused: ${await res.text().catch(() => '')} (403)`, 2, { hint: 'a runner token may only report on runs it claimed itself' });
     }
     if (res.status >= 500) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text().catch(() => '')}`.trim());
     return res;
@@ -38,22 +41,27 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       if (!res.ok) throw new Error(`claim: HTTP ${res.status} ${await res.text().catch(() => '')}`);
       return ((await res.json()) as { job: Job }).job;
     },
-    async heartbeat(runId, attempt) {
-      const res = await call('POST', `/runs/${runId}/heartbeat`, { attempt });
+    async heartbeat(runId, lease) {
+      // A token revoked (401) or a run that is not this token's (403): the run is no longer ours; stop it.
+      const res = await call('POST', `/runs/${runId}/heartbeat`, {}, lease).catch((err: Error) => {
+        if (err instanceof WerkerError && err.exitCode === 2) return undefined;
+        throw err;
+      });
+      if (!res) return undefined;
       if (res.status === 409) return undefined;
       if (!res.ok) throw new Error(`heartbeat: HTTP ${res.status}`);
       return (await res.json()) as { cancel: boolean };
     },
-    appendEvents: async (runId, attempt, events: RunnerEvent[]) => ok(await call('POST', `/runs/${runId}/events`, { attempt, events })),
-    finish: async (runId, attempt, result: RunnerFinish) => ok(await call('POST', `/runs/${runId}/finish`, { attempt, ...result })),
-    async putOutput(runId, attempt, tar) {
-      const res = await fetch(`${base}/api/runner/runs/${runId}/output?attempt=${attempt}`, {
-        method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar' }, body: tar, duplex: 'half',
+    appendEvents: async (runId, lease, events: RunnerEvent[]) => ok(await call('POST', `/runs/${runId}/events`, { events }, lease)),
+    finish: async (runId, lease, result: RunnerFinish) => ok(await call('POST', `/runs/${runId}/finish`, result, lease)),
+    async putOutput(runId, lease, tar) {
+      const res = await fetch(`${base}/api/runner/runs/${runId}/output`, {
+        method: 'PUT', headers: { authorization: `Bearer ${token}`, [LEASE_HEADER]: lease, 'content-type': 'application/x-tar' }, body: tar, duplex: 'half',
       } as RequestInit & { duplex: 'half' });
       return ok(res);
     },
-    async sourceOutput(runId) {
-      const res = await call('GET', `/runs/${runId}/source`);
+    async sourceOutput(runId, lease) {
+      const res = await call('GET', `/runs/${runId}/source`, undefined, lease);
       if (res.status === 404) return undefined;
       if (res.status === 410) {
         const gone = (await res.json().catch(() => ({}))) as { error?: string; hint?: string };

@@ -1,10 +1,18 @@
 import type { RunEventBody } from '../../engine/events.ts';
 
+/** The header that carries a claim's lease id on every call about the run (never in a URL). */
+export const LEASE_HEADER = 'x-werker-lease';
+
 /** What a runner gets when it claims a run: everything needed to run it without the database. */
 export interface Job {
   runId: number;
-  /** The claim's attempt number; every later call must carry it (a requeued run has a new one). */
+  /** The claim's attempt number (1 for the first claim; more after a runner died). */
   attempt: number;
+  /**
+   * The claim's id: every later call about the run must carry it, with the token that claimed
+   * it. Reports with another lease (an older claim) or from another token are refused.
+   */
+  lease: string;
   /** The runner must heartbeat well within this, or the run is requeued. */
   leaseMs: number;
   application: { id: number; name: string; repository: string };
@@ -37,10 +45,13 @@ export type RunnerEvent = RunEventBody & { at?: string };
  */
 export interface RunnerBackend {
   claim(runner: string): Promise<Job | undefined>;
-  heartbeat(runId: number, attempt: number): Promise<{ cancel: boolean } | undefined>;
-  appendEvents(runId: number, attempt: number, events: RunnerEvent[]): Promise<boolean>;
-  finish(runId: number, attempt: number, result: RunnerFinish): Promise<boolean>;
-  putOutput(runId: number, attempt: number, tar: ReadableStream<Uint8Array>): Promise<boolean>;
-  /** The tar of the job's source run output, or undefined when there is none; throws (a WerkerError) when retention removed it. */
-  sourceOutput(runId: number): Promise<ReadableStream<Uint8Array> | undefined>;
+  heartbeat(runId: number, lease: string): Promise<{ cancel: boolean } | undefined>;
+  appendEvents(runId: number, lease: string, events: RunnerEvent[]): Promise<boolean>;
+  finish(runId: number, lease: string, result: RunnerFinish): Promise<boolean>;
+  putOutput(runId: number, lease: string, tar: ReadableStream<Uint8Array>): Promise<boolean>;
+  /**
+   * The tar of the job's source run output, only for the claim that holds the run; undefined
+   * when there is none; throws (a WerkerError) when retention removed it.
+   */
+  sourceOutput(runId: number, lease: string): Promise<ReadableStream<Uint8Array> | undefined>;
 }

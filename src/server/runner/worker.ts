@@ -59,7 +59,7 @@ export function startRunner(opts: RunnerOptions): RunningRunner {
       controller.abort(new Error('this runner lost the run'));
     };
     const beat = setInterval(() => {
-      opts.backend.heartbeat(job.runId, job.attempt).then((answer) => {
+      opts.backend.heartbeat(job.runId, job.lease).then((answer) => {
         if (!answer) onLost();
         else if (answer.cancel && !controller.signal.aborted) controller.abort(new Error('cancelled'));
       }, (err: Error) => log(`werker runner ${opts.name}: heartbeat for run ${job.runId} failed: ${err.message}`));
@@ -84,7 +84,7 @@ export function startRunner(opts: RunnerOptions): RunningRunner {
   const report = async (job: Job, result: RunnerFinish): Promise<void> => {
     for (let i = 0; i < 5; i++) {
       try {
-        if (!(await opts.backend.finish(job.runId, job.attempt, result))) log(`werker runner ${opts.name}: run ${job.runId} was no longer ours to finish`);
+        if (!(await opts.backend.finish(job.runId, job.lease, result))) log(`werker runner ${opts.name}: run ${job.runId} was no longer ours to finish`);
         return;
       } catch (err) {
         log(`werker runner ${opts.name}: reporting run ${job.runId} failed (${(err as Error).message}); retrying`);

@@ -10,7 +10,9 @@ import {
  * come back as null), so a page that shows them would still be caught by the browser test.
  */
 export function fakeContext() {
-  const user: User = { id: 1, name: 'ada', createdAt: '2026-12-01T10:00:00.000Z' };
+  const user: User = { id: 1, name: 'ada', role: 'admin', createdAt: '2026-12-01T10:00:00.000Z' };
+  /** Whether ada manages the applications (set false to see the page a member without the grant sees). */
+  const access = { manage: true };
   const session: Session = { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
   const apps: Application[] = [];
   const variables: (Variable & { appId: number; secret: string })[] = [];
@@ -31,7 +33,14 @@ export function fakeContext() {
     },
     deleteApplication: async () => undefined,
     listPipelines: async () => ({ ref: 'main', commit: 'abcdef0123456789', pipelines: ['build', 'deploy'], workflows: [{ name: 'ship', pipelines: [{ name: 'build', pipelineName: 'build', requires: [] }, { name: 'deploy', pipelineName: 'deploy', requires: ['build'] }] }] }),
-    getWebhookSecret: async () => 'webhook-secret-1',
+    getWebhookSecret: async () => {
+      if (!access.manage) throw new InputError('only the application\'s maintainers and admins may see its webhook secret', 403);
+      return 'webhook-secret-1';
+    },
+    canManageApplication: async () => access.manage,
+    listMaintainers: async () => [],
+    addMaintainer: async () => undefined,
+    removeMaintainer: async () => undefined,
     listVariables: async (appId) => variables.filter((v) => v.appId === appId).map(({ appId: _a, secret: _s, ...v }) => ({ ...v, value: v.protected ? null : v.value })),
     setVariable: async (appId, input) => {
       calls.push(`setVariable ${input.name} protected=${input.protected} pipeline=${input.pipeline}`);
@@ -86,11 +95,13 @@ export function fakeContext() {
       },
       listTokens: async () => [],
       revokeToken: async () => undefined,
+      listUsers: async () => [{ ...user, disabled: false }],
+      updateUser: async () => ({ ...user, disabled: false }),
     },
   };
   const authenticator: Authenticator = {
     sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
     tokenUser: async () => undefined,
   };
-  return { ctx, authenticator, session, runs, calls, variables };
+  return { ctx, authenticator, session, runs, calls, variables, access };
 }

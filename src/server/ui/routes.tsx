@@ -156,14 +156,15 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
 
 async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError): Promise<Response> {
   const before = optionalId(c.req.query('before'));
+  const manage = await ctx.canManageApplication(app.id, c.var.user);
   const [pipelines, variables, keyPairs, runs, secret] = await Promise.all([
     ctx.listPipelines(app.id),
     ctx.listVariables(app.id),
     ctx.listKeyPairs(app.id),
     ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
-    ctx.getWebhookSecret(app.id),
+    manage ? ctx.getWebhookSecret(app.id, c.var.user) : undefined,
   ]);
-  const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, secret };
+  const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, ...(secret !== undefined ? { secret } : {}) };
   const page = (
     <ApplicationPage
       user={c.var.user}
@@ -175,6 +176,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       runs={runs}
       before={before}
       webhook={webhook}
+      manage={manage}
       {...(error ? { error: error.message } : {})}
     />
   );

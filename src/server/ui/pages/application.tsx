@@ -13,7 +13,10 @@ export interface ApplicationProps {
   runs: RunPage;
   /** The history page being shown (`?before=`); undefined for the newest. */
   before: number | undefined;
-  webhook: { url: string; secret: string };
+  /** Undefined `secret` when the user does not manage the application (only its maintainers and admins see it). */
+  webhook: { url: string; secret?: string };
+  /** The user manages the application (variables, key pairs, webhook secret): else those forms are not drawn (the core would refuse them). */
+  manage: boolean;
   error?: string;
 }
 
@@ -97,7 +100,7 @@ const RunForm: FC<{ app: Application; csrf: string; pipeline: string; label: str
   </PostForm>
 );
 
-const Variables: FC<ApplicationProps> = ({ app, variables, pipelines, csrf }) => (
+const Variables: FC<ApplicationProps> = ({ app, variables, pipelines, csrf, manage }) => (
   <Section title="Variables" id="variables">
     {variables.length ? (
       <table id="variable-list">
@@ -119,9 +122,11 @@ const Variables: FC<ApplicationProps> = ({ app, variables, pipelines, csrf }) =>
               <td class="mono">{v.protected || v.value === null ? <span class="protected">protected</span> : v.value}</td>
               <td class="muted">{formatTime(v.updatedAt)}</td>
               <td>
-                <PostForm action={`/apps/${app.id}/variables/${v.id}/delete`} csrf={csrf} class="inline">
-                  <button type="submit" class="danger">Delete</button>
-                </PostForm>
+                {manage ? (
+                  <PostForm action={`/apps/${app.id}/variables/${v.id}/delete`} csrf={csrf} class="inline">
+                    <button type="submit" class="danger">Delete</button>
+                  </PostForm>
+                ) : null}
               </td>
             </tr>
           ))}
@@ -130,6 +135,16 @@ const Variables: FC<ApplicationProps> = ({ app, variables, pipelines, csrf }) =>
     ) : (
       <p class="muted">No variables yet.</p>
     )}
+    {manage ? <NewVariable app={app} pipelines={pipelines} csrf={csrf} /> : <NotManaged what="variables" />}
+  </Section>
+);
+
+const NotManaged: FC<{ what: string }> = ({ what }) => (
+  <p class="muted">Only this application's maintainers and admins see or change its {what}.</p>
+);
+
+const NewVariable: FC<Pick<ApplicationProps, 'app' | 'pipelines' | 'csrf'>> = ({ app, pipelines, csrf }) => (
+  <>
     <h2 style="margin-top: 1rem">Set a variable</h2>
     <PostForm action={`/apps/${app.id}/variables`} csrf={csrf} id="new-variable">
       <div class="row">
@@ -158,12 +173,12 @@ const Variables: FC<ApplicationProps> = ({ app, variables, pipelines, csrf }) =>
     </PostForm>
     <p class="muted">
       A protected value is write-only: it is never shown again, and is masked as <code>***</code> in every log. Setting an existing
-      name replaces its value.
+      name replaces its value. Runs get every value exactly as written: <code>$</code>, quotes and backquotes are not expanded.
     </p>
-  </Section>
+  </>
 );
 
-const KeyPairs: FC<ApplicationProps> = ({ app, keyPairs, csrf }) => (
+const KeyPairs: FC<ApplicationProps> = ({ app, keyPairs, csrf, manage }) => (
   <Section title="SSH key pairs" id="keys">
     {keyPairs.map((k) => (
       <div class="keypair" data-key-pair={k.name}>
@@ -175,9 +190,11 @@ const KeyPairs: FC<ApplicationProps> = ({ app, keyPairs, csrf }) => (
             <button type="button" class="secondary" data-copy={`public-key-${k.id}`}>
               Copy public key
             </button>
-            <PostForm action={`/apps/${app.id}/keys/${k.id}/delete`} csrf={csrf} class="inline">
-              <button type="submit" class="danger">Delete</button>
-            </PostForm>
+            {manage ? (
+              <PostForm action={`/apps/${app.id}/keys/${k.id}/delete`} csrf={csrf} class="inline">
+                <button type="submit" class="danger">Delete</button>
+              </PostForm>
+            ) : null}
           </span>
         </div>
         <pre id={`public-key-${k.id}`}>{k.publicKey}</pre>
@@ -187,15 +204,19 @@ const KeyPairs: FC<ApplicationProps> = ({ app, keyPairs, csrf }) => (
         </p>
       </div>
     ))}
-    <PostForm action={`/apps/${app.id}/keys`} csrf={csrf} id="new-key-pair">
-      <div class="row">
-        <label>
-          Name
-          <input name="name" required placeholder="DEPLOY_KEY" autocomplete="off" />
-        </label>
-        <button type="submit">Generate ed25519 key pair</button>
-      </div>
-    </PostForm>
+    {manage ? (
+      <PostForm action={`/apps/${app.id}/keys`} csrf={csrf} id="new-key-pair">
+        <div class="row">
+          <label>
+            Name
+            <input name="name" required placeholder="DEPLOY_KEY" autocomplete="off" />
+          </label>
+          <button type="submit">Generate ed25519 key pair</button>
+        </div>
+      </PostForm>
+    ) : (
+      <NotManaged what="key pairs" />
+    )}
   </Section>
 );
 
@@ -211,14 +232,18 @@ const Webhook: FC<ApplicationProps> = ({ webhook }) => (
       Content type <code>application/json</code>, event <code>push</code>. The secret goes in the webhook's secret field, never in
       the URL: each delivery is signed with it (<code>X-Hub-Signature-256</code>) and an unsigned one starts nothing.
     </p>
-    <details>
-      <summary>Show the webhook secret</summary>
-      <p>
-        <code id="webhook-secret">{webhook.secret}</code>{' '}
-        <button type="button" class="secondary" data-copy="webhook-secret">
-          Copy
-        </button>
-      </p>
-    </details>
+    {webhook.secret === undefined ? (
+      <NotManaged what="webhook secret" />
+    ) : (
+      <details>
+        <summary>Show the webhook secret</summary>
+        <p>
+          <code id="webhook-secret">{webhook.secret}</code>{' '}
+          <button type="button" class="secondary" data-copy="webhook-secret">
+            Copy
+          </button>
+        </p>
+      </details>
+    )}
   </Section>
 );

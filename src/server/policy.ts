@@ -1,0 +1,23 @@
+import type { Store } from '../store/db.ts';
+import { InputError, type User } from './context.ts';
+
+/**
+ * Who may do what (src/server/README.md, "Roles"). Checked in the core, so the API, the web UI
+ * and anything added later obey the same rules; the UI only hides what would be refused.
+ */
+export function requireAdmin(user: User, what: string): void {
+  if (user.role !== 'admin') throw new InputError(`only an admin may ${what}`, 403);
+}
+
+/** Admins manage every application; a member only those they maintain. */
+export async function managesApplication(store: Store, appId: number, user: User): Promise<boolean> {
+  if (user.role === 'admin') return true;
+  const row = await store.db.selectFrom('application_maintainers').select('user_id').where('application_id', '=', appId).where('user_id', '=', user.id).executeTakeFirst();
+  return Boolean(row);
+}
+
+export async function requireManager(store: Store, appId: number, user: User, what: string): Promise<void> {
+  if (!(await managesApplication(store, appId, user))) {
+    throw new InputError(`only the application's maintainers and admins may ${what}; ask an admin to make you a maintainer`, 403);
+  }
+}
