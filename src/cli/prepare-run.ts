@@ -6,9 +6,8 @@ import { hostEnvironment, parseEnvFile } from '../plan/env-file.ts';
 import { planRun, withImageInfo } from '../plan/plan.ts';
 import type { RunKind, RunOptions, RunPlan } from '../plan/types.ts';
 import { readGitInfo } from '../runtime/git.ts';
-import { lockPath, readLock } from '../steps/lock.ts';
 import { resolveStepPackages } from '../steps/resolve.ts';
-import { stepSources } from '../steps/sources.ts';
+import { stepResolution } from '../steps/resolution.ts';
 import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
 import { assertPublishFlags } from './check-ports.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
@@ -36,18 +35,6 @@ export async function prepareRun(kind: RunKind, target: string, flags: PipelineF
     if (found) info.set(image, found);
   }
   return withImageInfo(plan, (image) => info.get(image));
-}
-
-/**
- * The step sources (flags, WERKER_STEP_SOURCES, werker.config.yml next to wercker.yml, the
- * user's config.yml, then the GitHub conventions) and the lock file next to wercker.yml
- * (docs/wercker-compat.md §7.2).
- */
-export function stepResolution(werckerYml: string, flags: { stepSource?: string[]; stepsRegistry?: string }) {
-  const file = path.resolve(werckerYml);
-  const inputs: Parameters<typeof stepSources>[0] = { flags: flags.stepSource ?? [], projectDir: path.dirname(file) };
-  if (flags.stepsRegistry) inputs.stepsRegistry = flags.stepsRegistry;
-  return { sources: stepSources(inputs), lock: readLock(lockPath(file)) };
 }
 
 /** Unresolved steps fail the run before anything starts, each with its position. */

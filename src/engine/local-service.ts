@@ -6,6 +6,7 @@ import { planRun } from '../plan/plan.ts';
 import type { PlannedService, RunOptions, RunPlan } from '../plan/types.ts';
 import { readGitInfo } from '../runtime/git.ts';
 import { resolveStepPackages } from '../steps/resolve.ts';
+import { stepResolution } from '../steps/resolution.ts';
 import type { Bus, RunEventBody } from './events.ts';
 import type { RunDeps, RunResult } from './run.ts';
 
@@ -60,7 +61,7 @@ async function planNested(plan: RunPlan, svc: PlannedService): Promise<RunPlan> 
   const local = svc.local!;
   const { config, pipeline } = await loadPipeline(local.dir, local.pipeline);
   const workingDir = path.join(plan.workingDir, 'services', svc.alias);
-  const packages = await resolveStepPackages([...pipeline.steps, ...pipeline.afterSteps], { projectDir: local.dir, workingDir });
+  const packages = await resolveStepPackages([...pipeline.steps, ...pipeline.afterSteps], { projectDir: local.dir, workingDir, ...stepResolution(config.file) });
   const { deployTarget: _unused, ...inherited } = plan.options;
   const options: RunOptions = {
     ...inherited, artifacts: false, directMount: false, publish: [],

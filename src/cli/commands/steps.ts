@@ -6,7 +6,7 @@ import { ConfigError } from '../../errors.ts';
 import { lockPath, writeLock, type LockFile } from '../../steps/lock.ts';
 import { resolveStepPackages } from '../../steps/resolve.ts';
 import type { Output } from '../output.ts';
-import { stepResolution } from '../prepare-run.ts';
+import { stepResolution } from '../../steps/resolution.ts';
 
 export interface StepsOptions {
   werckerYml?: string;

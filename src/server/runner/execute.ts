@@ -10,6 +10,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN, type RunO
 import { renderDiagnostics } from '../../report/diagnostics.ts';
 import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { resolveStepPackages } from '../../steps/resolve.ts';
+import { stepResolution } from '../../steps/resolution.ts';
 import { shortId } from '../../util/ids.ts';
 import { assertRunnable } from '../../cli/prepare-run.ts';
 import { checkoutCommit, extractTar, packDir } from './checkout.ts';
@@ -58,7 +59,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'));
     const options = runOptions(job, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
-    const packages = await resolveStepPackages(steps, { projectDir, workingDir });
+    const packages = await resolveStepPackages(steps, { projectDir, workingDir, ...stepResolution(config.file) });
     const plan = planRun({
       config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), literalEnv: true, git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
       overrides: {
