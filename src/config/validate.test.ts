@@ -59,7 +59,6 @@ build:
     ['- script: text\n', 'empty-step'],
     ['- [a, b]\n', 'unknown-step-form'],
     ['- script: [a]\n', 'unknown-step-form'],
-    ['- "pip install x"\n', 'invalid-step-id'],
     ['-\n', 'empty-step'],
   ])('rejects the step %j', (item, code) => {
     const { all } = load(`box: node\nbuild:\n  steps:\n    ${item}`);
@@ -92,10 +91,13 @@ describe('what wercker dropped silently, werker warns about', () => {
     expect(codes(`box: a\nports:\n  - "8000"\nbuild: {steps: [x]}\n`)).toEqual(['warning:not-a-pipeline@3:3']);
   });
 
-  it('a pipeline with a key that is neither known nor a step list', () => {
+  it('a pipeline with a key that is neither known nor a step list: wercker dropped it, werker fails it when run', () => {
     const { config, all } = load(`box: a\nbuild:\n  steps: [x]\n  after_steps: oops\n`);
-    expect(config!.pipelines.build).toBeUndefined();
-    expect(all[0]).toMatchObject({ code: 'pipeline-dropped', line: 4, col: 3, hint: 'did you mean "after-steps"?' });
+    expect(config!.pipelines.build!.problems).toMatchObject([{ code: 'pipeline-dropped', at: { line: 4, col: 3 } }]);
+    expect(all.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}`)).toEqual(['warning:pipeline-dropped@4:3']);
+    expect(all[0]).toMatchObject({ hint: 'did you mean "after-steps"?' });
+    const run = checkConfig(config, [], 'build');
+    expect(run).toMatchObject([{ severity: 'error', path: 'build.after_steps', message: expect.stringMatching(/^pipeline build cannot run: "after_steps" is not a pipeline key/) }]);
   });
 
   it('values of the wrong type in known keys', () => {
@@ -117,7 +119,8 @@ describe('pipeline problems', () => {
     const text = `build:\ndeploy:\n  steps: []\n`;
     const r = validateConfig('wercker.yml', text);
     expect(checkConfig(r.config, r.diagnostics).map((d) => `${d.severity}:${d.code}`)).toEqual(['warning:empty-pipeline', 'warning:no-box', 'warning:no-steps']);
-    expect(checkConfig(r.config, r.diagnostics, 'deploy').map((d) => `${d.severity}:${d.code}`)).toEqual(['error:no-box', 'error:no-steps']);
+    // A pipeline without steps ran in wercker (box, wercker-init, passed): never an error.
+    expect(checkConfig(r.config, r.diagnostics, 'deploy').map((d) => `${d.severity}:${d.code}`)).toEqual(['error:no-box', 'warning:no-steps']);
     expect(checkConfig(r.config, r.diagnostics, 'nope')).toMatchObject([{ severity: 'error', message: 'No pipeline named nope', hint: 'pipelines in this file: build, deploy' }]);
   });
 });

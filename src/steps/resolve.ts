@@ -34,7 +34,7 @@ export type PackageLookup = (step: StepSpec) => ResolvedPackage | string;
 export async function resolveStepPackages(steps: StepSpec[], ctx: { projectDir: string; workingDir: string; builtinDir?: string }): Promise<PackageLookup> {
   const found = new Map<string, ResolvedPackage | string>();
   for (const step of steps) {
-    if (step.kind !== 'registry' || found.has(step.id)) continue;
+    if (step.kind !== 'registry' || step.problem || found.has(step.id)) continue;
     found.set(step.id, await resolveOne(step, ctx).catch((err: Error) => `could not fetch step "${step.id}": ${err.message}`));
   }
   return (step) => found.get(step.id) ?? `step "${step.id}" was not resolved`;

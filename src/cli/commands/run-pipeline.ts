@@ -10,7 +10,7 @@ import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertPortsFree } from '../check-ports.ts';
-import { assertRunnable, prepareRun } from '../prepare-run.ts';
+import { assertRunnable, prepareRun, warnOn } from '../prepare-run.ts';
 import { processTerminal } from '../terminal.ts';
 
 /**
@@ -27,7 +27,7 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
     if (found.note) out.stderr(found.note);
     source = found;
   }
-  const plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime);
+  const plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime, warnOn(out));
   assertRunnable(plan);
   await assertPortsFree(plan, runtime.host);
   return executeRun(plan, runtime, flags, out);
