@@ -72,7 +72,7 @@ export function assertRunnable(plan: RunPlan): void {
   if (!bad.length) return;
   throw new ConfigError(bad.map((s) => ({
     severity: 'error' as const, code: 'step-unavailable', file: plan.configFile, line: s.at?.line ?? 0, col: s.at?.col ?? 0,
-    path: `${plan.pipeline}.steps`, message: s.problem ?? `step ${s.id} cannot run`,
+    path: `${plan.pipeline}.${plan.afterSteps.includes(s) ? 'after-steps' : 'steps'}`, message: s.problem ?? `step ${s.id} cannot run`,
     hint: s.kind === 'registry' && parseStepId(s.id) && !s.problem?.startsWith('Dev mode') ? 'werker brings its own packages for the most used steps (see steps/); others need a "file://" or git URL after the step name' : undefined,
   })), existsSync(plan.configFile) ? readFileSync(plan.configFile, 'utf8') : undefined);
 }
