@@ -5,9 +5,9 @@ import { UsageError } from '../errors.ts';
  * wercker's flags were Go booleans (urfave/cli on Go's flag package): `--artifacts`,
  * `--artifacts=false`, `--no-remove=true`, `--direct-mount=0` all worked, the value read by
  * strconv.ParseBool, and a boolean flag never took the next word as its value
- * (docs/wercker-compat.md §8.2, §8.3). commander knows `--flag` and `--no-flag` only, so the
- * command line is rewritten before commander sees it: `--name=value` of a boolean option
- * becomes `--name` or its opposite.
+ * (docs/wercker-compat.md §8.2, §8.3); one dash did as well as two. commander knows `--flag`
+ * and `--no-flag` only, so the command line is rewritten before commander sees it:
+ * `--name=value` of a boolean option becomes `--name` or its opposite, `-name` becomes `--name`.
  */
 const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
@@ -44,7 +44,7 @@ export function rewriteGoBooleans(program: Command, argv: readonly string[]): st
   let cmd = program;
   let positionals = 0;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = singleDashLong(cmd, argv[i]!);
     if (arg === '--') {
       out.push(...argv.slice(i));
       break;
@@ -68,6 +68,13 @@ export function rewriteGoBooleans(program: Command, argv: readonly string[]): st
     if (option && option.required && eq < 0 && i + 1 < argv.length) out.push(argv[++i]!);
   }
   return out;
+}
+
+/** Go's flag package took `-name` as `--name`: a known long flag written with one dash gets two. */
+function singleDashLong(cmd: Command, arg: string): string {
+  if (!/^-[A-Za-z][\w-]+(=|$)/.test(arg)) return arg;
+  const name = arg.slice(1).split('=')[0]!;
+  return findOption(cmd, `--${name}`) ? `-${arg}` : arg;
 }
 
 function findOption(cmd: Command, long: string): Option | undefined {

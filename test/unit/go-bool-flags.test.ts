@@ -72,6 +72,11 @@ describe('Go-style boolean flags', () => {
     expect((await parsed(['build', '--no-response-timeout=3', '--pipeline=x'])).opts).toMatchObject({ responseTimeout: '3', pipeline: 'x' });
   });
 
+  it('takes a long flag written with one dash, as Go\'s flag package did', async () => {
+    expect((await parsed(['build', '-artifacts=false', '-pipeline', 'deploy', '-no-remove'])).opts).toMatchObject({ artifacts: false, pipeline: 'deploy', remove: false });
+    expect((await parsed(['-verbose', 'check-config', '-json=1'])).opts).toMatchObject({ json: true });
+  });
+
   it('never takes the next word as a boolean\'s value (it is the project path)', async () => {
     expect((await parsed(['build', '--artifacts', 'myproject'])).args).toEqual(['myproject']);
     expect((await parsed(['build', '--working-dir', '--x', 'proj'])).args).toEqual(['proj']);
