@@ -32,6 +32,8 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .option('--docker-network <name>', 'use this existing network instead of a new one')
     .option('--docker-dns <ip>', 'DNS server for the box (repeatable)', collect, [])
     .option('--docker-memory <mb>', 'memory limit for the box in MB')
+    .option('--step-source <source>', 'where to look for steps werker does not bring, before the config files\' sources and GitHub: a git URL template with {owner} {name}, dir:PATH, registry:URL, github, no-github (repeatable; replaces WERKER_STEP_SOURCES)', collect, [])
+    .addOption(new Option('--steps-registry <url>', 'a registry speaking wercker\'s steps API (or STEPS_REGISTRY)').hideHelp())
     .addOption(new Option('--run-id <id>').hideHelp())
     .addOption(new Option('--application-id <id>').hideHelp().default(env.WERCKER_APPLICATION_ID))
     .addOption(new Option('--application-name <name>').hideHelp().default(env.WERCKER_APPLICATION_NAME))
@@ -100,6 +102,8 @@ export interface PipelineFlags {
   dockerNetwork?: string;
   dockerDns: string[];
   dockerMemory?: string;
+  stepSource: string[];
+  stepsRegistry?: string;
   runId?: string;
   applicationId?: string;
   applicationName?: string;

@@ -9,7 +9,9 @@ import { hostEnvironment, parseEnvFile } from '../plan/env-file.ts';
 import { planRun, withImageInfo } from '../plan/plan.ts';
 import type { RunKind, RunOptions, RunPlan } from '../plan/types.ts';
 import { readGitInfo } from '../runtime/git.ts';
+import { lockPath, readLock } from '../steps/lock.ts';
 import { resolveStepPackages } from '../steps/resolve.ts';
+import { stepSources } from '../steps/sources.ts';
 import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
 import { assertPublishFlags } from './check-ports.ts';
 import { applyDevSteps } from './dev-steps.ts';
@@ -35,7 +37,7 @@ export async function prepareRun(
   const hostEnv = hostEnvironment(process.env, readEnvironment(environmentFile, projectDir));
   const git = await readGitInfo(projectDir);
   const steps = [...(options.deployTarget ? pipeline.deployTargets[options.deployTarget] ?? [] : pipeline.steps), ...pipeline.afterSteps];
-  const packages = await resolveStepPackages(steps, { projectDir, workingDir });
+  const packages = await resolveStepPackages(steps, { projectDir, workingDir, ...stepResolution(config.file, flags) });
   const plan = planRun({ config, pipeline, kind, projectDir, workingDir, hostEnv, git, options, overrides: overrides(flags), secrets: new Set(flags.secret), packages });
   if (!runtime) return plan;
   // With an engine at hand, the images' EXPOSEd ports give the link-variable names steps will see.
@@ -66,6 +68,18 @@ function warningsFor(name: string, config: WerckerConfig, diagnostics: Diagnosti
   return diagnostics.filter((d) => d.severity === 'warning' && !others.has(d.path.split('.')[0]!));
 }
 
+/**
+ * The step sources (flags, WERKER_STEP_SOURCES, werker.config.yml next to wercker.yml, the
+ * user's config.yml, then the GitHub conventions) and the lock file next to wercker.yml
+ * (docs/wercker-compat.md §7.2).
+ */
+export function stepResolution(werckerYml: string, flags: { stepSource?: string[]; stepsRegistry?: string }) {
+  const file = path.resolve(werckerYml);
+  const inputs: Parameters<typeof stepSources>[0] = { flags: flags.stepSource ?? [], projectDir: path.dirname(file) };
+  if (flags.stepsRegistry) inputs.stepsRegistry = flags.stepsRegistry;
+  return { sources: stepSources(inputs), lock: readLock(lockPath(file)) };
+}
+
 /** Unresolved steps fail the run before anything starts, each with its position. */
 export function assertRunnable(plan: RunPlan): void {
   const bad = [...plan.steps, ...plan.afterSteps].filter((s) => s.status !== 'ready');
@@ -73,7 +87,9 @@ export function assertRunnable(plan: RunPlan): void {
   throw new ConfigError(bad.map((s) => ({
     severity: 'error' as const, code: 'step-unavailable', file: plan.configFile, line: s.at?.line ?? 0, col: s.at?.col ?? 0,
     path: `${plan.pipeline}.${plan.afterSteps.includes(s) ? 'after-steps' : 'steps'}`, message: s.problem ?? `step ${s.id} cannot run`,
-    hint: s.kind === 'registry' && parseStepId(s.id) && !s.problem?.startsWith('Dev mode') ? 'werker brings its own packages for the most used steps (see steps/); others need a "file://" or git URL after the step name' : undefined,
+    hint: s.kind === 'registry' && parseStepId(s.id) && !s.problem?.startsWith('Dev mode')
+      ? 'werker brings its own packages for the most used steps (see steps/); others come from step sources (--step-source, WERKER_STEP_SOURCES, werker.config.yml; see the README), or a "file://" or git URL after the step name'
+      : undefined,
   })), existsSync(plan.configFile) ? readFileSync(plan.configFile, 'utf8') : undefined);
 }
 

@@ -20,6 +20,12 @@ export function buildProgram(out: Output): Program {
     .option('--debug', 'show everything (implies --verbose)')
     .option('--no-colors', 'plain output')
     .addOption(new Option('--no-color').hideHelp())
+    // wercker's global --steps-registry (§8.2): a registry with its steps API, tried after the step sources.
+    .addOption(new Option('--steps-registry <url>', 'a steps registry with wercker\'s API').hideHelp())
+    .hook('preAction', (cmd) => {
+      const registry = (cmd.opts() as { stepsRegistry?: string }).stepsRegistry;
+      if (registry) process.env.STEPS_REGISTRY = registry;
+    })
     .exitOverride()
     .hook('preAction', (_program, action) => {
       program.ranCommand = action;
@@ -80,6 +86,25 @@ export function buildProgram(out: Output): Program {
       const { planCommand } = await import('./commands/plan.ts');
       setCode(await planCommand(target, opts, program.opts() as { environment: string }, out));
     });
+
+  const steps = program.command('steps').description('the registry steps of a wercker.yml: where each comes from, and the lock file (wercker-steps.lock)');
+  for (const [name, description] of [
+    ['list', 'print each registry step and where its package comes from (fetching and locking what is new)'],
+    ['update', 'resolve every fetched step afresh through the step sources and rewrite wercker-steps.lock'],
+  ] as const) {
+    steps
+      .command(name)
+      .description(description)
+      .argument('[path]', 'project directory', '.')
+      .option('--wercker-yml <file>', 'use this file instead of the project\'s wercker.yml', process.env.WERCKER_YML_FILE)
+      .option('--working-dir <dir>', 'where werker keeps builds, cache and logs (the step cache is its steps/)', process.env.WERCKER_WORKING_DIR ?? '.werker')
+      .option('--step-source <source>', 'a step source tried first (repeatable; see werker build --help)', (v: string, p: string[] = []) => [...p, v], [])
+      .addOption(new Option('--steps-registry <url>').hideHelp())
+      .action(async (target: string, opts) => {
+        const { stepsListCommand, stepsUpdateCommand } = await import('./commands/steps.ts');
+        setCode(await (name === 'list' ? stepsListCommand : stepsUpdateCommand)(target, opts, out));
+      });
+  }
 
   program
     .command('cleanup')

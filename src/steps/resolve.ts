@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-fs';
 import type { StepSpec } from '../config/schema.ts';
 import { readManifest, type StepManifest } from './manifest.ts';
+import { lockKey, writeLock, type LockEntry, type LockFile } from './lock.ts';
+import { fetchFromSource, fetchGiven, fetchLocked, type Fetched } from './fetch.ts';
+import { describeSource, githubConventions, type StepSource } from './sources.ts';
 
 /** werker's own step packages: `steps/<name>/` at the root of the installed package. */
 export const BUILTIN_STEPS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../steps');
@@ -18,25 +16,48 @@ export interface ResolvedPackage {
   manifest: StepManifest;
   /** Which of init.sh / run.sh the package has (a step with neither simply passes). */
   scripts: { init: boolean; run: boolean };
-  /** Where it came from: `built-in`, `cache`, `file`, `git`, `tarball`. */
+  /**
+   * Where it came from, for `werker plan`: `built-in DIR`, `cache DIR`, `file DIR`, `dir DIR`,
+   * `git URL@COMMIT (tag T)`, `lock URL@COMMIT`, `tarball URL`, `registry URL`, or, offline,
+   * `url URL (not fetched: offline)`.
+   */
   source: string;
 }
 
 export type PackageLookup = (step: StepSpec) => ResolvedPackage | string;
 
+export interface ResolveContext {
+  projectDir: string;
+  workingDir: string;
+  builtinDir?: string;
+  /** The ordered step sources (sources.ts stepSources); default the GitHub conventions. */
+  sources?: StepSource[];
+  /** The project's lock file; without one nothing is pinned or recorded. */
+  lock?: LockFile;
+  /** Resolve afresh, ignoring (and then replacing) the lock's entries (`werker steps update`). */
+  refresh?: boolean;
+  /** false: record into `lock` but leave writing it to the caller (`werker steps update`). */
+  saveLock?: boolean;
+  /** No network: git and registry sources are skipped, URL steps are counted as given, not fetched. */
+  offline?: boolean;
+}
+
 /**
- * Finds the package of every registry step before anything runs (spec §7.2, werker's order):
- * an explicit `name "URL"` (a directory via file://, a git repository, or a .tar.gz), then the
- * working dir's step cache (`<wd>/steps/<owner>-<name>[@<version>]`, used offline once there),
- * then werker's built-in packages for the owners that share their contract. Returns a lookup
- * giving the package, or a message saying how to provide it.
+ * Finds the package of every registry step before anything runs (docs/wercker-compat.md §7.2,
+ * werker's order): an explicit `name "URL"` (a directory via file://, a git repository, or a
+ * .tar.gz), then the working dir's step cache (`<wd>/steps/<owner>-<name>[@<version>]`, used
+ * forever once there), then werker's built-in packages for the owners that share their contract,
+ * then the lock file's entry, then the step sources in order. Fetched steps go into the lock
+ * (written once, at the end). Returns a lookup giving the package, or a message saying what was
+ * tried and how to provide it.
  */
-export async function resolveStepPackages(steps: StepSpec[], ctx: { projectDir: string; workingDir: string; builtinDir?: string }): Promise<PackageLookup> {
+export async function resolveStepPackages(steps: StepSpec[], ctx: ResolveContext): Promise<PackageLookup> {
   const found = new Map<string, ResolvedPackage | string>();
   for (const step of steps) {
     if (step.kind !== 'registry' || step.problem || found.has(step.id)) continue;
     found.set(step.id, await resolveOne(step, ctx).catch((err: Error) => `could not fetch step "${step.id}": ${err.message}`));
   }
+  if (ctx.lock?.changed && !ctx.offline && ctx.saveLock !== false) await writeLock(ctx.lock);
   return (step) => found.get(step.id) ?? `step "${step.id}" was not resolved`;
 }
 
@@ -47,68 +68,69 @@ async function pkg(dir: string, name: string, source: string): Promise<ResolvedP
   };
 }
 
-async function resolveOne(step: StepSpec, ctx: { projectDir: string; workingDir: string; builtinDir?: string }): Promise<ResolvedPackage | string> {
+const isLocalUrl = (url: string): boolean => url.startsWith('file://') || url.startsWith('./') || url.startsWith('/');
+const stepsDir = (ctx: ResolveContext): string => path.resolve(ctx.workingDir, 'steps');
+
+async function resolveOne(step: StepSpec, ctx: ResolveContext): Promise<ResolvedPackage | string> {
   const cacheKey = `${step.owner}-${step.name}${step.version === '*' ? '' : `@${step.version}`}`;
-  const cacheDir = path.resolve(ctx.workingDir, 'steps', cacheKey);
-  if (step.url?.startsWith('file://') || step.url?.startsWith('./') || step.url?.startsWith('/')) {
+  const cacheDir = path.join(stepsDir(ctx), cacheKey);
+  if (step.url && isLocalUrl(step.url)) {
     const dir = path.resolve(ctx.projectDir, step.url.replace(/^file:\/\//, ''));
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return `the step directory ${dir} does not exist`;
-    return pkg(dir, step.name, 'file');
+    return pkg(dir, step.name, `file ${dir}`);
   }
-  if (existsSync(cacheDir)) return pkg(cacheDir, step.name, 'cache');
+  if (existsSync(cacheDir)) return pkg(cacheDir, step.name, `cache ${cacheDir}`);
+  const locked = ctx.refresh ? undefined : ctx.lock?.entries.get(lockKey(step));
   if (step.url) {
-    await fetchInto(step.url, step.version, cacheDir);
-    return pkg(cacheDir, step.name, isGit(step.url) ? 'git' : 'tarball');
+    if (locked) return fromFetched(step, ctx, await fetchLocked(locked, stepsDir(ctx), { offline: ctx.offline, requireManifest: false }));
+    if (ctx.offline) return { dir: '', manifest: await readManifest('/nonexistent', step.name), scripts: { init: false, run: false }, source: `url ${step.url} (not fetched: offline)` };
+    return fromFetched(step, ctx, await fetchGiven(step.url, step.version, stepsDir(ctx)));
   }
   const builtin = path.join(ctx.builtinDir ?? BUILTIN_STEPS_DIR, step.name);
+  let builtinNote: string | undefined;
   if (existsSync(builtin)) {
     const manifest = await readManifest(builtin, step.name);
-    if (manifest.owners.includes(step.owner)) return pkg(builtin, step.name, 'built-in');
-    return `werker's built-in "${step.name}" is for ${manifest.owners.map((o) => `${o}/${step.name}`).join(', ')}, not ${step.owner}/${step.name}, whose contract may differ; ` +
-      `use "${step.name}" (or wercker/${step.name}) to take the built-in, or give its package: ${step.owner}/${step.name} "https://…/step.git"`;
+    if (manifest.owners.includes(step.owner)) return pkg(builtin, step.name, `built-in ${path.relative(path.dirname(ctx.builtinDir ?? BUILTIN_STEPS_DIR), builtin)}`);
+    builtinNote = `werker's built-in "${step.name}" is for ${manifest.owners.map((o) => `${o}/${step.name}`).join(', ')}, not ${step.owner}/${step.name}, whose contract may differ; ` +
+      `use "${step.name}" (or wercker/${step.name}) to take the built-in`;
   }
-  return `the step "${step.id}" is not available: wercker's step registry is gone and werker has no built-in "${step.name}". ` +
-    `Give its package as ${step.name} "file://path/to/dir" or ${step.name} "https://host/owner/step-${step.name}.git", or put it in ${path.relative(process.cwd(), cacheDir) || cacheDir}`;
+  if (locked) return fromFetched(step, ctx, await fetchLocked(locked, stepsDir(ctx), { offline: ctx.offline, requireManifest: true }));
+  return fromSources(step, ctx, cacheDir, builtinNote);
 }
 
-const isGit = (url: string): boolean => /\.git(#.*)?$/.test(url) || url.startsWith('git+') || url.startsWith('git@') || url.startsWith('git://');
-
-/** Fetches a git repository (at `#ref`, else the version, else v<version>) or a .tar.gz into `dir`. */
-async function fetchInto(url: string, version: string, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(path.dirname(dir), { recursive: true });
-  try {
-    if (isGit(url)) {
-      const [repo, ref] = url.replace(/^git\+/, '').split('#') as [string, string | undefined];
-      const refs = ref ? [ref] : version === '*' ? [undefined] : [version, `v${version}`];
-      let lastError: Error | undefined;
-      for (const r of refs) {
-        try {
-          await git(['clone', '--quiet', '--depth', '1', ...(r ? ['--branch', r] : []), repo, tmp]);
-          lastError = undefined;
-          break;
-        } catch (err) {
-          lastError = err as Error;
-          await rm(tmp, { recursive: true, force: true });
-        }
-      }
-      if (lastError) throw lastError;
-      await rm(path.join(tmp, '.git'), { recursive: true, force: true });
-    } else {
-      const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-      if (!res.ok || !res.body) throw new Error(`GET ${url}: ${res.status}`);
-      await mkdir(tmp, { recursive: true });
-      await pipeline(Readable.fromWeb(res.body as never), createGunzip(), tar.extract(tmp) as unknown as NodeJS.WritableStream);
+async function fromFetched(step: StepSpec, ctx: ResolveContext, fetched: Fetched): Promise<ResolvedPackage> {
+  if (fetched.lock && ctx.lock) {
+    const key = lockKey(step);
+    const before = ctx.lock.entries.get(key);
+    if (JSON.stringify(before) !== JSON.stringify(fetched.lock)) {
+      ctx.lock.entries.set(key, fetched.lock satisfies LockEntry);
+      ctx.lock.changed = true;
     }
-    await rename(tmp, dir);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
   }
+  return pkg(fetched.dir, step.name, fetched.describe);
 }
 
-function git(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { timeout: 120_000 }, (err, _out, stderr) => (err ? reject(new Error(stderr.trim().split('\n').at(-1) || err.message)) : resolve()));
-  });
+/** The sources in order; the first that has the step wins. Otherwise every source and what it said. */
+async function fromSources(step: StepSpec, ctx: ResolveContext, cacheDir: string, builtinNote?: string): Promise<string | ResolvedPackage> {
+  const sources = ctx.sources ?? githubConventions();
+  const tried: string[] = [];
+  for (const source of sources) {
+    if (ctx.offline && source.kind !== 'dir') {
+      tried.push(`${describeSource(source)}: not tried (offline)`);
+      continue;
+    }
+    try {
+      return await fromFetched(step, ctx, await fetchFromSource(source, step, stepsDir(ctx)));
+    } catch (err) {
+      tried.push(`${(err as { where?: string }).where ?? describeSource(source)}: ${(err as Error).message}`);
+    }
+  }
+  const lines = [
+    `the step "${step.id}" is not available: werker has no built-in "${step.name}"${builtinNote ? ' for this owner' : ''} and no step source has it; tried:`,
+    ...tried.map((t) => `  ${t}`),
+  ];
+  if (!sources.length) lines[0] = `the step "${step.id}" is not available: werker has no built-in "${step.name}" and no step sources are set (no-github)`;
+  if (builtinNote) lines.push(builtinNote);
+  lines.push(`Give its package as ${step.name} "file://path/to/dir" or ${step.name} "https://host/owner/step-${step.name}.git", add a step source (--step-source), or put it in ${path.relative(process.cwd(), cacheDir) || cacheDir}`);
+  return lines.join('\n');
 }

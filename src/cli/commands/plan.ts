@@ -23,6 +23,8 @@ export async function planCommand(target: string, flags: PipelineFlags, global: 
 export function planView(plan: RunPlan) {
   const step = (s: RunPlan['steps'][number]) => ({
     name: s.displayName, id: s.id, kind: s.kind, status: s.status, ...(s.problem ? { problem: s.problem } : {}),
+    // Where a registry step's package comes from (built-in, cache, file, dir, git URL@commit, lock …).
+    ...(s.source ? { source: s.source } : {}),
     properties: Object.keys(s.properties),
   });
   return {
@@ -46,7 +48,10 @@ function renderPlan(v: ReturnType<typeof planView>): string {
   const steps = (title: string, list: typeof v.steps) => {
     if (!list.length) return;
     lines.push(`  ${title}:`);
-    list.forEach((s, i) => lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem}`}`));
+    list.forEach((s, i) => {
+      lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem?.replaceAll('\n', '\n       ')}`}`);
+      if (s.source) lines.push(`       from ${s.source}`);
+    });
   };
   steps('steps', v.steps);
   steps('after-steps', v.afterSteps);

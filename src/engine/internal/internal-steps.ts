@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<InternalStep>> = {
   release: async () => (await import('./release.ts')).release,
   watch: async () => (await import('./watch.ts')).watch,
   shell: async () => (await import('./shell.ts')).shell,
+  'publish-step': async () => (await import('./publish-step.ts')).publishStep,
 };
 
 /** The internal step of that name, or undefined when werker has none. */
