@@ -3,33 +3,39 @@ import pc from 'picocolors';
 import { ConfigError, InternalError, WerkerError } from '../errors.ts';
 import { renderDiagnostics } from '../report/diagnostics.ts';
 import { processOutput, type Output } from './output.ts';
+import { parseGoBool, rewriteGoBooleans } from './bool-flags.ts';
 import { buildProgram } from './program.ts';
 
 /**
  * Runs one werker command line and returns its exit code. The only place that turns errors into
- * output and exit codes: 0 passed · 1 a step failed · 2 bad config or usage ·
- * 3 Docker/SSH unreachable · 130 cancelled.
+ * output and exit codes: 0 passed · 1 a step failed, or a bad wercker.yml in a command that runs
+ * pipelines (build, dev, deploy, workflow: wercker's exit code) · 2 bad flags or arguments, or a
+ * bad wercker.yml in check-config and plan · 3 Docker/SSH unreachable · 130 cancelled.
  */
 export async function main(argv: string[], out?: Output): Promise<number> {
-  const wantsColor = !argv.includes('--no-colors') && !argv.includes('--no-color') && !process.env.NO_COLOR && Boolean(process.stderr.isTTY);
+  const wantsColor = !colorsOff(argv) && !process.env.NO_COLOR && Boolean(process.stderr.isTTY);
   const output = out ?? processOutput(wantsColor);
   const program = buildProgram(output);
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return (program as Command & { exitCodeFromAction?: number }).exitCodeFromAction ?? 0;
+    await program.parseAsync(rewriteGoBooleans(program, argv), { from: 'user' });
+    return program.exitCodeFromAction ?? 0;
   } catch (err) {
-    return reportError(err, output);
+    return reportError(err, output, program.ranCommand);
   }
 }
 
-function reportError(err: unknown, out: Output): number {
+/** Commands whose config errors exit 1, as wercker's did (its own tests expect 1 for an empty wercker.yml). */
+const RUNS_PIPELINES = new Set(['build', 'dev', 'deploy', 'workflow']);
+
+function reportError(err: unknown, out: Output, command: Command | undefined): number {
   if (err instanceof CommanderError) {
     // commander has printed its message already; --help and --version end with code 0.
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof ConfigError) {
     out.stderr(renderDiagnostics(err.diagnostics, err.sourceText, out.color));
-    return err.exitCode;
+    const runs = command?.parent && !command.parent.parent && RUNS_PIPELINES.has(command.name());
+    return runs ? 1 : err.exitCode;
   }
   if (err instanceof WerkerError && !(err instanceof InternalError)) {
     out.stderr(`${out.color ? pc.red('error:') : 'error:'} ${err.message}`);
@@ -39,4 +45,14 @@ function reportError(err: unknown, out: Output): number {
   const e = err instanceof Error ? err : new Error(String(err));
   out.stderr(`internal error: ${e.message}\n${e.stack ?? ''}\nThis is a bug in werker; please report it with the command you ran.`);
   return 1;
+}
+
+/** `--no-colors`, `--no-colors=true`, `--colors=false` and the like (Go booleans, §8.2). */
+function colorsOff(argv: string[]): boolean {
+  return argv.some((arg) => {
+    const m = /^--(no-)?colou?rs?(?:=(.*))?$/.exec(arg);
+    if (!m) return false;
+    const value = m[2] === undefined ? true : parseGoBool(m[2]);
+    return m[1] ? value === true : value === false;
+  });
 }

@@ -49,7 +49,8 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .addOption(new Option('--tag <tag>').hideHelp())
     .addOption(new Option('--message <m>').hideHelp())
     .addOption(new Option('--checkpoint <c>').hideHelp())
-    .addOption(new Option('--enable-dev-steps').hideHelp())
+    // Dev steps (internal/watch, internal/shell, file:// step packages) are on unless turned off (§6, §8.3).
+    .addOption(new Option('--enable-dev-steps').hideHelp().default(true))
     .addOption(new Option('--attach-on-error').hideHelp())
     .addOption(new Option('--suppress-build-logs').hideHelp())
     .addOption(new Option('--docker-cleanup-image').hideHelp())
@@ -59,6 +60,22 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .addOption(new Option('--mnt-root <p>').hideHelp())
     .addOption(new Option('--guest-root <p>').hideHelp())
     .addOption(new Option('--report-root <p>').hideHelp());
+}
+
+/**
+ * wercker's check-config took every pipeline flag (docs/wercker-compat.md §8.3); a command line
+ * written for it still parses here. They change nothing about the check.
+ */
+export function addIgnoredPipelineFlags(cmd: Command): Command {
+  const booleans = ['docker-local', 'direct-mount', 'expose-ports', 'enable-volumes', 'enable-dev-steps', 'attach-on-error',
+    'suppress-build-logs', 'artifacts', 'no-remove', 'docker-cleanup-image'];
+  const values = ['working-dir', 'deploy-target', 'run-id', 'docker-host', 'docker-tls-verify', 'docker-cert-path', 'docker-network',
+    'docker-dns', 'docker-memory', 'docker-memory-swap', 'checkpoint', 'commit', 'tag', 'message', 'ignore-file', 'source-dir',
+    'no-response-timeout', 'command-timeout', 'mnt-root', 'guest-root', 'report-root', 'publish', 'application-id', 'application-name',
+    'application-owner-name', 'application-started-by-name', 'git-domain', 'git-owner', 'git-repository', 'git-branch', 'git-commit', 'git-tag'];
+  for (const name of booleans) cmd.addOption(new Option(`--${name}`).hideHelp());
+  for (const name of values) cmd.addOption(new Option(`--${name} <value>`).hideHelp());
+  return cmd;
 }
 
 export interface PipelineFlags {
@@ -98,4 +115,6 @@ export interface PipelineFlags {
   gitCommit?: string;
   gitTag?: string;
   commit?: string;
+  /** wercker's hidden `--enable-dev-steps` (default true; `--enable-dev-steps=false` turns them off). */
+  enableDevSteps: boolean;
 }

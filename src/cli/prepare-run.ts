@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Diagnostic } from '../config/diagnostics.ts';
 import { loadPipeline } from '../config/load.ts';
+import type { WerckerConfig } from '../config/schema.ts';
+import { parseStepId } from '../config/steps.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { hostEnvironment, parseEnvFile } from '../plan/env-file.ts';
 import { planRun, withImageInfo } from '../plan/plan.ts';
@@ -10,15 +13,23 @@ import { resolveStepPackages } from '../steps/resolve.ts';
 import { stepResolution } from '../steps/resolution.ts';
 import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
 import { assertPublishFlags } from './check-ports.ts';
+import { applyDevSteps } from './dev-steps.ts';
+import type { Output } from './output.ts';
+import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 
 /**
  * load → plan: reads the wercker.yml and the ENVIRONMENT file, gathers git facts and (when an
  * engine is at hand) image metadata, and returns the plan. Throws ConfigError / UsageError.
  */
-export async function prepareRun(kind: RunKind, target: string, flags: PipelineFlags, environmentFile: string, runtime?: ContainerRuntime): Promise<RunPlan> {
+export async function prepareRun(
+  kind: RunKind, target: string, flags: PipelineFlags, environmentFile: string, runtime?: ContainerRuntime, warn?: ConfigWarnings,
+): Promise<RunPlan> {
   const projectDir = path.resolve(target);
-  const { config, pipeline } = await loadPipeline(projectDir, flags.pipeline, flags.werckerYml);
+  const loaded = await loadPipeline(projectDir, flags.pipeline, flags.werckerYml);
+  const { config } = loaded;
+  const { pipeline, warnings: devStepWarnings } = applyDevSteps(loaded.pipeline, flags.enableDevSteps !== false, loaded.loaded.file);
+  warn?.(warningsFor(pipeline.name, config, [...loaded.loaded.diagnostics, ...devStepWarnings]), loaded.loaded.text);
   const workingDir = path.resolve(flags.workingDir);
   if (workingDir === projectDir) throw new UsageError("Project path can't be the same as the working dir", { hint: 'pass --working-dir DIR' });
   const options = runOptions(flags, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
@@ -37,14 +48,33 @@ export async function prepareRun(kind: RunKind, target: string, flags: PipelineF
   return withImageInfo(plan, (image) => info.get(image));
 }
 
+/** Receives the config's warnings that concern the run (positioned, with hints) before it starts. */
+export type ConfigWarnings = (warnings: Diagnostic[], sourceText: string) => void;
+
+/** Prints a run's config warnings on stderr (stdout may carry --json). */
+export function warnOn(out: Output): ConfigWarnings {
+  return (warnings, text) => {
+    if (warnings.length) out.stderr(`${renderDiagnostics(warnings, text, out.color)}\n`);
+  };
+}
+
+/**
+ * The warnings a run shows: the file's own and its pipeline's, not those about other pipelines
+ * (check-config lists everything).
+ */
+function warningsFor(name: string, config: WerckerConfig, diagnostics: Diagnostic[]): Diagnostic[] {
+  const others = new Set(Object.keys(config.pipelines).filter((p) => p !== name));
+  return diagnostics.filter((d) => d.severity === 'warning' && !others.has(d.path.split('.')[0]!));
+}
+
 /** Unresolved steps fail the run before anything starts, each with its position. */
 export function assertRunnable(plan: RunPlan): void {
   const bad = [...plan.steps, ...plan.afterSteps].filter((s) => s.status !== 'ready');
   if (!bad.length) return;
   throw new ConfigError(bad.map((s) => ({
     severity: 'error' as const, code: 'step-unavailable', file: plan.configFile, line: s.at?.line ?? 0, col: s.at?.col ?? 0,
-    path: `${plan.pipeline}.steps`, message: s.problem ?? `step ${s.id} cannot run`,
-    hint: s.kind === 'registry'
+    path: `${plan.pipeline}.${plan.afterSteps.includes(s) ? 'after-steps' : 'steps'}`, message: s.problem ?? `step ${s.id} cannot run`,
+    hint: s.kind === 'registry' && parseStepId(s.id) && !s.problem?.startsWith('Dev mode')
       ? 'werker brings its own packages for the most used steps (see steps/); others come from step sources (--step-source, WERKER_STEP_SOURCES, werker.config.yml; see the README), or a "file://" or git URL after the step name'
       : undefined,
   })), existsSync(plan.configFile) ? readFileSync(plan.configFile, 'utf8') : undefined);

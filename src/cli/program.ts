@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
+import { addBooleanOpposites } from './bool-flags.ts';
 import type { Output } from './output.ts';
-import { addPipelineOptions, type PipelineFlags } from './pipeline-options.ts';
+import { addIgnoredPipelineFlags, addPipelineOptions, type PipelineFlags } from './pipeline-options.ts';
 
-type ProgramWithCode = Command & { exitCodeFromAction?: number };
+/** The program, with what its action left behind: the exit code and the command that ran. */
+export type Program = Command & { exitCodeFromAction?: number; ranCommand?: Command };
 
 /** The command tree. Each action lazy-loads its module so `--help` stays fast. */
-export function buildProgram(out: Output): Command {
-  const program: ProgramWithCode = new Command('werker');
+export function buildProgram(out: Output): Program {
+  const program: Program = new Command('werker');
   const setCode = (code: number) => {
     program.exitCodeFromAction = code;
   };
@@ -25,16 +27,20 @@ export function buildProgram(out: Output): Command {
       if (registry) process.env.STEPS_REGISTRY = registry;
     })
     .exitOverride()
+    .hook('preAction', (_program, action) => {
+      program.ranCommand = action;
+    })
     .configureOutput({ writeOut: (s) => out.stdout(s.trimEnd()), writeErr: (s) => out.stderr(s.trimEnd()) })
     .showSuggestionAfterError();
 
-  program
+  const checkConfig = program
     .command('check-config')
     .description('validate a wercker.yml; every problem as file:line:col key.path: message')
     .argument('[path]', 'project directory or wercker.yml', '.')
     .option('--pipeline <name>', 'also check that this pipeline can run')
     .option('--json', 'print the result (diagnostics and normalised config) as JSON')
-    .option('--wercker-yml <file>', 'use this file instead of looking in the project', process.env.WERCKER_YML_FILE)
+    .option('--wercker-yml <file>', 'use this file instead of looking in the project', process.env.WERCKER_YML_FILE);
+  addIgnoredPipelineFlags(checkConfig)
     .action(async (target: string, opts) => {
       const { checkConfigCommand } = await import('./commands/check-config.ts');
       setCode(await checkConfigCommand(target, opts, out));
@@ -167,6 +173,7 @@ export function buildProgram(out: Output): Command {
       });
   }
 
+  addBooleanOpposites(program);
   return program;
 }
 

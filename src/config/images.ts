@@ -1,5 +1,5 @@
 import type { DiagnosticBag, PathPart } from './diagnostics.ts';
-import { ImageObjectInput, type ImageSpec } from './schema.ts';
+import { ImageObjectInput, type DeferredProblem, type ImageSpec, type PipelineSpec } from './schema.ts';
 import { lenientEntries } from './lenient.ts';
 import { scalarText } from './scalars.ts';
 import type { YNode } from './yaml-tree.ts';
@@ -18,7 +18,7 @@ export function normalizeImage(node: YNode, path: PathPart[], bag: DiagnosticBag
       bag.warn('empty-image', node.span, path, `the ${what} is empty; wercker treated it as missing`);
       return undefined;
     }
-    return checkId({ id: id.trim(), env: {}, ports: [], auth: {}, at }, node, path, bag, what);
+    return { id: id.trim(), env: {}, ports: [], auth: {}, at };
   }
   if (node.kind === 'seq') {
     bag.warn('ignored-value', node.span, path, `a ${what} is a string or a mapping, not a list; wercker ignored it and so does werker`);
@@ -50,16 +50,43 @@ export function normalizeImage(node: YNode, path: PathPart[], bag: DiagnosticBag
       }
     }
   }
-  return checkId(spec, idEntry!.value, [...path, 'id'], bag, what);
+  return spec;
 }
 
-function checkId(spec: ImageSpec, node: YNode, path: PathPart[], bag: DiagnosticBag, what: string): ImageSpec | undefined {
-  if (spec.id.includes('@')) {
-    bag.error('invalid-image', node.span, path, `Invalid ${what} name, '@' is not allowed in docker repositories`,
-      'name the image by repository and tag, e.g. "node:20"');
-    return undefined;
+/**
+ * wercker refused an image id with `@` (a wercker-classic box such as `owner/box@1.0.0`), but
+ * only when it built the box of the pipeline being run (docs/wercker-compat.md §2.4): a file
+ * whose pipelines all bring their own box ran fine. So the check is per pipeline (an error for
+ * the one run, a warning otherwise), plus a warning for a file-level image no pipeline uses.
+ */
+const INVALID_IMAGE = {
+  code: 'invalid-image',
+  hint: '"owner/name@version" is a wercker-classic box; name a Docker image by repository and tag, e.g. "node:20"',
+};
+const invalidImageMessage = (what: string) => `Invalid ${what} name, '@' is not allowed in docker repositories`;
+
+/** The images a pipeline would use (its box and services, else the file's) that wercker refused. */
+export function imageProblems(config: { box?: ImageSpec; services: ImageSpec[] }, pipeline: PipelineSpec): DeferredProblem[] {
+  const used: [ImageSpec, string, string][] = [];
+  const box = pipeline.box ?? config.box;
+  if (box) used.push([box, pipeline.box ? `${pipeline.name}.box` : 'box', 'box']);
+  const services = pipeline.services ?? config.services;
+  services.forEach((s, i) => used.push([s, pipeline.services ? `${pipeline.name}.services.${i}` : `services.${i}`, 'service']));
+  return used.filter(([image]) => image.id.includes('@')).map(([image, path, what]) => ({
+    code: INVALID_IMAGE.code, path, at: image.at, hint: INVALID_IMAGE.hint,
+    message: `${invalidImageMessage(what)} (pipeline ${pipeline.name} uses "${image.id}")`,
+  }));
+}
+
+/** File-level images with `@` that no pipeline uses: harmless in wercker, worth a warning. */
+export function unusedImageWarnings(config: { box?: ImageSpec; services: ImageSpec[]; pipelines: Record<string, PipelineSpec> }, bag: DiagnosticBag): void {
+  const pipelines = Object.values(config.pipelines);
+  const warn = (image: ImageSpec, path: PathPart[], what: string) => bag.warn(INVALID_IMAGE.code, { ...image.at, offset: 0, end: 0 }, path,
+    `${invalidImageMessage(what)}; no pipeline uses this ${what} (each has its own), so wercker never refused it`, INVALID_IMAGE.hint);
+  if (config.box?.id.includes('@') && pipelines.every((p) => p.box)) warn(config.box, ['box'], 'box');
+  if (pipelines.every((p) => p.services)) {
+    config.services.forEach((s, i) => s.id.includes('@') && warn(s, ['services', i], 'service'));
   }
-  return spec;
 }
 
 /** A services list: null is an empty list; unusable items are left out with a warning. */

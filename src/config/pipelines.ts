@@ -1,7 +1,7 @@
-import type { DiagnosticBag, PathPart } from './diagnostics.ts';
+import { pathString, type DiagnosticBag, type PathPart, type Span } from './diagnostics.ts';
 import { normalizeImage, normalizeServices } from './images.ts';
 import { scalarText } from './scalars.ts';
-import type { PipelineSpec } from './schema.ts';
+import type { DeferredProblem, PipelineSpec, StepSpec } from './schema.ts';
 import { normalizeSteps } from './steps.ts';
 import type { YMap, YNode } from './yaml-tree.ts';
 
@@ -13,8 +13,9 @@ const LIKELY_TYPOS: Record<string, string> = {
 };
 
 /**
- * One top-level key as a pipeline (spec §2.3). Returns undefined when wercker would have
- * silently dropped it; the bag says why.
+ * One top-level key as a pipeline (docs/wercker-compat.md §2.3). Returns undefined when the
+ * value is no pipeline at all (a list or a scalar), which wercker silently ignored; the bag says
+ * why. A mapping wercker could not decode is kept, with the problem it fails on when run.
  */
 export function normalizePipeline(name: string, node: YNode, keySpan: { line: number; col: number }, bag: DiagnosticBag): PipelineSpec | undefined {
   const path: PathPart[] = [name];
@@ -25,14 +26,6 @@ export function normalizePipeline(name: string, node: YNode, keySpan: { line: nu
     bag.warn('not-a-pipeline', node.span, path,
       `"${name}" is not a wercker key and its value is a ${node.kind === 'seq' ? 'list' : 'scalar'}, not a pipeline; wercker ignored it and so does werker`,
       hintFor(name));
-    return undefined;
-  }
-  const bad = node.entries.find((e) => !PIPELINE_KEYS.has(e.key) && !isStepList(e.value));
-  if (bad) {
-    bag.warn('pipeline-dropped', bad.keySpan, [...path, bad.key],
-      `"${bad.key}" is not a pipeline key, so it would be a deploy target, but its value is not a list of steps; ` +
-        `wercker dropped the whole "${name}" pipeline and so does werker`,
-      LIKELY_TYPOS[bad.key] ? `did you mean "${LIKELY_TYPOS[bad.key]}"?` : undefined);
     return undefined;
   }
   return fillPipeline(base, node, path, bag);
@@ -52,8 +45,13 @@ function fillPipeline(spec: PipelineSpec, node: YMap, path: PathPart[], bag: Dia
         if (services) spec.services = services;
         break;
       }
-      case 'steps': spec.steps = normalizeSteps(value, p, bag); break;
-      case 'after-steps': spec.afterSteps = normalizeSteps(value, p, bag); break;
+      case 'steps':
+      case 'after-steps': {
+        const steps = normalizeSteps(value, p, bag) ?? notAStepList(spec, key, value, p);
+        if (key === 'steps') spec.steps = steps;
+        else spec.afterSteps = steps;
+        break;
+      }
       case 'base-path':
       case 'source-dir': {
         const text = scalarText(value);
@@ -67,14 +65,44 @@ function fillPipeline(spec: PipelineSpec, node: YMap, path: PathPart[], bag: Dia
         else bag.warn('ignored-value', value.span, p, '"docker" must be true or false; wercker ignored this value and so does werker');
         break;
       default:
-        if (LIKELY_TYPOS[key]) {
+        if (LIKELY_TYPOS[key] && isStepList(value)) {
           bag.warn('deploy-target-typo', keySpan, p,
             `"${key}" is read as a deploy target (used only with --deploy-target ${key}); did you mean "${LIKELY_TYPOS[key]}"?`);
         }
-        spec.deployTargets[key] = normalizeSteps(value, p, bag);
+        spec.deployTargets[key] = normalizeSteps(value, p, bag) ?? notADeployTarget(spec, key, keySpan, p);
     }
   }
   return spec;
+}
+
+/**
+ * `steps:` (or `after-steps:`) that is not a list, e.g. a mapping: a type error for wercker,
+ * which then dropped the whole pipeline ("No pipeline named …"). werker keeps the pipeline with
+ * the problem, a warning in check-config and an error naming this position when it is run
+ * (docs/wercker-compat.md §2.1, §2.5).
+ */
+function notAStepList(spec: PipelineSpec, key: string, value: YNode, path: PathPart[]): StepSpec[] {
+  const what = value.kind === 'map' ? 'a mapping' : 'a single value';
+  const hint = value.kind === 'map'
+    ? `make each step a list item: "- ${value.entries[0]?.key ?? 'step-name'}:" with its properties indented under it`
+    : 'write the steps as a list: "- step-name"';
+  addProblem(spec, 'steps-not-a-list', value.span, path,
+    `pipeline ${spec.name} cannot run: its "${key}" is ${what}, not a list of steps (wercker dropped this pipeline: "No pipeline named ${spec.name}")`, hint);
+  return [];
+}
+
+/** A key that is neither a pipeline key nor a step list: wercker dropped the whole pipeline. */
+function notADeployTarget(spec: PipelineSpec, key: string, keySpan: Span, path: PathPart[]): StepSpec[] {
+  const hint = LIKELY_TYPOS[key] ? `did you mean "${LIKELY_TYPOS[key]}"?` : `a deploy target is a list of steps; the pipeline keys are ${[...PIPELINE_KEYS].join(', ')}`;
+  addProblem(spec, 'pipeline-dropped', keySpan, path,
+    `pipeline ${spec.name} cannot run: "${key}" is not a pipeline key, so it would be a deploy target, but its value is not a list of steps (wercker dropped this pipeline: "No pipeline named ${spec.name}")`, hint);
+  return [];
+}
+
+function addProblem(spec: PipelineSpec, code: string, at: Span, path: PathPart[], message: string, hint?: string): void {
+  const problem: DeferredProblem = { code, message, path: pathString(path), at: { line: at.line, col: at.col } };
+  if (hint) problem.hint = hint;
+  (spec.problems ??= []).push(problem);
 }
 
 const isStepList = (v: YNode): boolean => v.kind === 'seq' || (v.kind === 'scalar' && v.value === null);

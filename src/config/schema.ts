@@ -122,6 +122,19 @@ export const ImageSpec = z.object({
   at: Position,
 });
 
+/**
+ * Something wercker accepted when it read the file but failed on when the pipeline ran
+ * (docs/wercker-compat.md §2): a warning until then, an error naming this position when it runs.
+ */
+export const DeferredProblem = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  /** Key path, e.g. `build.steps.2`. */
+  path: z.string(),
+  at: Position,
+});
+
 export const StepKind = z.enum(['script', 'internal', 'registry']);
 
 export const StepSpec = z.object({
@@ -139,6 +152,8 @@ export const StepSpec = z.object({
   /** Every other property, as text (`code` included for script steps). */
   properties: z.record(z.string(), z.string()),
   at: Position,
+  /** Set when wercker read the step but could not have run it (e.g. a step id with a space). */
+  problem: z.string().optional(),
 });
 
 export const PipelineSpec = z.object({
@@ -155,6 +170,8 @@ export const PipelineSpec = z.object({
   sourceDir: z.string().optional(),
   docker: z.boolean(),
   at: Position,
+  /** Why the pipeline cannot run although wercker read the file (e.g. `steps:` as a mapping). */
+  problems: z.array(DeferredProblem).optional(),
 });
 
 export const WorkflowSpec = z.object({
@@ -187,6 +204,7 @@ export type PipelineSpec = z.infer<typeof PipelineSpec>;
 export type WorkflowSpec = z.infer<typeof WorkflowSpec>;
 export type WerckerConfig = z.infer<typeof WerckerConfig>;
 export type Position = z.infer<typeof Position>;
+export type DeferredProblem = z.infer<typeof DeferredProblem>;
 
 /** The JSON Schema of the written form, for editors (`werker schema`). */
 export function werckerJsonSchema(): Record<string, unknown> {

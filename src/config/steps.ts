@@ -1,4 +1,4 @@
-import type { DiagnosticBag, PathPart } from './diagnostics.ts';
+import type { DiagnosticBag, PathPart, Span } from './diagnostics.ts';
 import type { StepSpec } from './schema.ts';
 import { propertyText, scalarText } from './scalars.ts';
 import type { YEntry, YNode } from './yaml-tree.ts';
@@ -15,6 +15,8 @@ export interface StepRef {
   version: string;
   url?: string;
   kind: StepSpec['kind'];
+  /** Why it cannot run, for a step key wercker read although it is no step id. */
+  problem?: string;
 }
 
 /** Parses a step key; undefined when it is not a step id at all. */
@@ -28,13 +30,14 @@ export function parseStepId(id: string): StepRef | undefined {
   return ref;
 }
 
-/** Normalises a step list (null is an empty list); bad items are errors and are skipped. */
-export function normalizeSteps(node: YNode, path: PathPart[], bag: DiagnosticBag): StepSpec[] {
+/**
+ * Normalises a step list (null is an empty list); bad items are errors and are skipped.
+ * Returns undefined when the value is not a list at all: wercker then dropped the whole
+ * pipeline (a type error in it), which the caller records against the pipeline.
+ */
+export function normalizeSteps(node: YNode, path: PathPart[], bag: DiagnosticBag): StepSpec[] | undefined {
   if (node.kind === 'scalar' && node.value === null) return [];
-  if (node.kind !== 'seq') {
-    bag.error('steps-not-a-list', node.span, path, `steps must be a list (each item "- step-name" or "- step-name: {…}")`);
-    return [];
-  }
+  if (node.kind !== 'seq') return undefined;
   const out: StepSpec[] = [];
   node.items.forEach((item, i) => {
     const step = normalizeStep(item, [...path, i], bag);
@@ -56,7 +59,8 @@ function normalizeStep(item: YNode, path: PathPart[], bag: DiagnosticBag): StepS
       'write "- step-name" or "- step-name:" followed by its properties, indented');
     return undefined;
   }
-  const [first, ...rest] = item.entries;
+  // Every pair as written, repeated keys included (Go's yaml.MapSlice): the first names the step.
+  const [first, ...rest] = item.written;
   if (!first) {
     bag.error('empty-step', item.span, path, 'Step is empty', 'write "- step-name" or remove the item');
     return undefined;
@@ -74,7 +78,9 @@ function normalizeStep(item: YNode, path: PathPart[], bag: DiagnosticBag): StepS
   const body = first.value;
   if (body.kind === 'map') return buildStep(first.key, item, body.entries, [...path, first.key], bag, first);
   if (body.kind === 'seq') {
-    bag.error('unknown-step-form', body.span, [...path, first.key], `the properties of step "${first.key}" must be a mapping, not a list`);
+    // wercker refused the whole file with its "Step X is empty" (docs/wercker-compat.md §2.5).
+    bag.error('unknown-step-form', body.span, [...path, first.key], `Step ${first.key} is empty: its properties are a list, not a mapping; wercker refused the whole file with this error too`,
+      first.key === 'script' ? 'write the commands as "code: |" followed by the lines, indented' : `write its properties as "name: value" under "${first.key}:"`);
     return undefined;
   }
   bag.error('empty-step', body.value === null ? first.keySpan : body.span, [...path, first.key], `Step ${first.key} is empty`,
@@ -86,19 +92,15 @@ function normalizeStep(item: YNode, path: PathPart[], bag: DiagnosticBag): StepS
 
 function buildStep(
   id: string, at: YNode, entries: YEntry[], propsPath: PathPart[], bag: DiagnosticBag, keyEntry?: YEntry,
-): StepSpec | undefined {
-  const ref = parseStepId(id);
+): StepSpec {
   const span = keyEntry?.keySpan ?? at.span;
-  if (!ref) {
-    bag.error('invalid-step-id', span, propsPath, `"${id}" is not a step id`,
-      'a step id looks like "script", "npm-install", "owner/name@1.2.3" or "internal/docker-push"');
-    return undefined;
-  }
+  const ref = parseStepId(id) ?? unparsableStepRef(id, span, propsPath, bag);
   const step: StepSpec = {
     id: id.trim(), kind: ref.kind, owner: ref.owner, name: ref.name, version: ref.version,
     properties: {}, at: { line: span.line, col: span.col },
   };
   if (ref.url) step.url = ref.url;
+  if (ref.problem) step.problem = ref.problem;
   for (const e of entries) {
     const p = [...propsPath, e.key];
     if (RESERVED.has(e.key)) {
@@ -115,4 +117,27 @@ function buildStep(
     step.properties[e.key] = propertyText(e.value, bag, p);
   }
   return step;
+}
+
+/**
+ * A step key that is no step id, such as `pip install -r x`. wercker took any text: it read
+ * `[owner/]name[@version]` from the whole of it (the part before a `/` as the owner, after an
+ * `@` as the version) and failed only when the pipeline ran and its registry had no such step
+ * (docs/wercker-compat.md §2.5). werker reads it the same way, warns now, and the step carries
+ * the error for the run.
+ */
+function unparsableStepRef(id: string, span: Span, path: PathPart[], bag: DiagnosticBag): StepRef & { problem: string } {
+  const text = id.trim();
+  const slash = text.indexOf('/');
+  const owner = slash >= 0 ? text.slice(0, slash) : 'wercker';
+  const rest = slash >= 0 ? text.slice(slash + 1) : text;
+  const at = rest.indexOf('@');
+  const why = /\s/.test(text) ? 'a step id has no spaces' : 'a step id is [owner/]name[@version] of letters, digits, ".", "_" and "-"';
+  const hint = `to run it as a command, write "- script: {code: ${text}}"`;
+  bag.warn('invalid-step-id', span, path,
+    `"${text}" is not a step id (${why}); wercker accepted it and failed only when the pipeline ran, and so does werker`, hint);
+  return {
+    kind: 'registry', owner, name: at >= 0 ? rest.slice(0, at) : rest, version: at >= 0 ? rest.slice(at + 1) : '*',
+    problem: `The step "${text}" was not found: "${text}" is not a step id (${why}); ${hint}`,
+  };
 }

@@ -59,7 +59,6 @@ build:
     ['- script: text\n', 'empty-step'],
     ['- [a, b]\n', 'unknown-step-form'],
     ['- script: [a]\n', 'unknown-step-form'],
-    ['- "pip install x"\n', 'invalid-step-id'],
     ['-\n', 'empty-step'],
   ])('rejects the step %j', (item, code) => {
     const { all } = load(`box: node\nbuild:\n  steps:\n    ${item}`);
@@ -92,10 +91,13 @@ describe('what wercker dropped silently, werker warns about', () => {
     expect(codes(`box: a\nports:\n  - "8000"\nbuild: {steps: [x]}\n`)).toEqual(['warning:not-a-pipeline@3:3']);
   });
 
-  it('a pipeline with a key that is neither known nor a step list', () => {
+  it('a pipeline with a key that is neither known nor a step list: wercker dropped it, werker fails it when run', () => {
     const { config, all } = load(`box: a\nbuild:\n  steps: [x]\n  after_steps: oops\n`);
-    expect(config!.pipelines.build).toBeUndefined();
-    expect(all[0]).toMatchObject({ code: 'pipeline-dropped', line: 4, col: 3, hint: 'did you mean "after-steps"?' });
+    expect(config!.pipelines.build!.problems).toMatchObject([{ code: 'pipeline-dropped', at: { line: 4, col: 3 } }]);
+    expect(all.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}`)).toEqual(['warning:pipeline-dropped@4:3']);
+    expect(all[0]).toMatchObject({ hint: 'did you mean "after-steps"?' });
+    const run = checkConfig(config, [], 'build');
+    expect(run).toMatchObject([{ severity: 'error', path: 'build.after_steps', message: expect.stringMatching(/^pipeline build cannot run: "after_steps" is not a pipeline key/) }]);
   });
 
   it('values of the wrong type in known keys', () => {
@@ -117,7 +119,8 @@ describe('pipeline problems', () => {
     const text = `build:\ndeploy:\n  steps: []\n`;
     const r = validateConfig('wercker.yml', text);
     expect(checkConfig(r.config, r.diagnostics).map((d) => `${d.severity}:${d.code}`)).toEqual(['warning:empty-pipeline', 'warning:no-box', 'warning:no-steps']);
-    expect(checkConfig(r.config, r.diagnostics, 'deploy').map((d) => `${d.severity}:${d.code}`)).toEqual(['error:no-box', 'error:no-steps']);
+    // A pipeline without steps ran in wercker (box, wercker-init, passed): never an error.
+    expect(checkConfig(r.config, r.diagnostics, 'deploy').map((d) => `${d.severity}:${d.code}`)).toEqual(['error:no-box', 'warning:no-steps']);
     expect(checkConfig(r.config, r.diagnostics, 'nope')).toMatchObject([{ severity: 'error', message: 'No pipeline named nope', hint: 'pipelines in this file: build, deploy' }]);
   });
 });
@@ -156,5 +159,79 @@ describe('hostile YAML', () => {
   it('reports a self-referencing alias', () => {
     const { diagnostics } = validateConfig('wercker.yml', 'a: &a\n  b: *a\n');
     expect(diagnostics.map((d) => `${d.code}@${d.line}:${d.col}`)).toEqual(['yaml-alias@2:6']);
+  });
+});
+
+describe('what wercker accepted and failed on only when the pipeline ran (docs/wercker-compat.md §2)', () => {
+  it('reads a step id with a space as wercker did, warns at its position, and carries the error for the run', () => {
+    const { config, all } = load(`box: a\nbuild:\n  steps:\n    - bundle install\n    - pip install -r requirements/dev.txt\n`);
+    expect(all.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}:${d.path}`)).toEqual([
+      'warning:invalid-step-id@4:7:build.steps.0', 'warning:invalid-step-id@5:7:build.steps.1',
+    ]);
+    const [bundle, pip] = config!.pipelines.build!.steps;
+    // wercker: the whole text is the identifier; before a "/" the owner, after an "@" the version.
+    expect(bundle).toMatchObject({ id: 'bundle install', kind: 'registry', owner: 'wercker', name: 'bundle install', version: '*', at: { line: 4, col: 7 } });
+    expect(pip).toMatchObject({ owner: 'pip install -r requirements', name: 'dev.txt' });
+    expect(bundle!.problem).toMatch(/^The step "bundle install" was not found: .*no spaces.*write "- script: \{code: bundle install\}"/);
+    expect(checkConfig(config, [], 'build').filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('keeps a pipeline whose steps are a mapping, with the problem: a warning in the whole-file check, an error when it is run', () => {
+    const text = `box: node\nbuild:\n  steps: [npm-test]\ndeploy:\n  steps:\n    uetchy/gh-pages:\n    token: x\n`;
+    const { config, all } = load(text);
+    expect(all.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}:${d.path}`)).toEqual(['warning:steps-not-a-list@6:5:deploy.steps']);
+    expect(all[0]!.hint).toBe('make each step a list item: "- uetchy/gh-pages:" with its properties indented under it');
+    expect(checkConfig(config, [], 'build')).toEqual([]);
+    expect(checkConfig(config, [], 'deploy')).toMatchObject([{
+      severity: 'error', line: 6, col: 5, path: 'deploy.steps',
+      message: 'pipeline deploy cannot run: its "steps" is a mapping, not a list of steps (wercker dropped this pipeline: "No pipeline named deploy")',
+    }]);
+  });
+
+  it('refuses a box with "@" only for the pipelines that use it', () => {
+    const own = load(`box: olger/box-yeoman@0.5.4\nbuild:\n  box: node\n  steps: [npm-test]\n`);
+    expect(own.all.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}`)).toEqual(['warning:invalid-image@1:6']);
+    expect(own.all[0]!.message).toMatch(/no pipeline uses this box/);
+    expect(checkConfig(own.config, own.diagnostics, 'build')).toEqual([own.diagnostics[0]]);
+
+    const used = load(`box: olger/box-yeoman@0.5.4\nbuild:\n  steps: [npm-test]\ndeploy:\n  box: node\n  steps: [x]\n`);
+    expect(used.all.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}`)).toEqual(['warning:invalid-image@1:6']);
+    expect(checkConfig(used.config, used.diagnostics, 'deploy')).toEqual([]);
+    expect(checkConfig(used.config, used.diagnostics, 'build')).toMatchObject([{
+      severity: 'error', code: 'invalid-image', line: 1, col: 6, path: 'box',
+      message: 'Invalid box name, \'@\' is not allowed in docker repositories (pipeline build uses "olger/box-yeoman@0.5.4")',
+    }]);
+    const service = load(`box: node\nbuild:\n  services: [mongo@1.0]\n  steps: [x]\n`);
+    expect(checkConfig(service.config, service.diagnostics, 'build')).toMatchObject([{ severity: 'error', path: 'build.services.0', message: /Invalid service name/ }]);
+  });
+
+  it('plans a pipeline whose steps are empty (wercker ran the box and passed), with a warning', () => {
+    const { config, all } = load(`box: a\nbuild:\n  steps:\n`);
+    expect(config!.pipelines.build!.steps).toEqual([]);
+    expect(all.map((d) => `${d.severity}:${d.code}`)).toEqual(['warning:no-steps']);
+    expect(checkConfig(config, [], 'build').map((d) => `${d.severity}:${d.code}`)).toEqual(['warning:no-steps']);
+  });
+
+  it('keeps workflow problems as warnings for pipeline runs; check-config makes them errors', () => {
+    const r = validateConfig('wercker.yml', `box: a\nbuild: {steps: [x]}\nworkflows:\n  - name: ci\n    pipelines:\n      - name: nope\n`);
+    expect(r.diagnostics.map((d) => `${d.severity}:${d.code}@${d.line}:${d.col}`)).toEqual(['warning:invalid-workflow@4:5']);
+    expect(checkConfig(r.config, r.diagnostics).map((d) => `${d.severity}:${d.code}`)).toEqual(['error:invalid-workflow']);
+    expect(checkConfig(r.config, r.diagnostics, 'build').map((d) => `${d.severity}:${d.code}`)).toEqual(['error:invalid-workflow']);
+  });
+});
+
+describe('key order is wercker\'s', () => {
+  it('in a step item with a repeated key, the first key stays the step id', () => {
+    const { config, all } = load(`box: a\nbuild:\n  steps:\n    - script:\n      name: greet\n      script:\n        code: echo lost\n`);
+    const [step] = config!.pipelines.build!.steps;
+    // Go's yaml.MapSlice kept [script, name, script]: id "script", data name + script (a mapping, so "").
+    expect(step).toMatchObject({ id: 'script', kind: 'script', displayName: 'greet', properties: { script: '' }, at: { line: 4, col: 7 } });
+    expect(all.map((d) => `${d.code}@${d.line}:${d.col}`)).toEqual(['duplicate-key@6:7', 'lossy-value@7:9']);
+  });
+
+  it('elsewhere a repeated key keeps its first place and the later value wins', () => {
+    const { config } = load(`box: a\nbuild: {steps: [x]}\ndeploy: {steps: [y]}\nbuild: {steps: [z]}\n`);
+    expect(Object.keys(config!.pipelines)).toEqual(['build', 'deploy']);
+    expect(config!.pipelines.build!.steps.map((s) => s.id)).toEqual(['z']);
   });
 });

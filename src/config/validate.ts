@@ -1,8 +1,8 @@
 import { DiagnosticBag, type Diagnostic, type PathPart } from './diagnostics.ts';
-import { normalizeImage, normalizeServices } from './images.ts';
+import { imageProblems, normalizeImage, normalizeServices, unusedImageWarnings } from './images.ts';
 import { normalizePipeline } from './pipelines.ts';
 import { scalarText } from './scalars.ts';
-import { TOP_LEVEL_KEYS, type PipelineSpec, type WerckerConfig } from './schema.ts';
+import { TOP_LEVEL_KEYS, type DeferredProblem, type PipelineSpec, type WerckerConfig } from './schema.ts';
 import { normalizeWorkflows } from './workflows.ts';
 import { parseYaml, type YEntry, type YNode } from './yaml-tree.ts';
 
@@ -29,8 +29,11 @@ export function validateConfig(file: string, text: string, initial: Diagnostic[]
   }
   if (root.kind !== 'map') {
     const what = root.kind === 'seq' ? 'a list' : `the ${typeof root.value === 'string' ? 'string' : 'value'} "${root.kind === 'scalar' ? root.text.slice(0, 40) : ''}"`;
-    bag.error('not-a-mapping', root.span, [], `the document is ${what}; a wercker.yml is a mapping of keys such as box: and build:`);
-    return { diagnostics: bag.sorted() };
+    // wercker ignored the type error and read a file without pipelines (docs/wercker-compat.md §2.1).
+    bag.warn('not-a-mapping', root.span, [],
+      `the document is ${what}, not a mapping of keys such as box: and build:; wercker read it as a file without pipelines ` +
+        '(every run failed with "No pipeline named …"), and so does werker', 'is this the right file? A wercker.yml starts with keys such as "box: node" and "build:"');
+    return { config: { file, services: [], workflows: [], pipelines: {} }, diagnostics: bag.sorted() };
   }
   const config: WerckerConfig = { file, services: [], workflows: [], pipelines: {} };
   let workflows: YEntry | undefined;
@@ -43,6 +46,7 @@ export function validateConfig(file: string, text: string, initial: Diagnostic[]
     }
   }
   if (workflows) config.workflows = normalizeWorkflows(workflows.value, config.pipelines, bag);
+  unusedImageWarnings(config, bag);
   return { config, diagnostics: bag.sorted() };
 }
 
@@ -76,7 +80,8 @@ function readTimeout(config: WerckerConfig, field: 'commandTimeout' | 'noRespons
 
 /**
  * Problems that only matter when a pipeline runs: they are errors for the pipeline being run
- * (or named with --pipeline) and warnings for the others, since wercker only failed on them then.
+ * (or named with --pipeline) and warnings for the others, since wercker only failed on them then
+ * (docs/wercker-compat.md §2.1, §2.4, §2.5).
  */
 export function checkPipeline(config: WerckerConfig, pipeline: PipelineSpec, severity: Diagnostic['severity']): Diagnostic[] {
   const bag = new DiagnosticBag(config.file);
@@ -86,13 +91,22 @@ export function checkPipeline(config: WerckerConfig, pipeline: PipelineSpec, sev
     bag.add(severity, 'empty-pipeline', at, path, `Pipeline ${pipeline.name} is empty`, 'give it steps, e.g. "steps: [script: {code: make}]"');
     return bag.items;
   }
+  if (pipeline.problems?.length) return pipeline.problems.map((p) => deferred(config.file, p, severity));
   if (!pipeline.box && !config.box) {
     bag.add(severity, 'no-box', at, path, `No box definition found for pipeline ${pipeline.name}`, 'add "box: IMAGE" at the top level or in the pipeline');
   }
+  for (const p of imageProblems(config, pipeline)) bag.items.push(deferred(config.file, p, severity));
   if (pipeline.steps.length === 0 && pipeline.afterSteps.length === 0 && Object.keys(pipeline.deployTargets).length === 0) {
-    bag.add(severity, 'no-steps', at, path, `pipeline ${pipeline.name} has no steps`, 'add steps, or remove the pipeline');
+    // wercker ran such a pipeline: the box started, wercker-init ran, and it passed.
+    bag.warn('no-steps', at, path, `pipeline ${pipeline.name} has no steps; it only starts its box, as in wercker`, 'add steps, or remove the pipeline');
   }
   return bag.items;
+}
+
+function deferred(file: string, p: DeferredProblem, severity: Diagnostic['severity']): Diagnostic {
+  const d: Diagnostic = { severity, code: p.code, file, line: p.at.line, col: p.at.col, path: p.path, message: p.message };
+  if (p.hint) d.hint = p.hint;
+  return d;
 }
 
 /** Looks up a pipeline by name with wercker's message when it is missing. */

@@ -1,12 +1,17 @@
-import type { DiagnosticBag, PathPart } from './diagnostics.ts';
+import type { Diagnostic, DiagnosticBag, PathPart } from './diagnostics.ts';
 import { nodeAt, toPlain, type YNode } from './yaml-tree.ts';
 import { WorkflowInput, type PipelineSpec, type WorkflowSpec } from './schema.ts';
 
-/** Reads and checks `workflows:` (spec §2.8); every problem is an error, as in wercker. */
+/**
+ * Reads and checks `workflows:` (docs/wercker-compat.md §2.8). wercker checked workflows only in
+ * check-config and when running one, so each problem is a warning here (`werker build` runs
+ * its pipeline regardless); check-config and `werker workflow` make them errors
+ * (`workflowErrors`).
+ */
 export function normalizeWorkflows(node: YNode, pipelines: Record<string, PipelineSpec>, bag: DiagnosticBag): WorkflowSpec[] {
   const path: PathPart[] = ['workflows'];
   if (node.kind !== 'seq') {
-    bag.error('invalid-workflow', node.span, path, 'workflows must be a list of {name, pipelines}');
+    bag.warn(INVALID, node.span, path, 'invalid workflows: must be a list of {name, pipelines}', HINT);
     return [];
   }
   const out: WorkflowSpec[] = [];
@@ -15,7 +20,7 @@ export function normalizeWorkflows(node: YNode, pipelines: Record<string, Pipeli
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const where = nodeAt(item, issue.path as PathPart[]).node.span;
-      bag.error('invalid-workflow', where, [...path, i, ...(issue.path as PathPart[])], `invalid workflow: ${issue.message}`);
+      bag.warn(INVALID, where, [...path, i, ...(issue.path as PathPart[])], `invalid workflow: ${issue.message}`, HINT);
       return;
     }
     const wf: WorkflowSpec = {
@@ -29,10 +34,18 @@ export function normalizeWorkflows(node: YNode, pipelines: Record<string, Pipeli
       }),
     };
     const problem = workflowProblem(wf, pipelines);
-    if (problem) bag.error('invalid-workflow', item.span, [...path, i], `invalid workflow ${wf.name}: ${problem}`);
+    if (problem) bag.warn(INVALID, item.span, [...path, i], `invalid workflow ${wf.name}: ${problem}`, HINT);
     else out.push(wf);
   });
   return out;
+}
+
+const INVALID = 'invalid-workflow';
+const HINT = '`werker workflow` and check-config refuse the file until this is fixed; its pipelines still run on their own';
+
+/** The workflow problems among a file's diagnostics, as errors: for check-config and `werker workflow`. */
+export function workflowErrors(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => (d.code === INVALID ? { ...d, severity: 'error' } : d));
 }
 
 /** wercker's checks, in its order; the first problem found, or undefined. */

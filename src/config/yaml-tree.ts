@@ -10,7 +10,17 @@ import { DiagnosticBag, type PathPart, type Span } from './diagnostics.ts';
  * `<<` merge keys are resolved here, so nothing downstream needs to know about them.
  */
 export type YNode = YMap | YSeq | YScalar;
-export interface YMap { kind: 'map'; span: Span; entries: YEntry[] }
+export interface YMap {
+  kind: 'map';
+  span: Span;
+  /** One entry per key (Go map semantics: a repeated key's later value, at its first place). */
+  entries: YEntry[];
+  /**
+   * Every pair in the order written, repeated keys included: what Go's yaml.MapSlice gave
+   * wercker for a step item, where the first key names the step (docs/wercker-compat.md §2.5).
+   */
+  written: YEntry[];
+}
 export interface YSeq { kind: 'seq'; span: Span; items: YNode[] }
 export interface YScalar {
   kind: 'scalar';
@@ -152,9 +162,8 @@ class TreeBuilder {
   }
 
   private buildMap(node: { items: unknown[] } & YamlNode, path: PathPart[]): YMap {
-    const explicit: YEntry[] = [];
+    const written: YEntry[] = [];
     const merged: YEntry[] = [];
-    const seen = new Map<string, YEntry>();
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const keyNode = pair.key as YamlNode | null;
@@ -168,19 +177,31 @@ class TreeBuilder {
       const value: YNode = valueNode
         ? this.build(valueNode, [...path, key])
         : { kind: 'scalar', span: { ...keySpan, offset: keySpan.end }, value: null, text: '', quoted: false };
-      const previous = seen.get(key);
-      if (previous) {
-        this.bag.warn('duplicate-key', keySpan, [...path, key],
-          `duplicate key "${key}" (first at line ${previous.keySpan.line}); the later value wins, as it did in wercker`);
-        explicit.splice(explicit.indexOf(previous), 1);
-      }
-      const entry = { key, keySpan, value };
-      seen.set(key, entry);
-      explicit.push(entry);
+      written.push({ key, keySpan, value });
     }
+    const explicit = this.uniqueEntries(written, path);
     // Merged keys come first and never override keys written in the map itself.
-    const inherited = merged.filter((e, i) => !seen.has(e.key) && merged.findIndex((m) => m.key === e.key) === i);
-    return { kind: 'map', span: this.span(node), entries: [...inherited, ...explicit] };
+    const own = new Set(explicit.map((e) => e.key));
+    const inherited = merged.filter((e, i) => !own.has(e.key) && merged.findIndex((m) => m.key === e.key) === i);
+    return { kind: 'map', span: this.span(node), entries: [...inherited, ...explicit], written: [...inherited, ...written] };
+  }
+
+  /** One entry per key: the later value wins, as in wercker (Go maps and structs), kept at the key's first place. */
+  private uniqueEntries(written: YEntry[], path: PathPart[]): YEntry[] {
+    const first = new Map<string, { index: number; line: number }>();
+    const out: YEntry[] = [];
+    for (const e of written) {
+      const seen = first.get(e.key);
+      if (!seen) {
+        first.set(e.key, { index: out.length, line: e.keySpan.line });
+        out.push(e);
+        continue;
+      }
+      this.bag.warn('duplicate-key', e.keySpan, [...path, e.key], `duplicate key "${e.key}" (first at line ${seen.line})`,
+        'remove one of them: wercker read the later value, except in a step item, where it kept both in order and the first key names the step');
+      out[seen.index] = e;
+    }
+    return out;
   }
 
   private mergeSources(value: YamlNode | null, path: PathPart[]): YEntry[] {

@@ -245,6 +245,8 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
   };
   if (spec.cwd !== undefined) base.cwd = spec.cwd;
   if (spec.displayName !== undefined) base.nameProperty = spec.displayName;
+  // A step wercker read but could not have run (docs/wercker-compat.md §2.5): it fails the run.
+  if (spec.problem) return { ...base, status: 'unresolved', problem: spec.problem };
   if (spec.kind === 'script') {
     const { code = '', ...rest } = spec.properties;
     return { ...base, properties: rest, files: { 'run.sh': scriptRunSh(code) }, scripts: { init: false, run: true } };

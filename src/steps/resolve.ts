@@ -54,7 +54,7 @@ export interface ResolveContext {
 export async function resolveStepPackages(steps: StepSpec[], ctx: ResolveContext): Promise<PackageLookup> {
   const found = new Map<string, ResolvedPackage | string>();
   for (const step of steps) {
-    if (step.kind !== 'registry' || found.has(step.id)) continue;
+    if (step.kind !== 'registry' || step.problem || found.has(step.id)) continue;
     found.set(step.id, await resolveOne(step, ctx).catch((err: Error) => `could not fetch step "${step.id}": ${err.message}`));
   }
   if (ctx.lock?.changed && !ctx.offline && ctx.saveLock !== false) await writeLock(ctx.lock);

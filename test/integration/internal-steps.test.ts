@@ -89,7 +89,7 @@ describe.skipIf(!docker)('internal steps on the real engine', () => {
 
   it('an unknown step fails the run before anything starts, saying how to provide it', async () => {
     const r = await runCli(['build', fixture('unknown-step'), '--working-dir', workDir()]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1); // a config problem in build exits 1, as wercker did (docs/wercker-compat.md §4.7)
     expect(r.stderr).toMatch(/wercker\.yml:7:7 build\.steps: error: the step "someone\/frobnicate@2\.0\.0" is not available/);
     expect(r.stderr).toMatch(/frobnicate "file:\/\/path\/to\/dir"/);
     expect(r.stdout).not.toContain('SHOULD NOT RUN');

@@ -232,7 +232,7 @@ describe.skipIf(!docker)('built-in step packages on a Docker engine', () => {
 
   it('install-packages without packages is refused before anything runs', async () => {
     const r = await build('packages', { pipeline: 'missing-packages' });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1); // a config problem in build exits 1, as wercker did (docs/wercker-compat.md §4.7)
     expect(r.out).toContain('step "install-packages" needs "packages" (required by its step.yml)');
     expect(r.out).not.toContain('Running step');
   });

@@ -24,8 +24,6 @@ describe('werker check-config on bad input: a clear message, exit 2, never a sta
     ['only comments', '# nothing here\n', /Your wercker\.yml is empty\./],
     ['not UTF-8', new Uint8Array([0x62, 0x6f, 0x78, 0x3a, 0x20, 0xff, 0xfe, 0x0a]), /is not UTF-8 text \(invalid byte at offset 5\)/],
     ['tabs for indentation', 'build:\n\tsteps: []\n', /:2:1 error: Error parsing your wercker\.yml: Tabs are not allowed as indentation[\s\S]*hint: YAML does not allow tabs/],
-    ['a string document', 'just a string\n', /:1:1 error: the document is the string "just a string"/],
-    ['a list document', '- a\n- b\n', /:1:1 error: the document is a list/],
     ['an unknown step form', 'box: a\nbuild:\n  steps:\n    - [x]\n', /:4:7 build\.steps\.0: error: a step cannot be a list/],
     ['a YAML syntax error', 'box: a\n  build: b\n', /:2:8 error: Error parsing your wercker\.yml/],
   ])('%s', async (_name, content, pattern) => {
@@ -33,6 +31,18 @@ describe('werker check-config on bad input: a clear message, exit 2, never a sta
     expect(r.code).toBe(2);
     expect(r.err).toMatch(pattern);
     expect(r.err).not.toMatch(/\n\s+at .*\.ts:\d+/);
+  });
+
+  it.each([
+    ['a string document', 'just a string\n', /:1:1 warning: the document is the string "just a string", not a mapping[\s\S]*0 errors, 1 warning/],
+    ['a list document', '- a\n- b\n', /:1:1 warning: the document is a list, not a mapping[\s\S]*0 errors, 1 warning/],
+  ])('%s: wercker read a file without pipelines, so werker warns (exit 0) and a run fails', async (_name, content, pattern) => {
+    const r = await check(content);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(pattern);
+    const run = await check(content, '--pipeline', 'build');
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/error: No pipeline named build/);
   });
 
   it('a directory without a wercker.yml', async () => {
@@ -49,10 +59,10 @@ describe('werker check-config on bad input: a clear message, exit 2, never a sta
     expect(r.err).toMatch(/a wercker\.yml may be at most 10 MB/);
   });
 
-  it('a pipeline with no steps, when that pipeline is asked for', async () => {
-    const r = await check('box: a\nbuild:\n  box: b\n', '--pipeline', 'build');
+  it('a pipeline with no box, when that pipeline is asked for', async () => {
+    const r = await check('build:\n  steps: []\n', '--pipeline', 'build');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/:2:1 build: error: pipeline build has no steps/);
+    expect(r.err).toMatch(/:1:1 build: error: No box definition found for pipeline build/);
   });
 
   it('CRLF line endings are read as LF, with a warning', async () => {

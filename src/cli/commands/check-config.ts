@@ -41,6 +41,8 @@ function report(
   if (config && errors === 0) {
     for (const p of Object.values(config.pipelines)) {
       if (opts.pipeline && p.name !== opts.pipeline) continue;
+      // wercker dropped a pipeline it could not decode: it found no such section.
+      if (p.problems?.length) continue;
       const box = p.box ?? config.box;
       out.stdout(`Found pipeline section: ${p.name}${box ? `\n  with box: ${box.id}${box.tag ? `:${box.tag}` : ''}` : ''}`);
     }

@@ -4,7 +4,7 @@ import type { RunPlan } from '../../plan/types.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
-import { prepareRun } from '../prepare-run.ts';
+import { prepareRun, warnOn } from '../prepare-run.ts';
 
 /**
  * `werker plan`: what a run would do — images, services and the link variables steps will see,
@@ -13,7 +13,7 @@ import { prepareRun } from '../prepare-run.ts';
  */
 export async function planCommand(target: string, flags: PipelineFlags, global: { environment: string }, out: Output, kind: RunPlan['kind'] = 'build'): Promise<number> {
   const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}).catch(() => undefined);
-  const plan = await prepareRun(kind, target, flags, global.environment, runtime);
+  const plan = await prepareRun(kind, target, flags, global.environment, runtime, warnOn(out));
   const view = planView(plan);
   out.stdout(flags.json ? JSON.stringify(view, null, 2) : renderPlan(view));
   // The plan is computed: exit 0. Steps werker cannot run yet are marked (✗); a run stops on

@@ -10,12 +10,13 @@ import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertPortsFree } from '../check-ports.ts';
-import { assertRunnable, prepareRun } from '../prepare-run.ts';
+import { assertRunnable, prepareRun, warnOn } from '../prepare-run.ts';
 import { processTerminal } from '../terminal.ts';
 
 /**
- * `werker build|dev|deploy`: load → plan → run → report. Exit 0 passed, 1 failed, 2 bad config
- * or flags (a port to publish that is taken, too), 3 no engine, 130 cancelled (Ctrl-C once stops
+ * `werker build|dev|deploy`: load → plan → run → report. Exit 0 passed, 1 failed or a bad
+ * wercker.yml (cli.ts maps it, as wercker exited), 2 bad flags (a port to publish that is taken,
+ * too), 3 no engine, 130 cancelled (Ctrl-C once stops
  * cleanly; twice removes the run's containers at once and exits). Ctrl-C during internal/watch
  * ends a dev session normally: the watch passes, after-steps run, exit 0.
  */
@@ -27,7 +28,7 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
     if (found.note) out.stderr(found.note);
     source = found;
   }
-  const plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime);
+  const plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime, warnOn(out));
   assertRunnable(plan);
   await assertPortsFree(plan, runtime.host);
   return executeRun(plan, runtime, flags, out);

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import type { WorkflowSpec } from '../../config/schema.ts';
+import { workflowErrors } from '../../config/workflows.ts';
 import { ConfigError, UsageError } from '../../errors.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
 import { objectId } from '../../util/ids.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
-import { assertRunnable, prepareRun } from '../prepare-run.ts';
+import { assertRunnable, prepareRun, warnOn } from '../prepare-run.ts';
 import { executeRun } from './run-pipeline.ts';
 
 /**
@@ -20,7 +21,9 @@ export async function workflowCommand(name: string | undefined, target: string, 
   if (!name) throw new UsageError('Missing workflow name to run', { hint: 'werker workflow NAME; the names are under workflows: in wercker.yml' });
   const projectDir = path.resolve(target);
   const loaded = await loadConfig(projectDir, flags.werckerYml);
-  if (!loaded.config || loaded.diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(loaded.diagnostics, loaded.text);
+  // An invalid workflows: section stops here, and only here (docs/wercker-compat.md §2.8, §4.11).
+  const diagnostics = workflowErrors(loaded.diagnostics);
+  if (!loaded.config || diagnostics.some((d) => d.severity === 'error')) throw new ConfigError(diagnostics, loaded.text);
   const workflow = loaded.config.workflows.find((w) => w.name === name);
   if (!workflow) {
     throw new UsageError(`No workflow named ${name}`, { hint: `workflows in ${loaded.file}: ${loaded.config.workflows.map((w) => w.name).join(', ') || 'none'}` });
@@ -34,7 +37,7 @@ export async function workflowCommand(name: string | undefined, target: string, 
       const runId = objectId();
       const stepFlags: PipelineFlags = { ...flags, pipeline: entry.pipelineName, artifacts: true, runId, werckerYml: path.resolve(loaded.file) };
       out.stderr(`--> workflow ${name}: pipeline ${entry.name} (${entry.pipelineName})`);
-      const plan = await prepareRun('deploy', source, stepFlags, entry.envFile ?? global.environment, runtime);
+      const plan = await prepareRun('deploy', source, stepFlags, entry.envFile ?? global.environment, runtime, warnOn(out));
       assertRunnable(plan);
       const code = await executeRun(plan, runtime, flags, out);
       if (code !== 0) {
