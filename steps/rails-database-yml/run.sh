@@ -125,15 +125,15 @@ _wrd_template() {
 }
 _wrd_main() {
   _wrd_min=${WERCKER_RAILS_DATABASE_YML_POSTGRESQL_MIN_MESSAGE:-warning}
+  if [ -z "$WERCKER_RAILS_DATABASE_YML_SERVICE" ] && [ -n "$WERCKER_RAILS_DATABASE_YML_SERVICES" ]; then
+    warn "the property is service, not services (which the original step ignored too): detecting the service"
+  fi
   _wrd_t=$(_wrd_template)
   if [ "$_wrd_t" = invalid ]; then
     fail "rails-database-yml: invalid service \"$WERCKER_RAILS_DATABASE_YML_SERVICE\"; supported: postgresql, postgresql-legacy, postgresql-docker, postgresql-local, mysql, mysql-legacy, mysql-docker, tacohachi-mysql"
   fi
   if [ -z "$_wrd_t" ]; then
     fail "rails-database-yml: unable to auto detect the database service (no POSTGRES_PORT_5432_TCP_ADDR, MYSQL_PORT_3306_TCP_ADDR, WERCKER_POSTGRESQL_HOST or WERCKER_MYSQL_HOST); add a postgres or mysql service to the pipeline, or set the service property"
-  fi
-  if [ -z "$WERCKER_RAILS_DATABASE_YML_SERVICE" ] && [ -n "$WERCKER_RAILS_DATABASE_YML_SERVICES" ]; then
-    warn "the property is service, not services (which the original step ignored too): detecting the service"
   fi
   if [ -n "$WERCKER_RAILS_DATABASE_YML_SERVICE" ]; then
     info "Skipping autodetection; service option set: $WERCKER_RAILS_DATABASE_YML_SERVICE"
