@@ -2,9 +2,9 @@
 // binary (docs/wercker-compat.md §7.3). It reads a Go cover profile, turns it into Coveralls'
 // job format (one coverage entry per source line: null for lines without statements, else the
 // hit count) and POSTs it to <endpoint>/api/v1/jobs as the multipart field `json_file`, the
-// request Coveralls' API documents. Only the standard library is used, so `go run` works offline.
+// request Coveralls' API documents. Only the standard library is used, so it builds offline.
 //
-// Usage: go run coveralls-upload.go -coverprofile=profile.cov -service=wercker.com -endpoint=URL
+// Usage: coveralls-upload -coverprofile=profile.cov -service=wercker.com -endpoint=URL
 // The repository token comes from COVERALLS_TOKEN (never a flag: flags are visible in ps).
 package main
 
