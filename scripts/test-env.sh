@@ -43,6 +43,8 @@ if [ "$rc" -eq 0 ]; then
 fi
 # git http-backend for the step-source tests (step repositories on a loopback git server)
 if [ "$rc" -eq 0 ]; then step=setup-git-server; bash "$SCRIPT_DIR/setup-git-server.sh" || rc=$?; fi
+# s3rver (npm) for the s3sync step test, copied into the box it syncs from
+if [ "$rc" -eq 0 ]; then step=setup-s3rver; bash "$SCRIPT_DIR/setup-s3rver.sh" || rc=$?; fi
 # PostgreSQL on 127.0.0.1:5433 for the werker server tests (multi-runner queue)
 if [ "$rc" -eq 0 ]; then step=setup-postgres; bash "$SCRIPT_DIR/setup-postgres.sh" || rc=$?; fi
 
