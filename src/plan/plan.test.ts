@@ -115,3 +115,24 @@ describe('planRun', () => {
     ]);
   });
 });
+
+describe('registry step properties', () => {
+  const pkg = (required: boolean) => (() => ({
+    dir: '/steps/s3sync', source: 'built-in', scripts: { init: false, run: true },
+    manifest: { name: 's3sync', version: '1.0.0', summary: '', owners: ['wercker'], file: 'step.yml', properties: [{ name: 'bucket_url', required }] },
+  })) as NonNullable<PlanInput['packages']>;
+
+  it('takes a dashed yml property for an underscored manifest one: both are WERCKER_<STEP>_BUCKET_URL (§3.3)', () => {
+    const yml = 'box: a\nbuild:\n  steps:\n    - s3sync:\n        bucket-url: s3://b/\n';
+    const step = plan(yml, 'build', { packages: pkg(true) }).steps.find((s) => s.id === 's3sync')!;
+    expect(step.status).toBe('ready');
+    expect(step.properties).toMatchObject({ bucket_url: 's3://b/', 'bucket-url': 's3://b/' });
+  });
+
+  it('still refuses a required property written in neither form', () => {
+    const yml = 'box: a\nbuild:\n  steps:\n    - s3sync:\n        other: x\n';
+    const step = plan(yml, 'build', { packages: pkg(true) }).steps.find((s) => s.id === 's3sync')!;
+    expect(step.status).toBe('unresolved');
+    expect(step.problem).toMatch(/needs "bucket_url"/);
+  });
+});

@@ -258,13 +258,19 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
   const found = packages?.(spec) ?? `the step "${spec.id}" was not looked up`;
   if (typeof found === 'string') return { ...base, status: 'unresolved', problem: found };
   // Every manifest property is exported: the yml value, else its default, else "" (spec §3.3).
+  // `bucket-url` and `bucket_url` set the same WERCKER_<STEP>_BUCKET_URL, so the yml may write
+  // either form of a manifest property (wercker's own step READMEs mix them).
+  const written = new Map(Object.entries(spec.properties).map(([k, v]) => [propertyKey(k), v]));
   const properties: Record<string, string> = {};
-  for (const p of found.manifest.properties) properties[p.name] = spec.properties[p.name] ?? p.default ?? '';
+  for (const p of found.manifest.properties) properties[p.name] = written.get(propertyKey(p.name)) ?? p.default ?? '';
   Object.assign(properties, spec.properties);
-  const missing = found.manifest.properties.filter((p) => p.required && !spec.properties[p.name] && !p.default).map((p) => p.name);
+  const missing = found.manifest.properties.filter((p) => p.required && !written.get(propertyKey(p.name)) && !p.default).map((p) => p.name);
   const step: PlannedStep = { ...base, properties, packageDir: found.dir, scripts: found.scripts, source: found.source };
   if (missing.length) {
     return { ...step, status: 'unresolved', problem: `step "${spec.id}" needs ${missing.map((m) => `"${m}"`).join(', ')} (required by its ${found.manifest.file || 'manifest'})` };
   }
   return step;
 }
+
+/** A property's name as its variable names it (docs/wercker-compat.md §3.3: `-` → `_`, upper-cased). */
+const propertyKey = (name: string): string => name.replaceAll('-', '_').toUpperCase();
