@@ -18,6 +18,7 @@ import { packSource } from './source-archive.ts';
 import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
 import { runStep, type StepOutcome } from './step-runner.ts';
 import { quoteForExport } from './quote-for-export.ts';
+import { syncedExports } from './internal/synced-env.ts';
 
 export interface RunDeps {
   runtime: ContainerRuntime;
@@ -135,7 +136,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
     }
-    await hidden(created.session, [...envExports(plan.env), ...resultVars], 'export the environment for the after-steps');
+    await hidden(created.session, [...envExports(plan.env), ...syncedExports(plan), ...resultVars], 'export the environment for the after-steps');
     // Ended by Ctrl-C in a watch, the signal is spent: the after-steps still run (a second
     // Ctrl-C stops werker at once, see cli/commands/run-pipeline.ts).
     const afterDeps = main.stopped ? { ...deps, signal: undefined } : deps;
