@@ -9,6 +9,7 @@ import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
 import { removeLeftovers } from './cleanup.ts';
+import { openRunDir } from './run-dirs.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
 import { runLabels } from './labels.ts';
@@ -66,6 +67,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
   });
   try {
     await removeLeftovers(runtime).catch(() => undefined);
+    await openRunDir(plan);
     result = await execute(plan, deps, masker, created, started);
   } catch (err) {
     const cancelled = signal?.aborted && !created.stopped;

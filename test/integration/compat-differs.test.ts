@@ -17,4 +17,21 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('after-step sees FOO=from-step');
   });
+
+  it('§1: latest moves on every build, with or without --artifacts; old run dirs beyond the two newest are pruned at start', async () => {
+    const wd = workDir();
+    const first = await runCli(['build', fixture('sh-fallback'), '--working-dir', wd, '--artifacts', '--run-id', 'cmpfirst']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(readlinkSync(path.join(wd, 'latest'))).toBe(path.join('builds', 'cmpfirst'));
+    const dayAgo = Date.now() / 1000 - 24 * 3600;
+    for (const [name, days] of [['old1', 2], ['old2', 3], ['old3', 4]] as const) {
+      mkdirSync(path.join(wd, 'builds', name));
+      utimesSync(path.join(wd, 'builds', name), dayAgo - days * 3600, dayAgo - days * 3600);
+    }
+    const second = await runCli(['build', fixture('sh-fallback'), '--working-dir', wd, '--run-id', 'cmpsecond']);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(readlinkSync(path.join(wd, 'latest'))).toBe(path.join('builds', 'cmpsecond'));
+    // The two newest at start (cmpfirst, old1) stay; the older ones, over a day old, are gone.
+    expect(readdirSync(path.join(wd, 'builds')).sort()).toEqual(['cmpfirst', 'old1']);
+  });
 });
