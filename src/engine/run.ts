@@ -10,6 +10,7 @@ import { attachSession, createBox, envExports, type RunningBox } from './box.ts'
 import { startBoxShell } from './box-shell.ts';
 import { removeLeftovers } from './cleanup.ts';
 import { openRunDir } from './run-dirs.ts';
+import { collectReportArtifacts } from './report-artifacts.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
 import { runLabels } from './labels.ts';
@@ -234,6 +235,7 @@ async function hidden(session: ShellSession, lines: string[], what: string): Pro
 
 async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Created): Promise<void> {
   created.session?.close();
+  if (created.stepDirs && plan.options.artifacts) await collectReportArtifacts(plan).catch(() => undefined);
   if (plan.options.noRemove) return;
   if (created.stepDirs) await removeStepDirs(plan).catch(() => undefined);
   await Promise.all(created.containers.map((id) => runtime.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));

@@ -34,4 +34,14 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     // The two newest at start (cmpfirst, old1) stay; the older ones, over a day old, are gone.
     expect(readdirSync(path.join(wd, 'builds')).sort()).toEqual(['cmpfirst', 'old1']);
   });
+
+  it('§4.10: with --artifacts, what a step leaves in $WERCKER_REPORT_ARTIFACTS_DIR is kept beside output/', async () => {
+    const wd = workDir();
+    const r = await runCli(['build', fixture('compat-report-artifacts'), '--working-dir', wd, '--artifacts', '--run-id', 'cmpreport']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const kept = path.join(wd, 'builds', 'cmpreport', 'artifacts');
+    const steps = readdirSync(kept);
+    expect(steps).toHaveLength(1);
+    expect(readFileSync(path.join(kept, steps[0]!, 'results.xml'), 'utf8')).toBe('junit says ok\n');
+  });
 });
