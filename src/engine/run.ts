@@ -10,6 +10,7 @@ import { attachSession, createBox, envExports, type RunningBox } from './box.ts'
 import { startBoxShell } from './box-shell.ts';
 import { removeLeftovers } from './cleanup.ts';
 import { openRunDir } from './run-dirs.ts';
+import { dockerNetworkExports } from './docker-env.ts';
 import { collectReportArtifacts } from './report-artifacts.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
@@ -139,7 +140,7 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
     }
-    await hidden(created.session, [...envExports(plan.env), ...syncedExports(plan), ...resultVars], 'export the environment for the after-steps');
+    await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network), ...syncedExports(plan), ...resultVars], 'export the environment for the after-steps');
     // Ended by Ctrl-C in a watch, the signal is spent: the after-steps still run (a second
     // Ctrl-C stops werker at once, see cli/commands/run-pipeline.ts).
     const afterDeps = main.stopped ? { ...deps, signal: undefined } : deps;
@@ -167,7 +168,7 @@ async function setUpBox(
   created.containers.push(boxId);
   created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(masker, bus), signal);
   await prepareGuest(plan, runtime, boxId, created.session);
-  await hidden(created.session, envExports(plan.env), 'export the environment');
+  await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network)], 'export the environment');
   return { containerId: boxId, session: created.session };
 }
 
