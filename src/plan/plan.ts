@@ -8,7 +8,7 @@ import type { GitInfo } from '../runtime/git.ts';
 import { objectId, uuid } from '../util/ids.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
-import { formatImageRef, mapImage, parseImageRef, shortName } from './image-ref.ts';
+import { formatImageRef, lowerRepository, mapImage, parseImageRef, shortName } from './image-ref.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
 import type { PackageLookup } from '../steps/resolve.ts';
@@ -120,7 +120,8 @@ function safeUser(): string {
 function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): PlannedImage {
   const x = (s: string) => expandVars(s, env.lookup);
   const written = formatImageRef(parseImageRef(x(spec.id), spec.tag !== undefined ? x(spec.tag) : undefined));
-  const image = formatImageRef(mapImage(parseImageRef(written), options.imageMap));
+  // docs/wercker-compat.md §2.4: the repository is lower-cased for pulls (`werker-test/BusyBox`).
+  const image = formatImageRef(lowerRepository(mapImage(lowerRepository(parseImageRef(written)), options.imageMap)));
   const planned: PlannedImage = {
     written, image,
     env: Object.entries(spec.env).map(([k, v]) => [k, x(v)]),

@@ -44,4 +44,10 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     expect(steps).toHaveLength(1);
     expect(readFileSync(path.join(kept, steps[0]!, 'results.xml'), 'utf8')).toBe('junit says ok\n');
   });
+
+  it('§2.4: the box repository is lower-cased for pulls (werker-test/BusyBox runs)', async () => {
+    const r = await runCli(['build', fixture('compat-upper-box'), '--working-dir', workDir()]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('ran in busybox');
+  });
 });
