@@ -212,7 +212,9 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
   // Every manifest property is exported: the yml value, else its default, else "" (spec §3.3).
   const properties: Record<string, string> = {};
   for (const p of found.manifest.properties) properties[p.name] = spec.properties[p.name] ?? p.default ?? '';
-  Object.assign(properties, spec.properties);
+  // Undeclared yml keys are exported too, except `code`: only script steps use it (§3.3).
+  const { code: _code, ...undeclared } = spec.properties;
+  Object.assign(properties, found.manifest.properties.some((p) => p.name === 'code') ? spec.properties : undeclared);
   const missing = found.manifest.properties.filter((p) => p.required && !spec.properties[p.name] && !p.default).map((p) => p.name);
   const step: PlannedStep = { ...base, properties, packageDir: found.dir, scripts: found.scripts, source: found.source };
   if (missing.length) {
