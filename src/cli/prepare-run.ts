@@ -10,6 +10,7 @@ import { resolveStepPackages } from '../steps/resolve.ts';
 import type { ContainerRuntime, ImageInfo } from '../runtime/runtime.ts';
 import { assertPublishFlags } from './check-ports.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
+import { commitOptions } from './commit-options.ts';
 
 /**
  * load → plan: reads the wercker.yml and the ENVIRONMENT file, gathers git facts and (when an
@@ -78,6 +79,7 @@ function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: num
   if (flags.deployTarget) options.deployTarget = flags.deployTarget;
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
+  Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;
 }

@@ -12,6 +12,7 @@ import { removeLeftovers } from './cleanup.ts';
 import { openRunDir } from './run-dirs.ts';
 import { dockerNetworkExports } from './docker-env.ts';
 import { collectReportArtifacts } from './report-artifacts.ts';
+import { commitAfterSteps, commitCheckpoint, stepsAfterCheckpoint } from './box-commit.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
 import { runLabels } from './labels.ts';
@@ -120,13 +121,16 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   const boxId = box.containerId;
 
   const scope = { network, labels };
-  const main = await runPhase(plan, deps, masker, boxId, box.session, plan.steps, 'main', scope);
+  const { run: mainSteps, skipped } = stepsAfterCheckpoint(plan);
+  if (skipped.length) bus.emit({ type: 'log', level: 'info', text: `Checkpoint ${plan.options.checkpoint?.name}: skipping ${skipped.map((s) => s.displayName).join(', ')}` });
+  const main = await runPhase(plan, deps, masker, boxId, box.session, mainSteps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   created.stopped = main.stopped;
   const passed = main.outcome.status === 'passed';
   if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
   if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
+  if (passed) await commitAfterSteps(plan, runtime, boxId, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
     bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
@@ -186,6 +190,7 @@ async function runPhase(
       if (outcome.status === 'failed') deps.bus.emit({ type: 'phase.finished', phase, status: 'failed' });
       return { outcome, failed: step };
     }
+    if (phase === 'main') await commitCheckpoint(plan, deps.runtime, containerId, step, deps.bus);
     // Ctrl-C ends a dev session by ending its watch: that step passes, and so does the run.
     if (outcome.stopRun) {
       const skipped = steps.slice(i + 1).map((s) => s.displayName);

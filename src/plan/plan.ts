@@ -45,7 +45,8 @@ export function planRun(input: PlanInput): RunPlan {
   const env = pipelineEnv(input, runId, paths);
   const boxSpec = pipeline.box ?? config.box;
   if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
-  const box = planImage(boxSpec, env, options);
+  // §8.4: `--checkpoint N` runs the box committed at checkpoint N.
+  const box = planImage(options.checkpoint ? { ...boxSpec, tag: `w-${options.checkpoint.name}` } : boxSpec, env, options);
   const services = (pipeline.services ?? config.services).map((s) => planService(s, env, options, runId));
   const mainSteps = options.deployTarget ? pipeline.deployTargets[options.deployTarget] : pipeline.steps;
   if (!mainSteps) {
@@ -198,6 +199,7 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
     scripts: { init: false, run: false },
   };
   if (spec.cwd !== undefined) base.cwd = spec.cwd;
+  if (spec.checkpoint !== undefined) base.checkpoint = spec.checkpoint;
   if (spec.displayName !== undefined) base.nameProperty = spec.displayName;
   if (spec.kind === 'script') {
     const { code = '', ...rest } = spec.properties;

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
@@ -50,4 +51,47 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('ran in busybox');
   });
+
+  it('§4.10: --commit REPO --tag --message commits the box after the steps, without werker\'s own files', async () => {
+    const repo = `werker-compat/commit${process.pid}`;
+    try {
+      const r = await runCli(['build', fixture('compat-commit'), '--working-dir', workDir(), '--run-id', 'cmpcommit', '--commit', repo, '--tag', 'rel/1', '--message', 'from the test']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Committed the box as ${repo}:rel_1`);
+      expect(dockerCli(['image', 'inspect', '--format', '{{.Comment}}', `${repo}:rel_1`]).trim()).toBe('from the test');
+      const files = dockerCli(['run', '--rm', `${repo}:rel_1`, 'sh', '-c', 'cat /made-by-step; find /pipeline /report -type f']);
+      expect(files).toContain('made by a step');
+      expect(files).toContain('/pipeline/source/wercker.yml');
+      expect(files).not.toMatch(/run\.sh|init\.sh|\/report\/./);
+    } finally {
+      dockerCli(['image', 'rm', '-f', `${repo}:rel_1`], true);
+    }
+  });
+
+  it('§8.4: a step with checkpoint: N commits the box as <repo>:w-N; --checkpoint N runs that box and skips up to N', async () => {
+    const wd = workDir();
+    try {
+      const first = await runCli(['build', fixture('compat-checkpoint'), '--working-dir', wd]);
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      expect(first.stdout).toContain('first ran');
+      expect(first.stdout).toContain('Checkpoint cmpcheck: committed the box as werker-test/busybox:w-cmpcheck');
+      const again = await runCli(['build', fixture('compat-checkpoint'), '--working-dir', wd, '--checkpoint', 'cmpcheck']);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout).toContain('werker-test/busybox:w-cmpcheck');
+      expect(again.stdout).toContain('Step passed: wercker-init');
+      expect(again.stdout).not.toContain('first ran');
+      expect(again.stdout).toContain('second ran; box has: from the first step');
+    } finally {
+      dockerCli(['image', 'rm', '-f', 'werker-test/busybox:w-cmpcheck'], true);
+    }
+  });
 });
+
+function dockerCli(args: string[], quiet = false): string {
+  try {
+    return execFileSync('docker', args, { encoding: 'utf8' });
+  } catch (err) {
+    if (quiet) return '';
+    throw err;
+  }
+}
