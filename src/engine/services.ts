@@ -6,6 +6,7 @@ import type { Masker } from '../report/mask.ts';
 import type { Bus } from './events.ts';
 import { ServiceNotReadyError, waitForService } from './wait.ts';
 import { WerkerError } from '../errors.ts';
+import { serviceMemoryBytes } from './memory.ts';
 
 export interface RunningService {
   plan: PlannedService;
@@ -46,6 +47,7 @@ export async function startServices(
       ...(svc.cmd ? { cmd: svc.cmd } : {}),
       ...(svc.entrypoint ? { entrypoint: svc.entrypoint } : {}),
       ...(plan.options.exposePorts ? { portBindings: publishBindings(svc.ports) } : {}),
+      ...(serviceMemoryBytes(plan) ? { memoryBytes: serviceMemoryBytes(plan)! } : {}),
     };
     const id = await runtime.createContainer(spec);
     onCreated(id);

@@ -3,8 +3,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
-import { fixture, runCli } from '../helpers/cli.ts';
+import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
+import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
 // wercker behaviours that werker used to do otherwise (docs/wercker-compat.md, "differs" rows),
@@ -85,6 +86,21 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
       dockerCli(['image', 'rm', '-f', 'werker-test/busybox:w-cmpcheck'], true);
     }
   });
+  it('§5.2: with --docker-memory, the services share a quarter of it and the box gets three quarters', async () => {
+    const runId = 'cmpmemory';
+    // Inspected while the run holds its step open: a --no-remove run's containers may be taken
+    // for leftovers by another run starting on the shared engine.
+    const { child, done } = spawnCli(['build', fixture('compat-service-memory'), '--working-dir', workDir(), '--run-id', runId, '--docker-memory', '256']);
+    await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => c.toString().includes('inspect me now') && resolve()));
+    const memory = (name: string) => Number(dockerCli(['inspect', '--format', '{{.HostConfig.Memory}}', name]).trim());
+    const services = dockerCli(['ps', '--filter', `label=werker.run=${runId}`, '--filter', 'name=wercker-service-', '--format', '{{.Names}}']).trim().split('\n');
+    expect(services).toHaveLength(2);
+    for (const s of services) expect(memory(s)).toBe(32 * 1024 * 1024);
+    expect(memory(`wercker-pipeline-${runId}`)).toBe(192 * 1024 * 1024);
+    const r = await done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
 });
 
 function dockerCli(args: string[], quiet = false): string {
