@@ -12,6 +12,7 @@ import { removeLeftovers } from './cleanup.ts';
 import { openRunDir } from './run-dirs.ts';
 import { dockerNetworkExports } from './docker-env.ts';
 import { collectReportArtifacts } from './report-artifacts.ts';
+import { showFailedServices } from './service-exits.ts';
 import { commitAfterSteps, commitCheckpoint, stepsAfterCheckpoint } from './box-commit.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
@@ -151,6 +152,8 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
     const after = await runPhase(plan, afterDeps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
+  // A failed run showed every service's last lines above; a passing one shows the services that died.
+  if (passed) await showFailedServices(runtime, bus, masker, created.services ?? []);
   return result;
 }
 

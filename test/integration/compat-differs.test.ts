@@ -101,6 +101,14 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 
+  it('§5.4: a service that exits non-zero has its output shown once, though the steps pass', async () => {
+    const r = await runCli(['build', fixture('compat-service-exit'), '--working-dir', workDir()]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('steps done');
+    expect(r.stdout).toContain('service dying exited with code 3');
+    expect(r.stdout.split('service-dying-message')).toHaveLength(2);
+  });
+
 });
 
 function dockerCli(args: string[], quiet = false): string {
