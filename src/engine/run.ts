@@ -13,6 +13,7 @@ import { openRunDir } from './run-dirs.ts';
 import { dockerNetworkExports } from './docker-env.ts';
 import { collectReportArtifacts } from './report-artifacts.ts';
 import { showFailedServices } from './service-exits.ts';
+import { removeBuiltImages } from './internal/built-images.ts';
 import { commitAfterSteps, commitCheckpoint, stepsAfterCheckpoint } from './box-commit.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
@@ -251,4 +252,5 @@ async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Create
   if (created.network) await runtime.removeNetwork(created.network).catch(() => undefined);
   // Anything else the run labelled (a container whose create call was interrupted, say).
   await removeLeftovers(runtime, { runId: plan.runId }).catch(() => undefined);
+  await removeBuiltImages(plan, runtime);
 }

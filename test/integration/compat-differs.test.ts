@@ -109,6 +109,20 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     expect(r.stdout.split('service-dying-message')).toHaveLength(2);
   });
 
+  it('§6.3: the image docker-build made is removed with the run, and kept with --no-remove', async () => {
+    const removed = await runCli(['build', fixture('compat-build-image'), '--working-dir', workDir(), '--run-id', 'cmpbuild1']);
+    expect(removed.code, removed.stdout + removed.stderr).toBe(0);
+    expect(removed.stdout).toContain('Built cmpbuild1probe');
+    expect(dockerCli(['images', '-q', 'cmpbuild1probe']).trim()).toBe('');
+    try {
+      const kept = await runCli(['build', fixture('compat-build-image'), '--working-dir', workDir(), '--run-id', 'cmpbuild2', '--no-remove']);
+      expect(kept.code, kept.stdout + kept.stderr).toBe(0);
+      expect(dockerCli(['images', '-q', 'cmpbuild2probe']).trim()).not.toBe('');
+    } finally {
+      await removeLeftovers(docker!, { runId: 'cmpbuild2' });
+      dockerCli(['image', 'rm', '-f', 'cmpbuild2probe'], true);
+    }
+  });
 });
 
 function dockerCli(args: string[], quiet = false): string {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { failed, passed, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
+import { rememberBuiltImage } from './built-images.ts';
 
 /**
  * internal/docker-build (spec §6.3): builds a Dockerfile from the box's /pipeline/source (or its
@@ -32,6 +33,7 @@ export const dockerBuild: InternalStep = {
       ...(o.has('registry-auth-config') ? { registryConfig: JSON.parse(o.get('registry-auth-config')) } : {}),
       onOutput: (line) => ctx.print(line),
     });
+    rememberBuiltImage(ctx.plan, tag);
     ctx.print(`Built ${tag}`);
     return passed();
   },
