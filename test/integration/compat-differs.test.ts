@@ -37,6 +37,22 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     expect(readdirSync(path.join(wd, 'builds')).sort()).toEqual(['cmpfirst', 'old1']);
   });
 
+  it('§1: a deploy moves latest_deploy only; after a build without --artifacts, deploy no longer takes an older build\'s output', async () => {
+    const wd = workDir();
+    const built = await runCli(['build', fixture('build-deploy'), '--working-dir', wd, '--artifacts', '--run-id', 'cmpdb1', '--git-commit', 'old0001']);
+    expect(built.code, built.stdout + built.stderr).toBe(0);
+    const deployed = await runCli(['deploy', path.join(wd, 'builds', 'cmpdb1'), '--working-dir', wd, '--run-id', 'cmpdeploy']);
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    expect(readlinkSync(path.join(wd, 'latest_deploy'))).toBe(path.join('builds', 'cmpdeploy'));
+    expect(readlinkSync(path.join(wd, 'latest'))).toBe(path.join('builds', 'cmpdb1'));
+    const rebuilt = await runCli(['build', fixture('build-deploy'), '--working-dir', wd, '--run-id', 'cmpdb2', '--git-commit', 'new0002']);
+    expect(rebuilt.code, rebuilt.stdout + rebuilt.stderr).toBe(0);
+    // No latest/output now: deploy takes the current directory (here the project, which has no app.txt).
+    const again = await runCli(['deploy', '--working-dir', wd], { cwd: fixture('build-deploy') });
+    expect(again.stderr).not.toContain('using recent build output');
+    expect(again.stdout).not.toContain('artifact of old0001');
+  });
+
   it('§4.10: with --artifacts, what a step leaves in $WERCKER_REPORT_ARTIFACTS_DIR is kept beside output/', async () => {
     const wd = workDir();
     const r = await runCli(['build', fixture('compat-report-artifacts'), '--working-dir', wd, '--artifacts', '--run-id', 'cmpreport']);
