@@ -17,6 +17,7 @@ import { applyDevSteps } from './dev-steps.ts';
 import type { Output } from './output.ts';
 import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
+import { commitOptions } from './commit-options.ts';
 
 /**
  * load → plan: reads the wercker.yml and the ENVIRONMENT file, gathers git facts and (when an
@@ -111,6 +112,7 @@ function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: num
   if (flags.deployTarget) options.deployTarget = flags.deployTarget;
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
+  Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;
 }

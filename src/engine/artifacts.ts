@@ -78,7 +78,7 @@ async function copyOut(runtime: ContainerRuntime, containerId: string, from: str
   return { files, bytes };
 }
 
-async function pointLatest(workingDir: string, name: string, target: string): Promise<void> {
+export async function pointLatest(workingDir: string, name: string, target: string): Promise<void> {
   const link = path.join(workingDir, name);
   await rm(link, { force: true });
   await symlink(path.relative(workingDir, target), link);

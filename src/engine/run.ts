@@ -9,8 +9,13 @@ import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
 import { collectCache } from './cache.ts';
-import { commitBox } from './commit.ts';
 import { removeLeftovers } from './cleanup.ts';
+import { openRunDir } from './run-dirs.ts';
+import { dockerNetworkExports } from './docker-env.ts';
+import { collectReportArtifacts } from './report-artifacts.ts';
+import { showFailedServices } from './service-exits.ts';
+import { removeBuiltImages } from './internal/built-images.ts';
+import { commitAfterSteps, commitCheckpoint, stepsAfterCheckpoint } from './box-commit.ts';
 import type { Bus, StepPhase } from './events.ts';
 import { ensureImages } from './images.ts';
 import { buildLocalServices } from './local-service.ts';
@@ -21,6 +26,7 @@ import { packSource } from './source-archive.ts';
 import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
 import { runStep, type StepOutcome } from './step-runner.ts';
 import { quoteForExport } from './quote-for-export.ts';
+import { syncedExports } from './internal/synced-env.ts';
 
 export interface RunDeps {
   runtime: ContainerRuntime;
@@ -70,6 +76,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
   });
   try {
     await removeLeftovers(runtime).catch(() => undefined);
+    await openRunDir(plan);
     result = await execute(plan, deps, masker, created, started);
   } catch (err) {
     const cancelled = signal?.aborted && !created.stopped;
@@ -122,14 +129,16 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   const boxId = box.containerId;
 
   const scope = { network, labels };
-  const main = await runPhase(plan, deps, masker, boxId, box.session, plan.steps, 'main', scope);
+  const { run: mainSteps, skipped } = stepsAfterCheckpoint(plan);
+  if (skipped.length) bus.emit({ type: 'log', level: 'info', text: `Checkpoint ${plan.options.checkpoint?.name}: skipping ${skipped.map((s) => s.displayName).join(', ')}` });
+  const main = await runPhase(plan, deps, masker, boxId, box.session, mainSteps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   created.stopped = main.stopped;
   const passed = main.outcome.status === 'passed';
   if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
   if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
-  if (passed) await commitBox(plan, runtime, boxId, box.session, bus);
+  if (passed) await commitAfterSteps({ plan, runtime, containerId: boxId, session: box.session }, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
     bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
@@ -143,13 +152,15 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
     }
-    await hidden(created.session, [...envExports(plan.env), ...resultVars], 'export the environment for the after-steps');
+    await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network), ...syncedExports(plan), ...resultVars], 'export the environment for the after-steps');
     // Ended by Ctrl-C in a watch, the signal is spent: the after-steps still run (a second
     // Ctrl-C stops werker at once, see cli/commands/run-pipeline.ts).
     const afterDeps = main.stopped ? { ...deps, signal: undefined } : deps;
     const after = await runPhase(plan, afterDeps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
+  // A failed run showed every service's last lines above; a passing one shows the services that died.
+  if (passed) await showFailedServices(runtime, bus, masker, created.services ?? []);
   if (!plan.options.directMount) await collectCache(plan, runtime, boxId, bus);
   return result;
 }
@@ -179,7 +190,7 @@ async function setUpBox(
   created.containers.push(boxId);
   created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(masker, bus), signal);
   await prepareGuest(plan, runtime, boxId, created.session);
-  await hidden(created.session, envExports(plan.env), 'export the environment');
+  await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network)], 'export the environment');
   return { containerId: boxId, session: created.session };
 }
 
@@ -197,6 +208,7 @@ async function runPhase(
       if (outcome.status === 'failed') deps.bus.emit({ type: 'phase.finished', phase, status: 'failed' });
       return { outcome, failed: step };
     }
+    if (phase === 'main') await commitCheckpoint({ plan, runtime: deps.runtime, containerId, session }, step, deps.bus);
     // Ctrl-C ends a dev session by ending its watch: that step passes, and so does the run.
     if (outcome.stopRun) {
       const skipped = steps.slice(i + 1).map((s) => s.displayName);
@@ -249,6 +261,7 @@ async function hidden(session: ShellSession, lines: string[], what: string): Pro
 
 async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Created): Promise<void> {
   created.session?.close();
+  if (created.stepDirs && plan.options.artifacts) await collectReportArtifacts(plan).catch(() => undefined);
   if (plan.options.noRemove) return;
   if (created.stepDirs) await removeStepDirs(plan).catch(() => undefined);
   await Promise.all(created.containers.map((id) => runtime.removeContainer(id, { force: true, volumes: true }).catch(() => undefined)));
@@ -256,4 +269,5 @@ async function cleanup(plan: RunPlan, runtime: ContainerRuntime, created: Create
   for (const image of created.images ?? []) await runtime.removeImage(image).catch(() => undefined);
   // Anything else the run labelled (a container whose create call was interrupted, say).
   await removeLeftovers(runtime, { runId: plan.runId }).catch(() => undefined);
+  await removeBuiltImages(plan, runtime);
 }

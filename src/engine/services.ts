@@ -6,6 +6,7 @@ import type { Masker } from '../report/mask.ts';
 import type { Bus } from './events.ts';
 import { ServiceNotReadyError, waitForService } from './wait.ts';
 import { WerkerError } from '../errors.ts';
+import { serviceMemoryBytes } from './memory.ts';
 
 export interface RunningService {
   plan: PlannedService;
@@ -48,6 +49,7 @@ export async function startServices(
       ...(plan.options.exposePorts ? { portBindings: publishBindings(svc.ports) } : {}),
       // docs/wercker-compat.md §5.2: a service's volumes are mounted only with --enable-volumes.
       ...(plan.options.enableVolumes && svc.volumes.length ? { binds: svc.volumes } : {}),
+      ...(serviceMemoryBytes(plan) ? { memoryBytes: serviceMemoryBytes(plan)! } : {}),
     };
     const id = await runtime.createContainer(spec);
     onCreated(id);

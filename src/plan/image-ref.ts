@@ -16,6 +16,9 @@ export function parseImageRef(ref: string, tagOverride?: string): ImageRef {
   return { repository, tag };
 }
 
+/** The repository lower-cased (docs/wercker-compat.md §2.4): engines refuse upper case in it. */
+export const lowerRepository = (r: ImageRef): ImageRef => ({ ...r, repository: r.repository.toLowerCase() });
+
 export const formatImageRef = (r: ImageRef): string => `${r.repository}:${r.tag}`;
 
 /** The last path part of the repository: `mdillon/postgis:2.1` → `postgis`. */

@@ -8,7 +8,7 @@ import type { GitInfo } from '../runtime/git.ts';
 import { objectId, uuid } from '../util/ids.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
-import { formatImageRef, mapImage, parseImageRef, shortName } from './image-ref.ts';
+import { formatImageRef, lowerRepository, mapImage, parseImageRef, shortName } from './image-ref.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
 import type { PackageLookup } from '../steps/resolve.ts';
@@ -51,7 +51,8 @@ export function planRun(input: PlanInput): RunPlan {
   const env = pipelineEnv(input, runId, paths);
   const boxSpec = pipeline.box ?? config.box;
   if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
-  const box = planImage(boxSpec, env, options);
+  // §8.4: `--checkpoint N` runs the box committed at checkpoint N.
+  const box = planImage(options.checkpoint ? { ...boxSpec, tag: `w-${options.checkpoint.name}` } : boxSpec, env, options);
   const keyPath = pipeline.services ? `${pipeline.name}.services` : 'services';
   const services = (pipeline.services ?? config.services).map((s, i) => {
     const svc = planService(s, env, options, runId);
@@ -132,7 +133,8 @@ function safeUser(): string {
 function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): PlannedImage {
   const x = (s: string) => expandVars(s, env.lookup);
   const written = formatImageRef(parseImageRef(x(spec.id), spec.tag !== undefined ? x(spec.tag) : undefined));
-  const image = formatImageRef(mapImage(parseImageRef(written), options.imageMap));
+  // docs/wercker-compat.md §2.4: the repository is lower-cased for pulls (`werker-test/BusyBox`).
+  const image = formatImageRef(lowerRepository(mapImage(lowerRepository(parseImageRef(written)), options.imageMap)));
   const planned: PlannedImage = {
     written, image,
     env: Object.entries(spec.env).map(([k, v]) => [k, x(v)]),
@@ -244,6 +246,7 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
     scripts: { init: false, run: false },
   };
   if (spec.cwd !== undefined) base.cwd = spec.cwd;
+  if (spec.checkpoint !== undefined) base.checkpoint = spec.checkpoint;
   if (spec.displayName !== undefined) base.nameProperty = spec.displayName;
   // A step wercker read but could not have run (docs/wercker-compat.md §2.5): it fails the run.
   if (spec.problem) return { ...base, status: 'unresolved', problem: spec.problem };
@@ -263,7 +266,9 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
   const written = new Map(Object.entries(spec.properties).map(([k, v]) => [propertyKey(k), v]));
   const properties: Record<string, string> = {};
   for (const p of found.manifest.properties) properties[p.name] = written.get(propertyKey(p.name)) ?? p.default ?? '';
-  Object.assign(properties, spec.properties);
+  // Undeclared yml keys are exported too, except `code`: only script steps use it (§3.3).
+  const { code: _code, ...undeclared } = spec.properties;
+  Object.assign(properties, found.manifest.properties.some((p) => p.name === 'code') ? spec.properties : undeclared);
   const missing = found.manifest.properties.filter((p) => p.required && !written.get(propertyKey(p.name)) && !p.default).map((p) => p.name);
   const step: PlannedStep = { ...base, properties, packageDir: found.dir, scripts: found.scripts, source: found.source };
   if (missing.length) {

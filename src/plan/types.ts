@@ -75,6 +75,8 @@ export interface PlannedStep {
   /** `<name>-<uuid>`: the step's directory under /pipeline and /report. */
   safeId: string;
   cwd?: string;
+  /** `checkpoint: N` (docs/wercker-compat.md §8.4): once passed, the box is committed as `<repo>:w-N`. */
+  checkpoint?: string;
   /** Properties as text; exported as WERCKER_<STEP>_<PROP>. */
   properties: Record<string, string>;
   /** Generated files for the step's directory (script run.sh, wercker-init's init.sh). */
@@ -105,6 +107,13 @@ export interface GuestPaths {
 }
 
 export interface RunOptions {
+  /**
+   * `--commit REPO` (`--tag`, `--message`): the box committed after the steps pass
+   * (docs/wercker-compat.md §4.10); a local service's nested build commits this way too (§5.4).
+   */
+  commit?: { repo: string; tag?: string; message?: string };
+  /** `--checkpoint N` (§8.4): the box is `<repo>:w-N`; with dev steps on, steps up to `N` are skipped. */
+  checkpoint?: { name: string; skip: boolean };
   artifacts: boolean;
   directMount: boolean;
   exposePorts: boolean;
@@ -120,8 +129,6 @@ export interface RunOptions {
   deployTarget?: string;
   commandTimeoutMs: number;
   noResponseTimeoutMs: number;
-  /** Commit the box after the steps passed (docs/wercker-compat.md §4.10 `--commit`; a local service's nested build). */
-  commit?: { repo: string; tag: string; message: string };
 }
 
 /** wercker's defaults, in minutes, when neither a flag nor the wercker.yml sets the timeouts (spec §4.9). */

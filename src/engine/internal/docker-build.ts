@@ -3,6 +3,7 @@ import { failed, passed, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
 import { mapDockerfileFrom } from './dockerfile-from.ts';
 import { stripTopDir } from './strip-top-dir.ts';
+import { rememberBuiltImage } from './built-images.ts';
 
 /**
  * internal/docker-build (spec §6.3): builds a Dockerfile from the box's /pipeline/source (or its
@@ -35,6 +36,7 @@ export const dockerBuild: InternalStep = {
       ...(o.has('registry-auth-config') ? { registryConfig: JSON.parse(o.get('registry-auth-config')) } : {}),
       onOutput: (line) => ctx.print(line),
     });
+    rememberBuiltImage(ctx.plan, tag);
     ctx.print(`Built ${tag}`);
     return passed();
   },

@@ -3,6 +3,7 @@ import type { StepOutcome } from '../step-runner.ts';
 import { StepOptions, type InternalContext } from './context.ts';
 import { loadInternalStep } from './internal-steps.ts';
 import { readShellEnv } from './sync.ts';
+import { pipelineEnv as currentPipelineEnv, rememberSync } from './synced-env.ts';
 
 /**
  * Runs an internal step on the host side: sync the shell's env when the step wants it (unless
@@ -12,8 +13,11 @@ import { readShellEnv } from './sync.ts';
 export async function runInternal(ctx: InternalContext, step: PlannedStep): Promise<StepOutcome> {
   const impl = await loadInternalStep(step.name);
   if (!impl) return { status: 'failed', exitCode: null, message: `werker has no internal step ${step.id}` };
-  const pipelineEnv = new Map(ctx.plan.env.map((v) => [v.name, v.value]));
-  const env = impl.sync && step.properties['disable-sync'] !== 'true' ? new Map([...pipelineEnv, ...(await readShellEnv(ctx.session))]) : pipelineEnv;
+  const pipelineEnv = currentPipelineEnv(ctx.plan);
+  const sync = impl.sync && step.properties['disable-sync'] !== 'true';
+  const env = sync ? new Map([...pipelineEnv, ...(await readShellEnv(ctx.session))]) : pipelineEnv;
+  // docs/wercker-compat.md §3.4: the synced env is the run's pipeline env from now on.
+  if (sync) rememberSync(ctx.plan, env);
   try {
     return await impl.run(ctx, step, new StepOptions(step.properties, env));
   } catch (err) {
