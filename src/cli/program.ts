@@ -60,6 +60,8 @@ export function buildProgram(out: Output): Program {
     ['deploy', 'run the deploy pipeline'],
   ] as const) {
     const cmd = program.command(kind).description(description);
+    // wercker's short names (docs/wercker-compat.md §8.1): `b` for build, `d` for deploy.
+    if (kind !== 'dev') cmd.alias(kind[0]!);
     addPipelineOptions(cmd, { pipeline: kind, directMount: kind === 'dev', noDefaultPath: kind === 'deploy' }).action(async (target: string | undefined, opts: PipelineFlags) => {
       const { runPipelineCommand } = await import('./commands/run-pipeline.ts');
       setCode(await runPipelineCommand(kind, target, opts, program.opts() as { environment: string }, out));
@@ -73,7 +75,13 @@ export function buildProgram(out: Output): Program {
       setCode(await rollbackCommand(target, opts, program.opts() as { environment: string }, out));
     });
 
-  const workflow = program.command('workflow').description('run a chain of pipelines from workflows: in wercker.yml')
+  program.command('version').alias('v').description('print werker\'s version')
+    .option('--json', 'as JSON')
+    .action((opts: { json?: boolean }) => {
+      out.stdout(opts.json ? JSON.stringify({ version: VERSION }) : `werker version ${VERSION}`);
+    });
+
+  const workflow = program.command('workflow').alias('w').description('run a chain of pipelines from workflows: in wercker.yml')
     .argument('[name]', 'the workflow to run');
   addPipelineOptions(workflow, { pipeline: 'build', directMount: false })
     .action(async (name: string | undefined, target: string, opts: PipelineFlags) => {
