@@ -38,7 +38,7 @@ export async function commitAfterSteps(box: BoxHandle, bus: Bus): Promise<void> 
   const target = commitTarget(box.plan);
   if (!target) return;
   await commitBox(box, target.repo, target.tag, target.message);
-  bus.emit({ type: 'log', level: 'info', text: `Committed the box as ${target.repo}:${target.tag}` });
+  bus.emit({ type: 'log', level: 'info', text: `committed the box as ${target.repo}:${target.tag}` });
 }
 
 /** §8.4: a passing step with `checkpoint: N` commits the box as `<box repository>:w-N`. */

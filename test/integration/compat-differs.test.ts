@@ -74,7 +74,7 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     try {
       const r = await runCli(['build', fixture('compat-commit'), '--working-dir', workDir(), '--run-id', 'cmpcommit', '--commit', repo, '--tag', 'rel/1', '--message', 'from the test']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toContain(`Committed the box as ${repo}:rel_1`);
+      expect(r.stdout).toContain(`committed the box as ${repo}:rel_1`);
       expect(dockerCli(['image', 'inspect', '--format', '{{.Comment}}', `${repo}:rel_1`]).trim()).toBe('from the test');
       const files = dockerCli(['run', '--rm', `${repo}:rel_1`, 'sh', '-c', 'cat /made-by-step; find /pipeline /report -type f']);
       expect(files).toContain('made by a step');
