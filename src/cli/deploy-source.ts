@@ -4,10 +4,10 @@ import type { RunRecord } from '../engine/artifacts.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 
 /**
- * What `werker deploy` deploys (spec §4.10): with no target, the latest build's output
- * (`<working dir>/latest/output`) if there is one, else the current directory; a target may be a
- * project or a build's output dir. The wercker.yml is the source's own, else ./wercker.yml. The
- * build's git facts (kept in run.json beside its output) carry over, so $WERCKER_GIT_COMMIT in
+ * What `werker deploy` deploys (docs/wercker-compat.md §4.10): with no target, the latest build's
+ * output (`<working dir>/latest/output`) if there is one, else the current directory; a target may
+ * be a project or a build's output dir. The wercker.yml is the source's own, else ./wercker.yml.
+ * The build's git facts (kept in run.json beside its output) carry over, so $WERCKER_GIT_COMMIT in
  * the deploy is the commit that was built.
  */
 export function resolveDeploySource(target: string | undefined, flags: PipelineFlags): { dir: string; flags: PipelineFlags; note?: string } {

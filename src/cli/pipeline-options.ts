@@ -3,7 +3,10 @@ import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '..
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The flags of build / dev / deploy / plan (spec §8.3), wercker's names where it had them. */
+/**
+ * The flags of build / dev / deploy / plan (docs/wercker-compat.md §8.3), wercker's names where it
+ * had them.
+ */
 export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; directMount: boolean; noDefaultPath?: boolean }): Command {
   const env = process.env;
   if (defaults.noDefaultPath) cmd.argument('[path]', 'project directory, or a build\'s output (default: the latest build\'s output, else .)');

@@ -105,7 +105,7 @@ function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: num
     artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
     publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),
     dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile ?? ymlIgnore ?? '.werckerignore', imageMap: flags.imageMap,
-    // wercker: yml values > 0 replace the flags (spec §4.9).
+    // wercker: yml values > 0 replace the flags (docs/wercker-compat.md §4.9).
     commandTimeoutMs: (ymlCommand ?? minutes(flags.commandTimeout, 'command-timeout')) * 60_000,
     noResponseTimeoutMs: (ymlResponse ?? minutes(flags.responseTimeout, 'no-response-timeout')) * 60_000,
   };

@@ -7,8 +7,8 @@ import type { YNode } from './yaml-tree.ts';
 const AUTH_KEYS = new Set(Object.keys(ImageObjectInput.shape).filter((k) => k === 'username' || k === 'password' || k === 'registry' || k.startsWith('aws-') || k.startsWith('azure-')));
 
 /**
- * A box or service: a string is the image id; a mapping is read leniently (spec §2.4).
- * Returns undefined (with a warning) when the value is not usable at all.
+ * A box or service: a string is the image id; a mapping is read leniently (docs/wercker-compat.md
+ * §2.4). Returns undefined (with a warning) when the value is not usable at all.
  */
 export function normalizeImage(node: YNode, path: PathPart[], bag: DiagnosticBag, what: 'box' | 'service'): ImageSpec | undefined {
   const at = { line: node.span.line, col: node.span.col };

@@ -1,6 +1,7 @@
 /**
- * `$VAR` / `${VAR}` expansion exactly as Go's os.Expand, which wercker used for the fields the
- * spec lists (box/service id, tag, env values, volumes, auth; some internal-step options):
+ * `$VAR` / `${VAR}` expansion exactly as Go's os.Expand, which wercker used for the fields
+ * docs/wercker-compat.md §2.6 lists (box/service id, tag, env values, volumes, auth; some
+ * internal-step options):
  * unknown names become "", `$` plus one of `*#$@!?-` or a digit is a one-character name,
  * `${}` is dropped, `${X:-d}` looks up the name "X:-d", and a `$` before anything else stays.
  * There is no escape syntax.

@@ -12,8 +12,8 @@ export function scalarText(node: YNode): string | undefined {
 
 /**
  * A step property as wercker passed it to the step, with the one deliberate difference from
- * wercker (spec §9.7): numbers keep the text written instead of wercker's conversion
- * (`1.10` was "", `010` was "8"). Where that differs from what wercker gave, say so.
+ * wercker (docs/wercker-compat.md §9.7): numbers keep the text written instead of wercker's
+ * conversion (`1.10` was "", `010` was "8"). Where that differs from what wercker gave, say so.
  */
 export function propertyText(node: YNode, bag: DiagnosticBag, path: readonly PathPart[]): string {
   if (node.kind !== 'scalar') {

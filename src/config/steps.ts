@@ -3,7 +3,7 @@ import type { StepSpec } from './schema.ts';
 import { propertyText, scalarText } from './scalars.ts';
 import type { YEntry, YNode } from './yaml-tree.ts';
 
-/** Keys wercker took out of a step's data and did not export (spec §2.5). */
+/** Keys wercker took out of a step's data and did not export (docs/wercker-compat.md §2.5). */
 const RESERVED = new Set(['name', 'cwd', 'checkpoint']);
 
 /** `[owner/]name[@version]`, optionally followed by a space and a double-quoted URL. */

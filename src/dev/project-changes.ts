@@ -13,7 +13,10 @@ export interface ProjectChanges {
   close(): void;
 }
 
-/** Watches the host project for internal/watch's `reload: true` (spec §6.6), ignoring what projectIgnore skips. */
+/**
+ * Watches the host project for internal/watch's `reload: true` (docs/wercker-compat.md §6.6),
+ * ignoring what projectIgnore skips.
+ */
 export async function watchProject(projectDir: string, opts: { workingDir: string; ignoreFile: string; quietMs?: number }): Promise<ProjectChanges> {
   const feed = new ChangeFeed(opts.quietMs ?? RELOAD_QUIET_MS);
   const watcher = new TreeWatcher(projectDir, { ignored: projectIgnore(projectDir, opts), onChange: (rel) => feed.push(rel) });

@@ -3,11 +3,11 @@ import path from 'node:path';
 import ignore from 'ignore';
 
 /**
- * What a reload watch skips (spec §6.6, as wercker's watcher): directories named `.*` or `_*`
- * (`.git`, `__pycache__`), files named `.*` (editor swap files) or ending in `~` (backups),
- * the working dir when it sits in the project (werker writes its logs there), and the patterns
- * of the ignore file (`.werckerignore`) and of `.gitignore` (build output, `node_modules`).
- * Paths are relative to the project, `/`-separated.
+ * What a reload watch skips (docs/wercker-compat.md §6.6, as wercker's watcher): directories named
+ * `.*` or `_*` (`.git`, `__pycache__`), files named `.*` (editor swap files) or ending in `~`
+ * (backups), the working dir when it sits in the project (werker writes its logs there), and the
+ * patterns of the ignore file (`.werckerignore`) and of `.gitignore` (build output,
+ * `node_modules`). Paths are relative to the project, `/`-separated.
  */
 export function projectIgnore(projectDir: string, opts: { workingDir: string; ignoreFile: string }): (rel: string, isDir: boolean) => boolean {
   const rules = ignore();

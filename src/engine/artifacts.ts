@@ -17,8 +17,9 @@ export interface StoredArtifacts {
 }
 
 /**
- * Copies the box's output dir out (spec §4.10) into `<working dir>/builds/<run>/output` plus
- * `output.tar`, or the source when the output holds no file, and points `latest` at the run.
+ * Copies the box's output dir out (docs/wercker-compat.md §4.10) into
+ * `<working dir>/builds/<run>/output` plus `output.tar`, or the source when the output holds no
+ * file, and points `latest` at the run.
  */
 export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, containerId: string): Promise<StoredArtifacts> {
   const runDir = path.join(plan.workingDir, 'builds', plan.runId);
@@ -84,7 +85,7 @@ export async function pointLatest(workingDir: string, name: string, target: stri
   await symlink(path.relative(workingDir, target), link);
 }
 
-/** Removes old run dirs beyond the two newest when older than a day (spec §1). */
+/** Removes old run dirs beyond the two newest when older than a day (docs/wercker-compat.md §1). */
 export async function pruneBuilds(workingDir: string): Promise<void> {
   const builds = path.join(workingDir, 'builds');
   const entries = await readdir(builds).catch(() => [] as string[]);

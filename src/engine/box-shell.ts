@@ -12,10 +12,10 @@ const NO_SHELL_HINT = 'the box\'s main process must be a POSIX shell reading com
   '(bash is used when present), or set the box\'s cmd to the shell\'s path, e.g. cmd: /usr/bin/bash';
 
 /**
- * Starts the box and checks that its main process is a shell before any step runs (spec §4.4):
- * one command must come back with its status. An image without /bin/sh fails to start, a `cmd`
- * that is no shell exits, echoes its input (cat) or stays silent; each gets a message that says
- * so instead of a Docker error or a step that never ends.
+ * Starts the box and checks that its main process is a shell before any step runs
+ * (docs/wercker-compat.md §4.4): one command must come back with its status. An image without
+ * /bin/sh fails to start, a `cmd` that is no shell exits, echoes its input (cat) or stays silent;
+ * each gets a message that says so instead of a Docker error or a step that never ends.
  */
 export async function startBoxShell(plan: RunPlan, runtime: ContainerRuntime, boxId: string, opts: SessionOptions, signal?: AbortSignal): Promise<ShellSession> {
   const attached = await runtime.attach(boxId);

@@ -13,10 +13,11 @@ export interface RunningBox {
 }
 
 /**
- * Creates the box (spec §4.2): its main process is the shell (bash, else sh) reading commands
- * from stdin, with the box env and every service's link variables, on the run's network. The
- * host's cache is mounted read-only at /mnt/cache, copied in and collected at the end (cache.ts);
- * with --direct-mount (dev) the project and the cache are mounted read-write in /pipeline instead.
+ * Creates the box (docs/wercker-compat.md §4.2): its main process is the shell (bash, else sh)
+ * reading commands from stdin, with the box env and every service's link variables, on the run's
+ * network. The host's cache is mounted read-only at /mnt/cache, copied in and collected at the end
+ * (cache.ts); with --direct-mount (dev) the project and the cache are mounted read-write in
+ * /pipeline instead.
  */
 export async function createBox(
   plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, services: RunningService[], cacheDir: string,

@@ -59,10 +59,10 @@ interface Created {
 }
 
 /**
- * Runs a planned pipeline to the end (spec §4.1): images, network, services (ready before the
- * first step), the box and its shell, the steps, artifacts, the after-steps in a restarted box,
- * and cleanup — after success, failure, an error or cancellation. A failing step is a result,
- * not an exception; this throws only on bugs.
+ * Runs a planned pipeline to the end (docs/wercker-compat.md §4.1): images, network, services
+ * (ready before the first step), the box and its shell, the steps, artifacts, the after-steps in a
+ * restarted box, and cleanup — after success, failure, an error or cancellation. A failing step is
+ * a result, not an exception; this throws only on bugs.
  */
 export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResult> {
   const { runtime, bus, signal } = deps;

@@ -25,10 +25,11 @@ const STALE_KEPT = 8;
 const MIN_COMMON = 8;
 
 /**
- * Finds the session protocol's lines in the box shell's output (spec §4.4). Output is split into
- * lines per stream and EVERY complete line is checked, so a sentinel cut anywhere across chunks is
- * still found (wercker only looked at the end of each chunk). A sentinel may follow output on the
- * same line (`printf 'abc'` then the echo gives `abc<uuid> 0`): the text before it is output.
+ * Finds the session protocol's lines in the box shell's output (docs/wercker-compat.md §4.4).
+ * Output is split into lines per stream and EVERY complete line is checked, so a sentinel cut
+ * anywhere across chunks is still found (wercker only looked at the end of each chunk). A sentinel
+ * may follow output on the same line (`printf 'abc'` then the echo gives `abc<uuid> 0`): the text
+ * before it is output.
  *
  * Lines that contain the uuid in any other shape (e.g. `set -x` tracing our echo) are dropped, so
  * the protocol never reaches the log. Uuids of earlier batches (ended by a timeout) are kept for

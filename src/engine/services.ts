@@ -26,10 +26,10 @@ export interface StartedServices {
 }
 
 /**
- * Starts the services one by one in list order on the run's network (spec §5), each seeing the
- * link variables of the ones before it, and waits for each to be ready before the next starts;
- * the last one's wait is handed back (`ready`) for the caller to await before the first step.
- * A service that fails shows its logs.
+ * Starts the services one by one in list order on the run's network (docs/wercker-compat.md §5),
+ * each seeing the link variables of the ones before it, and waits for each to be ready before the
+ * next starts; the last one's wait is handed back (`ready`) for the caller to await before the
+ * first step. A service that fails shows its logs.
  */
 export async function startServices(
   plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, bus: Bus, masker: Masker, signal: AbortSignal | undefined,

@@ -17,9 +17,9 @@ export interface BatchOptions {
    * its newline, continued by the next line of that stream. Unmasked: the caller masks.
    */
   onLine?: LineSink;
-  /** The whole batch (spec §4.9 command timeout). */
+  /** The whole batch (docs/wercker-compat.md §4.9 command timeout). */
   timeoutMs?: number;
-  /** Longest time without any output (spec §4.9 no-response timeout). */
+  /** Longest time without any output (docs/wercker-compat.md §4.9 no-response timeout). */
   noResponseTimeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -59,8 +59,9 @@ interface ActiveBatch {
 }
 
 /**
- * The long-lived shell in the box (spec §4.4): batches of command lines go to its stdin, each
- * followed by `echo <uuid> $?`, whose line on stdout ends the batch and carries the status.
+ * The long-lived shell in the box (docs/wercker-compat.md §4.4): batches of command lines go to its
+ * stdin, each followed by `echo <uuid> $?`, whose line on stdout ends the batch and carries the
+ * status.
  *
  * werker adds one line to the protocol: `printf '<uuid>\072\n' >&2`. Docker copies the stdout
  * and stderr pipes separately, so the last stderr lines of a batch (often the error message) can
@@ -121,7 +122,7 @@ export class ShellSession {
     return result;
   }
 
-  /** A checked batch whose output is discarded (setup commands, spec §3.5). */
+  /** A checked batch whose output is discarded (setup commands, docs/wercker-compat.md §3.5). */
   runHidden(lines: string[], opts: Omit<BatchOptions, 'onLine'> = {}): Promise<BatchResult> {
     return this.run(lines, { ...opts, onLine: undefined });
   }

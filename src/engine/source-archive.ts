@@ -10,9 +10,9 @@ import ignore from 'ignore';
 type Excluded = (abs: string) => boolean;
 
 /**
- * The project as a tar stream for the box (spec §4.3 copy mode): `.git` included, symlinks kept
- * as links, the working dir and the ignore file's matches (gitignore syntax) left out. Entries are
- * owned by root, as wercker's `cp -r` inside the box made them.
+ * The project as a tar stream for the box (docs/wercker-compat.md §4.3 copy mode): `.git` included,
+ * symlinks kept as links, the working dir and the ignore file's matches (gitignore syntax) left
+ * out. Entries are owned by root, as wercker's `cp -r` inside the box made them.
  *
  * With GNU tar on the PATH, werker decides what goes in (the same rules, asked of the same paths
  * as below) and tar packs it: packing file by file in Node, with a round trip to the thread pool

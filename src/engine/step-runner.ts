@@ -36,8 +36,9 @@ const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a 
   'since steps are sourced into one shell; use `return` to leave a step early, or `cmd || true` for a command allowed to fail';
 
 /**
- * Runs one step in the pipeline's shell (spec §4.5): per-step setup and variables, then its
- * init.sh and run.sh sourced (run.sh reading /dev/null so it cannot eat protocol lines).
+ * Runs one step in the pipeline's shell (docs/wercker-compat.md §4.5): per-step setup and
+ * variables, then its init.sh and run.sh sourced (run.sh reading /dev/null so it cannot eat
+ * protocol lines).
  */
 export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPhase): Promise<StepOutcome> {
   const { plan, session, bus, masker } = ctx;
@@ -124,7 +125,10 @@ async function toOutcome(ctx: StepContext, result: Awaited<ReturnType<ShellSessi
   }
 }
 
-/** WERCKER_STEP_* and WERCKER_<STEP>_<PROP> for a step (spec §3.3). The init step is a registry step too. */
+/**
+ * WERCKER_STEP_* and WERCKER_<STEP>_<PROP> for a step (docs/wercker-compat.md §3.3). The init step
+ * is a registry step too.
+ */
 export function stepVariables(plan: RunPlan, step: PlannedStep): [string, string][] {
   const report = `${plan.paths.report}/${step.safeId}`;
   const vars: [string, string][] = [
@@ -138,7 +142,8 @@ export function stepVariables(plan: RunPlan, step: PlannedStep): [string, string
   ];
   const prefix = `WERCKER_${step.name.replace(/-/g, '_').toUpperCase()}_`;
   for (const [prop, value] of Object.entries(step.properties)) vars.push([prefix + prop.replace(/-/g, '_').toUpperCase(), value]);
-  // werker also exports cwd (spec §9.18): steps such as npm-install read WERCKER_NPM_INSTALL_CWD.
+  // werker also exports cwd (docs/wercker-compat.md §9.18): steps such as npm-install read
+  // WERCKER_NPM_INSTALL_CWD.
   if (step.cwd !== undefined) vars.push([`${prefix}CWD`, step.cwd]);
   return vars;
 }

@@ -19,10 +19,10 @@ export interface WaitTarget {
 export class ServiceNotReadyError extends Error {}
 
 /**
- * Waits until a service is ready (werker's fix for spec §9.1): every exposed TCP port (or the
- * ones named in `wait.port`) accepts a connection, the image HEALTHCHECK (if any) reports
- * healthy, and the optional `wait:` command / HTTP URL / log line succeeds. Fails fast when the
- * container exits. Returns a short description of what was waited for.
+ * Waits until a service is ready (werker's fix for docs/wercker-compat.md §9.1): every exposed TCP
+ * port (or the ones named in `wait.port`) accepts a connection, the image HEALTHCHECK (if any)
+ * reports healthy, and the optional `wait:` command / HTTP URL / log line succeeds. Fails fast when
+ * the container exits. Returns a short description of what was waited for.
  */
 export async function waitForService(runtime: ContainerRuntime, target: WaitTarget, wait: ServiceWait, signal?: AbortSignal): Promise<string> {
   const deadline = Date.now() + wait.timeoutMs;

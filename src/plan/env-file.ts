@@ -1,7 +1,8 @@
 /**
- * The ENVIRONMENT file (spec §3.1): one KEY=VALUE per line, split at the first `=`; lines that
- * start with `#` or have no `=` are skipped; the key is not trimmed; the value is trimmed, and
- * matching surrounding quotes are removed (then `\"` → `"` and `\n` → newline). No expansion.
+ * The ENVIRONMENT file (docs/wercker-compat.md §3.1): one KEY=VALUE per line, split at the first
+ * `=`; lines that start with `#` or have no `=` are skipped; the key is not trimmed; the value is
+ * trimmed, and matching surrounding quotes are removed (then `\"` → `"` and `\n` → newline). No
+ * expansion.
  */
 export function parseEnvFile(text: string): [string, string][] {
   const out: [string, string][] = [];

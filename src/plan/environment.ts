@@ -12,7 +12,7 @@ export interface EnvVar {
 }
 
 /**
- * What reaches the pipeline from the host (spec §3.1 step 4): X_NAME → NAME (public),
+ * What reaches the pipeline from the host (docs/wercker-compat.md §3.1): X_NAME → NAME (public),
  * XXX_NAME → NAME (hidden), and WERCKER_STARTED_BY / WERCKER_MAIN_PIPELINE_STARTED as they are.
  * Names listed in `secrets` (--secret) are hidden too.
  */
@@ -36,7 +36,8 @@ export function passThrough(host: Map<string, string>, secrets: ReadonlySet<stri
 
 /**
  * The pipeline env in export order (built-ins, mirrored, X_, then hidden — later wins in the
- * shell). Host-side `$VAR` interpolation checks public values first, then hidden ones (spec §3.4).
+ * shell). Host-side `$VAR` interpolation checks public values first, then hidden ones
+ * (docs/wercker-compat.md §3.4).
  */
 export class PipelineEnv {
   constructor(readonly vars: EnvVar[]) {}

@@ -1,6 +1,7 @@
 /**
  * An image reference split properly (werker fixes wercker's split-on-':' which broke
- * `host:5000/img`, spec §9.9): the tag is the part after the last ':' that follows the last '/'.
+ * `host:5000/img`, docs/wercker-compat.md §9.9): the tag is the part after the last ':' that
+ * follows the last '/'.
  */
 export interface ImageRef {
   repository: string;

@@ -1,7 +1,7 @@
 /**
- * The implicit first step, `wercker-init` (spec §4.6): the helper functions every step may
- * call, `sudo` made harmless, and `set -e` on. Kept as wercker wrote it so steps that rely on
- * these names behave the same.
+ * The implicit first step, `wercker-init` (docs/wercker-compat.md §4.6): the helper functions every
+ * step may call, `sudo` made harmless, and `set -e` on. Kept as wercker wrote it so steps that rely
+ * on these names behave the same.
  */
 export const INIT_SH = String.raw`success() { printf "%b\n" "\033[32m$*\033[m"; }
 info() { printf "%b\n" "\033[36m$*\033[m"; }

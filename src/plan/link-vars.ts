@@ -1,7 +1,7 @@
 /**
- * wercker's service link variables (spec §5.3), e.g. for alias `postgis` exposing 5432/tcp:
- * POSTGIS_PORT_5432_TCP=tcp://IP:5432, …_ADDR, …_PORT, …_PROTO, POSTGIS_PORT (lowest port),
- * POSTGIS_NAME, and POSTGIS_ENV_<K> for each variable of the service container.
+ * wercker's service link variables (docs/wercker-compat.md §5.3), e.g. for alias `postgis` exposing
+ * 5432/tcp: POSTGIS_PORT_5432_TCP=tcp://IP:5432, …_ADDR, …_PORT, …_PROTO, POSTGIS_PORT (lowest
+ * port), POSTGIS_NAME, and POSTGIS_ENV_<K> for each variable of the service container.
  */
 export function linkVars(prefix: string, ip: string, exposed: string[], boxName: string, alias: string, env: string[]): [string, string][] {
   const out: [string, string][] = [];

@@ -260,9 +260,10 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
   }
   const found = packages?.(spec) ?? `the step "${spec.id}" was not looked up`;
   if (typeof found === 'string') return { ...base, status: 'unresolved', problem: found };
-  // Every manifest property is exported: the yml value, else its default, else "" (spec §3.3).
-  // `bucket-url` and `bucket_url` set the same WERCKER_<STEP>_BUCKET_URL, so the yml may write
-  // either form of a manifest property (wercker's own step READMEs mix them).
+  // Every manifest property is exported: the yml value, else its default, else ""
+  // (docs/wercker-compat.md §3.3). `bucket-url` and `bucket_url` set the same
+  // WERCKER_<STEP>_BUCKET_URL, so the yml may write either form of a manifest property (wercker's
+  // own step READMEs mix them).
   const written = new Map(Object.entries(spec.properties).map(([k, v]) => [propertyKey(k), v]));
   const properties: Record<string, string> = {};
   for (const p of found.manifest.properties) properties[p.name] = written.get(propertyKey(p.name)) ?? p.default ?? '';

@@ -131,7 +131,10 @@ export interface RunOptions {
   noResponseTimeoutMs: number;
 }
 
-/** wercker's defaults, in minutes, when neither a flag nor the wercker.yml sets the timeouts (spec §4.9). */
+/**
+ * wercker's defaults, in minutes, when neither a flag nor the wercker.yml sets the timeouts
+ * (docs/wercker-compat.md §4.9).
+ */
 export const DEFAULT_COMMAND_TIMEOUT_MIN = 25;
 export const DEFAULT_NO_RESPONSE_TIMEOUT_MIN = 5;
 

@@ -10,8 +10,9 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
 const size = (bytes: number) => (bytes > 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} kB`);
 
 /**
- * The human-readable lines of a run, in wercker's words where wercker had them (spec §4.1):
- * `--> Running step: X`, `Step failed: X`, `Steps passed`, `Running after-step: X`, …
+ * The human-readable lines of a run, in wercker's words where wercker had them
+ * (docs/wercker-compat.md §4.1): `--> Running step: X`, `Step failed: X`, `Steps passed`,
+ * `Running after-step: X`, …
  */
 export const formatters: Formatters = {
   'run.started': (e, c) => c.bold(`--> ${e.pipeline}: box ${e.box}${e.services.length ? `, services ${e.services.join(', ')}` : ''}`) + c.dim(` (run ${e.runId})`),

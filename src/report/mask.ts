@@ -10,8 +10,9 @@ const MASK = '***';
  * Replaces secret values in output text with `***`. Output is masked a line at a time (after the
  * session's line splitting), so besides each whole secret it also masks:
  * - each line (≥ 4 characters) of a multi-line secret, e.g. a PEM key printed with `cat`;
- * - the forms the box's shell holds after wercker's export encoding (spec §3.6): the Go-quoted
- *   text and what the shell makes of it (a newline becomes a literal `\n`), e.g. printed by `env`.
+ * - the forms the box's shell holds after wercker's export encoding (docs/wercker-compat.md §3.6):
+ *   the Go-quoted text and what the shell makes of it (a newline becomes a literal `\n`), e.g.
+ *   printed by `env`.
  * Every occurrence of every form is found, overlaps included, and the union of those ranges is
  * replaced, so no character of any secret survives next to a neighbouring one.
  * A value whose `$` the shell expanded cannot be predicted and is not covered.

@@ -11,7 +11,7 @@ const git = (cwd: string, args: string[]): Promise<string> =>
     execFile('git', args, { cwd, timeout: 10_000 }, (err, stdout) => resolve(err ? '' : stdout.trim()));
   });
 
-/** Branch, commit and tag of a checkout (spec §3.2); all "" outside a git repository. */
+/** Branch, commit and tag of a checkout (docs/wercker-compat.md §3.2); all "" outside a git repository. */
 export async function readGitInfo(dir: string): Promise<GitInfo> {
   const [branch, commit, tags] = await Promise.all([
     git(dir, ['rev-parse', '--abbrev-ref', 'HEAD']),

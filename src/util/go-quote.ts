@@ -1,8 +1,9 @@
 /**
  * Go's strconv.Quote (what `fmt.Sprintf("%q", s)` prints), which wercker used to encode every
- * exported value (spec §3.6). Reproduced rune by rune from Go's appendEscapedRune:
- * `"` and `\` get a backslash; printable runes are kept; \a \b \f \n \r \t \v have short forms;
- * other control bytes become \xNN; any other unprintable rune \uNNNN or \UNNNNNNNN (lower-case hex).
+ * exported value (docs/wercker-compat.md §3.6). Reproduced rune by rune from Go's
+ * appendEscapedRune: `"` and `\` get a backslash; printable runes are kept; \a \b \f \n \r \t \v
+ * have short forms; other control bytes become \xNN; any other unprintable rune \uNNNN or
+ * \UNNNNNNNN (lower-case hex).
  *
  * Go quotes bytes and turns invalid UTF-8 into \xNN. A JavaScript string has no invalid bytes,
  * only lone surrogates, which Node writes out as U+FFFD; Go prints U+FFFD as is (it is a symbol),

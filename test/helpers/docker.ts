@@ -5,7 +5,7 @@ import type { Labelled } from '../../src/runtime/runtime.ts';
 
 export const BUSYBOX = 'werker-test/busybox:latest';
 export const DEBIAN = 'werker-test/debian:bookworm';
-/** The box's default main process (spec §4.4): bash if the image has it, else sh. */
+/** The box's default main process (docs/wercker-compat.md §4.4): bash if the image has it, else sh. */
 export const BOX_SHELL = ['/bin/sh', '-c', 'if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi'];
 
 /**

@@ -36,7 +36,7 @@ describe.skipIf(!docker)('werker build on a Docker engine', () => {
     expect(r.stdout).not.toContain('NOT REACHED');
     expect(r.stdout).toMatch(/Step failed: fail/);
     expect(r.stdout).toContain('Starting after-steps');
-    // After-steps run in the restarted box: files stay, exports are gone (spec §4.8).
+    // After-steps run in the restarted box: files stay, exports are gone (docs/wercker-compat.md §4.8).
     expect(r.stdout).toContain('result=failed failed=fail foo=unset');
     expect(r.stdout).toMatch(/Pipeline failed/);
     expect(await leftovers('itbasics01')).toEqual([]);

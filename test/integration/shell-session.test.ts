@@ -21,7 +21,10 @@ describe.skipIf(!docker)('ShellSession in a real box', () => {
     expect(await label.remaining()).toEqual({ containers: [], networks: [], volumes: [] });
   });
 
-  /** A box as the engine makes one (spec §4.2): the shell is the main process, stdin attached. */
+  /**
+   * A box as the engine makes one (docs/wercker-compat.md §4.2): the shell is the main process,
+   * stdin attached.
+   */
   async function box(image: string): Promise<{ id: string; session: ShellSession }> {
     const id = await rt.createContainer({ name: label.name(`box${++boxes}`), image, cmd: BOX_SHELL, openStdin: true, labels: label.labels });
     const attached = await rt.attach(id);

@@ -13,9 +13,9 @@ import { assertRunnable, prepareRun, warnOn } from '../prepare-run.ts';
 import { executeRun } from './run-pipeline.ts';
 
 /**
- * `werker workflow NAME` (spec §4.11): the workflow's pipelines one at a time, each as soon as
- * everything it requires has passed, each as a deploy with artifacts on, the output of the
- * pipeline(s) it requires as its source. The first failure stops the workflow.
+ * `werker workflow NAME` (docs/wercker-compat.md §4.11): the workflow's pipelines one at a time,
+ * each as soon as everything it requires has passed, each as a deploy with artifacts on, the output
+ * of the pipeline(s) it requires as its source. The first failure stops the workflow.
  */
 export async function workflowCommand(name: string | undefined, target: string, flags: PipelineFlags, global: { environment: string }, out: Output): Promise<number> {
   if (!name) throw new UsageError('Missing workflow name to run', { hint: 'werker workflow NAME; the names are under workflows: in wercker.yml' });

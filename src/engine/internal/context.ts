@@ -12,7 +12,10 @@ export interface InternalContext extends StepContext {
 }
 
 export interface InternalStep {
-  /** Read the shell's environment first (spec §6 "sync"), so options see earlier exports. */
+  /**
+   * Read the shell's environment first (docs/wercker-compat.md §6 "sync"), so options see earlier
+   * exports.
+   */
   sync: boolean;
   run(ctx: InternalContext, step: PlannedStep, options: StepOptions): Promise<StepOutcome>;
 }
@@ -20,7 +23,10 @@ export interface InternalStep {
 export const failed = (message: string, hint?: string): StepOutcome => ({ status: 'failed', exitCode: 1, message, ...(hint ? { hint } : {}) });
 export const passed = (): StepOutcome => ({ status: 'passed', exitCode: 0 });
 
-/** An internal step's options: raw, or `$VAR`-expanded from the (synced) environment (the (I) options of spec §6). */
+/**
+ * An internal step's options: raw, or `$VAR`-expanded from the (synced) environment (the (I)
+ * options of docs/wercker-compat.md §2.6).
+ */
 export class StepOptions {
   constructor(readonly raw: Record<string, string>, readonly env: Map<string, string>) {}
 

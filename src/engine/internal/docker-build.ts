@@ -6,9 +6,9 @@ import { stripTopDir } from './strip-top-dir.ts';
 import { rememberBuiltImage } from './built-images.ts';
 
 /**
- * internal/docker-build (spec §6.3): builds a Dockerfile from the box's /pipeline/source (or its
- * `context` sub-dir), copied out as a tar, on the engine; tagged `<run><image-name>` and kept
- * local for docker-push (image mode) and docker-run.
+ * internal/docker-build (docs/wercker-compat.md §6.3): builds a Dockerfile from the box's
+ * /pipeline/source (or its `context` sub-dir), copied out as a tar, on the engine; tagged
+ * `<run><image-name>` and kept local for docker-push (image mode) and docker-run.
  */
 export const dockerBuild: InternalStep = {
   sync: true,

@@ -8,11 +8,11 @@ import { OWNER_LABEL, RUN_LABEL } from '../labels.ts';
 import { removeStepCopies } from '../commit.ts';
 
 /**
- * internal/docker-push (spec §6.1). Commit mode: the box container is committed (werker's step
- * files removed first, so they are not in the image) with the given cmd, entrypoint,
- * ports, working dir, env, labels, user, volumes and stop signal; image mode (`image-name`)
- * pushes the image docker-build made. Each tag is pushed with the credentials sent as registry
- * auth in a header, never on a command line.
+ * internal/docker-push (docs/wercker-compat.md §6.1). Commit mode: the box container is committed
+ * (werker's step files removed first, so they are not in the image) with the given cmd, entrypoint,
+ * ports, working dir, env, labels, user, volumes and stop signal; image mode (`image-name`) pushes
+ * the image docker-build made. Each tag is pushed with the credentials sent as registry auth in a
+ * header, never on a command line.
  */
 export const dockerPush: InternalStep = {
   sync: true,
@@ -41,7 +41,10 @@ export const dockerPush: InternalStep = {
   },
 };
 
-/** Where a push goes: the repository (registry inferred, spec §2.4) and its checked tags. */
+/**
+ * Where a push goes: the repository (registry inferred, docs/wercker-compat.md §2.4) and its
+ * checked tags.
+ */
 export interface PushDestination {
   target: { repo: string; serverAddress: string };
   tags: [string, ...string[]];
@@ -94,8 +97,9 @@ export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: Pus
 type ImageConfig = NonNullable<CommitOptions['config']>;
 
 /**
- * The image config both pushes set (spec §6.1, §6.2): cmd and entrypoint shell-split and not
- * expanded; working-dir, ports (`Invalid port …` on a bad one), volumes and env expanded.
+ * The image config both pushes set (docs/wercker-compat.md §6.1, §6.2): cmd and entrypoint
+ * shell-split and not expanded; working-dir, ports (`Invalid port …` on a bad one), volumes and env
+ * expanded.
  */
 export function imageConfig(o: StepOptions): ImageConfig {
   const config: ImageConfig = {};
@@ -116,7 +120,7 @@ export function imageConfig(o: StepOptions): ImageConfig {
   return config;
 }
 
-/** The image config docker-push sets over what the container had (spec §6.1 options). */
+/** The image config docker-push sets over what the container had (docs/wercker-compat.md §6.1 options). */
 function commitConfig(o: StepOptions): ImageConfig {
   const config = imageConfig(o);
   if (o.has('user')) config.User = o.get('user');

@@ -6,9 +6,9 @@ import { runScopedImage } from './image-names.ts';
 import { mapImageName } from '../../plan/image-ref.ts';
 
 /**
- * internal/docker-run (spec §6.4): a detached side container `<run><name>` on the run's network
- * with the alias `<name>`, so steps reach it by name. It carries the run's labels, so it is
- * removed with the run.
+ * internal/docker-run (docs/wercker-compat.md §6.4): a detached side container `<run><name>` on the
+ * run's network with the alias `<name>`, so steps reach it by name. It carries the run's labels, so
+ * it is removed with the run.
  */
 export const dockerRun: InternalStep = {
   sync: true,
@@ -41,7 +41,10 @@ export const dockerRun: InternalStep = {
   },
 };
 
-/** internal/docker-kill (spec §6.5): kills and removes `<run><name>`; `name` is not expanded. */
+/**
+ * internal/docker-kill (docs/wercker-compat.md §6.5): kills and removes `<run><name>`; `name` is
+ * not expanded.
+ */
 export const dockerKill: InternalStep = {
   sync: false,
   async run(ctx, step, o) {

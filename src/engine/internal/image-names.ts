@@ -1,7 +1,7 @@
 /**
- * Where an image is pushed (spec §2.4 registry inference, with werker's fixes): the repository
- * is lower-cased; a `registry` option gives the host when the repository names none; when both
- * name a host, the repository's wins. Docker Hub's own addresses add no prefix.
+ * Where an image is pushed (docs/wercker-compat.md §2.4 registry inference, with werker's fixes):
+ * the repository is lower-cased; a `registry` option gives the host when the repository names none;
+ * when both name a host, the repository's wins. Docker Hub's own addresses add no prefix.
  */
 export function pushTarget(repository: string, registry?: string): { repo: string; serverAddress: string } {
   const repo = repository.toLowerCase();

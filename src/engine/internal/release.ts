@@ -2,7 +2,10 @@ import { releaseOnHosts, localActor } from '../../deploy/hosts.ts';
 import { parseReleaseOptions } from '../../deploy/release-options.ts';
 import { failed, passed, type InternalStep } from './context.ts';
 
-/** Characters wercker's export encoding does not carry into the box's shell as they are (spec §3.6). */
+/**
+ * Characters wercker's export encoding does not carry into the box's shell as they are
+ * (docs/wercker-compat.md §3.6).
+ */
 const LOSSY = /[$`\\\n\r]/;
 
 /**

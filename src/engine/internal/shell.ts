@@ -6,9 +6,9 @@ import { readShellEnv } from './sync.ts';
 const NOT_COPIED = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'HOSTNAME']);
 
 /**
- * internal/shell (display `shell`; spec §6.7): an interactive shell in the box on the user's
- * terminal — `cmd` (default: the box's default shell line) in $WERCKER_SOURCE_DIR, with the
- * pipeline shell's environment, `code` typed first. It ends when the user leaves the shell and
+ * internal/shell (display `shell`; docs/wercker-compat.md §6.7): an interactive shell in the box on
+ * the user's terminal — `cmd` (default: the box's default shell line) in $WERCKER_SOURCE_DIR, with
+ * the pipeline shell's environment, `code` typed first. It ends when the user leaves the shell and
  * always passes. wercker typed the env exports into the shell; werker passes them as the exec's
  * environment instead, so hidden values never appear on the screen.
  *

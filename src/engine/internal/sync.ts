@@ -1,8 +1,8 @@
 import type { ShellSession } from '../shell-session.ts';
 
 /**
- * Reads the live environment of the pipeline's shell (spec §6 "sync"): `env -0` where the
- * `env` supports it (values may hold newlines), else plain `env` split on lines.
+ * Reads the live environment of the pipeline's shell (docs/wercker-compat.md §6 "sync"): `env -0`
+ * where the `env` supports it (values may hold newlines), else plain `env` split on lines.
  */
 export async function readShellEnv(session: ShellSession): Promise<Map<string, string>> {
   const lines: string[] = [];

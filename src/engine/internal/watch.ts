@@ -10,10 +10,10 @@ import { WatchedCode } from './watch-processes.ts';
 type Wake = { kind: 'ended'; result: BatchResult } | { kind: 'changed'; files: string[] } | { kind: 'stop' };
 
 /**
- * internal/watch (display `watch`; spec §6.6): runs `code` in the box's shell and streams its
- * output until Ctrl-C, which ends the step as passed (and the run, see engine/run.ts). With
- * `reload: true` it watches the host project and, once a burst of saves is over, stops the code
- * (SIGINT, see WatchedCode) and runs it again, saying which files changed. Code that exits by
+ * internal/watch (display `watch`; docs/wercker-compat.md §6.6): runs `code` in the box's shell and
+ * streams its output until Ctrl-C, which ends the step as passed (and the run, see engine/run.ts).
+ * With `reload: true` it watches the host project and, once a burst of saves is over, stops the
+ * code (SIGINT, see WatchedCode) and runs it again, saying which files changed. Code that exits by
  * itself is reported and, with reload, run again on the next change (fix the typo, save).
  *
  * werker runs `code` in a subshell, `( code )`: each restart starts from the same directory

@@ -85,7 +85,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (opts.buildArgs) query.buildargs = opts.buildArgs;
     if (opts.labels) query.labels = opts.labels;
     // One `extrahosts` query value per entry, as the daemon reads them (a comma-joined value is
-    // taken as one host with an invalid address, spec §6.3).
+    // taken as one host with an invalid address, docs/wercker-compat.md §6.3).
     if (opts.extraHosts?.length) query.extrahosts = opts.extraHosts;
     if (opts.noCache) query.nocache = true;
     if (opts.quiet) query.q = true;
@@ -116,7 +116,8 @@ export class DockerRuntime implements ContainerRuntime {
         Driver: 'bridge',
         CheckDuplicate: true,
         Labels: labels,
-        // As wercker's per-run network (spec §4.2): containers talk to each other, MTU 1500.
+        // As wercker's per-run network (docs/wercker-compat.md §4.2): containers talk to each
+        // other, MTU 1500.
         Options: { 'com.docker.network.bridge.enable_icc': 'true', 'com.docker.network.driver.mtu': '1500' },
       }),
     );

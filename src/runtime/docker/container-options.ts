@@ -8,7 +8,8 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
     name: spec.name,
     Image: spec.image,
     Labels: spec.labels,
-    // Stdout/stderr are always attached; stdin only for a box whose shell reads it (spec §4.4).
+    // Stdout/stderr are always attached; stdin only for a box whose shell reads it
+    // (docs/wercker-compat.md §4.4).
     AttachStdin: spec.openStdin ?? false,
     AttachStdout: true,
     AttachStderr: true,
@@ -42,7 +43,8 @@ function toHostConfig(spec: ContainerSpec): Docker.HostConfig {
     );
   }
   if (spec.privileged) host.Privileged = true;
-  // Swap is left unset: the daemon then allows twice the memory, as wercker's boxes had (spec §4.2).
+  // Swap is left unset: the daemon then allows twice the memory, as wercker's boxes had
+  // (docs/wercker-compat.md §4.2).
   if (spec.memoryBytes) host.Memory = spec.memoryBytes;
   if (spec.dns?.length) host.Dns = spec.dns;
   if (spec.extraHosts?.length) host.ExtraHosts = spec.extraHosts;
