@@ -1,5 +1,6 @@
 import type { Authenticator } from './auth.ts';
 import type { RunStatus, ServerContext } from './context.ts';
+import type { ServerLimits } from './limits.ts';
 import type { RunnerBackend } from './runner/protocol.ts';
 
 /**
@@ -14,4 +15,8 @@ export interface ServerCore extends ServerContext {
   runStatus(runId: number): Promise<RunStatus | undefined>;
   /** The runner side, used by the embedded runner directly and by /api/runner/* for remote ones. */
   runners: RunnerBackend;
+  /** What one request, wercker.yml or run may cost (limits.ts). */
+  limits: ServerLimits;
+  /** Believe X-Forwarded-Proto / X-Forwarded-For (`--trust-proxy`: only behind a proxy that sets them). */
+  trustProxy: boolean;
 }

@@ -3,6 +3,7 @@ import type { Store } from '../store/db.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
 import { handlePushHook } from './hook.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper } from './retention.ts';
@@ -21,6 +22,12 @@ export interface CoreOptions {
   keepOutputsDays?: number;
   /** The clock of the retention sweep (tests pass their own). */
   now?: () => Date;
+  /** Overrides of DEFAULT_LIMITS (limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** `--trust-proxy`: X-Forwarded-Proto/-For come from a proxy of the operator's. */
+  trustProxy?: boolean;
+  /** `--allow-local-repos DIR`: the only directories local-path repositories may be in (none: refused). */
+  allowLocalRepos?: string[];
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -45,6 +52,7 @@ export type Core = ServerCore & {
 export function createServerCore(store: Store, options: CoreOptions): Core {
   const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'));
   const live = new LiveEvents();
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const users = userService(store);
   const apps = applicationService(store, mirrors);
   const leaseMs = options.leaseMs ?? 30_000;
@@ -62,6 +70,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     auth: users,
     authenticator: users,
     runners,
+    limits,
+    trustProxy: options.trustProxy ?? false,
     store,
     reap,
     onQueued,

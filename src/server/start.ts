@@ -6,6 +6,7 @@ import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
+import type { ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from './runner/worker.ts';
 import { createServerCore, type Core } from './service.ts';
 
@@ -26,6 +27,12 @@ export interface ServerOptions {
   /** Needed when runners > 0. */
   runtime?: ContainerRuntime;
   log?: (line: string) => void;
+  /** Overrides of DEFAULT_LIMITS (limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** `--trust-proxy`: believe X-Forwarded-Proto/-For. */
+  trustProxy?: boolean;
+  /** `--allow-local-repos DIR`: where local-path repositories may be. */
+  allowLocalRepos?: string[];
 }
 
 export interface RunningServer {
@@ -44,7 +51,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const baseHint = opts.baseUrl === undefined ? `http://${opts.host}:${opts.port}` : publicBaseUrl(opts.baseUrl);
   const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
-    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}) });
+    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [] });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
