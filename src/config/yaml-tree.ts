@@ -179,7 +179,9 @@ class TreeBuilder {
       explicit.push(entry);
     }
     // Merged keys come first and never override keys written in the map itself.
-    const inherited = merged.filter((e, i) => !seen.has(e.key) && merged.findIndex((m) => m.key === e.key) === i);
+    // The first merged entry of each key wins (a Set, not a search per entry: a long merge stays linear).
+    const mergedKeys = new Set<string>();
+    const inherited = merged.filter((e) => !seen.has(e.key) && !mergedKeys.has(e.key) && mergedKeys.add(e.key));
     return { kind: 'map', span: this.span(node), entries: [...inherited, ...explicit] };
   }
 
