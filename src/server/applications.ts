@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Selectable } from 'kysely';
-import { validateConfig } from '../config/validate.ts';
 import { isoNow, type Store } from '../store/db.ts';
 import { deleteRunsOf } from '../store/runs.ts';
 import type { Database } from '../store/schema.ts';
@@ -9,6 +8,7 @@ import { InputError, type Application, type KeyPair, type PipelineList, type Ser
 import { generateKeyPair } from './keys.ts';
 import { newSecret } from './passwords.ts';
 import type { RepoMirrors } from './repos.ts';
+import type { ServerConfigReader } from './werckeryml.ts';
 
 type AppRow = Selectable<Database['applications']>;
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -21,7 +21,7 @@ type AppMembers = Pick<ServerContext, 'listApplications' | 'getApplication' | 'c
   | 'listVariables' | 'setVariable' | 'deleteVariable' | 'listKeyPairs' | 'createKeyPair' | 'deleteKeyPair'>;
 
 /** Applications, their variables and key pairs. */
-export function applicationService(store: Store, mirrors: RepoMirrors): AppMembers & { appRow(id: number): Promise<AppRow>; jobVariables(appId: number, pipeline: string): Promise<{ name: string; value: string; protected: boolean }[]> } {
+export function applicationService(store: Store, mirrors: RepoMirrors, configs: ServerConfigReader): AppMembers & { appRow(id: number): Promise<AppRow>; jobVariables(appId: number, pipeline: string): Promise<{ name: string; value: string; protected: boolean }[]> } {
   const db = store.db;
   const appRow = async (id: number): Promise<AppRow> => {
     const row = await db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
@@ -78,6 +78,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         await tx.deleteFrom('applications').where('id', '=', appId).execute();
       });
       await mirrors.remove(appId);
+      configs.forget(appId);
       for (const o of outputs) if (o.output_path) await rm(o.output_path, { force: true });
     },
     async listPipelines(appId, ref) {
@@ -89,9 +90,9 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       if (commit instanceof Error) return { ...list, problem: commit.message };
       if (!commit) return { ...list, problem: `no branch or commit ${want} in ${app.repository}` };
       list.commit = commit;
-      const text = await mirrors.readFile(appId, commit, 'wercker.yml');
-      if (text === undefined) return { ...list, problem: `no wercker.yml at ${commit.slice(0, 8)}` };
-      const { config, diagnostics } = validateConfig('wercker.yml', text, []);
+      const read = await configs.read(appId, commit);
+      if (read === undefined) return { ...list, problem: `no wercker.yml at ${commit.slice(0, 8)}` };
+      const { config, diagnostics } = read;
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (!config || errors.length) return { ...list, problem: `wercker.yml at ${commit.slice(0, 8)} is invalid: ${errors.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`).slice(0, 3).join('; ')}` };
       list.pipelines = Object.keys(config.pipelines);

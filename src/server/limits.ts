@@ -1,3 +1,5 @@
+import type { ConfigLimits } from '../config/validate.ts';
+
 /**
  * The server's limits on what one request, one wercker.yml or one run may cost it, with their
  * defaults. `werker server` flags change the ones an operator may need to (see cli/commands/server.ts);
@@ -29,7 +31,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   apiBytes: 1 * MB,
   runnerBytes: 16 * MB,
   outputBytes: 4096 * MB,
-  configBytes: 512 * 1024,
+  configBytes: 128 * 1024,
   configNodes: 20_000,
   configMs: 2_000,
   runEvents: 50_000,
@@ -42,3 +44,6 @@ export function formatBytes(n: number): string {
   if (n >= 1024) return `${Math.round(n / 1024)} KB`;
   return `${n} bytes`;
 }
+
+/** The wercker.yml part, as validateConfig takes it. */
+export const configLimits = (limits: ServerLimits): ConfigLimits => ({ maxBytes: limits.configBytes, maxNodes: limits.configNodes, timeBudgetMs: limits.configMs });

@@ -66,6 +66,11 @@ export class RepoMirrors {
     return look();
   }
 
+  /** A file's size in bytes at a commit (read before the file itself), or undefined when there is no such file. */
+  async fileSize(appId: number, commit: string, file: string): Promise<number | undefined> {
+    return git(['cat-file', '-s', `${commit}:${file}`], this.path(appId)).then((s) => Number(s.trim()), () => undefined);
+  }
+
   /** A file's text at a commit, or undefined when the commit has no such file. */
   async readFile(appId: number, commit: string, file: string): Promise<string | undefined> {
     return git(['show', `${commit}:${file}`], this.path(appId)).catch(() => undefined);

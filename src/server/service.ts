@@ -9,6 +9,7 @@ import { RepoMirrors } from './repos.ts';
 import { outputSweeper } from './retention.ts';
 import { runService } from './runs.ts';
 import { userService } from './users.ts';
+import { ServerConfigReader } from './werckeryml.ts';
 
 export interface CoreOptions {
   /** Where mirrors and run outputs live. */
@@ -54,10 +55,11 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const live = new LiveEvents();
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const users = userService(store);
-  const apps = applicationService(store, mirrors);
+  const configs = new ServerConfigReader(mirrors, limits);
+  const apps = applicationService(store, mirrors, configs);
   const leaseMs = options.leaseMs ?? 30_000;
-  const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 };
-  const runs = runService(store, apps, mirrors, live, runOptions);
+  const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3, runEvents: limits.runEvents };
+  const runs = runService(store, apps, mirrors, configs, live, runOptions);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const { appRow: _a, jobVariables: _j, ...appMembers } = apps;
   const { reap, onQueued, runners, ...runMembers } = runs;

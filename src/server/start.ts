@@ -6,7 +6,7 @@ import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
-import type { ServerLimits } from './limits.ts';
+import { configLimits, type ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from './runner/worker.ts';
 import { createServerCore, type Core } from './service.ts';
 
@@ -82,7 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (runtime) {
     runner = startRunner({
       backend: core.runners, runtime, name: `embedded@${os.hostname()}`, concurrency: opts.runners,
-      workRoot: path.join(opts.dataDir, 'work'), wake: (ring) => core.onQueued(ring), log,
+      workRoot: path.join(opts.dataDir, 'work'), wake: (ring) => core.onQueued(ring), log, configLimits: configLimits(core.limits),
     });
   }
   return {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { WerkerError } from '../errors.ts';
 import { init } from './migrations/0001-init.ts';
 import { outputRetention } from './migrations/0002-output-retention.ts';
+import { deliveriesAndEventCap } from './migrations/0003-deliveries-and-event-cap.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -66,7 +67,7 @@ function openPostgres(url: string, max: number): Store {
 }
 
 async function migrate(store: Store): Promise<void> {
-  const migrations: Record<string, Migration> = { '0001-init': init(store.dialect), '0002-output-retention': outputRetention };
+  const migrations: Record<string, Migration> = { '0001-init': init(store.dialect), '0002-output-retention': outputRetention, '0003-deliveries-and-event-cap': deliveriesAndEventCap };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;

@@ -32,8 +32,12 @@ export interface Database {
     output_path: string | null;
     /** When the retention sweep deleted the output (output_path is then null). */
     output_removed_at: string | null;
+    /** 1 once the run reached the cap on stored events (the marker event is stored then). */
+    events_truncated: Generated<number>;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
   run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string };
+  /** Webhook deliveries already handled, by GitHub's delivery id: a replay queues nothing. */
+  webhook_deliveries: { application_id: number; delivery_id: string; received_at: string };
 }

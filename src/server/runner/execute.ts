@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { loadPipeline } from '../../config/load.ts';
+import type { ConfigLimits } from '../../config/validate.ts';
+import type { Diagnostic } from '../../config/diagnostics.ts';
+import { configLimits, DEFAULT_LIMITS } from '../limits.ts';
 import { ConfigError, WerkerError } from '../../errors.ts';
 import { createBus, type RunEvent, type RunEventBody } from '../../engine/events.ts';
 import { runPipeline } from '../../engine/run.ts';
@@ -24,7 +27,12 @@ export interface ExecuteDeps {
   signal: AbortSignal;
   /** Called when the server said this runner no longer holds the run. */
   onLost(): void;
+  /** Bounds on reading the run's wercker.yml (default: the server's defaults, limits.ts). */
+  configLimits?: ConfigLimits;
 }
+
+/** Diagnostics written into a run's log; a file with thousands of warnings gets a count for the rest. */
+const LOGGED_DIAGNOSTICS = 50;
 
 /**
  * One claimed run, start to end, on this machine: check out the commit into a temp dir, take
@@ -55,7 +63,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       log(`deploying the output of run ${job.sourceRunId}`);
     }
     const workingDir = path.join(temp, 'work');
-    const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'));
+    const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'), deps.configLimits ?? configLimits(DEFAULT_LIMITS));
     const options = runOptions(job, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
     const packages = await resolveStepPackages(steps, { projectDir, workingDir });
@@ -86,7 +94,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       return { status: 'cancelled', durationMs: Date.now() - started, message: 'cancelled before the pipeline started' };
     }
     const e = err as Error;
-    const text = err instanceof ConfigError ? renderDiagnostics(err.diagnostics, err.sourceText, false) : e.message;
+    const text = err instanceof ConfigError ? renderSome(err.diagnostics, err.sourceText) : e.message;
     const hint = err instanceof WerkerError ? err.hint : undefined;
     for (const line of text.split('\n')) log(line, 'warn');
     if (hint) log(`hint: ${hint}`, 'warn');
@@ -97,6 +105,14 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     await events.flush().catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** The errors first, at most LOGGED_DIAGNOSTICS of them all, and how many more there were. */
+function renderSome(diagnostics: readonly Diagnostic[], source: string | undefined): string {
+  const ordered = [...diagnostics.filter((d) => d.severity === 'error'), ...diagnostics.filter((d) => d.severity !== 'error')];
+  const shown = renderDiagnostics(ordered.slice(0, LOGGED_DIAGNOSTICS), source, false);
+  const rest = ordered.length - LOGGED_DIAGNOSTICS;
+  return rest > 0 ? `${shown}\n… and ${rest} more (run \`werker check-config\` on the commit to see them all)` : shown;
 }
 
 /** The job's variables as the host side of the pipeline env: protected → XXX_ (hidden, masked), others → X_. */

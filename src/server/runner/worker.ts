@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import type { ConfigLimits } from '../../config/validate.ts';
 import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { executeJob } from './execute.ts';
 import type { Job, RunnerBackend, RunnerFinish } from './protocol.ts';
@@ -17,6 +18,8 @@ export interface RunnerOptions {
   /** In-process runners get rung when a run is queued, so they don't wait for the poll. */
   wake?: (ring: () => void) => () => void;
   log?: (line: string) => void;
+  /** Bounds on reading a run's wercker.yml (default: the server's defaults). */
+  configLimits?: ConfigLimits;
 }
 
 export interface RunningRunner {
@@ -68,7 +71,7 @@ export function startRunner(opts: RunnerOptions): RunningRunner {
       // executeJob reports what goes wrong inside the run; a work dir it can't even create is
       // reported here, or the run would sit "running" until its lease ran out, with no reason given.
       const result = await mkdir(opts.workRoot, { recursive: true })
-        .then(() => executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost }))
+        .then(() => executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost, ...(opts.configLimits ? { configLimits: opts.configLimits } : {}) }))
         .catch((err: Error): RunnerFinish => {
           const message = `runner ${opts.name} could not prepare the run: ${err.message}`;
           return { status: 'failed', durationMs: 0, message, error: { message, hint: `check that the runner's work dir ${opts.workRoot} can be written (--work-dir)` } };
