@@ -7,6 +7,7 @@ import type { Database } from '../store/schema.ts';
 import { InputError, type Application, type KeyPair, type PipelineList, type ServerContext, type Variable } from './context.ts';
 import { generateKeyPair } from './keys.ts';
 import { newSecret } from './passwords.ts';
+import { checkRepository } from './repo-policy.ts';
 import type { RepoMirrors } from './repos.ts';
 import type { ServerConfigReader } from './werckeryml.ts';
 
@@ -50,6 +51,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors, configs: 
       if (/^\w+:\/\/[^/@]*:[^/@]*@/.test(repository)) {
         throw new InputError('the repository URL carries a password: use an SSH URL with a deploy key, or a git credential helper on the server and runners');
       }
+      checkRepository(repository, mirrors.allowLocal);
       if (await db.selectFrom('applications').select('id').where('name', '=', name).executeTakeFirst()) throw new InputError(`there is already an application ${name}`, 409);
       const row = await db.insertInto('applications').values({
         name, repository, default_branch: input.defaultBranch?.trim() || '', workflow: input.workflow?.trim() || null, webhook_secret: newSecret(), created_at: isoNow(),
@@ -75,6 +77,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors, configs: 
         await deleteRunsOf(store, tx, appId);
         await tx.deleteFrom('variables').where('application_id', '=', appId).execute();
         await tx.deleteFrom('key_pairs').where('application_id', '=', appId).execute();
+        await tx.deleteFrom('webhook_deliveries').where('application_id', '=', appId).execute();
         await tx.deleteFrom('applications').where('id', '=', appId).execute();
       });
       await mirrors.remove(appId);

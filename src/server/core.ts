@@ -1,6 +1,7 @@
 import type { Authenticator } from './auth.ts';
 import type { RunStatus, ServerContext } from './context.ts';
 import type { ServerLimits } from './limits.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import type { RunnerBackend } from './runner/protocol.ts';
 
 /**
@@ -19,4 +20,6 @@ export interface ServerCore extends ServerContext {
   limits: ServerLimits;
   /** Believe X-Forwarded-Proto / X-Forwarded-For (`--trust-proxy`: only behind a proxy that sets them). */
   trustProxy: boolean;
+  /** Failed sign-ins per account and address (login-throttle.ts). */
+  loginThrottle: LoginThrottle;
 }

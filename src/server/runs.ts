@@ -243,6 +243,23 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
       await db.updateTable('runs').set({ output_path: file }).where('id', '=', runId).execute();
       return true;
     },
+    async release(runId, attempt, reason) {
+      maskers.delete(runId);
+      const row = await getRunRow(store, runId);
+      if (!row || !holds(attempt)(row)) return false;
+      const why = String(reason || 'the runner stopped').slice(0, 300);
+      // A run whose cancel was asked for ends now; any other goes back to the queue (the next
+      // claim is a new attempt, so nothing the stopped runner still sends is taken).
+      if (row.cancel_requested) {
+        const message = row.message ?? 'cancelled';
+        return Boolean(await record(runId, [{ type: 'log', level: 'warn', text: `${why}; the run was being cancelled, so it ends here` }, finalEvent('cancelled', 0, { message })], holds(attempt),
+          () => ({ status: 'cancelled', finished_at: isoNow(), lease_until: null, message })));
+      }
+      const done = await record(runId, [{ type: 'log', level: 'warn', text: `${why} during attempt ${attempt}; the run is queued again for attempt ${attempt + 1}` }], holds(attempt),
+        () => ({ status: 'queued', runner: null, lease_until: null }));
+      if (done) for (const fn of queuedListeners) fn();
+      return Boolean(done);
+    },
     async sourceOutput(runId) {
       const row = await getRunRow(store, runId);
       // Only while the run is being worked on: a runner token is not a key to every output.

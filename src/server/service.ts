@@ -2,9 +2,11 @@ import path from 'node:path';
 import type { Store } from '../store/db.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
-import { handlePushHook } from './hook.ts';
+import { handlePushHook, type DeliveryLog } from './hook.ts';
+import { isoNow } from '../store/db.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper } from './retention.ts';
 import { runService } from './runs.ts';
@@ -49,9 +51,27 @@ export type Core = ServerCore & {
   startOutputSweep(intervalMs?: number): () => Promise<void>;
 };
 
+/** How long a delivery id is remembered: GitHub redelivers only recent deliveries. */
+const DELIVERY_MEMORY_MS = 30 * 24 * HOUR_MS;
+
+/** Delivery ids in the store (webhook_deliveries), so replays are caught across restarts and server processes. */
+function deliveryLog(store: Store): DeliveryLog {
+  return {
+    async claim(appId, deliveryId) {
+      await store.db.deleteFrom('webhook_deliveries').where('received_at', '<', isoNow(-DELIVERY_MEMORY_MS)).execute();
+      const r = await store.db.insertInto('webhook_deliveries').values({ application_id: appId, delivery_id: deliveryId, received_at: isoNow() })
+        .onConflict((oc) => oc.columns(['application_id', 'delivery_id']).doNothing()).executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async release(appId, deliveryId) {
+      await store.db.deleteFrom('webhook_deliveries').where('application_id', '=', appId).where('delivery_id', '=', deliveryId).execute();
+    },
+  };
+}
+
 /** Composes the server's services over one store. */
 export function createServerCore(store: Store, options: CoreOptions): Core {
-  const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'));
+  const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'), options.allowLocalRepos ?? []);
   const live = new LiveEvents();
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const users = userService(store);
@@ -74,13 +94,14 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     runners,
     limits,
     trustProxy: options.trustProxy ?? false,
+    loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),
     store,
     reap,
     onQueued,
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
-    handlePushHook: (appName, raw, headers) => handlePushHook(core, appName, raw, headers),
+    handlePushHook: (appName, raw, headers) => handlePushHook(core, appName, raw, headers, deliveryLog(store)),
     startReaper(intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) {
       let busy = false;
       const timer = setInterval(() => {

@@ -39,7 +39,11 @@ export interface RunningServer {
   url: string;
   core: Core;
   runner?: RunningRunner;
-  close(): Promise<void>;
+  /**
+   * Stops taking requests and runs: the embedded runner's runs get `graceMs` (default 0) to
+   * finish, then go back to the queue with a line in their log saying why; then the store closes.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Store → core → HTTP server (+ embedded runner and the lease reaper). */
@@ -87,10 +91,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   return {
     url, core, ...(runner ? { runner } : {}),
-    async close() {
+    async close(options = {}) {
       stopReaper();
       await stopSweep();
-      await runner?.stop();
+      await runner?.stop({ ...options, reason: 'the server stopped (SIGTERM or shutdown)' });
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,7 @@ import { intParam } from './errors.ts';
  * - `POST /api/runner/runs/:id/heartbeat {attempt}` → `{ cancel }`, 409 when the lease is lost;
  * - `POST /api/runner/runs/:id/events {attempt, events}` → 204 (bodies; the server numbers them), 409 when lost;
  * - `POST /api/runner/runs/:id/finish {attempt, status, durationMs, message?}` → 204, 409 when lost;
+ * - `POST /api/runner/runs/:id/release {attempt, reason}` → 204 (the run is queued again), 409 when lost;
  * - `PUT /api/runner/runs/:id/output?attempt=N` (tar) and `GET /api/runner/runs/:id/source` (the
  *   tar of the run it deploys from).
  */
@@ -44,6 +45,11 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
   r.post('/runs/:id/finish', async (c) => {
     const b = await json(c);
     const ok = await core.runners.finish(intParam(c.req.param('id'), 'run id'), attempt(b.attempt), b as unknown as RunnerFinish);
+    return ok ? c.body(null, 204) : lost(c);
+  });
+  r.post('/runs/:id/release', async (c) => {
+    const b = await json(c);
+    const ok = await core.runners.release(intParam(c.req.param('id'), 'run id'), attempt(b.attempt), typeof b.reason === 'string' ? b.reason : '');
     return ok ? c.body(null, 204) : lost(c);
   });
   r.put('/runs/:id/output', async (c) => {

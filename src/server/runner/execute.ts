@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { loadPipeline } from '../../config/load.ts';
 import type { ConfigLimits } from '../../config/validate.ts';
@@ -15,7 +16,7 @@ import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { resolveStepPackages } from '../../steps/resolve.ts';
 import { shortId } from '../../util/ids.ts';
 import { assertRunnable } from '../../cli/prepare-run.ts';
-import { checkoutCommit, extractTar, packDir } from './checkout.ts';
+import { checkoutCommit, extractTar, OWNER_FILE, packDir } from './checkout.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
 
 export interface ExecuteDeps {
@@ -47,6 +48,8 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
   const log = (text: string, level: 'info' | 'warn' = 'info') => events.push({ type: 'log', level, text });
   const temp = await mkdtemp(path.join(deps.workRoot, `run-${job.runId}-`));
   try {
+    // Whose dir this is: a runner starting on this machine removes the dirs of dead owners (worker.ts).
+    await writeFile(path.join(temp, OWNER_FILE), `${os.hostname()} ${process.pid}\n`);
     const sourceDir = path.join(temp, 'source');
     log(`checking out ${job.commit.slice(0, 12)} (${job.branch}) of ${job.application.name}`);
     await checkoutCommit(job.application.repository, job.commit, sourceDir).catch((err: Error) => {

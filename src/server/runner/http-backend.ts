@@ -45,6 +45,7 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       return (await res.json()) as { cancel: boolean };
     },
     appendEvents: async (runId, attempt, events: RunnerEvent[]) => ok(await call('POST', `/runs/${runId}/events`, { attempt, events })),
+    release: async (runId, attempt, reason) => ok(await call('POST', `/runs/${runId}/release`, { attempt, reason })),
     finish: async (runId, attempt, result: RunnerFinish) => ok(await call('POST', `/runs/${runId}/finish`, { attempt, ...result })),
     async putOutput(runId, attempt, tar) {
       const res = await fetch(`${base}/api/runner/runs/${runId}/output?attempt=${attempt}`, {

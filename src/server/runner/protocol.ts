@@ -41,6 +41,11 @@ export interface RunnerBackend {
   appendEvents(runId: number, attempt: number, events: RunnerEvent[]): Promise<boolean>;
   finish(runId: number, attempt: number, result: RunnerFinish): Promise<boolean>;
   putOutput(runId: number, attempt: number, tar: ReadableStream<Uint8Array>): Promise<boolean>;
+  /**
+   * Gives a held run back before it ended (the runner or the server is stopping): the server
+   * logs `reason` and queues the run again (a run being cancelled ends as cancelled). False: not held.
+   */
+  release(runId: number, attempt: number, reason: string): Promise<boolean>;
   /** The tar of the job's source run output, or undefined when there is none; throws (a WerkerError) when retention removed it. */
   sourceOutput(runId: number): Promise<ReadableStream<Uint8Array> | undefined>;
 }
