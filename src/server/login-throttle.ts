@@ -45,8 +45,9 @@ export class LoginThrottle {
     for (const key of keys) {
       const old = this.#entries.get(key);
       const failures = old && now - old.lastFailure < FORGET_MS ? old.failures + 1 : 1;
+      // The failure that uses up the free ones starts the wait: 1 s, then 2, 4, 8…
       const over = failures - FREE_FAILURES[key.split(':')[0] as Kind];
-      const wait = over > 0 ? Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** Math.min(over - 1, 30)) : 0;
+      const wait = over >= 0 ? Math.min(MAX_WAIT_MS, FIRST_WAIT_MS * 2 ** Math.min(over, 30)) : 0;
       this.#entries.delete(key);
       this.#entries.set(key, { failures, blockedUntil: now + wait, lastFailure: now });
     }

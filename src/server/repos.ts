@@ -43,7 +43,7 @@ export class RepoMirrors {
       const dir = this.path(appId);
       try {
         if (!existsSync(dir)) {
-          await mkdir(this.dir, { recursive: true });
+          await mkdir(this.dir, { recursive: true, mode: 0o700 });
           await git(['clone', '--mirror', '--quiet', '--', repository, dir]);
         } else {
           await git(['fetch', '--prune', '--quiet', 'origin'], dir);

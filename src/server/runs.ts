@@ -231,11 +231,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
     async putOutput(runId, attempt, tar) {
       const row = await getRunRow(store, runId);
       if (!row || !holds(attempt)(row)) return false;
-      await mkdir(outputsDir, { recursive: true });
+      await mkdir(outputsDir, { recursive: true, mode: 0o700 });
       const file = path.join(outputsDir, `${runId}.tar`);
       const part = `${file}.${attempt}.part`;
       try {
-        await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), createWriteStream(part));
+        await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), createWriteStream(part, { mode: 0o600 }));
         await rename(part, file);
       } finally {
         await rm(part, { force: true });

@@ -6,6 +6,7 @@ import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
+import { prepareDataDir } from './storage.ts';
 import { configLimits, type ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from './runner/worker.ts';
 import { createServerCore, type Core } from './service.ts';
@@ -53,7 +54,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const runtime = opts.runners > 0 ? opts.runtime : undefined;
   if (opts.runners > 0 && !runtime) throw new Error('an embedded runner needs a container runtime');
   const baseHint = opts.baseUrl === undefined ? `http://${opts.host}:${opts.port}` : publicBaseUrl(opts.baseUrl);
-  const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
+  const sqliteFile = opts.database ? undefined : path.join(opts.dataDir, 'werker.db');
+  prepareDataDir(opts.dataDir, sqliteFile, log);
+  const store = await openStore(opts.database ?? sqliteFile!);
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [] });

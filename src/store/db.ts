@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
@@ -41,7 +41,12 @@ export async function openStore(location: string, options: { poolSize?: number }
 }
 
 function openSqlite(file: string): Store {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // It holds protected values and private keys: only the server's user may read it (SQLite
+    // gives its -wal/-shm files the same mode). Existing dirs and files keep theirs; start.ts warns.
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const database = new BetterSqlite3(file);
   try {
     // WAL: readers don't block the one writer; the server is the only process on the file.
