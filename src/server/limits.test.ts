@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Hono } from 'hono';
@@ -111,5 +111,32 @@ describe('the cap on stored events per run', () => {
     const run = await core.getRun(job.runId);
     expect(run).toMatchObject({ status: 'passed' });
     expect(run!.steps.map((s) => [s.name, s.status])).toEqual([['later', 'passed']]);
+  });
+});
+
+describe('the build output upload limit', () => {
+  it('refuses an upload that streams past --max-output-mb with 413, keeping no part of it', async () => {
+    await setUp({ outputBytes: 64 * 1024 });
+    const name = await appWith(GOOD);
+    expect((await post(`/api/applications/${name}/runs`, { pipeline: 'build' })).status).toBe(201);
+    const job = (await core.runners.claim('r1'))!;
+    const { token: runnerToken } = await core.auth.createToken('runner', 'r1');
+    const upload = (bytes: number) => {
+      let sent = 0;
+      // No Content-Length: the limit must hold while the stream is read.
+      const body = new ReadableStream<Uint8Array>({ pull(c) {
+        if (sent >= bytes) return c.close();
+        sent += 16 * 1024;
+        c.enqueue(new Uint8Array(16 * 1024));
+      } });
+      return app.request(`/api/runner/runs/${job.runId}/output?attempt=${job.attempt}`, { method: 'PUT', body, duplex: 'half', headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/x-tar' } } as RequestInit);
+    };
+    const tooBig = await upload(1024 * 1024);
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toEqual({ error: 'the body is larger than the 64 KB a build output (--max-output-mb) may send; nothing was done' });
+    const outputs = path.join(dataDir, 'outputs');
+    expect(existsSync(outputs) ? readdirSync(outputs) : []).toEqual([]);
+    expect((await upload(32 * 1024)).status).toBe(204);
+    expect(readdirSync(outputs)).toEqual([`${job.runId}.tar`]);
   });
 });
