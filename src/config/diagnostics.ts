@@ -64,10 +64,14 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}${path} ${d.severity}: ${d.message}`;
 }
 
-/** A few lines of source around the diagnostic with a caret under the column. */
-export function codeFrame(source: string, line: number, col: number, context = 2): string {
+/**
+ * A few lines of source around the diagnostic with a caret under the column. Pass the source
+ * already split into lines when framing many diagnostics of one file: splitting it for each
+ * would make rendering quadratic in the file's size.
+ */
+export function codeFrame(source: string | readonly string[], line: number, col: number, context = 2): string {
   if (line <= 0) return '';
-  const lines = source.split('\n');
+  const lines = typeof source === 'string' ? source.split('\n') : source;
   const first = Math.max(1, line - context);
   const last = Math.min(lines.length, line + context);
   const width = String(last).length;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.ts';
 import { readConfigSource, locateConfig } from './source.ts';
-import { checkPipeline, pipelineOrError, validateConfig, type ValidateResult } from './validate.ts';
+import { checkPipeline, pipelineOrError, validateConfig, type ConfigLimits, type ValidateResult } from './validate.ts';
 import type { PipelineSpec, WerckerConfig } from './schema.ts';
 
 export interface LoadedConfig extends ValidateResult {
@@ -10,18 +10,18 @@ export interface LoadedConfig extends ValidateResult {
 }
 
 /** Finds, reads and validates a wercker.yml. Throws only when the file cannot be read. */
-export async function loadConfig(target: string, explicitFile?: string): Promise<LoadedConfig> {
+export async function loadConfig(target: string, explicitFile?: string, limits?: ConfigLimits): Promise<LoadedConfig> {
   const file = await locateConfig(target, explicitFile);
   const source = await readConfigSource(file);
-  return { file, text: source.text, ...validateConfig(file, source.text, source.diagnostics) };
+  return { file, text: source.text, ...validateConfig(file, source.text, source.diagnostics, limits) };
 }
 
 /**
  * Loads the config and picks the pipeline to run; any error (in the file, or in that
  * pipeline) throws a ConfigError carrying every diagnostic.
  */
-export async function loadPipeline(target: string, name: string, explicitFile?: string): Promise<{ loaded: LoadedConfig; config: WerckerConfig; pipeline: PipelineSpec }> {
-  const loaded = await loadConfig(target, explicitFile);
+export async function loadPipeline(target: string, name: string, explicitFile?: string, limits?: ConfigLimits): Promise<{ loaded: LoadedConfig; config: WerckerConfig; pipeline: PipelineSpec }> {
+  const loaded = await loadConfig(target, explicitFile, limits);
   const { config } = loaded;
   if (!config) throw new ConfigError(loaded.diagnostics, loaded.text);
   const found = pipelineOrError(config, name);

@@ -17,11 +17,25 @@ const TIMEOUT_KEYS: Record<string, 'commandTimeout' | 'noResponseTimeout'> = {
   'no-response-timeout': 'noResponseTimeout',
 };
 
+/** Bounds for a wercker.yml from someone the reader does not trust (the server; see src/server/limits.ts). */
+export interface ConfigLimits {
+  /** Bytes of text. */
+  maxBytes: number;
+  /** Values the document may expand to, aliases counted each time they are used. */
+  maxNodes: number;
+  /** Milliseconds reading the document may take. */
+  timeBudgetMs: number;
+}
+
 /** Text → normalised config plus diagnostics. Never throws on bad input. */
-export function validateConfig(file: string, text: string, initial: Diagnostic[] = []): ValidateResult {
+export function validateConfig(file: string, text: string, initial: Diagnostic[] = [], limits?: ConfigLimits): ValidateResult {
   const bag = new DiagnosticBag(file);
   bag.items.push(...initial);
-  const { root } = parseYaml(text, bag);
+  if (limits && Buffer.byteLength(text) > limits.maxBytes) {
+    bag.error('too-large', undefined, [], `the file is ${Buffer.byteLength(text)} bytes; werker reads at most ${limits.maxBytes} here`, 'make it smaller (a wercker.yml is rarely over a few KB)');
+    return { diagnostics: bag.sorted() };
+  }
+  const { root } = parseYaml(text, bag, limits ? { maxNodes: limits.maxNodes, deadline: Date.now() + limits.timeBudgetMs } : {});
   if (bag.hasErrors) return { diagnostics: bag.sorted() };
   if (!root || (root.kind === 'scalar' && root.value === null)) {
     bag.error('empty', undefined, [], 'Your wercker.yml is empty.', 'add a box and a pipeline, e.g. "box: node" and "build: {steps: [npm-test]}"');

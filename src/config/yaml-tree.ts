@@ -45,8 +45,16 @@ const yamlV2Tags = (tags: Tags): Tags =>
 
 export interface ParsedYaml { root: YNode | null; lineCounter: LineCounter }
 
+/** Bounds on reading one document, for files from people the reader does not trust (the server). */
+export interface TreeLimits {
+  /** Values the document may expand to (aliases count each time they are used); default 500,000. */
+  maxNodes?: number;
+  /** `Date.now()` after which building the tree stops with an error. */
+  deadline?: number;
+}
+
 /** Parses text into a YNode tree; syntax errors go into the bag and give a null root. */
-export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml {
+export function parseYaml(text: string, bag: DiagnosticBag, limits: TreeLimits = {}): ParsedYaml {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1', schema: 'yaml-1.1', customTags: yamlV2Tags, merge: true,
@@ -69,7 +77,7 @@ export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml {
     bag.warn('multiple-documents', spanAt(second.range[0]), [],
       `the file holds ${all.length} YAML documents; only the first is read, as wercker did`);
   }
-  const root = new TreeBuilder(first, bag, spanAt).build(first.contents as YamlNode, []);
+  const root = new TreeBuilder(first, bag, spanAt, limits).build(first.contents as YamlNode, []);
   return { root, lineCounter };
 }
 
@@ -113,11 +121,15 @@ class TreeBuilder {
   private readonly resolving = new Set<YamlNode>();
   private nodes = 0;
   private exploded = false;
+  private readonly maxNodes: number;
   constructor(
     private readonly doc: Document,
     private readonly bag: DiagnosticBag,
     private readonly spanAt: (offset: number, end?: number) => Span,
-  ) {}
+    private readonly limits: TreeLimits = {},
+  ) {
+    this.maxNodes = limits.maxNodes ?? MAX_NODES;
+  }
 
   private span(node: YamlNode): Span {
     const range = node.range ?? [0, 0, 0];
@@ -125,11 +137,13 @@ class TreeBuilder {
   }
 
   build(node: YamlNode, path: PathPart[]): YNode {
-    if (++this.nodes > MAX_NODES) {
+    const late = this.limits.deadline !== undefined && this.nodes % 256 === 0 && Date.now() > this.limits.deadline;
+    if (++this.nodes > this.maxNodes || late || this.exploded) {
       if (!this.exploded) {
         this.exploded = true;
-        this.bag.error('yaml-too-many-nodes', this.span(node), path,
-          `the document expands to more than ${MAX_NODES} values (aliases of aliases?); werker stops reading it here`);
+        if (late) this.bag.error('yaml-too-slow', this.span(node), path, 'reading the document took longer than its time budget; werker stops reading it here', 'make the file smaller, with fewer keys and aliases');
+        else this.bag.error('yaml-too-many-nodes', this.span(node), path,
+          `the document expands to more than ${this.maxNodes} values (aliases of aliases?); werker stops reading it here`);
       }
       return { kind: 'scalar', span: this.span(node), value: null, text: '', quoted: false };
     }
@@ -182,7 +196,9 @@ class TreeBuilder {
     const explicit = this.uniqueEntries(written, path);
     // Merged keys come first and never override keys written in the map itself.
     const own = new Set(explicit.map((e) => e.key));
-    const inherited = merged.filter((e, i) => !own.has(e.key) && merged.findIndex((m) => m.key === e.key) === i);
+    // The first merged entry of each key wins (a Set, not a search per entry: a long merge stays linear).
+    const mergedKeys = new Set<string>();
+    const inherited = merged.filter((e) => !own.has(e.key) && !mergedKeys.has(e.key) && mergedKeys.add(e.key));
     return { kind: 'map', span: this.span(node), entries: [...inherited, ...explicit], written: [...inherited, ...written] };
   }
 

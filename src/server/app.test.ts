@@ -28,7 +28,7 @@ let session: Session;
 
 beforeEach(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'werker-server-test-'));
-  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000 });
+  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000, allowLocalRepos: [tmpdir()] });
   app = createApp(core, { heartbeatSeconds: 1 });
   user = await core.auth.createUser('ada', 'correct horse battery');
   token = (await core.auth.createToken('user', 'tests', user)).token;
@@ -132,13 +132,13 @@ describe('applications, variables and key pairs', () => {
     gone.remove();
     const unreachable = await pipelines('main');
     expect(unreachable.pipelines).toEqual([]);
-    expect(unreachable.problem).toMatch(new RegExp(`^could not fetch ${gone.dir}: `));
+    expect(unreachable.problem).toBe(`could not read the repository ${gone.dir}: check the URL, and that this server may read it (the server log has git's own message)`);
   });
 
   it('refuses a repository that is not there', async () => {
-    const res = await app.request('/api/applications', json({ name: 'ghost', repository: '/nonexistent/repo' }));
+    const res = await app.request('/api/applications', json({ name: 'ghost', repository: path.join(tmpdir(), 'nonexistent-repo') }));
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(/could not fetch/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/could not read the repository/);
     const withPassword = await app.request('/api/applications', json({ name: 'leaky', repository: 'https://bob:pa55word@git.example/shop.git' }));
     expect(withPassword.status).toBe(400);
     expect(await withPassword.text()).not.toContain('pa55word');
@@ -299,7 +299,7 @@ describe('runs', () => {
 
   it('requeues a run whose lease ran out, and the old attempt can no longer report', async () => {
     const shop = await createShop();
-    core = createServerCore(core.store, { dataDir, leaseMs: 1 });
+    core = createServerCore(core.store, { dataDir, leaseMs: 1, allowLocalRepos: [tmpdir()] });
     const run = await core.triggerRun(shop.id, 'build', {}, user);
     const first = (await core.runners.claim('dies'))!;
     await new Promise((r) => setTimeout(r, 5));

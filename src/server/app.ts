@@ -1,5 +1,8 @@
 import { Hono } from 'hono';
 import { authorize } from './auth.ts';
+import { bodyLimits } from './body-limits.ts';
+import { throttleLogins } from './login-throttle.ts';
+import { transportFacts } from './transport.ts';
 import type { ServerEnv } from './context.ts';
 import type { ServerCore } from './core.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -23,7 +26,11 @@ export interface AppOptions {
 export function createApp(core: ServerCore, options: AppOptions = {}): Hono<ServerEnv> {
   const app = new Hono<ServerEnv>();
   app.onError((err, c) => errorResponse(c, err));
+  // Before authorize: its CSRF check reads form bodies.
+  app.use('*', bodyLimits(core.limits));
+  app.use('*', transportFacts(core));
   app.use('*', authorize(core.authenticator));
+  app.use('/login', throttleLogins(core.loginThrottle, core.trustProxy));
   app.get('/healthz', (c) => c.text('ok'));
   app.route(HOOKS_PREFIX, hookRoutes(core));
   app.route('/api/runner', runnerRoutes(core));

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { Selectable } from 'kysely';
-import { validateConfig } from '../config/validate.ts';
 import { isoNow, type Store } from '../store/db.ts';
 import { deleteRunsOf } from '../store/runs.ts';
 import type { Database } from '../store/schema.ts';
@@ -10,7 +9,9 @@ import { InputError, type Application, type KeyPair, type PipelineList, type Ser
 import { managesApplication, requireAdmin, requireManager } from './policy.ts';
 import { generateKeyPair } from './keys.ts';
 import { newSecret } from './passwords.ts';
+import { checkRepository } from './repo-policy.ts';
 import type { RepoMirrors } from './repos.ts';
+import type { ServerConfigReader } from './werckeryml.ts';
 
 type AppRow = Selectable<Database['applications']>;
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,7 +36,7 @@ type Internal = {
  * applications (the creator becomes a maintainer); variables, key pairs, the webhook secret and
  * deletion are for the application's maintainers and admins (policy.ts).
  */
-export function applicationService(store: Store, mirrors: RepoMirrors): AppMembers & Internal {
+export function applicationService(store: Store, mirrors: RepoMirrors, configs: ServerConfigReader): AppMembers & Internal {
   const db = store.db;
   const manager = async (appId: number, by: User, what: string) => {
     await appRow(appId);
@@ -69,6 +70,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         throw new InputError('the repository URL carries a password: use an SSH URL with a deploy key, or a git credential helper on the server and runners');
       }
       if (input.defaultBranch?.trim()) assertBranchName(input.defaultBranch.trim(), 'default branch');
+      checkRepository(repository, mirrors.allowLocal);
       if (await db.selectFrom('applications').select('id').where('name', '=', name).executeTakeFirst()) throw new InputError(`there is already an application ${name}`, 409);
       const row = await db.insertInto('applications').values({
         name, repository, default_branch: input.defaultBranch?.trim() || '', workflow: input.workflow?.trim() || null, webhook_secret: newSecret(), created_at: isoNow(),
@@ -96,9 +98,11 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
         await tx.deleteFrom('variables').where('application_id', '=', appId).execute();
         await tx.deleteFrom('key_pairs').where('application_id', '=', appId).execute();
         await tx.deleteFrom('application_maintainers').where('application_id', '=', appId).execute();
+        await tx.deleteFrom('webhook_deliveries').where('application_id', '=', appId).execute();
         await tx.deleteFrom('applications').where('id', '=', appId).execute();
       });
       await mirrors.remove(appId);
+      configs.forget(appId);
       for (const o of outputs) if (o.output_path) await rm(o.output_path, { force: true });
     },
     async listPipelines(appId, ref) {
@@ -111,9 +115,9 @@ export function applicationService(store: Store, mirrors: RepoMirrors): AppMembe
       if (commit instanceof Error) return { ...list, problem: commit.message };
       if (!commit) return { ...list, problem: `no branch or commit ${want} in ${app.repository}` };
       list.commit = commit;
-      const text = await mirrors.readFile(appId, commit, 'wercker.yml');
-      if (text === undefined) return { ...list, problem: `no wercker.yml at ${commit.slice(0, 8)}` };
-      const { config, diagnostics } = validateConfig('wercker.yml', text, []);
+      const read = await configs.read(appId, commit);
+      if (read === undefined) return { ...list, problem: `no wercker.yml at ${commit.slice(0, 8)}` };
+      const { config, diagnostics } = read;
       const errors = diagnostics.filter((d) => d.severity === 'error');
       if (!config || errors.length) return { ...list, problem: `wercker.yml at ${commit.slice(0, 8)} is invalid: ${errors.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`).slice(0, 3).join('; ')}` };
       list.pipelines = Object.keys(config.pipelines);

@@ -67,11 +67,16 @@ export function authorize(auth: Authenticator): MiddlewareHandler<ServerEnv> {
   };
 }
 
-/** Puts a new session in the response: HttpOnly (no script reads it), SameSite=Lax, Secure over https. */
+/** Puts a new session in the response: HttpOnly (no script reads it), SameSite=Lax, Secure over https (the base URL's or a trusted proxy's too). */
 export function setSessionCookie(c: Context, session: Session): void {
   setCookie(c, SESSION_COOKIE, session.token, {
-    httpOnly: true, sameSite: 'Lax', path: '/', secure: new URL(c.req.url).protocol === 'https:', expires: new Date(session.expiresAt),
+    httpOnly: true, sameSite: 'Lax', path: '/', secure: secureCookies(c), expires: new Date(session.expiresAt),
   });
+}
+
+/** `Secure` when the browser came over https (transport.ts sets secureTransport; the request's own URL otherwise). */
+export function secureCookies(c: Context): boolean {
+  return c.get('secureTransport') === true || new URL(c.req.url).protocol === 'https:';
 }
 
 export function clearSessionCookie(c: Context): void {

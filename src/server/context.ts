@@ -318,6 +318,8 @@ export type ServerEnv = {
     sessionToken: string;
     /** Runner tokens only: the token's id. */
     runnerTokenId: number;
+    /** The browser reached the server over https (transport.ts): cookies get `Secure`. */
+    secureTransport: boolean;
   };
 };
 

@@ -1,5 +1,7 @@
 import type { Authenticator } from './auth.ts';
 import type { RunStatus, ServerContext } from './context.ts';
+import type { ServerLimits } from './limits.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import type { RunnerBackend } from './runner/protocol.ts';
 
 /**
@@ -18,4 +20,10 @@ export interface ServerCore extends ServerContext {
   runnersFor(tokenId: number): RunnerBackend;
   /** Whether this runner token ever claimed the run (a report from one that never did gets 403). */
   tokenClaimed(runId: number, tokenId: number): Promise<boolean>;
+  /** What one request, wercker.yml or run may cost (limits.ts). */
+  limits: ServerLimits;
+  /** Believe X-Forwarded-Proto / X-Forwarded-For (`--trust-proxy`: only behind a proxy that sets them). */
+  trustProxy: boolean;
+  /** Failed sign-ins per account and address (login-throttle.ts). */
+  loginThrottle: LoginThrottle;
 }

@@ -18,7 +18,17 @@ export function signatureMatches(secret: string, rawBody: Buffer, header: string
  * then queues the application's workflow (or its build pipeline) at the pushed commit.
  * Branch deletions and tag pushes start nothing.
  */
-export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' | 'triggerRun'> & { webhookSecret(appId: number): Promise<string> }, appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<HookResult> {
+/**
+ * Remembers webhook deliveries by GitHub's delivery id: `claim` is true the first time an id is
+ * seen for the application (false: a replay); `release` forgets it again when the delivery
+ * started nothing, so GitHub's "Redeliver" (which sends the same id) can still try again.
+ */
+export interface DeliveryLog {
+  claim(appId: number, deliveryId: string): Promise<boolean>;
+  release(appId: number, deliveryId: string): Promise<void>;
+}
+
+export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' | 'triggerRun'> & { webhookSecret(appId: number): Promise<string> }, appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }, deliveries?: DeliveryLog): Promise<HookResult> {
   const app = await ctx.getApplication(appName);
   if (!app) return { status: 404, body: { error: `no application ${appName}` } };
   if (!signatureMatches(await ctx.webhookSecret(app.id), rawBody, headers.signature)) {
@@ -36,10 +46,14 @@ export async function handlePushHook(ctx: Pick<ServerContext, 'getApplication' |
   if (!/^[0-9a-f]{40}$/.test(payload.after)) return { status: 400, body: { error: '"after" must be the pushed commit\'s 40-hex id' } };
   if (payload.deleted || /^0+$/.test(payload.after)) return { status: 202, body: { ignored: `branch ${branch} was deleted` } };
   const pipeline = app.workflow ? `workflow:${app.workflow}` : 'build';
+  // Claimed before anything is queued, so two copies of one delivery arriving together queue once.
+  const delivery = headers.delivery?.trim().slice(0, 200);
+  if (delivery && deliveries && !(await deliveries.claim(app.id, delivery))) return { status: 200, body: { ignored: `duplicate delivery ${delivery}` } };
   try {
     const run = await ctx.triggerRun(app.id, pipeline, { branch, commit: payload.after, trigger: 'webhook' }, payload.pusher ? `${payload.pusher} (webhook)` : 'webhook');
     return { status: 202, body: { run: run.id, pipeline, branch, commit: run.commit } };
   } catch (err) {
+    if (delivery && deliveries) await deliveries.release(app.id, delivery);
     if (err instanceof InputError) return { status: 400, body: { error: err.message } };
     throw err;
   }

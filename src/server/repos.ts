@@ -3,11 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from './context.ts';
+import { checkRepository } from './repo-policy.ts';
 
 /** Runs git; rejects with git's own message (its last stderr line). */
 export function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
+    // Only the transports werker takes: never ext:: (runs a command) or fd::.
+    execFile('git', args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' } }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const line = stderr.trim().split('\n').filter(Boolean).at(-1) ?? err.message;
       reject(new Error(line));
@@ -23,25 +25,32 @@ export function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<
 export class RepoMirrors {
   readonly #chains = new Map<number, Promise<unknown>>();
 
-  constructor(readonly dir: string) {}
+  /** `allowLocal`: the directories local-path repositories may be in (repo-policy.ts). */
+  constructor(readonly dir: string, readonly allowLocal: readonly string[] = []) {}
 
   path(appId: number): string {
     return path.join(this.dir, `${appId}.git`);
   }
 
-  /** Clones or updates the mirror; a repository that can't be reached is the user's problem to fix. */
+  /**
+   * Clones or updates the mirror; a repository that can't be reached is the user's problem to
+   * fix. The user sees one message whatever git said: git's own words (connection refused,
+   * TLS, timeout…) would let anyone map the ports of the server's network; they go to the log.
+   */
   async sync(appId: number, repository: string): Promise<void> {
+    checkRepository(repository, this.allowLocal);
     await this.#serial(appId, async () => {
       const dir = this.path(appId);
       try {
         if (!existsSync(dir)) {
-          await mkdir(this.dir, { recursive: true });
+          await mkdir(this.dir, { recursive: true, mode: 0o700 });
           await git(['clone', '--mirror', '--quiet', '--', repository, dir]);
         } else {
           await git(['fetch', '--prune', '--quiet', 'origin'], dir);
         }
       } catch (err) {
-        throw new InputError(`could not fetch ${repository}: ${(err as Error).message}`, 400);
+        process.stderr.write(`werker server: fetching ${repository} for application ${appId} failed: ${(err as Error).message}\n`);
+        throw new InputError(`could not read the repository ${repository}: check the URL, and that this server may read it (the server log has git's own message)`, 400);
       }
     });
   }
@@ -64,6 +73,11 @@ export class RepoMirrors {
     }
     await this.sync(appId, repository);
     return look();
+  }
+
+  /** A file's size in bytes at a commit (read before the file itself), or undefined when there is no such file. */
+  async fileSize(appId: number, commit: string, file: string): Promise<number | undefined> {
+    return git(['cat-file', '-s', `${commit}:${file}`], this.path(appId)).then((s) => Number(s.trim()), () => undefined);
   }
 
   /** A file's text at a commit, or undefined when the commit has no such file. */

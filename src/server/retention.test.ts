@@ -39,7 +39,7 @@ describe.each(stores)('output retention on %s', (_name, open) => {
   const setup = async (keepOutputsDays?: number) => {
     const opened = await open!();
     drop = opened.drop;
-    core = createServerCore(opened.store, { dataDir, leaseMs: 60_000, now: () => NOW, ...(keepOutputsDays === undefined ? {} : { keepOutputsDays }) });
+    core = createServerCore(opened.store, { dataDir, leaseMs: 60_000, now: () => NOW, allowLocalRepos: [tmpdir()], ...(keepOutputsDays === undefined ? {} : { keepOutputsDays }) });
     user = await core.auth.createUser('ada', 'correct horse battery');
     appId = (await core.createApplication({ name: 'shop', repository: repo.dir }, user)).id;
   };

@@ -27,7 +27,7 @@ let member: User;
 
 beforeEach(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'werker-roles-test-'));
-  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000 });
+  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000, allowLocalRepos: [tmpdir()] });
   app = createApp(core, { heartbeatSeconds: 1 });
   admin = await core.auth.createUser('ada', PASSWORD);
   member = await core.auth.createUser('bob', PASSWORD);

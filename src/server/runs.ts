@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { validateConfig } from '../config/validate.ts';
 import type { WorkflowSpec } from '../config/schema.ts';
 import type { RunEvent, RunEventBody } from '../engine/events.ts';
 import type { Masker } from '../report/mask.ts';
@@ -17,6 +16,7 @@ import { InputError, type Run, type RunDetail, type RunStep, type ServerContext,
 import type { LiveEvents } from './live.ts';
 import { maskEvent, maskerFor } from './mask-events.ts';
 import type { RepoMirrors } from './repos.ts';
+import type { ServerConfigReader } from './werckeryml.ts';
 import { OutputRemovedError } from './retention.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './runner/protocol.ts';
 
@@ -27,13 +27,15 @@ export interface RunServiceOptions {
   baseUrl: string;
   /** A run whose runner died this many times fails instead of being requeued again. */
   maxAttempts: number;
+  /** Events stored per run (`--max-run-events`); past it, output is dropped behind one marker. */
+  runEvents: number;
 }
 
 type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
 type Apps = ReturnType<typeof applicationService>;
 
 /** Runs: triggering (and workflows), history, events, cancel/retry, and the runner side of the queue. */
-export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live: LiveEvents, options: RunServiceOptions) {
+export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, configs: ServerConfigReader, live: LiveEvents, options: RunServiceOptions) {
   const db = store.db;
   const maskers = new Map<number, Masker>();
   const queuedListeners = new Set<() => void>();
@@ -63,7 +65,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       const { at, ...body } = maskEvent(masker, b as RunEventBody & { at?: string });
       return { type: body.type, body: JSON.stringify(body), at: typeof at === 'string' ? at : isoNow() };
     });
-    const done = await appendEvents(store, runId, inputs, guard, update);
+    const done = await appendEvents(store, runId, inputs, guard, update, { max: options.runEvents, marker: truncationMarker(options.runEvents) });
     if (!done) return undefined;
     live.publish(runId, done.rows.map(toEvent));
     return done.run;
@@ -88,9 +90,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
 
   /** The workflow named in the wercker.yml at a commit. */
   const workflowAt = async (appId: number, commit: string, name: string): Promise<WorkflowSpec> => {
-    const text = await mirrors.readFile(appId, commit, 'wercker.yml');
-    if (text === undefined) throw new InputError(`no wercker.yml at ${commit.slice(0, 8)}`);
-    const { config } = validateConfig('wercker.yml', text, []);
+    const read = await configs.read(appId, commit);
+    if (read === undefined) throw new InputError(`no wercker.yml at ${commit.slice(0, 8)}`);
+    const { config, diagnostics } = read;
+    const tooBig = diagnostics.find((d) => d.code === 'too-large' || d.code.startsWith('yaml-too-'));
+    if (tooBig) throw new InputError(`wercker.yml at ${commit.slice(0, 8)}: ${tooBig.message}`);
     const found = config?.workflows.find((w) => w.name === name);
     if (!found) throw new InputError(`no workflow ${name} in wercker.yml at ${commit.slice(0, 8)} (workflows: ${config?.workflows.map((w) => w.name).join(', ') || 'none'})`);
     return found;
@@ -235,11 +239,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
     async putOutput(runId, lease, tar) {
       const row = await getRunRow(store, runId);
       if (!row || !holds(lease, tokenId)(row)) return false;
-      await mkdir(outputsDir, { recursive: true });
+      await mkdir(outputsDir, { recursive: true, mode: 0o700 });
       const file = path.join(outputsDir, `${runId}.tar`);
       const part = `${file}.${lease}.part`;
       try {
-        await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), createWriteStream(part));
+        await pipe(Readable.fromWeb(tar as WebReadableStream<Uint8Array>), createWriteStream(part, { mode: 0o600 }));
         // Still this claim's run once the upload is in: only then does it become the run's output.
         const still = await getRunRow(store, runId);
         if (!still || !holds(lease, tokenId)(still)) return false;
@@ -249,6 +253,24 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       }
       await db.updateTable('runs').set({ output_path: file }).where('id', '=', runId).execute();
       return true;
+    },
+    async release(runId, lease, reason) {
+      const row = await getRunRow(store, runId);
+      if (!row || !holds(lease, tokenId)(row)) return false;
+      maskers.delete(runId);
+      const why = String(reason || 'the runner stopped').slice(0, 300);
+      const attempt = row.attempt;
+      // A run whose cancel was asked for ends now; any other goes back to the queue (the next
+      // claim is a new lease, so nothing the stopped runner still sends is taken).
+      if (row.cancel_requested) {
+        const message = row.message ?? 'cancelled';
+        return Boolean(await record(runId, [{ type: 'log', level: 'warn', text: `${why}; the run was being cancelled, so it ends here` }, finalEvent('cancelled', 0, { message })], holds(lease, tokenId),
+          () => ({ status: 'cancelled', finished_at: isoNow(), lease_until: null, lease_id: null, message })));
+      }
+      const done = await record(runId, [{ type: 'log', level: 'warn', text: `${why} during attempt ${attempt}; the run is queued again for attempt ${attempt + 1}` }], holds(lease, tokenId),
+        () => ({ status: 'queued', runner: null, lease_until: null, lease_id: null, lease_token_id: null }));
+      if (done) for (const fn of queuedListeners) fn();
+      return Boolean(done);
     },
     async sourceOutput(runId, lease) {
       const row = await getRunRow(store, runId);
@@ -293,6 +315,12 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, live:
       return () => queuedListeners.delete(fn);
     },
   };
+}
+
+/** The log line stored in place of everything a run printed past the cap. */
+function truncationMarker(max: number): { type: string; body: string; at: string } {
+  const text = `output truncated: this run reached ${max} stored events, so the rest of its output is not kept (steps and the result still are); the server's --max-run-events sets the cap`;
+  return { type: 'log', body: JSON.stringify({ type: 'log', level: 'warn', text }), at: isoNow() };
 }
 
 function toRun(r: RunRow, applicationName: string): Run {

@@ -2,13 +2,17 @@ import path from 'node:path';
 import type { Store } from '../store/db.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
-import { handlePushHook } from './hook.ts';
+import { handlePushHook, type DeliveryLog } from './hook.ts';
+import { isoNow } from '../store/db.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper } from './retention.ts';
 import { runService } from './runs.ts';
 import { tokenClaimed } from '../store/queue.ts';
 import { userService } from './users.ts';
+import { ServerConfigReader } from './werckeryml.ts';
 
 export interface CoreOptions {
   /** Where mirrors and run outputs live. */
@@ -22,6 +26,12 @@ export interface CoreOptions {
   keepOutputsDays?: number;
   /** The clock of the retention sweep (tests pass their own). */
   now?: () => Date;
+  /** Overrides of DEFAULT_LIMITS (limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** `--trust-proxy`: X-Forwarded-Proto/-For come from a proxy of the operator's. */
+  trustProxy?: boolean;
+  /** `--allow-local-repos DIR`: the only directories local-path repositories may be in (none: refused). */
+  allowLocalRepos?: string[];
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -42,15 +52,35 @@ export type Core = ServerCore & {
   startOutputSweep(intervalMs?: number): () => Promise<void>;
 };
 
+/** How long a delivery id is remembered: GitHub redelivers only recent deliveries. */
+const DELIVERY_MEMORY_MS = 30 * 24 * HOUR_MS;
+
+/** Delivery ids in the store (webhook_deliveries), so replays are caught across restarts and server processes. */
+function deliveryLog(store: Store): DeliveryLog {
+  return {
+    async claim(appId, deliveryId) {
+      await store.db.deleteFrom('webhook_deliveries').where('received_at', '<', isoNow(-DELIVERY_MEMORY_MS)).execute();
+      const r = await store.db.insertInto('webhook_deliveries').values({ application_id: appId, delivery_id: deliveryId, received_at: isoNow() })
+        .onConflict((oc) => oc.columns(['application_id', 'delivery_id']).doNothing()).executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async release(appId, deliveryId) {
+      await store.db.deleteFrom('webhook_deliveries').where('application_id', '=', appId).where('delivery_id', '=', deliveryId).execute();
+    },
+  };
+}
+
 /** Composes the server's services over one store. */
 export function createServerCore(store: Store, options: CoreOptions): Core {
-  const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'));
+  const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'), options.allowLocalRepos ?? []);
   const live = new LiveEvents();
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const users = userService(store);
-  const apps = applicationService(store, mirrors);
+  const configs = new ServerConfigReader(mirrors, limits);
+  const apps = applicationService(store, mirrors, configs);
   const leaseMs = options.leaseMs ?? 30_000;
-  const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3 };
-  const runs = runService(store, apps, mirrors, live, runOptions);
+  const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3, runEvents: limits.runEvents };
+  const runs = runService(store, apps, mirrors, configs, live, runOptions);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const { appRow: _a, jobVariables: _j, webhookSecret, ...appMembers } = apps;
   const { reap, onQueued, runners, runnersFor, ...runMembers } = runs;
@@ -65,13 +95,16 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     runners,
     runnersFor,
     tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
+    limits,
+    trustProxy: options.trustProxy ?? false,
+    loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),
     store,
     reap,
     onQueued,
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
-    handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers),
+    handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers, deliveryLog(store)),
     startReaper(intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) {
       let busy = false;
       const timer = setInterval(() => {

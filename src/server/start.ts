@@ -6,6 +6,8 @@ import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { UsageError } from '../errors.ts';
 import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
+import { prepareDataDir } from './storage.ts';
+import { configLimits, type ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from './runner/worker.ts';
 import { createServerCore, type Core } from './service.ts';
 
@@ -26,13 +28,23 @@ export interface ServerOptions {
   /** Needed when runners > 0. */
   runtime?: ContainerRuntime;
   log?: (line: string) => void;
+  /** Overrides of DEFAULT_LIMITS (limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** `--trust-proxy`: believe X-Forwarded-Proto/-For. */
+  trustProxy?: boolean;
+  /** `--allow-local-repos DIR`: where local-path repositories may be. */
+  allowLocalRepos?: string[];
 }
 
 export interface RunningServer {
   url: string;
   core: Core;
   runner?: RunningRunner;
-  close(): Promise<void>;
+  /**
+   * Stops taking requests and runs: the embedded runner's runs get `graceMs` (default 0) to
+   * finish, then go back to the queue with a line in their log saying why; then the store closes.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Store → core → HTTP server (+ embedded runner and the lease reaper). */
@@ -42,9 +54,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const runtime = opts.runners > 0 ? opts.runtime : undefined;
   if (opts.runners > 0 && !runtime) throw new Error('an embedded runner needs a container runtime');
   const baseHint = opts.baseUrl === undefined ? `http://${opts.host}:${opts.port}` : publicBaseUrl(opts.baseUrl);
-  const store = await openStore(opts.database ?? path.join(opts.dataDir, 'werker.db'));
+  const sqliteFile = opts.database ? undefined : path.join(opts.dataDir, 'werker.db');
+  prepareDataDir(opts.dataDir, sqliteFile, log);
+  const store = await openStore(opts.database ?? sqliteFile!);
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
-    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}) });
+    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [] });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
@@ -74,15 +89,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (runtime) {
     runner = startRunner({
       backend: core.runners, runtime, name: `embedded@${os.hostname()}`, concurrency: opts.runners,
-      workRoot: path.join(opts.dataDir, 'work'), wake: (ring) => core.onQueued(ring), log,
+      workRoot: path.join(opts.dataDir, 'work'), wake: (ring) => core.onQueued(ring), log, configLimits: configLimits(core.limits),
     });
   }
   return {
     url, core, ...(runner ? { runner } : {}),
-    async close() {
+    async close(options = {}) {
       stopReaper();
       await stopSweep();
-      await runner?.stop();
+      await runner?.stop({ ...options, reason: 'the server stopped (SIGTERM or shutdown)' });
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

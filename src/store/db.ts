@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
@@ -7,6 +7,7 @@ import { WerkerError } from '../errors.ts';
 import { init } from './migrations/0001-init.ts';
 import { outputRetention } from './migrations/0002-output-retention.ts';
 import { rolesAndLeases } from './migrations/0003-roles-and-leases.ts';
+import { deliveriesAndEventCap } from './migrations/0004-deliveries-and-event-cap.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -41,7 +42,12 @@ export async function openStore(location: string, options: { poolSize?: number }
 }
 
 function openSqlite(file: string): Store {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // It holds protected values and private keys: only the server's user may read it (SQLite
+    // gives its -wal/-shm files the same mode). Existing dirs and files keep theirs; start.ts warns.
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+  }
   const database = new BetterSqlite3(file);
   try {
     // WAL: readers don't block the one writer; the server is the only process on the file.
@@ -67,7 +73,10 @@ function openPostgres(url: string, max: number): Store {
 }
 
 async function migrate(store: Store): Promise<void> {
-  const migrations: Record<string, Migration> = { '0001-init': init(store.dialect), '0002-output-retention': outputRetention, '0003-roles-and-leases': rolesAndLeases };
+  const migrations: Record<string, Migration> = {
+    '0001-init': init(store.dialect), '0002-output-retention': outputRetention, '0003-roles-and-leases': rolesAndLeases,
+    '0004-deliveries-and-event-cap': deliveriesAndEventCap,
+  };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;

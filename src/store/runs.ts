@@ -36,16 +36,45 @@ export async function listRunRows(store: Store, q: { appId?: number; before?: nu
  * rows, or undefined when the guard failed. The row lock (Postgres) / the single writer
  * (SQLite) keeps concurrent appenders (runner, reaper, cancel) from taking the same seq.
  */
-export async function appendEvents(store: Store, runId: number, events: EventInput[], guard: (run: RunRow) => boolean, update: (run: RunRow) => Partial<RunRow> = () => ({})): Promise<{ run: RunRow; rows: EventRow[] } | undefined> {
+export async function appendEvents(store: Store, runId: number, events: EventInput[], guard: (run: RunRow) => boolean, update: (run: RunRow) => Partial<RunRow> = () => ({}), cap?: EventCap): Promise<{ run: RunRow; rows: EventRow[] } | undefined> {
   return store.db.transaction().execute(async (tx) => {
     const run = await lockRun(store, tx, runId);
     if (!run || !guard(run)) return undefined;
-    const rows = events.map((e, i) => ({ run_id: runId, seq: run.last_seq + i + 1, attempt: run.attempt, type: e.type, body: e.body, at: e.at }));
+    const { kept, truncated } = cap ? capEvents(run, events, cap) : { kept: events, truncated: false };
+    const rows = kept.map((e, i) => ({ run_id: runId, seq: run.last_seq + i + 1, attempt: run.attempt, type: e.type, body: e.body, at: e.at }));
     if (rows.length) await tx.insertInto('run_events').values(rows).execute();
-    const changes = { ...update(run), last_seq: run.last_seq + rows.length };
+    const changes = { ...update(run), last_seq: run.last_seq + rows.length, ...(truncated ? { events_truncated: 1 } : {}) };
     const updated = await tx.updateTable('runs').set(changes).where('id', '=', runId).returningAll().executeTakeFirstOrThrow();
     return { run: updated, rows };
   });
+}
+
+/** At most `max` events per run; past it only the events that give the run its steps and its end are stored. */
+export interface EventCap { max: number; marker: EventInput }
+
+/** Events that are always stored, past the cap too: the step list and the run's end stay true. */
+const STRUCTURAL = new Set(['run.started', 'run.finished', 'step.started', 'step.finished', 'phase.finished']);
+
+/**
+ * What of a batch is stored under the cap: everything while the run has room; then the marker
+ * once (the first time an event is dropped) and, from then on, the structural events alone.
+ */
+function capEvents(run: RunRow, events: EventInput[], cap: EventCap): { kept: EventInput[]; truncated: boolean } {
+  let room = cap.max - run.last_seq;
+  let marked = run.events_truncated === 1;
+  const kept: EventInput[] = [];
+  for (const e of events) {
+    if (!marked && room > 0) {
+      kept.push(e);
+      room--;
+    } else if (STRUCTURAL.has(e.type)) {
+      kept.push(e);
+    } else if (!marked) {
+      kept.push({ ...cap.marker, at: e.at });
+      marked = true;
+    }
+  }
+  return { kept, truncated: marked && run.events_truncated !== 1 };
 }
 
 async function lockRun(store: Store, tx: Transaction<Database>, runId: number): Promise<RunRow | undefined> {

@@ -40,8 +40,12 @@ export interface Database {
     output_removed_at: string | null;
     /** The claim holding a running run: its random id (the runner sends it back) and its runner token (null: embedded runner). */
     lease_id: string | null; lease_token_id: number | null;
+    /** 1 once the run reached the cap on stored events (the marker event is stored then). */
+    events_truncated: Generated<number>;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
   run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string; lease_id: string | null; token_id: number | null };
+  /** Webhook deliveries already handled, by GitHub's delivery id: a replay queues nothing. */
+  webhook_deliveries: { application_id: number; delivery_id: string; received_at: string };
 }

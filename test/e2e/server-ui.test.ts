@@ -96,7 +96,7 @@ function createUser(dataDir: string): void {
 
 /** `werker server` on a free loopback port (it prints where it listens), with its embedded runner. */
 async function startServer(dataDir: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--runners', '1'], {
+  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--runners', '1', '--allow-local-repos', tmpdir()], {
     cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -49,7 +49,7 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, runners: 2, runtime: docker!, leaseMs: 15_000, log: () => undefined });
+    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, runners: 2, runtime: docker!, leaseMs: 15_000, log: () => undefined, allowLocalRepos: [tmpdir()] });
     const user = await server.core.auth.createUser('tester', 'long enough password');
     token = (await server.core.auth.createToken('user', 'it', user)).token;
     api = apiClient(server.url, token);

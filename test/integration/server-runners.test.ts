@@ -49,7 +49,7 @@ describe.skipIf(!docker || !baseUrl)('werker server on PostgreSQL with two runne
 
   beforeAll(async () => {
     scratch = await scratchDatabase(baseUrl!);
-    server = await startServer({ dataDir, database: scratch.url, host: '127.0.0.1', port: 0, runners: 0, leaseMs: LEASE_MS, log: () => undefined });
+    server = await startServer({ dataDir, database: scratch.url, host: '127.0.0.1', port: 0, runners: 0, leaseMs: LEASE_MS, log: () => undefined, allowLocalRepos: [tmpdir()] });
     user = await server.core.auth.createUser('queue-tester', 'long enough password');
     appId = (await server.core.createApplication({ name: APP, repository: repo.dir }, user)).id;
     const token = (await server.core.auth.createToken('runner', 'it')).token;

@@ -42,6 +42,6 @@ export async function runnerCommand(flags: RunnerFlags, out: Output): Promise<nu
     process.once('SIGTERM', () => resolve());
   });
   out.stderr(`werker runner ${name}: stopping; runs in progress go back to the server's queue`);
-  await runner.stop();
+  await runner.stop({ reason: `runner ${name} stopped (SIGTERM/SIGINT)` });
   return 0;
 }

@@ -18,6 +18,11 @@ export interface ServerFlags {
   runner: boolean;
   leaseSeconds: string;
   keepOutputs?: string;
+  allowLocalRepos?: string[];
+  trustProxy?: boolean;
+  maxOutputMb?: string;
+  maxRunEvents?: string;
+  graceSeconds?: string;
   dockerHost?: string;
   createUser?: string;
   /** With --create-user: the user is an admin (the first user always is). */
@@ -49,9 +54,14 @@ export async function serverCommand(flags: ServerFlags, out: Output): Promise<nu
   if (keepOutputsRaw.trim() === '' || !Number.isFinite(keepOutputsDays) || keepOutputsDays < 0) {
     throw new UsageError(`--keep-outputs (or WERKER_KEEP_OUTPUTS_DAYS) takes a number of days, not "${keepOutputsRaw}"`, { hint: 'e.g. --keep-outputs 90; 0 keeps every output' });
   }
+  const limits = { outputBytes: positive(flags.maxOutputMb ?? '4096', '--max-output-mb') * 1024 * 1024, runEvents: positive(flags.maxRunEvents ?? '50000', '--max-run-events') };
+  const graceMs = Number(flags.graceSeconds ?? '0') * 1000;
+  if (!(graceMs >= 0)) throw new UsageError(`--grace-seconds takes a number of seconds, not "${flags.graceSeconds}"`);
+  const allowLocalRepos = [...(flags.allowLocalRepos ?? []), ...(process.env.WERKER_ALLOW_LOCAL_REPOS ?? '').split(path.delimiter).filter(Boolean)].map((d) => path.resolve(d));
+  const trustProxy = flags.trustProxy === true || process.env.WERKER_TRUST_PROXY === '1';
   const runtime = runners > 0 ? await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}) : undefined;
   const server = await startServer({
-    dataDir, host: flags.host, port, runners, leaseMs, keepOutputsDays, log: (l) => out.stderr(l),
+    dataDir, host: flags.host, port, runners, leaseMs, keepOutputsDays, log: (l) => out.stderr(l), limits, allowLocalRepos, trustProxy,
     ...(database ? { database } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(runtime ? { runtime } : {}),
   });
   out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'}, outputs kept ${keepOutputsDays ? `${keepOutputsDays} days` : 'forever'})`);
@@ -63,9 +73,16 @@ export async function serverCommand(flags: ServerFlags, out: Output): Promise<nu
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  out.stderr('werker server: stopping (runs in progress go back to the queue)');
-  await server.close();
+  out.stderr(`werker server: stopping: no new runs are taken${graceMs ? `; runs in progress get ${graceMs / 1000} s to finish, then` : ', runs in progress'} go back to the queue`);
+  await server.close({ graceMs });
+  out.stderr('werker server: stopped');
   return 0;
+}
+
+function positive(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a positive number, not "${raw}"`);
+  return n;
 }
 
 async function admin(flags: ServerFlags, dataDir: string, database: string | undefined, out: Output): Promise<number> {

@@ -14,6 +14,7 @@ import { intParam } from './errors.ts';
  * - `POST /api/runner/runs/:id/heartbeat` → `{ cancel }`;
  * - `POST /api/runner/runs/:id/events {events}` → 204 (bodies; the server numbers them);
  * - `POST /api/runner/runs/:id/finish {status, durationMs, message?}` → 204;
+ * - `POST /api/runner/runs/:id/release {reason}` → 204 (given back: the run is queued again);
  * - `PUT /api/runner/runs/:id/output` (tar) and `GET /api/runner/runs/:id/source` (the tar of
  *   the run it deploys from).
  * Each answers 409 when the lease is no longer held (expired and requeued, finished, cancelled,
@@ -55,6 +56,11 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
   r.post('/runs/:id/finish', async (c) => {
     const b = await json(c);
     const ok = await backend(c).finish(runId(c), lease(c), b as unknown as RunnerFinish);
+    return ok ? c.body(null, 204) : lost(c);
+  });
+  r.post('/runs/:id/release', async (c) => {
+    const b = await json(c);
+    const ok = await backend(c).release(runId(c), lease(c), typeof b.reason === 'string' ? b.reason : '');
     return ok ? c.body(null, 204) : lost(c);
   });
   r.put('/runs/:id/output', async (c) => {

@@ -5,6 +5,9 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import tarFs from 'tar-fs';
 import { git } from '../repos.ts';
 
+/** Written into each run's work dir: `host pid` of the runner process that holds it (see sweepWorkRoot in worker.ts). */
+export const OWNER_FILE = '.werker-owner';
+
 /** The repository at one commit, in `dir` (a fresh clone without checkout, then a detached checkout). */
 export async function checkoutCommit(repository: string, commit: string, dir: string): Promise<void> {
   await git(['clone', '--no-checkout', '--quiet', '--', repository, dir]);

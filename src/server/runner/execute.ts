@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { loadPipeline } from '../../config/load.ts';
+import type { ConfigLimits } from '../../config/validate.ts';
+import type { Diagnostic } from '../../config/diagnostics.ts';
+import { configLimits, DEFAULT_LIMITS } from '../limits.ts';
 import { ConfigError, WerkerError } from '../../errors.ts';
 import { createBus, type RunEvent, type RunEventBody } from '../../engine/events.ts';
 import { runPipeline } from '../../engine/run.ts';
@@ -13,7 +17,7 @@ import { resolveStepPackages } from '../../steps/resolve.ts';
 import { stepResolution } from '../../steps/resolution.ts';
 import { shortId } from '../../util/ids.ts';
 import { assertRunnable } from '../../cli/prepare-run.ts';
-import { checkoutCommit, extractTar, packDir } from './checkout.ts';
+import { checkoutCommit, extractTar, OWNER_FILE, packDir } from './checkout.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
 
 export interface ExecuteDeps {
@@ -25,7 +29,12 @@ export interface ExecuteDeps {
   signal: AbortSignal;
   /** Called when the server said this runner no longer holds the run. */
   onLost(): void;
+  /** Bounds on reading the run's wercker.yml (default: the server's defaults, limits.ts). */
+  configLimits?: ConfigLimits;
 }
+
+/** Diagnostics written into a run's log; a file with thousands of warnings gets a count for the rest. */
+const LOGGED_DIAGNOSTICS = 50;
 
 /**
  * One claimed run, start to end, on this machine: check out the commit into a temp dir, take
@@ -40,6 +49,8 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
   const log = (text: string, level: 'info' | 'warn' = 'info') => events.push({ type: 'log', level, text });
   const temp = await mkdtemp(path.join(deps.workRoot, `run-${job.runId}-`));
   try {
+    // Whose dir this is: a runner starting on this machine removes the dirs of dead owners (worker.ts).
+    await writeFile(path.join(temp, OWNER_FILE), `${os.hostname()} ${process.pid}\n`);
     const sourceDir = path.join(temp, 'source');
     log(`checking out ${job.commit.slice(0, 12)} (${job.branch}) of ${job.application.name}`);
     await checkoutCommit(job.application.repository, job.commit, sourceDir).catch((err: Error) => {
@@ -56,7 +67,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       log(`deploying the output of run ${job.sourceRunId}`);
     }
     const workingDir = path.join(temp, 'work');
-    const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'));
+    const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'), deps.configLimits ?? configLimits(DEFAULT_LIMITS));
     const options = runOptions(job, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
     const packages = await resolveStepPackages(steps, { projectDir, workingDir, ...stepResolution(config.file) });
@@ -87,7 +98,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       return { status: 'cancelled', durationMs: Date.now() - started, message: 'cancelled before the pipeline started' };
     }
     const e = err as Error;
-    const text = err instanceof ConfigError ? renderDiagnostics(err.diagnostics, err.sourceText, false) : e.message;
+    const text = err instanceof ConfigError ? renderSome(err.diagnostics, err.sourceText) : e.message;
     const hint = err instanceof WerkerError ? err.hint : undefined;
     for (const line of text.split('\n')) log(line, 'warn');
     if (hint) log(`hint: ${hint}`, 'warn');
@@ -98,6 +109,14 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     await events.flush().catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** The errors first, at most LOGGED_DIAGNOSTICS of them all, and how many more there were. */
+function renderSome(diagnostics: readonly Diagnostic[], source: string | undefined): string {
+  const ordered = [...diagnostics.filter((d) => d.severity === 'error'), ...diagnostics.filter((d) => d.severity !== 'error')];
+  const shown = renderDiagnostics(ordered.slice(0, LOGGED_DIAGNOSTICS), source, false);
+  const rest = ordered.length - LOGGED_DIAGNOSTICS;
+  return rest > 0 ? `${shown}\n… and ${rest} more (run \`werker check-config\` on the commit to see them all)` : shown;
 }
 
 /** The job's variables as the host side of the pipeline env: protected → XXX_ (hidden, masked), others → X_. */

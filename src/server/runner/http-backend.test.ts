@@ -20,7 +20,7 @@ let user: User;
 let backend: RunnerBackend;
 beforeEach(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'werker-runner-proto-'));
-  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000 });
+  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000, allowLocalRepos: [tmpdir()] });
   const app = createApp(core, { ui: false });
   user = await core.auth.createUser('ada', 'correct horse battery');
   const { token } = await core.auth.createToken('runner', 'r');

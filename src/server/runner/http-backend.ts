@@ -53,6 +53,7 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       return (await res.json()) as { cancel: boolean };
     },
     appendEvents: async (runId, lease, events: RunnerEvent[]) => ok(await call('POST', `/runs/${runId}/events`, { events }, lease)),
+    release: async (runId, lease, reason) => ok(await call('POST', `/runs/${runId}/release`, { reason }, lease)),
     finish: async (runId, lease, result: RunnerFinish) => ok(await call('POST', `/runs/${runId}/finish`, result, lease)),
     async putOutput(runId, lease, tar) {
       const res = await fetch(`${base}/api/runner/runs/${runId}/output`, {

@@ -54,4 +54,9 @@ export interface RunnerBackend {
    * when there is none; throws (a WerkerError) when retention removed it.
    */
   sourceOutput(runId: number, lease: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /**
+   * Gives a held run back before it ended (the runner or the server is stopping): the server
+   * logs `reason` and queues the run again (a run being cancelled ends as cancelled). False: not held.
+   */
+  release(runId: number, lease: string, reason: string): Promise<boolean>;
 }

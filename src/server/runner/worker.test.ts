@@ -19,7 +19,7 @@ let user: User;
 let runner: RunningRunner | undefined;
 beforeEach(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'werker-worker-'));
-  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000 });
+  core = createServerCore(await openStore(':memory:'), { dataDir, leaseMs: 60_000, allowLocalRepos: [tmpdir()] });
   user = await core.auth.createUser('ada', 'correct horse battery');
 });
 afterEach(async () => {

@@ -1,5 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ConfigLimits } from '../../config/validate.ts';
 import type { ContainerRuntime } from '../../runtime/runtime.ts';
+import { OWNER_FILE } from './checkout.ts';
 import { executeJob } from './execute.ts';
 import type { Job, RunnerBackend, RunnerFinish } from './protocol.ts';
 
@@ -17,11 +21,16 @@ export interface RunnerOptions {
   /** In-process runners get rung when a run is queued, so they don't wait for the poll. */
   wake?: (ring: () => void) => () => void;
   log?: (line: string) => void;
+  /** Bounds on reading a run's wercker.yml (default: the server's defaults). */
+  configLimits?: ConfigLimits;
 }
 
 export interface RunningRunner {
-  /** Stops taking runs and aborts the ones going (they go back to the queue when their lease ends). */
-  stop(): Promise<void>;
+  /**
+   * Stops taking runs; runs in progress get `graceMs` (default 0) to finish, then are stopped
+   * and given back to the server (`release`: logged, queued again), their work dirs removed.
+   */
+  stop(options?: { graceMs?: number; reason?: string }): Promise<void>;
   /** Run ids being worked on now. */
   active(): number[];
 }
@@ -34,7 +43,11 @@ export interface RunningRunner {
 export function startRunner(opts: RunnerOptions): RunningRunner {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const controllers = new Map<number, AbortController>();
+  /** Runs this runner stopped itself (stop()): given back to the server, not reported as ended. */
+  const givenBack = new Set<number>();
+  const running = new Set<Promise<void>>();
   let stopping = false;
+  let stopReason = `runner ${opts.name} stopped`;
   const sleepers = new Set<() => void>();
   const ringAll = () => [...sleepers].forEach((wake) => wake());
   const unwake = opts.wake?.(ringAll);
@@ -68,16 +81,26 @@ export function startRunner(opts: RunnerOptions): RunningRunner {
       // executeJob reports what goes wrong inside the run; a work dir it can't even create is
       // reported here, or the run would sit "running" until its lease ran out, with no reason given.
       const result = await mkdir(opts.workRoot, { recursive: true })
-        .then(() => executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost }))
+        .then(() => executeJob(job, { backend: opts.backend, runtime: opts.runtime, workRoot: opts.workRoot, signal: controller.signal, onLost, ...(opts.configLimits ? { configLimits: opts.configLimits } : {}) }))
         .catch((err: Error): RunnerFinish => {
           const message = `runner ${opts.name} could not prepare the run: ${err.message}`;
           return { status: 'failed', durationMs: 0, message, error: { message, hint: `check that the runner's work dir ${opts.workRoot} can be written (--work-dir)` } };
         });
-      if (!lost && !stopping) await report(job, result);
+      if (lost) return;
+      if (givenBack.has(job.runId)) await giveBack(job);
+      else await report(job, result);
     } finally {
       clearInterval(beat);
       controllers.delete(job.runId);
     }
+  };
+
+  const giveBack = async (job: Job): Promise<void> => {
+    const ok = await opts.backend.release(job.runId, job.lease, stopReason).catch((err: Error) => {
+      log(`werker runner ${opts.name}: could not give run ${job.runId} back (${err.message}); it goes back to the queue when its lease ends`);
+      return true;
+    });
+    if (!ok) log(`werker runner ${opts.name}: run ${job.runId} was no longer ours to give back`);
   };
 
   /** A finish that didn't reach the server is retried a few times; after that the lease decides. */
@@ -110,19 +133,68 @@ export function startRunner(opts: RunnerOptions): RunningRunner {
         await idle(opts.idlePollMs ?? 1000);
         continue;
       }
-      await runJob(job).catch((err: Error) => log(`werker runner ${opts.name}: run ${job.runId}: ${err.stack ?? err.message}`));
+      const going = runJob(job).catch((err: Error) => log(`werker runner ${opts.name}: run ${job.runId}: ${err.stack ?? err.message}`));
+      running.add(going);
+      await going;
+      running.delete(going);
     }
   };
 
-  const slots = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => slot());
+  // Work dirs of runs no runner holds any more (this machine's runners that were killed): removed before the first claim.
+  const swept = sweepWorkRoot(opts.workRoot, log);
+  const slots = Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, () => swept.then(slot));
   return {
-    async stop() {
+    async stop(options = {}) {
       stopping = true;
+      if (options.reason) stopReason = options.reason;
       unwake?.();
       ringAll();
-      for (const c of controllers.values()) c.abort(new Error('the runner is stopping'));
+      if (options.graceMs && running.size) {
+        log(`werker runner ${opts.name}: waiting up to ${options.graceMs / 1000} s for ${running.size} run(s) to finish`);
+        await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, options.graceMs).unref())]);
+      }
+      for (const [runId, c] of controllers) {
+        givenBack.add(runId);
+        c.abort(new Error('the runner is stopping'));
+      }
       await Promise.all(slots);
     },
     active: () => [...controllers.keys()],
   };
+}
+
+/**
+ * Removes `run-*` dirs under the work root whose owner process is gone (killed runners leave
+ * theirs behind). A dir owned by a live process, or by another machine (a shared disk), stays;
+ * one without an owner file is removed only when older than a minute (it may be being created).
+ */
+export async function sweepWorkRoot(workRoot: string, log: (line: string) => void): Promise<string[]> {
+  const removed: string[] = [];
+  const entries = await readdir(workRoot).catch(() => [] as string[]);
+  for (const name of entries.filter((n) => /^run-\d+-/.test(n))) {
+    const dir = path.join(workRoot, name);
+    const owner = await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => undefined);
+    if (owner === undefined ? await youngerThan(dir, 60_000) : !ownerGone(owner)) continue;
+    await rm(dir, { recursive: true, force: true }).then(() => removed.push(dir), (err: Error) => log(`werker runner: could not remove the left-over work dir ${dir}: ${err.message}`));
+  }
+  if (removed.length) log(`werker runner: removed ${removed.length} work dir(s) of runs no runner holds any more in ${workRoot}`);
+  return removed;
+}
+
+/** `host pid` of a live process on another machine can't be checked: only this machine's dead owners count. */
+function ownerGone(owner: string): boolean {
+  const [host, pidText] = owner.trim().split(' ');
+  const pid = Number(pidText);
+  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return host === os.hostname();
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function youngerThan(dir: string, ms: number): Promise<boolean> {
+  const info = await stat(dir).catch(() => undefined);
+  return !info || Date.now() - info.mtimeMs < ms;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { sameText } from '../auth.ts';
+import { sameText, secureCookies } from '../auth.ts';
 
 const COOKIE = 'werker_login_csrf';
 
@@ -14,7 +14,7 @@ export function issueLoginCsrf(c: Context): string {
   const existing = getCookie(c, COOKIE);
   if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return existing;
   const token = randomBytes(24).toString('base64url');
-  setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: new URL(c.req.url).protocol === 'https:' });
+  setCookie(c, COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: secureCookies(c) });
   return token;
 }
 

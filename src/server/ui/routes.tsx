@@ -3,6 +3,7 @@ import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
 import { intParam } from '../routes/errors.ts';
 import { webhookPath } from '../routes/hooks.ts';
+import { sameOriginPath } from '../transport.ts';
 import { CLIENT_SCRIPT } from './assets/client-script.ts';
 import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
@@ -222,10 +223,8 @@ const ErrorPage = ({ c, title, message }: { c: UiContext; title: string; message
   </Layout>
 );
 
-/** Only a local path may follow a sign-in: `next=https://elsewhere` or `//elsewhere` would be an open redirect. */
-function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/apps';
-}
+/** Only a path on this site may follow a sign-in (transport.ts): anything else would be an open redirect. */
+const safeNext = (next: string | undefined): string => sameOriginPath(next, '/apps');
 
 async function readForm(c: UiContext): Promise<Form> {
   const body = await c.req.parseBody();
