@@ -141,7 +141,7 @@ describe.skipIf(!docker)('slack-notifier and pretty-slack-notify post to a Slack
 
   it('slack-notifier without url is refused before anything runs', async () => {
     const r = await build('notify', 'slack-missing-url', env());
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.out).toContain('step "slack-notifier" needs "url" (required by its step.yml)');
   });
 });
@@ -221,7 +221,7 @@ describe.skipIf(!docker)('github-create-release and github-upload-asset against 
 
   it('a release step without its tag is refused before anything runs', async () => {
     const r = await build('release', 'missing-tag', env());
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.out).toContain('step "github-create-release" needs "tag" (required by its step.yml)');
   });
 });
