@@ -75,7 +75,7 @@ describe.skipIf(!docker || !databaseUrl)('werker server trust, end to end (Postg
 
   beforeAll(async () => {
     scratch = await scratchDatabase(databaseUrl!);
-    server = await startServer({ dataDir, database: scratch.url, host: '127.0.0.1', port: 0, runners: 0, leaseMs: 3000, log: () => undefined });
+    server = await startServer({ dataDir, database: scratch.url, host: '127.0.0.1', port: 0, runners: 0, leaseMs: 3000, log: () => undefined, allowLocalRepos: [tmpdir()] });
     admin = await server.core.auth.createUser('admin', PASSWORD);
     await server.core.auth.createUser('mallory', PASSWORD);
     adminSession = (await server.core.auth.login('admin', PASSWORD))!;
