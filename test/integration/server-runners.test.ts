@@ -90,7 +90,10 @@ describe.skipIf(!docker || !baseUrl)('werker server on PostgreSQL with two runne
     expect([...byRunner.keys()].sort()).toEqual(['runner-a', 'runner-b']);
     const sample = JSON.stringify(await server.core.listRunEvents(ids.at(-1)!, 0, 1000));
     expect(sample).toContain('run main ok');
-  });
+    // 83–95 s on a quiet machine of this size last measured; some machines run the engine at a
+    // quarter of that speed (0.6 runs/s, the same for the code before and after this test's last
+    // change), so the time budget leaves room for them. It is a budget, not a measurement.
+  }, 900_000);
 
   it('requeues the run of a runner killed mid-run once its lease runs out; the other runner finishes it', async () => {
     const run = await server.core.triggerRun(appId, 'slow', { branch: 'main' }, user);
