@@ -1,8 +1,7 @@
 import { parseImageRef } from '../plan/image-ref.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
-import type { ContainerRuntime } from '../runtime/runtime.ts';
+import type { CommitOptions, ContainerRuntime } from '../runtime/runtime.ts';
 import type { Bus } from './events.ts';
-import { removeStepCopies } from './commit.ts';
 import { OWNER_LABEL, RUN_LABEL } from './labels.ts';
 import type { ShellSession } from './shell-session.ts';
 
@@ -10,14 +9,30 @@ import type { ShellSession } from './shell-session.ts';
 export interface BoxHandle { plan: RunPlan; runtime: ContainerRuntime; containerId: string; session: ShellSession }
 
 /**
- * Commits the box as `repo:tag`. As in internal/docker-push's commit mode, werker's own files (the
- * steps' copies of their dirs in /pipeline) are removed first, so the image carries none of them,
- * and the run's labels are blanked: werker's cleanup would otherwise take containers of the image
- * for a dead run's leftovers.
+ * Removes the steps' copies of their dirs from /pipeline before a commit, so the image carries
+ * none of werker's files (its scripts, wercker-init's functions). Each step copies its dir in
+ * again when it starts (step-runner.ts), so later steps are unaffected.
  */
-export async function commitBox(box: BoxHandle, repo: string, tag: string, message: string): Promise<string> {
+async function removeStepCopies(plan: RunPlan, session: ShellSession): Promise<void> {
+  const dirs = [...plan.steps, ...plan.afterSteps].filter((s) => s.kind !== 'internal').map((s) => `"${plan.paths.root}/${s.safeId}"`);
+  const r = await session.run([`rm -rf ${dirs.join(' ')}`], {});
+  if (r.kind !== 'exited' || r.status !== 0) throw new Error(`could not remove werker's step files from ${plan.paths.root} before the commit`);
+}
+
+/**
+ * Commits the box as `repo:tag` — for `--commit`, checkpoints, local services and
+ * internal/docker-push's commit mode alike. werker's own files (the steps' copies of their dirs
+ * in /pipeline) are removed first, so the image carries none of them, and the run's labels are
+ * blanked under any the caller sets: werker's cleanup would otherwise take containers of the
+ * image for a dead run's leftovers.
+ */
+export async function commitBox(
+  box: BoxHandle, repo: string, tag: string, message: string,
+  extra: { config?: NonNullable<CommitOptions['config']>; author?: string } = {},
+): Promise<string> {
   await removeStepCopies(box.plan, box.session);
-  return box.runtime.commitContainer(box.containerId, { repo, tag, message, config: { Labels: { [RUN_LABEL]: '', [OWNER_LABEL]: '' } } });
+  const config = { ...extra.config, Labels: { [RUN_LABEL]: '', [OWNER_LABEL]: '', ...extra.config?.Labels } };
+  return box.runtime.commitContainer(box.containerId, { repo, tag, message, config, ...(extra.author ? { author: extra.author } : {}) });
 }
 
 /**

@@ -4,8 +4,7 @@ import { shellSplit } from '../../util/shell-words.ts';
 import type { StepOutcome } from '../step-runner.ts';
 import { failed, passed, type InternalContext, type InternalStep, type StepOptions } from './context.ts';
 import { pushTarget, runScopedImage } from './image-names.ts';
-import { OWNER_LABEL, RUN_LABEL } from '../labels.ts';
-import { removeStepCopies } from '../commit.ts';
+import { commitBox } from '../box-commit.ts';
 
 /**
  * internal/docker-push (docs/wercker-compat.md §6.1). Commit mode: the box container is committed
@@ -31,10 +30,7 @@ export const dockerPush: InternalStep = {
       } catch (err) {
         return failed((err as Error).message);
       }
-      const commit: CommitOptions = { repo: target.repo, tag: tags[0], config, message: o.get('message') || `Run ${ctx.plan.runId}` };
-      if (o.has('author')) commit.author = o.get('author');
-      await removeStepCopies(ctx.plan, ctx.session);
-      source = await ctx.runtime.commitContainer(ctx.containerId, commit);
+      source = await commitBox(ctx, target.repo, tags[0], o.get('message') || `Run ${ctx.plan.runId}`, { config, ...(o.has('author') ? { author: o.get('author') } : {}) });
       ctx.print(`committed the box as ${target.repo}:${tags[0]}`);
     }
     return tagAndPush(ctx, o, dest, source);
@@ -125,8 +121,7 @@ function commitConfig(o: StepOptions): ImageConfig {
   const config = imageConfig(o);
   if (o.has('user')) config.User = o.get('user');
   if (o.has('stopsignal')) config.StopSignal = o.get('stopsignal');
-  // The box carries the run's labels; a commit keeps them unless overridden, and werker's cleanup
-  // would then treat containers of the pushed image as a dead run's leftovers. Blank them.
-  config.Labels = { [RUN_LABEL]: '', [OWNER_LABEL]: '', ...(o.has('labels') ? o.pairs('labels') : {}) };
+  // commitBox blanks the run's labels under these.
+  if (o.has('labels')) config.Labels = o.pairs('labels');
   return config;
 }
