@@ -30,7 +30,7 @@ export function followRunLog(doc: Document): void {
   const events = run?.dataset.events;
   if (!run || !log || !badge || !result || !events || !window.EventSource) return;
   const page: RunPage = { run, badge, result, view: new LogView(log) };
-  const handlers = runHandlers(page, () => finished(doc, page, source));
+  const handlers = new RunLog(page, () => finished(doc, page, source)).handlers();
   const source = new EventSource(events);
   const onEvent = eventDispatcher(doc, handlers);
   source.onmessage = onEvent;
@@ -64,90 +64,117 @@ function parseEvent(data: string): RunEvent | undefined {
   }
 }
 
-function runHandlers(page: RunPage, onFinished: () => void): Handlers {
-  const { view } = page;
-  let current: HTMLDetailsElement | null = null;
-  const latestByStep = new Map<number, HTMLDetailsElement>();
+/** The log's state as events arrive: the step being run, and a line a step left open. */
+class RunLog {
+  readonly #page: RunPage;
+  readonly #onFinished: () => void;
+  #current: HTMLDetailsElement | null = null;
+  readonly #latestByStep = new Map<number, HTMLDetailsElement>();
   // A line a step printed in pieces (a 'partial' step.output, then the rest) stays one line:
   // its span grows until the line ends, or another stream, step or event ends it (OpenLine).
-  const open = new OpenLine();
-  let openLine: HTMLElement | undefined;
-  const endOpenLine = () => {
-    if (open.close() && openLine) view.extend(openLine, '', false);
-    openLine = undefined;
-  };
+  readonly #open = new OpenLine();
+  #openLine: HTMLElement | undefined;
 
-  const preparing = () => {
-    const prep = view.section(PREPARE_KEY, 'Preparing the box', 'setup');
+  constructor(page: RunPage, onFinished: () => void) {
+    this.#page = page;
+    this.#onFinished = onFinished;
+  }
+
+  handlers(): Handlers {
+    const note = (event: RunEvent) => this.#note(event);
+    return {
+      'run.started': (e) => this.#runStarted(e),
+      'image.pull': note,
+      'image.ready': note,
+      'service.started': note,
+      'service.ready': note,
+      'service.failed': note,
+      'service.logs': note,
+      log: note,
+      'artifacts.stored': note,
+      'phase.finished': note,
+      'step.started': (e) => this.#stepStarted(e),
+      'step.output': (e) => this.#stepOutput(e),
+      'step.finished': (e) => this.#stepFinished(e),
+      'run.finished': (e) => this.#runFinished(e),
+    };
+  }
+
+  /** An event's words (or none) under the running step, or under Preparing before the first. */
+  #note(event: RunEvent): void {
+    this.#endOpenLine();
+    const text = describeEvent(event);
+    if (text) this.#page.view.appendText(this.#current ?? this.#preparing(), text);
+  }
+
+  #runStarted(e: Extract<RunEvent, { type: 'run.started' }>): void {
+    const { view } = this.#page;
+    setRunState(this.#page, 'running');
+    this.#note(e);
+    e.steps.forEach((name, i) => view.section(stepKey('main', i + 1), name, 'main'));
+    e.afterSteps.forEach((name, i) => view.section(stepKey('after', i + 1), name, 'after'));
+  }
+
+  #stepStarted(e: Extract<RunEvent, { type: 'step.started' }>): void {
+    this.#endOpenLine();
+    this.#finishPrepare('passed');
+    if (this.#current?.dataset.state === 'passed') this.#current.open = false;
+    const section = this.#page.view.section(stepKey(e.phase, e.step), e.name, e.phase);
+    this.#current = section;
+    this.#latestByStep.set(e.step, section);
+    section.dataset.state = 'running';
+    section.open = true;
+  }
+
+  #stepOutput(e: Extract<RunEvent, { type: 'step.output' }>): void {
+    const { view } = this.#page;
+    const partial = e.partial === true;
+    const { endOpen, continues } = this.#open.output(e.step, e.stream, partial);
+    if (endOpen && this.#openLine) view.extend(this.#openLine, '', false);
+    if (continues && this.#openLine) view.extend(this.#openLine, e.text, partial);
+    else this.#openLine = view.appendPiece(this.#latestByStep.get(e.step) ?? this.#current ?? this.#preparing(), outputSegment(e.stream, e.text), partial);
+    if (!partial) this.#openLine = undefined;
+  }
+
+  #stepFinished(e: Extract<RunEvent, { type: 'step.finished' }>): void {
+    this.#endOpenLine();
+    const section = this.#page.view.section(stepKey(e.phase, e.step), e.name, e.phase);
+    section.dataset.state = e.status;
+    const duration = section.querySelector('.duration');
+    if (duration) duration.textContent = formatDuration(e.durationMs);
+    const problem = stepProblem(e);
+    if (problem) this.#page.view.appendText(section, problem);
+    if (e.status === 'failed') section.open = true;
+  }
+
+  #runFinished(e: Extract<RunEvent, { type: 'run.finished' }>): void {
+    this.#endOpenLine();
+    const state = finalRunStatus(e.status);
+    this.#finishPrepare(state === 'passed' ? 'passed' : 'failed');
+    setRunState(this.#page, state);
+    this.#page.result.className = `result ${e.status}`;
+    this.#page.result.textContent = runResultText(e.status, e.durationMs, e.error);
+    this.#onFinished();
+  }
+
+  #endOpenLine(): void {
+    if (this.#open.close() && this.#openLine) this.#page.view.extend(this.#openLine, '', false);
+    this.#openLine = undefined;
+  }
+
+  #preparing(): HTMLDetailsElement {
+    const prep = this.#page.view.section(PREPARE_KEY, 'Preparing the box', 'setup');
     if (prep.dataset.state === 'pending') prep.dataset.state = 'running';
     return prep;
-  };
-  /** An event's words (or none) under the running step, or under Preparing before the first. */
-  const note = (event: RunEvent) => {
-    endOpenLine();
-    const text = describeEvent(event);
-    if (text) view.appendText(current ?? preparing(), text);
-  };
-  // Preparing ends when the first step starts, or with the run: failed when no step ever ran.
-  const finishPrepare = (state: 'passed' | 'failed') => {
-    const prep = view.find(PREPARE_KEY);
+  }
+
+  /** Preparing ends when the first step starts, or with the run: failed when no step ever ran. */
+  #finishPrepare(state: 'passed' | 'failed'): void {
+    const prep = this.#page.view.find(PREPARE_KEY);
     if (!prep || prep.dataset.state !== 'running') return;
     prep.dataset.state = state;
     if (state === 'failed') prep.open = true;
-  };
-
-  return {
-    'run.started': (e) => {
-      setRunState(page, 'running');
-      note(e);
-      e.steps.forEach((name, i) => view.section(stepKey('main', i + 1), name, 'main'));
-      e.afterSteps.forEach((name, i) => view.section(stepKey('after', i + 1), name, 'after'));
-    },
-    'image.pull': note,
-    'image.ready': note,
-    'service.started': note,
-    'service.ready': note,
-    'service.failed': note,
-    'service.logs': note,
-    log: note,
-    'artifacts.stored': note,
-    'phase.finished': note,
-    'step.started': (e) => {
-      endOpenLine();
-      finishPrepare('passed');
-      if (current?.dataset.state === 'passed') current.open = false;
-      current = view.section(stepKey(e.phase, e.step), e.name, e.phase);
-      latestByStep.set(e.step, current);
-      current.dataset.state = 'running';
-      current.open = true;
-    },
-    'step.output': (e) => {
-      const { endOpen, continues } = open.output(e.step, e.stream, e.partial);
-      if (endOpen && openLine) view.extend(openLine, '', false);
-      if (continues && openLine) view.extend(openLine, e.text, e.partial === true);
-      else openLine = view.appendPiece(latestByStep.get(e.step) ?? current ?? preparing(), outputSegment(e.stream, e.text), e.partial === true);
-      if (!e.partial) openLine = undefined;
-    },
-    'step.finished': (e) => {
-      endOpenLine();
-      const target = view.section(stepKey(e.phase, e.step), e.name, e.phase);
-      target.dataset.state = e.status;
-      const duration = target.querySelector('.duration');
-      if (duration) duration.textContent = formatDuration(e.durationMs);
-      const problem = stepProblem(e);
-      if (problem) view.appendText(target, problem);
-      if (e.status === 'failed') target.open = true;
-    },
-    'run.finished': (e) => {
-      endOpenLine();
-      const state = finalRunStatus(e.status);
-      finishPrepare(state === 'passed' ? 'passed' : 'failed');
-      setRunState(page, state);
-      page.result.className = `result ${e.status}`;
-      page.result.textContent = runResultText(e.status, e.durationMs, e.error);
-      onFinished();
-    },
-  };
+  }
 }
 
 function setRunState(page: RunPage, state: string): void {
