@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import { CancelledError, DockerApiError } from '../../errors.ts';
+import { CancelledError, DockerApiError } from '../../src/errors.ts';
 import type {
   BuildOptions,
   AttachedProcess,
@@ -14,7 +14,7 @@ import type {
   Labelled,
   PullProgress,
   RegistryAuth,
-} from '../runtime.ts';
+} from '../../src/runtime/runtime.ts';
 import { LocalProcess } from './fake-process.ts';
 
 export interface FakeCall {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
-import type { AttachedProcess, OutputChunk } from '../runtime.ts';
+import type { AttachedProcess, OutputChunk } from '../../src/runtime/runtime.ts';
 
 /**
  * A fake container's main process: a real local child (by default `/bin/sh` reading stdin), so
