@@ -61,8 +61,10 @@ export class LocalProcess {
       this.log += data.toString('utf8');
       for (const sub of this.#subscribers) sub.push({ stream, data } satisfies OutputChunk);
     });
+    // Like a Docker attach, the attachments end once the process has exited too: by then its
+    // container reads as stopped, with its exit code (a closed pipe alone may come first).
     source.on('close', () => {
-      if (--this.#openStreams <= 0) this.#endAll();
+      if (--this.#openStreams <= 0) void this.exited.then(() => this.#endAll());
     });
   }
 
