@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadPipeline } from '../config/load.ts';
 import { preparePlan, type PrepareInput, type PrepareOptions } from './prepare.ts';
 
 const dirs: string[] = [];
@@ -72,6 +73,14 @@ describe('preparePlan: load → plan for every caller', () => {
     expect(told).toEqual(prepared.warnings.map((d) => d.path));
     expect(told.some((p) => p.startsWith('build'))).toBe(true);
     expect(told.some((p) => p.startsWith('deploy'))).toBe(false);
+  });
+
+  it('plans a pipeline its caller loaded already, without reading the file again', async () => {
+    const dir = project(`box: alpine\n${STEPS}`);
+    const loaded = await loadPipeline(dir, 'build');
+    rmSync(path.join(dir, 'wercker.yml'));
+    const { plan } = await preparePlan(input(dir, { project: { dir, loaded } }));
+    expect(plan.steps.map((s) => s.displayName)).toEqual(['wercker-init', 's']);
   });
 
   it('refuses a working dir that is the project dir', async () => {
