@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { authorize } from '../auth.ts';
 import type { ServerEnv } from '../context.ts';
-import { fakeContext } from './fake-context.ts';
+import { fakeContext } from '../../../test/fakes/fake-context.ts';
 import { uiRoutes } from './routes.tsx';
 
 // The pages through the core's real `authorize` middleware, with an in-memory ServerContext.
