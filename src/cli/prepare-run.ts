@@ -18,6 +18,7 @@ import type { Output } from './output.ts';
 import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 import { commitOptions } from './commit-options.ts';
+import { imageSettings } from './image-settings.ts';
 
 /**
  * load → plan: reads the wercker.yml and the ENVIRONMENT file, gathers git facts and (when an
@@ -33,7 +34,7 @@ export async function prepareRun(
   warn?.(warningsFor(pipeline.name, config, [...loaded.loaded.diagnostics, ...devStepWarnings]), loaded.loaded.text);
   const workingDir = path.resolve(flags.workingDir);
   if (workingDir === projectDir) throw new UsageError("Project path can't be the same as the working dir", { hint: 'pass --working-dir DIR' });
-  const options = runOptions(flags, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
+  const options = runOptions(flags, config.commandTimeout, config.noResponseTimeout, config.ignoreFile, warn);
   const hostEnv = hostEnvironment(process.env, readEnvironment(environmentFile, projectDir));
   const git = await readGitInfo(projectDir);
   const steps = [...(options.deployTarget ? pipeline.deployTargets[options.deployTarget] ?? [] : pipeline.steps), ...pipeline.afterSteps];
@@ -97,14 +98,15 @@ function minutes(flag: string, name: string): number {
   return n;
 }
 
-function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
+function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string, warn?: ConfigWarnings): RunOptions {
   const pull = flags.dockerLocal ? 'never' : flags.pull;
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new UsageError(`--pull takes missing, always or never, not "${flags.pull}"`);
   assertPublishFlags(flags.publish);
   const options: RunOptions = {
     artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
     publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),
-    dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile ?? ymlIgnore ?? '.werckerignore', imageMap: flags.imageMap,
+    dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile ?? ymlIgnore ?? '.werckerignore',
+    ...imageSettings(flags.imageMap, process.env, warn),
     // wercker: yml values > 0 replace the flags (docs/wercker-compat.md §4.9).
     commandTimeoutMs: (ymlCommand ?? minutes(flags.commandTimeout, 'command-timeout')) * 60_000,
     noResponseTimeoutMs: (ymlResponse ?? minutes(flags.responseTimeout, 'no-response-timeout')) * 60_000,
@@ -113,7 +115,6 @@ function runOptions(flags: PipelineFlags, ymlCommand?: number, ymlResponse?: num
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
   Object.assign(options, commitOptions(flags));
-  for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;
 }
 
