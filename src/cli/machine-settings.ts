@@ -13,7 +13,7 @@ import { defaultScheme, type RegistryMirror } from '../plan/registry-mirrors.ts'
  *   - docker.io/library/*=mirror.example.com/hub/*
  *   - mdillon/postgis=werker-test/postgis:latest
  * registry-mirrors:
- *   docker.io: 127.0.0.1:5001                 # a mirror with no credentials
+ *   docker.io: 127.0.0.1:5001                 # a mirror with no credentials (or a list, tried in order)
  *   ghcr.io:
  *     mirror: harbor.example.com/ghcr
  *     username: ci
@@ -98,8 +98,13 @@ function readMirrors(node: Node, file: string, at: At, bag: DiagnosticBag, env: 
     const key = pair.key as Node;
     const registry = isScalar(key) ? String(key.value) : '';
     const path: PathPart[] = ['registry-mirrors', registry];
-    const mirror = readMirror(registry, pair.value as Node | null, path, `${file}:${at(key).line}`, at, bag, env);
-    if (mirror) out.push(mirror);
+    // One mirror, or a list tried in order.
+    const value = pair.value as Node | null;
+    const entries: [Node | null, PathPart[], Node][] = isSeq(value) ? value.items.map((item, i) => [item as Node, [...path, i], item as Node]) : [[value, path, key]];
+    for (const [node, where, line] of entries) {
+      const mirror = readMirror(registry, node, where, `${file}:${at(line).line}`, at, bag, env);
+      if (mirror) out.push(mirror);
+    }
   }
   return out;
 }

@@ -12,13 +12,13 @@ describe('image map rules', () => {
     expect(normalizeRepository('127.0.0.1:5000/app')).toBe('127.0.0.1:5000/app');
     expect(normalizeRepository('localhost/app')).toBe('localhost/app');
     expect(map('busybox:1.36', 'docker.io/library/busybox=werker-test/busybox:latest')).toBe('werker-test/busybox:latest');
-    expect(map('docker.io/library/busybox', 'busybox=mirror.example.com/busybox')).toBe('mirror.example.com/busybox');
+    expect(map('docker.io/library/busybox', 'busybox=mirror.example.com/busybox')).toBe('mirror.example.com/busybox:latest');
   });
 
-  it('keeps the tag or digest when FROM and TO name none, and takes TO\'s when it names one', () => {
-    expect(map('busybox:1.36', 'busybox=mirror.example.com/busybox')).toBe('mirror.example.com/busybox:1.36');
-    expect(map('busybox@sha256:abc', 'busybox=mirror.example.com/busybox')).toBe('mirror.example.com/busybox@sha256:abc');
-    expect(map('pitervergara/geodjango:nexchange', 'pitervergara/geodjango=werker-test/python-django:latest')).toBe('werker-test/python-django:latest');
+  it('runs TO as written for every tag of an untagged FROM (latest when TO names no tag)', () => {
+    expect(map('busybox:1.36', 'busybox=mirror.example.com/busybox')).toBe('mirror.example.com/busybox:latest');
+    expect(map('busybox@sha256:abc', 'busybox=mirror.example.com/busybox:1.36')).toBe('mirror.example.com/busybox:1.36');
+    expect(map('pitervergara/geodjango:nexchange', 'pitervergara/geodjango=werker-test/python-django')).toBe('werker-test/python-django:latest');
   });
 
   it('matches one tag when FROM names it, and runs TO as written (latest when untagged)', () => {
@@ -38,7 +38,7 @@ describe('image map rules', () => {
 
   it('takes the first rule that matches', () => {
     const rules = [...flagRules(['busybox=first/busybox']), parseRule('busybox=second/busybox', { kind: 'env' })];
-    expect(resolveImage('busybox:latest', rules)).toEqual({ image: 'first/busybox:latest', rule: rules[0] });
+    expect(resolveImage('busybox:1', rules)).toEqual({ image: 'first/busybox:latest', rule: rules[0] });
     expect(resolveImage('alpine:3', rules)).toEqual({ image: 'alpine:3' });
   });
 

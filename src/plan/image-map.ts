@@ -4,8 +4,8 @@
  * where it was written so `werker plan` can say which rule mapped an image.
  *
  * - `FROM=TO` with exact names: FROM without a tag matches every tag (and digest) of that
- *   repository, and the image keeps its tag unless TO names one; FROM with a tag matches that
- *   tag only and runs TO as written (`latest` when it names none).
+ *   repository, FROM with a tag that tag only; TO is the image to run, as written (`latest` when
+ *   it names no tag), so one stand-in serves every tag (`mdillon/postgis=werker-test/postgis`).
  * - `PREFIX/*=OTHER/*`: every repository under PREFIX runs as the same path under OTHER, with its
  *   tag or digest kept (`docker.io/library/*=mirror.example.com/hub/*`).
  * Names compare in Docker's normal form: `busybox` is `docker.io/library/busybox`.
@@ -103,13 +103,11 @@ export function applyRule(ref: string, rule: ImageMapRule): string | undefined {
   if (from.name !== image.name) return undefined;
   const to = splitReference(rule.to);
   const toWritten = rule.to.slice(0, rule.to.length - suffix(to).length);
-  if (from.tag || from.digest) {
-    const imageTag = image.tag ?? (image.digest ? undefined : 'latest');
-    if (from.tag && from.tag !== imageTag) return undefined;
-    if (from.digest && from.digest !== image.digest) return undefined;
-    return `${toWritten}${suffix(to.tag || to.digest ? to : { tag: 'latest' })}`;
-  }
-  return to.tag || to.digest ? rule.to : `${toWritten}${suffix(image)}`;
+  const imageTag = image.tag ?? (image.digest ? undefined : 'latest');
+  if (from.tag && from.tag !== imageTag) return undefined;
+  if (from.digest && from.digest !== image.digest) return undefined;
+  // TO names an image: one stand-in for every tag (`mdillon/postgis=werker-test/postgis`).
+  return `${toWritten}${suffix(to.tag || to.digest ? to : { tag: 'latest' })}`;
 }
 
 export interface MappedImage {
