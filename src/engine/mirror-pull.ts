@@ -15,10 +15,11 @@ export interface PullRequest {
 
 /**
  * Pulls an image through the registry mirrors of its registry (docs/wercker-compat.md §2.4, a
- * deliberate difference: wercker pulled from the registry the name gives), in the order the config file lists them, then from the registry itself. A mirror
- * that serves it gives the image its own name (tagged as the run asked for it); one that lacks it
- * (404) or fails (401, 5xx, no answer) is passed over with a message naming it and its answer,
- * so a run never pulls from a place the user did not name without saying so.
+ * deliberate difference: wercker pulled from the registry the name gives), in the order the
+ * config file lists them, then from the registry itself. A mirror that serves it gives the image
+ * the name the run asked for; one that lacks it (404) or fails (401, 5xx, no answer) is passed
+ * over with a message naming it and its answer, so a run never pulls from a place the user did
+ * not name, nor silently.
  */
 export async function pullImageVia(runtime: ContainerRuntime, image: string, req: PullRequest): Promise<void> {
   // A digest cannot become a tag on the engine, so an image pinned by digest goes to its registry.
