@@ -89,6 +89,19 @@ describe('image settings: the command line, WERKER_IMAGE_MAP and the user config
     expect(messages('registry-mirrors:\n  docker.io:\n    mirrors: m.example.com\n')).toEqual(['3:5 unknown-key', '3:5 invalid-registry-mirrors']);
   });
 
+  it('never shows an inline password back in the error\'s code frame', () => {
+    const { env } = xdg('registry-mirrors:\n  docker.io:\n    mirror: m.example.com\n    username: u\n    password: hunter2\n');
+    const err = (() => {
+      try {
+        imageSettings([], env);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err?.sourceText).toContain('password: ***');
+    expect(err?.sourceText).not.toContain('hunter2');
+  });
+
   it('refuses a bad --image-map or WERKER_IMAGE_MAP rule, naming it and where it came from', () => {
     const { env } = xdg();
     expect(() => imageSettings(['busybox'], env)).toThrow(UsageError);

@@ -58,7 +58,10 @@ export function readMachineSettings(file: string, env: NodeJS.ProcessEnv = proce
   const map = doc.contents.get('image-map', true) as Node | undefined;
   if (map !== undefined) out.rules = readRules(map, file, at, bag);
   const mirrors = doc.contents.get('registry-mirrors', true) as Node | undefined;
-  if (mirrors !== undefined) out.mirrors = readMirrors(mirrors, file, at, bag, env);
+  const hidden: Node[] = [];
+  if (mirrors !== undefined) out.mirrors = readMirrors(mirrors, file, at, bag, env, hidden);
+  // A password written inline is refused, and never shown back in the error's code frame.
+  out.text = maskRanges(text, hidden.map((n) => n?.range).filter((r) => r !== undefined && r !== null));
   return out;
 }
 
@@ -87,7 +90,7 @@ function readRules(node: Node, file: string, at: At, bag: DiagnosticBag): ImageM
   return rules;
 }
 
-function readMirrors(node: Node, file: string, at: At, bag: DiagnosticBag, env: NodeJS.ProcessEnv): RegistryMirror[] {
+function readMirrors(node: Node, file: string, at: At, bag: DiagnosticBag, env: NodeJS.ProcessEnv, hidden: Node[]): RegistryMirror[] {
   if (isScalar(node) && node.value === null) return [];
   if (!isMap(node)) {
     bag.error('invalid-registry-mirrors', at(node), ['registry-mirrors'], 'registry-mirrors maps a registry to its mirror', 'registry-mirrors:\n  docker.io: mirror.example.com');
@@ -102,20 +105,21 @@ function readMirrors(node: Node, file: string, at: At, bag: DiagnosticBag, env: 
     const value = pair.value as Node | null;
     const entries: [Node | null, PathPart[], Node][] = isSeq(value) ? value.items.map((item, i) => [item as Node, [...path, i], item as Node]) : [[value, path, key]];
     for (const [node, where, line] of entries) {
-      const mirror = readMirror(registry, node, where, `${file}:${at(line).line}`, at, bag, env);
+      const mirror = readMirror(registry, node, where, `${file}:${at(line).line}`, at, bag, env, hidden);
       if (mirror) out.push(mirror);
     }
   }
   return out;
 }
 
-function readMirror(registry: string, value: Node | null, path: PathPart[], origin: string, at: At, bag: DiagnosticBag, env: NodeJS.ProcessEnv): RegistryMirror | undefined {
+function readMirror(registry: string, value: Node | null, path: PathPart[], origin: string, at: At, bag: DiagnosticBag, env: NodeJS.ProcessEnv, hidden: Node[]): RegistryMirror | undefined {
   const fields = new Map<string, Node>();
   if (isScalar(value) && typeof value.value === 'string') fields.set('mirror', value);
   else if (isMap(value)) {
     for (const p of value.items) {
       const k = String((p.key as Node & { value?: unknown }).value);
       if (k === 'password') {
+        hidden.push(p.value as Node);
         bag.error('inline-password', at(p.key as Node), [...path, k], 'a mirror\'s password is not written in the config file',
           'name an environment variable that holds it: password-env: MIRROR_PASSWORD');
       } else if (!MIRROR_KEYS.has(k)) bag.error('unknown-key', at(p.key as Node), [...path, k], `unknown key "${k}" (mirror, username, password-env, timeout)`);
@@ -161,4 +165,10 @@ function readMirror(registry: string, value: Node | null, path: PathPart[], orig
 export function normalizeRegistry(registry: string): string {
   const r = registry.trim().replace(/^https?:\/\//, '').replace(/\/+$/, '');
   return r === 'index.docker.io' || r === 'registry-1.docker.io' ? 'docker.io' : r;
+}
+
+function maskRanges(text: string, ranges: readonly (readonly [number, number, number])[]): string {
+  let out = text;
+  for (const [start, end] of [...ranges].sort((a, b) => b[0] - a[0])) out = `${out.slice(0, start)}***${out.slice(end)}`;
+  return out;
 }
