@@ -30,12 +30,6 @@ export const shortName = (ref: string): string => {
   return repository.slice(repository.lastIndexOf('/') + 1);
 };
 
-/** An image after the image map (docs/wercker-compat.md §6.4; rules in image-map.ts). */
-export function mapImage(ref: ImageRef, rules: readonly ImageMapRule[]): ImageRef {
-  const mapped = resolveImage(formatImageRef(ref), rules);
-  return mapped.rule ? parseImageRef(mapped.image) : ref;
-}
-
 /**
  * An image a run asks the engine for on the user's behalf (a docker-run image, a Dockerfile's
  * FROM) after the image map (docs/wercker-compat.md §6.4): the mapped reference, else the one given as it is.
