@@ -11,6 +11,7 @@ import type { Output } from './output.ts';
 import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 import { commitOptions } from './commit-options.ts';
+import { imageSettings } from './image-settings.ts';
 
 /**
  * The CLI's way onto the one road (plan/prepare.ts): the pipeline flags as run options, the
@@ -21,7 +22,7 @@ export async function prepareRun(
   kind: RunKind, target: string, flags: PipelineFlags, environmentFile: string, runtime?: ContainerRuntime, warn?: ConfigWarnings,
 ): Promise<RunPlan> {
   const projectDir = path.resolve(target);
-  const options = runOptions(flags);
+  const options = runOptions(flags, warn);
   const prepared = await preparePlan({
     project: { dir: projectDir, werckerYml: flags.werckerYml }, pipeline: flags.pipeline, kind, workingDir: path.resolve(flags.workingDir), options,
     variables: { from: 'host', env: process.env, envFile: readEnvironment(environmentFile, projectDir) },
@@ -53,14 +54,15 @@ function minutes(flag: string, name: string): number {
   return n;
 }
 
-function runOptions(flags: PipelineFlags): PrepareOptions {
+function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions {
   const pull = flags.dockerLocal ? 'never' : flags.pull;
   if (pull !== 'missing' && pull !== 'always' && pull !== 'never') throw new UsageError(`--pull takes missing, always or never, not "${flags.pull}"`);
   assertPublishFlags(flags.publish);
   const options: PrepareOptions = {
     artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
     publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),
-    dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile, imageMap: flags.imageMap,
+    dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile,
+    ...imageSettings(flags.imageMap, process.env, warn),
     // The wercker.yml's values replace these (plan/prepare.ts, docs/wercker-compat.md §4.9).
     commandTimeoutMs: minutes(flags.commandTimeout, 'command-timeout') * 60_000,
     noResponseTimeoutMs: minutes(flags.responseTimeout, 'no-response-timeout') * 60_000,
