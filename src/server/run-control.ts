@@ -1,7 +1,6 @@
 import { isoNow, type Store } from '../store/db.ts';
 import { getRunRow } from '../store/runs.ts';
-import type { ServerContext } from './context.ts';
-import { InputError } from './context.ts';
+import { InputError, type ServerContext } from './context.ts';
 import { OutputRemovedError } from './retention.ts';
 import { finalEvent, type RunRecorder } from './run-events.ts';
 import { requireRun, runOf } from './run-history.ts';

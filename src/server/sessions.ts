@@ -1,5 +1,4 @@
-import type { Store } from '../store/db.ts';
-import { isoNow } from '../store/db.ts';
+import { isoNow, type Store } from '../store/db.ts';
 import { deleteExpiredSessions, deleteSession, findSessionUser, insertSession } from '../store/sessions.ts';
 import { findUserByName } from '../store/users.ts';
 import type { Authenticator } from './auth.ts';

@@ -1,5 +1,4 @@
-import type { Store } from '../store/db.ts';
-import { isoNow } from '../store/db.ts';
+import { isoNow, type Store } from '../store/db.ts';
 import { expireLeasesOf } from '../store/queue.ts';
 import { findLiveToken, findLiveTokenByHash, insertToken, listTokenRows, revokeTokenRow, touchToken, type TokenRow } from '../store/tokens.ts';
 import { findUserById } from '../store/users.ts';

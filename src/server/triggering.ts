@@ -1,5 +1,5 @@
 import type { Store } from '../store/db.ts';
-import { latestPassedBuild } from '../store/runs.ts';
+import { latestPassedBuild, type RunRow } from '../store/runs.ts';
 import { requireApplication } from './applications.ts';
 import { assertBranchName } from './branch-name.ts';
 import { InputError, type ServerContext, type User } from './context.ts';
@@ -34,7 +34,7 @@ export function runTriggering(store: Store, mirrors: RepoMirrors, configs: Serve
 }
 
 /** Queues one pipeline: `deploy` as a deploy, any other as a build. */
-async function queuePipeline(store: Store, queue: RunQueue, base: TriggerBase, pipeline: string) {
+async function queuePipeline(store: Store, queue: RunQueue, base: TriggerBase, pipeline: string): Promise<RunRow> {
   if (!/^[A-Za-z0-9_.-]+$/.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name`);
   const kind = pipeline === 'deploy' ? 'deploy' : 'build';
   // A deploy on its own starts from the latest passed build of the branch, as `werker deploy` does locally.
