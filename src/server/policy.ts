@@ -1,4 +1,5 @@
 import type { Store } from '../store/db.ts';
+import { isMaintainer } from '../store/maintainers.ts';
 import { InputError, type User } from './context.ts';
 
 /**
@@ -12,8 +13,7 @@ export function requireAdmin(user: User, what: string): void {
 /** Admins manage every application; a member only those they maintain. */
 export async function managesApplication(store: Store, appId: number, user: User): Promise<boolean> {
   if (user.role === 'admin') return true;
-  const row = await store.db.selectFrom('application_maintainers').select('user_id').where('application_id', '=', appId).where('user_id', '=', user.id).executeTakeFirst();
-  return Boolean(row);
+  return isMaintainer(store, appId, user.id);
 }
 
 export async function requireManager(store: Store, appId: number, user: User, what: string): Promise<void> {

@@ -3,7 +3,8 @@ import { WerkerError } from '../errors.ts';
 import type { Store } from '../store/db.ts';
 import { expiredOutputs, markOutputRemoved } from '../store/outputs.ts';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** A deploy from an output the sweep deleted: what the runner's log, the run and the API say. */
 export class OutputRemovedError extends WerkerError {
@@ -48,5 +49,25 @@ export function outputSweeper(store: Store, options: RetentionOptions): () => Pr
       }
       if (batch.length === 0) return removed;
     }
+  };
+}
+
+/** Sweeps at once and then every `intervalMs` (default hourly); its stop function waits for a sweep in progress. */
+export function startOutputSweep(sweepOutputs: () => Promise<number[]>, intervalMs = HOUR_MS): () => Promise<void> {
+  let running: Promise<unknown> | undefined;
+  const sweep = () => {
+    if (running) return;
+    running = sweepOutputs()
+      .then((ids) => ids.length && process.stderr.write(`werker server: retention removed the outputs of ${ids.length} run(s) (--keep-outputs)\n`))
+      .catch((err: Error) => process.stderr.write(`werker server: removing expired outputs failed: ${err.message}; the next sweep tries again (check the data dir's outputs/)\n`))
+      .finally(() => (running = undefined));
+  };
+  sweep();
+  const timer = setInterval(sweep, intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    // The store closes next: a sweep still deleting must finish first.
+    await running;
   };
 }

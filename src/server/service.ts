@@ -1,17 +1,28 @@
 import path from 'node:path';
 import type { Store } from '../store/db.ts';
+import { claimDelivery, releaseDelivery } from '../store/deliveries.ts';
+import { tokenClaimed } from '../store/queue.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
 import { handlePushHook, type DeliveryLog } from './hook.ts';
-import { isoNow } from '../store/db.ts';
+import { keyPairService } from './key-pairs.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { maintainerService } from './maintainers.ts';
+import { reaper, startReaper } from './reaper.ts';
 import { RepoMirrors } from './repos.ts';
-import { outputSweeper } from './retention.ts';
-import { runService } from './runs.ts';
-import { tokenClaimed } from '../store/queue.ts';
-import { userService } from './users.ts';
+import { outputSweeper, startOutputSweep } from './retention.ts';
+import { runControl } from './run-control.ts';
+import { RunRecorder } from './run-events.ts';
+import { runHistory } from './run-history.ts';
+import { RunQueue } from './run-queue.ts';
+import { RunnerSide, type RunnerSideOptions } from './runner-backend.ts';
+import { sessionService } from './sessions.ts';
+import { tokenService } from './tokens.ts';
+import { runTriggering } from './triggering.ts';
+import { userAccounts } from './users.ts';
+import { variableService } from './variables.ts';
 import { ServerConfigReader } from './werckeryml.ts';
 
 export interface CoreOptions {
@@ -58,82 +69,50 @@ const DELIVERY_MEMORY_MS = 30 * 24 * HOUR_MS;
 /** Delivery ids in the store (webhook_deliveries), so replays are caught across restarts and server processes. */
 function deliveryLog(store: Store): DeliveryLog {
   return {
-    async claim(appId, deliveryId) {
-      await store.db.deleteFrom('webhook_deliveries').where('received_at', '<', isoNow(-DELIVERY_MEMORY_MS)).execute();
-      const r = await store.db.insertInto('webhook_deliveries').values({ application_id: appId, delivery_id: deliveryId, received_at: isoNow() })
-        .onConflict((oc) => oc.columns(['application_id', 'delivery_id']).doNothing()).executeTakeFirst();
-      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
-    },
-    async release(appId, deliveryId) {
-      await store.db.deleteFrom('webhook_deliveries').where('application_id', '=', appId).where('delivery_id', '=', deliveryId).execute();
-    },
+    claim: (appId, deliveryId) => claimDelivery(store, appId, deliveryId, DELIVERY_MEMORY_MS),
+    release: (appId, deliveryId) => releaseDelivery(store, appId, deliveryId),
   };
 }
 
-/** Composes the server's services over one store. */
+/** Composes the server's services over one store: each job is a module of its own (src/server/README.md, "Layout"). */
 export function createServerCore(store: Store, options: CoreOptions): Core {
   const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'), options.allowLocalRepos ?? []);
   const live = new LiveEvents();
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const users = userService(store);
   const configs = new ServerConfigReader(mirrors, limits);
-  const apps = applicationService(store, mirrors, configs);
   const leaseMs = options.leaseMs ?? 30_000;
-  const runOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373', maxAttempts: options.maxAttempts ?? 3, runEvents: limits.runEvents };
-  const runs = runService(store, apps, mirrors, configs, live, runOptions);
+  const runOptions: RunnerSideOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373' };
+  const queue = new RunQueue(store);
+  const recorder = new RunRecorder(store, live, limits.runEvents);
+  const runnerDeps = { store, configs, queue, recorder, options: runOptions };
+  const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
+  const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
+  const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
-  const { appRow: _a, jobVariables: _j, webhookSecret, ...appMembers } = apps;
-  const { reap, onQueued, runners, runnersFor, ...runMembers } = runs;
   const core: Core = {
     get baseUrl() {
       return runOptions.baseUrl;
     },
-    ...appMembers,
-    ...runMembers,
-    auth: users,
-    authenticator: users,
-    runners,
-    runnersFor,
+    ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
+    ...runHistory(store, live), ...runTriggering(store, mirrors, configs, queue), ...runControl(store, recorder, queue),
+    auth,
+    authenticator: auth,
+    runners: new RunnerSide(runnerDeps, null),
+    runnersFor: (tokenId) => new RunnerSide(runnerDeps, tokenId),
     tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
     limits,
     trustProxy: options.trustProxy ?? false,
     loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),
     store,
     reap,
-    onQueued,
+    onQueued: (fn) => queue.onQueued(fn),
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
     handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers, deliveryLog(store)),
-    startReaper(intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) {
-      let busy = false;
-      const timer = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        reap().catch((err: Error) => process.stderr.write(`werker server: requeueing expired runs failed: ${err.message}\n`)).finally(() => (busy = false));
-      }, intervalMs);
-      timer.unref();
-      return () => clearInterval(timer);
-    },
+    startReaper: (intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) => startReaper(reap, intervalMs),
     sweepOutputs,
-    startOutputSweep(intervalMs = HOUR_MS) {
-      let running: Promise<unknown> | undefined;
-      const sweep = () => {
-        if (running) return;
-        running = sweepOutputs()
-          .then((ids) => ids.length && process.stderr.write(`werker server: retention removed the outputs of ${ids.length} run(s) (--keep-outputs)\n`))
-          .catch((err: Error) => process.stderr.write(`werker server: removing expired outputs failed: ${err.message}; the next sweep tries again (check the data dir's outputs/)\n`))
-          .finally(() => (running = undefined));
-      };
-      sweep();
-      const timer = setInterval(sweep, intervalMs);
-      timer.unref();
-      return async () => {
-        clearInterval(timer);
-        // The store closes next: a sweep still deleting must finish first.
-        await running;
-      };
-    },
+    startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
   };
   return core;
 }

@@ -25,3 +25,14 @@ export async function expiredOutputs(store: Store, cutoff: string, limit = 500):
 export async function markOutputRemoved(store: Store, runId: number, at: string): Promise<void> {
   await store.db.updateTable('runs').set({ output_path: null, output_removed_at: at }).where('id', '=', runId).execute();
 }
+
+/** Records where a run's output tar is kept. */
+export async function setOutputPath(store: Store, runId: number, file: string): Promise<void> {
+  await store.db.updateTable('runs').set({ output_path: file }).where('id', '=', runId).execute();
+}
+
+/** The output files of an application's runs (deleted with the application). */
+export async function outputPathsOf(store: Store, appId: number): Promise<string[]> {
+  const rows = await store.db.selectFrom('runs').select('output_path').where('application_id', '=', appId).where('output_path', 'is not', null).execute();
+  return rows.flatMap((r) => (r.output_path ? [r.output_path] : []));
+}

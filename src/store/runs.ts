@@ -21,6 +21,22 @@ export async function getRunRow(store: Store, id: number): Promise<RunRow | unde
   return store.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The runs of one workflow run (the group is its first run's id), oldest first. */
+export async function workflowRunRows(store: Store, group: number): Promise<RunRow[]> {
+  return store.db.selectFrom('runs').selectAll().where('workflow_run_id', '=', group).orderBy('id').execute();
+}
+
+/** Makes a run the first of its workflow group. */
+export async function setWorkflowRunId(store: Store, runId: number, group: number): Promise<void> {
+  await store.db.updateTable('runs').set({ workflow_run_id: group }).where('id', '=', runId).execute();
+}
+
+/** The newest passed build of a branch that stored an output (what a deploy on its own starts from). */
+export async function latestPassedBuild(store: Store, appId: number, branch: string): Promise<Pick<RunRow, 'id'> | undefined> {
+  return store.db.selectFrom('runs').select('id').where('application_id', '=', appId).where('branch', '=', branch).where('kind', '=', 'build')
+    .where('status', '=', 'passed').where('output_path', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
 /** Newest first; `before` pages by id. */
 export async function listRunRows(store: Store, q: { appId?: number; before?: number; limit: number; status?: RunRow['status'] }): Promise<RunRow[]> {
   let query = store.db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(q.limit);

@@ -11,18 +11,40 @@ import {
  */
 export function fakeContext() {
   const user: User = { id: 1, name: 'ada', role: 'admin', createdAt: '2026-12-01T10:00:00.000Z' };
-  /** Whether ada manages the applications (set false to see the page a member without the grant sees). */
-  const access = { manage: true };
-  const session: Session = { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() };
-  const apps: Application[] = [];
-  const variables: (Variable & { appId: number; secret: string })[] = [];
-  const keyPairs: (KeyPair & { appId: number })[] = [];
-  const runs: RunDetail[] = [];
-  const calls: string[] = [];
-  const now = '2026-12-02T12:00:00.000Z';
+  const state: FakeState = {
+    user,
+    /** Whether ada manages the applications (set false to see the page a member without the grant sees). */
+    access: { manage: true },
+    session: { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+    apps: [], variables: [], keyPairs: [], runs: [], calls: [],
+    now: '2026-12-02T12:00:00.000Z',
+  };
+  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), auth: fakeAuth(state) };
+  const { session, runs, calls, variables, access } = state;
+  const authenticator: Authenticator = {
+    sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
+    tokenUser: async () => undefined,
+  };
+  return { ctx, authenticator, session, runs, calls, variables, access };
+}
 
-  const ctx: ServerContext = {
-    baseUrl: 'https://ci.example.test',
+/** What the fake keeps: ada, her session, and what the pages created (calls: what the forms asked for). */
+interface FakeState {
+  user: User;
+  access: { manage: boolean };
+  session: Session;
+  apps: Application[];
+  variables: (Variable & { appId: number; secret: string })[];
+  keyPairs: (KeyPair & { appId: number })[];
+  runs: RunDetail[];
+  calls: string[];
+  now: string;
+}
+
+type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+
+function fakeApplications({ access, apps, variables, keyPairs, calls, now }: FakeState): AppMembers {
+  return {
     listApplications: async () => [...apps],
     getApplication: async (key) => apps.find((a) => a.id === key || a.name === key),
     createApplication: async (input) => {
@@ -57,6 +79,13 @@ export function fakeContext() {
       return k;
     },
     deleteKeyPair: async (_appId, id) => void calls.push(`deleteKeyPair ${id}`),
+  };
+}
+
+type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+
+function fakeRuns({ apps, runs, calls, now }: FakeState): RunMembers {
+  return {
     listRuns: async (q) => {
       const all = runs.filter((r) => q.appId === undefined || r.applicationId === q.appId).filter((r) => q.before === undefined || r.id < q.before).reverse();
       const page = all.slice(0, q.limit ?? 25);
@@ -85,23 +114,21 @@ export function fakeContext() {
       calls.push(`retryRun ${id}`);
       return runs.find((r) => r.id === id) as Run;
     },
-    auth: {
-      login: async (name, password) => (name === 'ada' && password === 'correct horse' ? session : undefined),
-      logout: async (token) => void calls.push(`logout ${token}`),
-      createUser: async () => user,
-      countUsers: async () => 1,
-      createToken: async () => {
-        throw new Error('not used by the UI');
-      },
-      listTokens: async () => [],
-      revokeToken: async () => undefined,
-      listUsers: async () => [{ ...user, disabled: false }],
-      updateUser: async () => ({ ...user, disabled: false }),
+  };
+}
+
+function fakeAuth({ user, session, calls }: FakeState): ServerContext['auth'] {
+  return {
+    login: async (name, password) => (name === 'ada' && password === 'correct horse' ? session : undefined),
+    logout: async (token) => void calls.push(`logout ${token}`),
+    createUser: async () => user,
+    countUsers: async () => 1,
+    createToken: async () => {
+      throw new Error('not used by the UI');
     },
+    listTokens: async () => [],
+    revokeToken: async () => undefined,
+    listUsers: async () => [{ ...user, disabled: false }],
+    updateUser: async () => ({ ...user, disabled: false }),
   };
-  const authenticator: Authenticator = {
-    sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
-    tokenUser: async () => undefined,
-  };
-  return { ctx, authenticator, session, runs, calls, variables, access };
 }

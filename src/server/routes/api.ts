@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { InputError, type RunStatus, type ServerEnv } from '../context.ts';
+import { InputError, type Application, type RunStatus, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { intParam } from './errors.ts';
 import { webhookPath } from './hooks.ts';
@@ -10,7 +10,7 @@ import { webhookPath } from './hooks.ts';
  */
 export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   const api = new Hono<ServerEnv>();
-  const app = async (c: Context<ServerEnv>) => {
+  const app: AppOf = async (c) => {
     const key = c.req.param('app') ?? '';
     const found = await core.getApplication(/^\d+$/.test(key) ? Number(key) : key);
     if (!found) throw new InputError(`no application ${key}`, 404);
@@ -18,7 +18,19 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   };
 
   api.get('/me', (c) => c.json({ user: c.var.user, csrfToken: c.var.csrfToken || undefined }));
+  applicationApi(api, core, app);
+  settingsApi(api, core, app);
+  runApi(api, core, app);
+  userApi(api, core);
+  return api;
+}
 
+type Api = Hono<ServerEnv>;
+/** The application a route's `:app` names (id or name); 404 when there is none. */
+type AppOf = (c: Context<ServerEnv>) => Promise<Application>;
+
+/** Applications: list, create, read, delete, their pipelines and webhook. */
+function applicationApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications', async (c) => c.json({ applications: await core.listApplications() }));
   api.post('/applications', async (c) => {
     const b = await body(c);
@@ -36,6 +48,10 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
     const path = webhookPath(a.name);
     return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id, c.var.user), contentType: 'application/json', events: ['push'] });
   });
+}
+
+/** What an application's maintainers manage: maintainers, variables, key pairs. */
+function settingsApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/maintainers', async (c) => c.json({ maintainers: await core.listMaintainers((await app(c)).id) }));
   api.post('/applications/:app/maintainers', async (c) => {
     const a = await app(c);
@@ -64,7 +80,10 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
     await core.deleteKeyPair((await app(c)).id, intParam(c.req.param('id'), 'key pair id'), c.var.user);
     return c.body(null, 204);
   });
+}
 
+/** Runs: history, triggering, cancel and retry. */
+function runApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/runs', async (c) => c.json(await core.listRuns({ ...runQuery(c), appId: (await app(c)).id })));
   api.post('/applications/:app/runs', async (c) => {
     const b = await body(c);
@@ -80,7 +99,10 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   });
   api.post('/runs/:id/cancel', async (c) => c.json({ run: await core.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user) }));
   api.post('/runs/:id/retry', async (c) => c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
+}
 
+/** Users and API tokens (admins manage users; everyone their own tokens). */
+function userApi(api: Api, core: ServerCore): void {
   api.get('/users', async (c) => c.json({ users: await core.auth.listUsers(c.var.user) }));
   api.post('/users', async (c) => {
     const b = await body(c);
@@ -107,7 +129,6 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
     await core.auth.revokeToken(intParam(c.req.param('id'), 'token id'), c.var.user);
     return c.body(null, 204);
   });
-  return api;
 }
 
 type Body = Record<string, unknown>;

@@ -22,16 +22,7 @@ import { intParam } from './errors.ts';
  */
 export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
   const r = new Hono<ServerEnv>();
-  r.use('*', async (c, next) => {
-    if (c.var.authMethod !== 'runner') return c.json({ error: 'a runner token is required ("Authorization: Bearer TOKEN")' }, 401);
-    return next();
-  });
-  r.use('/runs/:id/*', async (c, next) => {
-    if (!(await core.tokenClaimed(intParam(c.req.param('id'), 'run id'), c.var.runnerTokenId))) {
-      return c.json({ error: 'this runner token never claimed the run: only the runner holding a run may report on it' }, 403);
-    }
-    return next();
-  });
+  runnerGuards(r, core);
   const backend = (c: Context<ServerEnv>) => core.runnersFor(c.var.runnerTokenId);
   const lost = (c: Context) => c.json({ error: 'this runner no longer holds the run (lease expired, run finished or cancelled, or an older claim)' }, 409);
   const runId = (c: Context) => intParam(c.req.param('id'), 'run id');
@@ -80,6 +71,20 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
     return c.body(stream, 200, { 'content-type': 'application/x-tar' });
   });
   return r;
+}
+
+/** Runner tokens only; and about a run, only a token that claimed it. */
+function runnerGuards(r: Hono<ServerEnv>, core: ServerCore): void {
+  r.use('*', async (c, next) => {
+    if (c.var.authMethod !== 'runner') return c.json({ error: 'a runner token is required ("Authorization: Bearer TOKEN")' }, 401);
+    return next();
+  });
+  r.use('/runs/:id/*', async (c, next) => {
+    if (!(await core.tokenClaimed(intParam(c.req.param('id'), 'run id'), c.var.runnerTokenId))) {
+      return c.json({ error: 'this runner token never claimed the run: only the runner holding a run may report on it' }, 403);
+    }
+    return next();
+  });
 }
 
 async function json(c: Context): Promise<Record<string, unknown>> {

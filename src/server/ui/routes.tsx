@@ -48,6 +48,33 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
   ui.get('/assets/werker.css', (c) => asset(c, stylesheet, 'text/css; charset=utf-8'));
   ui.get('/assets/werker.js', async (c) => asset(c, await loadClientScript(), 'text/javascript; charset=utf-8'));
 
+  sessionPages(ui, ctx);
+
+  // Everything below needs a user. The core's middleware already sends strangers to /login;
+  // this repeats it so a page can never render without one, whatever is mounted in front.
+  for (const path of PAGE_PATHS) {
+    ui.use(path, async (c, next) => {
+      if (!c.var.user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 302);
+      return next();
+    });
+  }
+
+  applicationPages(ui, ctx);
+  runPages(ui, ctx);
+
+  // Input problems on pages answer as a page, not as the API's JSON.
+  ui.onError((err, c) => {
+    if (err instanceof InputError) return notFoundOrBad(c, err);
+    process.stderr.write(`werker server: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}\n`);
+    return c.html(<ErrorPage c={c} title="Something went wrong" message="The server could not show this page; its log has the details." />, 500);
+  });
+  return ui;
+}
+
+type Ui = Hono<ServerEnv>;
+
+/** Signing in and out (reachable without a user). */
+function sessionPages(ui: Ui, ctx: ServerContext): void {
   ui.get('/login', async (c) => {
     if (c.var.user) return c.redirect(safeNext(c.req.query('next')), 303);
     return c.html(<LoginPage csrf={issueLoginCsrf(c)} next={safeNext(c.req.query('next'))} noUsers={(await ctx.auth.countUsers()) === 0} />);
@@ -71,16 +98,10 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     clearSessionCookie(c);
     return c.redirect('/login', 303);
   });
+}
 
-  // Everything below needs a user. The core's middleware already sends strangers to /login;
-  // this repeats it so a page can never render without one, whatever is mounted in front.
-  for (const path of PAGE_PATHS) {
-    ui.use(path, async (c, next) => {
-      if (!c.var.user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 302);
-      return next();
-    });
-  }
-
+/** The application list and each application's page with its forms. */
+function applicationPages(ui: Ui, ctx: ServerContext): void {
   ui.get('/', (c) => c.redirect('/apps', 302));
   ui.get('/apps', async (c) => c.html(<ApplicationsPage user={c.var.user} csrf={c.var.csrfToken} applications={await ctx.listApplications()} />));
   ui.post('/apps', async (c) => {
@@ -127,7 +148,10 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     await ctx.deleteKeyPair(app.id, intParam(c.req.param('id'), 'key pair id'), c.var.user);
     return `/apps/${app.id}#keys`;
   });
+}
 
+/** The run list and each run's page, with cancel and retry. */
+function runPages(ui: Ui, ctx: ServerContext): void {
   ui.get('/runs', async (c) => {
     const before = optionalId(c.req.query('before'));
     const page = await ctx.listRuns({ limit: 25, ...(before !== undefined ? { before } : {}) });
@@ -146,14 +170,6 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const run = await ctx.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user);
     return c.redirect(`/runs/${run.id}`, 303);
   });
-
-  // Input problems on pages answer as a page, not as the API's JSON.
-  ui.onError((err, c) => {
-    if (err instanceof InputError) return notFoundOrBad(c, err);
-    process.stderr.write(`werker server: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}\n`);
-    return c.html(<ErrorPage c={c} title="Something went wrong" message="The server could not show this page; its log has the details." />, 500);
-  });
-  return ui;
 }
 
 async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError): Promise<Response> {

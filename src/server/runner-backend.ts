@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { isoNow, type Store } from '../store/db.ts';
+import { claimNextRun, extendLease } from '../store/queue.ts';
+import { getRunRow, type RunRow } from '../store/runs.ts';
+import { requireApplication } from './applications.ts';
+import { maskerFor } from './mask-events.ts';
+import { finalEvent, type RunRecorder } from './run-events.ts';
+import { openOutput, receiveOutput } from './run-outputs.ts';
+import type { RunQueue } from './run-queue.ts';
+import { advanceWorkflow, type WorkflowDeps } from './runs.ts';
+import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
+import { jobVariables } from './variables.ts';
+
+export interface RunnerSideOptions {
+  dataDir: string;
+  /** How long a claim lasts without a heartbeat. */
+  leaseMs: number;
+  /** Read at each claim: the server learns it once it listens (service.ts setBaseUrl). */
+  baseUrl: string;
+}
+
+/** What the runner side works with: the store, the recorder and queue of runs, and the workflows to advance. */
+export interface RunnerSideDeps extends WorkflowDeps { recorder: RunRecorder; queue: RunQueue; options: RunnerSideOptions }
+
+/**
+ * The runner side of the queue for one caller: `tokenId` is the runner token of a remote runner
+ * (null for the embedded runner in this process). A claim is bound to the token and lease that
+ * made it: every report is taken only while the run is running under that claim.
+ */
+export class RunnerSide implements RunnerBackend {
+  constructor(private readonly deps: RunnerSideDeps, private readonly tokenId: number | null) {}
+
+  async claim(runner: string): Promise<Job | undefined> {
+    const { store, recorder, options } = this.deps;
+    const row = await claimNextRun(store, runner, options.leaseMs, this.tokenId);
+    if (!row) return undefined;
+    const lease = row.lease_id!;
+    const app = await requireApplication(store, row.application_id);
+    const variables = await jobVariables(store, row.application_id, row.pipeline);
+    recorder.remember(row.id, maskerFor(variables));
+    await recorder.record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], this.#holds(lease));
+    return {
+      runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
+      pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl,
+    };
+  }
+
+  async heartbeat(runId: number, lease: string): Promise<{ cancel: boolean } | undefined> {
+    const r = await extendLease(this.deps.store, runId, lease, this.tokenId, this.deps.options.leaseMs);
+    return r && { cancel: r.cancelRequested };
+  }
+
+  async appendEvents(runId: number, lease: string, events: RunnerEvent[]): Promise<boolean> {
+    // run.finished comes with finish(), together with the status, so the two never disagree.
+    const bodies = events.filter((e) => e && typeof e.type === 'string' && e.type !== 'run.finished');
+    return Boolean(await this.deps.recorder.record(runId, bodies, this.#holds(lease)));
+  }
+
+  async finish(runId: number, lease: string, result: RunnerFinish): Promise<boolean> {
+    const status = result.status === 'passed' || result.status === 'cancelled' ? result.status : 'failed';
+    const durationMs = Number(result.durationMs) || 0;
+    const done = await this.deps.recorder.record(runId, [finalEvent(status, durationMs, result.error)], this.#holds(lease), (r) => ({
+      status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null, lease_id: null,
+      message: status === 'passed' ? null : (r.message ?? result.message ?? result.error?.message ?? null),
+    }));
+    if (!done) return false;
+    this.deps.recorder.forget(runId);
+    await advanceWorkflow(this.deps, done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
+    return true;
+  }
+
+  async putOutput(runId: number, lease: string, tar: ReadableStream<Uint8Array>): Promise<boolean> {
+    if (!(await this.#held(runId, lease))) return false;
+    // Still this claim's run once the upload is in: only then does it become the run's output.
+    const outputs = path.join(this.deps.options.dataDir, 'outputs');
+    return receiveOutput(this.deps.store, outputs, runId, lease, tar, async () => Boolean(await this.#held(runId, lease)));
+  }
+
+  async release(runId: number, lease: string, reason: string): Promise<boolean> {
+    const row = await this.#held(runId, lease);
+    if (!row) return false;
+    this.deps.recorder.forget(runId);
+    return releaseRun(this.deps, row, String(reason || 'the runner stopped').slice(0, 300), this.#holds(lease));
+  }
+
+  async sourceOutput(runId: number, lease: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    const row = await this.#held(runId, lease);
+    // Only for the claim working on the run: a runner token is not a key to every output.
+    const source = row?.source_run_id ? await getRunRow(this.deps.store, row.source_run_id) : undefined;
+    return openOutput(source);
+  }
+
+  /** The guard of every report: the run is running under this claim (lease id) made with this token. */
+  #holds(lease: string): (r: RunRow) => boolean {
+    return (r) => r.status === 'running' && r.lease_id === lease && r.lease_token_id === this.tokenId;
+  }
+
+  /** The run's row while this claim holds it. */
+  async #held(runId: number, lease: string): Promise<RunRow | undefined> {
+    const row = await getRunRow(this.deps.store, runId);
+    return row && this.#holds(lease)(row) ? row : undefined;
+  }
+}
+
+/**
+ * A run given back before it ended: one whose cancel was asked for ends now; any other goes back
+ * to the queue (the next claim is a new lease, so nothing the stopped runner still sends is taken).
+ */
+async function releaseRun(deps: RunnerSideDeps, row: RunRow, why: string, holds: (r: RunRow) => boolean): Promise<boolean> {
+  const attempt = row.attempt;
+  if (row.cancel_requested) {
+    const message = row.message ?? 'cancelled';
+    return Boolean(await deps.recorder.record(row.id, [{ type: 'log', level: 'warn', text: `${why}; the run was being cancelled, so it ends here` }, finalEvent('cancelled', 0, { message })], holds,
+      () => ({ status: 'cancelled', finished_at: isoNow(), lease_until: null, lease_id: null, message })));
+  }
+  const done = await deps.recorder.record(row.id, [{ type: 'log', level: 'warn', text: `${why} during attempt ${attempt}; the run is queued again for attempt ${attempt + 1}` }], holds,
+    () => ({ status: 'queued', runner: null, lease_until: null, lease_id: null, lease_token_id: null }));
+  if (done) deps.queue.ring();
+  return Boolean(done);
+}

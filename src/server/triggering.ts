@@ -1,0 +1,43 @@
+import type { Store } from '../store/db.ts';
+import { latestPassedBuild, type RunRow } from '../store/runs.ts';
+import { requireApplication } from './applications.ts';
+import { assertBranchName } from './branch-name.ts';
+import { InputError, type ServerContext, type User } from './context.ts';
+import type { RepoMirrors } from './repos.ts';
+import { runOf } from './run-history.ts';
+import type { RunQueue } from './run-queue.ts';
+import { startWorkflow, type TriggerBase } from './runs.ts';
+import type { ServerConfigReader } from './werckeryml.ts';
+
+/** Who a run is triggered by, as stored: a user's name, or what the caller says (the webhook). */
+export const byName = (by: User | string): string => (typeof by === 'string' ? by : by.name);
+
+/**
+ * Triggering runs: every trigger (API, web form, webhook, `werker remote`) passes here. The
+ * branch or commit is resolved in the server's mirror; `workflow:NAME` starts that workflow
+ * (runs.ts), any other name queues one pipeline.
+ */
+export function runTriggering(store: Store, mirrors: RepoMirrors, configs: ServerConfigReader, queue: RunQueue): Pick<ServerContext, 'triggerRun'> {
+  return {
+    async triggerRun(appId, pipeline, opts, by) {
+      const app = await requireApplication(store, appId);
+      // A branch is a git ref or nothing.
+      const branch = assertBranchName(opts.branch || app.default_branch);
+      if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
+      const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
+      if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
+      const base: TriggerBase = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+      if (pipeline.startsWith('workflow:')) return runOf(store, await startWorkflow({ store, configs, queue }, base, pipeline.slice('workflow:'.length)));
+      return runOf(store, await queuePipeline(store, queue, base, pipeline));
+    },
+  };
+}
+
+/** Queues one pipeline: `deploy` as a deploy, any other as a build. */
+async function queuePipeline(store: Store, queue: RunQueue, base: TriggerBase, pipeline: string): Promise<RunRow> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name`);
+  const kind = pipeline === 'deploy' ? 'deploy' : 'build';
+  // A deploy on its own starts from the latest passed build of the branch, as `werker deploy` does locally.
+  const source = kind === 'deploy' ? await latestPassedBuild(store, base.application_id, base.branch) : undefined;
+  return queue.enqueue({ ...base, pipeline, kind, source_run_id: source?.id ?? null });
+}
