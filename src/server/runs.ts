@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { WorkflowSpec } from '../config/schema.ts';
 import type { RunEvent, RunEventBody } from '../engine/events.ts';
 import type { Masker } from '../report/mask.ts';
 import { isoNow, type Store } from '../store/db.ts';
@@ -19,6 +18,7 @@ import type { RepoMirrors } from './repos.ts';
 import type { ServerConfigReader } from './werckeryml.ts';
 import { OutputRemovedError } from './retention.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './runner/protocol.ts';
+import { workflowService } from './workflows.ts';
 
 export interface RunServiceOptions {
   dataDir: string;
@@ -88,39 +88,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
     return row;
   };
 
-  /** The workflow named in the wercker.yml at a commit. */
-  const workflowAt = async (appId: number, commit: string, name: string): Promise<WorkflowSpec> => {
-    const read = await configs.read(appId, commit);
-    if (read === undefined) throw new InputError(`no wercker.yml at ${commit.slice(0, 8)}`);
-    const { config, diagnostics } = read;
-    const tooBig = diagnostics.find((d) => d.code === 'too-large' || d.code.startsWith('yaml-too-'));
-    if (tooBig) throw new InputError(`wercker.yml at ${commit.slice(0, 8)}: ${tooBig.message}`);
-    const found = config?.workflows.find((w) => w.name === name);
-    if (!found) throw new InputError(`no workflow ${name} in wercker.yml at ${commit.slice(0, 8)} (workflows: ${config?.workflows.map((w) => w.name).join(', ') || 'none'})`);
-    return found;
-  };
-
-  /** After a workflow run passed: queue each entry whose requirements have now all passed. */
-  const advanceWorkflow = async (row: RunRow): Promise<void> => {
-    if (!row.workflow || !row.workflow_step || row.status !== 'passed') return;
-    const group = row.workflow_run_id ?? row.id;
-    // A wercker.yml that can't be read now throws: the caller logs why the workflow stopped here.
-    const workflow = await workflowAt(row.application_id, row.commit_sha, row.workflow);
-    const runs = await db.selectFrom('runs').selectAll().where('workflow_run_id', '=', group).orderBy('id').execute();
-    const passed = new Map<string, RunRow>();
-    for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
-    const started = new Set(runs.map((r) => r.workflow_step));
-    for (const entry of workflow.pipelines) {
-      if (started.has(entry.name) || !entry.requires.includes(row.workflow_step)) continue;
-      if (!entry.requires.every((r) => passed.has(r))) continue;
-      // The output it starts from: artifactPipeline's, else the first requirement's.
-      const source = passed.get(entry.artifactPipeline ?? entry.requires[0]!) ?? row;
-      await queue({
-        application_id: row.application_id, pipeline: entry.pipelineName, kind: 'deploy', branch: row.branch, commit_sha: row.commit_sha,
-        trigger: 'workflow', triggered_by: row.triggered_by, workflow: row.workflow, workflow_step: entry.name, workflow_run_id: group, source_run_id: source.id,
-      });
-    }
-  };
+  const workflows = workflowService(store, configs, queue);
 
   const members: RunMembers = {
     async listRuns(q) {
@@ -146,20 +114,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
       const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
       if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
       const base = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
-      if (pipeline.startsWith('workflow:')) {
-        const workflow = await workflowAt(appId, commit, pipeline.slice('workflow:'.length));
-        const roots = workflow.pipelines.filter((p) => p.requires.length === 0);
-        if (!roots.length) throw new InputError(`workflow ${workflow.name} has no pipeline without requires to start from`);
-        let first: RunRow | undefined;
-        for (const root of roots) {
-          const row = await queue({ ...base, pipeline: root.pipelineName, kind: 'build', workflow: workflow.name, workflow_step: root.name, workflow_run_id: first?.id ?? null });
-          if (!first) {
-            await db.updateTable('runs').set({ workflow_run_id: row.id }).where('id', '=', row.id).execute();
-            first = { ...row, workflow_run_id: row.id };
-          }
-        }
-        return runOf(first!);
-      }
+      if (pipeline.startsWith('workflow:')) return runOf(await workflows.start(base, pipeline.slice('workflow:'.length)));
       if (!/^[A-Za-z0-9_.-]+$/.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name`);
       const kind = pipeline === 'deploy' ? 'deploy' : 'build';
       // A deploy on its own starts from the latest passed build of the branch, as `werker deploy` does locally.
@@ -189,7 +144,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
       return runOf(await queue({
         application_id: row.application_id, pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit_sha: row.commit_sha,
         trigger: 'retry', triggered_by: byName(by), workflow: row.workflow, workflow_step: row.workflow_step, workflow_run_id: row.workflow_run_id,
-        source_run_id: row.source_run_id, retry_of: row.id,
+        source_run_id: row.source_run_id, workflow_inputs: row.workflow_inputs, retry_of: row.id,
       }));
     },
   };
@@ -212,6 +167,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
       const job: Job = {
         runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
         pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl,
+        ...workflows.jobFields(row),
       };
       return job;
     },
@@ -233,7 +189,7 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
       }));
       if (!done) return false;
       maskers.delete(runId);
-      await advanceWorkflow(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
+      await workflows.advance(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
       return true;
     },
     async putOutput(runId, lease, tar) {
@@ -272,10 +228,11 @@ export function runService(store: Store, apps: Apps, mirrors: RepoMirrors, confi
       if (done) for (const fn of queuedListeners) fn();
       return Boolean(done);
     },
-    async sourceOutput(runId, lease) {
+    async sourceOutput(runId, lease, from) {
       const row = await getRunRow(store, runId);
-      // Only for the claim working on the run: a runner token is not a key to every output.
-      const source = row && holds(lease, tokenId)(row) && row.source_run_id ? await getRunRow(store, row.source_run_id) : undefined;
+      // Only for the claim working on the run, and only its own inputs: a runner token is not a key to every output.
+      const sourceId = row && holds(lease, tokenId)(row) ? workflows.sourceRunOf(row, from) : null;
+      const source = sourceId ? await getRunRow(store, sourceId) : undefined;
       if (source?.output_removed_at) throw new OutputRemovedError(source.id, source.output_removed_at);
       if (!source?.output_path || !existsSync(source.output_path)) return undefined;
       return Readable.toWeb(createReadStream(source.output_path)) as ReadableStream<Uint8Array>;

@@ -19,6 +19,7 @@ import { shortId } from '../../util/ids.ts';
 import { assertRunnable } from '../../cli/prepare-run.ts';
 import { checkoutCommit, extractTar, OWNER_FILE, packDir } from './checkout.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
+import { workflowEnvFile, workflowSource } from './workflow-inputs.ts';
 
 export interface ExecuteDeps {
   backend: RunnerBackend;
@@ -59,7 +60,9 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       });
     });
     let projectDir = sourceDir;
-    if (job.sourceRunId !== null) {
+    if (job.workflow) {
+      projectDir = await workflowSource(job, job.workflow, deps.backend, { checkout: sourceDir, temp }, log);
+    } else if (job.sourceRunId !== null) {
       const tar = await deps.backend.sourceOutput(job.runId, job.lease);
       if (!tar) throw new WerkerError(`the output of run ${job.sourceRunId} is gone`, 1, { hint: 'run its build again, then this deploy' });
       projectDir = path.join(temp, 'output');
@@ -72,7 +75,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const steps = [...pipeline.steps, ...pipeline.afterSteps];
     const packages = await resolveStepPackages(steps, { projectDir, workingDir, ...stepResolution(config.file) });
     const plan = planRun({
-      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), literalEnv: true, git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
+      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job, await workflowEnvFile(sourceDir, job.workflow?.envFile)), literalEnv: true, git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
       overrides: {
         runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
@@ -82,7 +85,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const bus = createBus(String(job.runId), [(e) => events.engine(e)]);
     const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal });
     await events.flush();
-    if (result.status === 'passed' && job.kind === 'build') {
+    if (result.status === 'passed' && storesOutput(job)) {
       const out = path.join(workingDir, 'builds', plan.runId, 'output');
       if (existsSync(out)) await deps.backend.putOutput(job.runId, job.lease, packDir(out));
     }
@@ -119,9 +122,15 @@ function renderSome(diagnostics: readonly Diagnostic[], source: string | undefin
   return rest > 0 ? `${shown}\n… and ${rest} more (run \`werker check-config\` on the commit to see them all)` : shown;
 }
 
-/** The job's variables as the host side of the pipeline env: protected → XXX_ (hidden, masked), others → X_. */
-function hostEnv(job: Job): Map<string, string> {
-  const env = new Map<string, string>();
+/** Builds, and every workflow pipeline (docs/wercker-compat.md §4.11); an older server's job says nothing: builds. */
+const storesOutput = (job: Job): boolean => job.artifacts ?? job.kind === 'build';
+
+/**
+ * The job's variables as the host side of the pipeline env: protected → XXX_ (hidden, masked),
+ * others → X_; over a workflow pipeline's env file lines (the variables win, as host values do, §3.1).
+ */
+function hostEnv(job: Job, fileEntries: [string, string][]): Map<string, string> {
+  const env = new Map<string, string>(fileEntries);
   for (const v of job.variables) {
     env.delete(`X_${v.name}`);
     env.delete(`XXX_${v.name}`);
@@ -138,7 +147,7 @@ function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string;
 
 function runOptions(job: Job, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
   return {
-    artifacts: job.kind === 'build', directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
+    artifacts: storesOutput(job), directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
     ignoreFile: ymlIgnore ?? '.werckerignore', imageMap: [], commandTimeoutMs: (ymlCommand ?? DEFAULT_COMMAND_TIMEOUT_MIN) * 60_000, noResponseTimeoutMs: (ymlResponse ?? DEFAULT_NO_RESPONSE_TIMEOUT_MIN) * 60_000,
   };
 }
