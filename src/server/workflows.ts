@@ -40,7 +40,7 @@ export function workflowService(store: Store, configs: ServerConfigReader, queue
     });
   };
 
-  /** After a workflow run passed: queue each step it unblocked whose requirements have now all passed. */
+  /** After a workflow run passed: queue each step not started yet whose requirements have now all passed. */
   const advanceNow = async (row: RunRow, group: number): Promise<void> => {
     // A wercker.yml that can't be read now throws: the caller logs why the workflow stopped here.
     const plan = await planAt(row.application_id, row.commit_sha, row.workflow!);
@@ -49,9 +49,7 @@ export function workflowService(store: Store, configs: ServerConfigReader, queue
     for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
     const started = new Set(runs.flatMap((r) => (r.workflow_step ? [r.workflow_step] : [])));
     const base = { application_id: row.application_id, branch: row.branch, commit_sha: row.commit_sha, trigger: 'workflow', triggered_by: row.triggered_by };
-    for (const step of readySteps(plan, new Set(passed.keys()), started)) {
-      if (step.requires.includes(row.workflow_step!)) await queueStep(base, plan.name, group, step, passed);
-    }
+    for (const step of readySteps(plan, new Set(passed.keys()), started)) await queueStep(base, plan.name, group, step, passed);
   };
 
   return {
