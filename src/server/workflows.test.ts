@@ -7,6 +7,8 @@ import { validateConfig } from '../config/validate.ts';
 import { openStore } from '../store/db.ts';
 import { createRun } from '../store/runs.ts';
 import type { User } from './context.ts';
+import { createApp } from './app.ts';
+import { httpBackend } from './runner/http-backend.ts';
 import type { Job } from './runner/protocol.ts';
 import { createServerCore, type Core } from './service.ts';
 import type { ServerConfigReader } from './werckeryml.ts';
@@ -87,14 +89,20 @@ describe('server workflows (docs/wercker-compat.md §4.11)', () => {
     expect(runs.filter((r) => r.workflowRunId === root.id)).toHaveLength(4);
   });
 
-  it('lets a claim fetch the outputs of its own inputs only', async () => {
+  it('lets a claim fetch the outputs of its own inputs only, over the runner protocol too', async () => {
+    const app = createApp(core, { ui: false });
+    const http = httpBackend('http://werker.test', (await core.auth.createToken('runner', 'r')).token, ((input: string | URL, init?: RequestInit) => app.request(String(input), init)) as typeof fetch);
     const root = await core.triggerRun(appId, 'workflow:fan', { branch: 'main' }, user);
-    await pass(await claim());
-    const left = await claim();
-    expect(await core.runners.sourceOutput(left.runId, left.lease, root.id)).toBeInstanceOf(ReadableStream);
-    expect(await core.runners.sourceOutput(left.runId, left.lease)).toBeInstanceOf(ReadableStream);
-    const right = await claim();
-    expect(await core.runners.sourceOutput(left.runId, left.lease, right.runId)).toBeUndefined();
+    const first = (await http.claim('remote'))!;
+    expect(await http.putOutput(first.runId, first.lease, new Blob(['the root output']).stream())).toBe(true);
+    expect(await http.finish(first.runId, first.lease, { status: 'passed', durationMs: 1 })).toBe(true);
+    const left = (await http.claim('remote'))!;
+    const right = (await http.claim('remote'))!;
+    expect(await new Response(await http.sourceOutput(left.runId, left.lease, root.id)).text()).toBe('the root output');
+    expect(await new Response(await http.sourceOutput(left.runId, left.lease)).text()).toBe('the root output');
+    // Not an input of left: another run of the workflow, or any other run.
+    expect(await http.sourceOutput(left.runId, left.lease, right.runId)).toBeUndefined();
+    expect(await core.runners.sourceOutput(left.runId, left.lease, 999)).toBeUndefined();
     expect(await core.runners.sourceOutput(left.runId, 'not-the-lease', root.id)).toBeUndefined();
   });
 
