@@ -88,7 +88,7 @@ describe.skipIf(!docker)('a workflow means the same on `werker workflow` and on 
       const mine = runs.filter((r) => r.workflowRunId === run.id);
       if (mine.some((r) => r.status === 'failed' || r.status === 'cancelled')) return mine;
       return mine.length === 4 && mine.every((r) => r.status === 'passed') ? mine : undefined;
-    }, 300_000, 1000);
+    }, 480_000, 1000);
     let text = '';
     for (const r of group.sort((a, b) => a.id - b.id)) {
       const events = await server.core.listRunEvents(r.id, 0, 100_000);
@@ -117,5 +117,5 @@ describe.skipIf(!docker)('a workflow means the same on `werker workflow` and on 
       ],
     });
     expect(remote).toEqual(local);
-  });
+  }, 900_000);
 });
