@@ -138,9 +138,15 @@ describe('workflows', () => {
     ['      - name: build\n        requires: [x]\n', 'no pipeline x required by build'],
     ['      - name: build\n      - name: test\n', 'multiple root pipelines: build, test'],
     ['      - name: build\n        requires: [test]\n      - name: test\n        requires: [build]\n', 'no root pipeline'],
+    ['      - name: build\n      - name: test\n        requires: [build]\n        artifactPipeline: test\n', 'artifactPipeline test of test is not a pipeline test requires'],
+    ['      - name: build\n      - name: test\n        requires: [build]\n        artifactPipeline: nope\n', 'artifactPipeline nope of test is not a pipeline test requires'],
   ])('rejects %j', (pipelines, message) => {
     const { all } = load(`${base}workflows:\n  - name: ci\n    pipelines:\n${pipelines}`);
     expect(all.find((d) => d.severity === 'error')?.message).toBe(`invalid workflow ci: ${message}`);
+  });
+  it('accepts an artifactPipeline required through another pipeline', () => {
+    const { all } = load(`${base}c: {steps: [x]}\nworkflows:\n  - name: ci\n    pipelines:\n      - name: build\n      - name: test\n        requires: [build]\n      - name: c\n        requires: [test]\n        artifactPipeline: build\n`);
+    expect(all).toEqual([]);
   });
   it('finds cycles below the root', () => {
     const { all } = load(`${base}c: {steps: [x]}\nworkflows:\n  - name: ci\n    pipelines:\n      - name: build\n      - name: test\n        requires: [build, c]\n      - name: c\n        requires: [test]\n`);

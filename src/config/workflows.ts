@@ -61,7 +61,23 @@ export function workflowProblem(wf: WorkflowSpec, pipelines: Record<string, Pipe
   if (roots.length === 0) return 'no root pipeline';
   if (roots.length > 1) return `multiple root pipelines: ${roots.join(', ')}`;
   const cycle = findCycle(wf);
-  return cycle ? `contains cycle ${cycle.join(' -> ')}` : undefined;
+  if (cycle) return `contains cycle ${cycle.join(' -> ')}`;
+  return artifactPipelineProblem(wf);
+}
+
+/**
+ * werker's own check, after wercker's: `artifactPipeline` must name a pipeline the entry requires
+ * (directly or through another), so its output exists when the entry starts, on the CLI and on
+ * the server alike (docs/wercker-compat.md §4.11).
+ */
+function artifactPipelineProblem(wf: WorkflowSpec): string | undefined {
+  const requires = new Map(wf.pipelines.map((p) => [p.name, p.requires]));
+  const upstream = (name: string, seen = new Set<string>()): Set<string> => {
+    for (const r of requires.get(name) ?? []) if (!seen.has(r)) upstream(r, seen.add(r));
+    return seen;
+  };
+  const bad = wf.pipelines.find((p) => p.artifactPipeline !== undefined && !upstream(p.name).has(p.artifactPipeline));
+  return bad ? `artifactPipeline ${bad.artifactPipeline} of ${bad.name} is not a pipeline ${bad.name} requires` : undefined;
 }
 
 function findCycle(wf: WorkflowSpec): string[] | undefined {

@@ -10,7 +10,7 @@ import { hostEnvironment } from './env-file.ts';
  */
 export type VariableSource =
   | { from: 'host'; env: Record<string, string | undefined>; envFile: [string, string][] }
-  | { from: 'server'; variables: readonly ServerVariable[] }
+  | { from: 'server'; variables: readonly ServerVariable[]; envFile?: readonly [string, string][] }
   | { from: 'inherited'; hostEnv: readonly [string, string][] };
 
 /** A pipeline variable as a werker server keeps it (runner protocol, Job.variables). */
@@ -24,14 +24,17 @@ export interface ServerVariable {
 export function hostEnvOf(source: VariableSource): { hostEnv: Map<string, string>; literal: boolean } {
   switch (source.from) {
     case 'host': return { hostEnv: hostEnvironment(source.env, source.envFile), literal: false };
-    case 'server': return { hostEnv: serverHostEnv(source.variables), literal: true };
+    case 'server': return { hostEnv: serverHostEnv(source.variables, source.envFile ?? []), literal: true };
     case 'inherited': return { hostEnv: new Map(source.hostEnv), literal: false };
   }
 }
 
-/** In precedence order (later wins): protected → XXX_ (hidden, masked), others → X_. */
-function serverHostEnv(variables: readonly ServerVariable[]): Map<string, string> {
-  const env = new Map<string, string>();
+/**
+ * Over a workflow pipeline's env file lines (the variables win, as host values do, §3.1), in
+ * precedence order (later wins): protected → XXX_ (hidden, masked), others → X_.
+ */
+function serverHostEnv(variables: readonly ServerVariable[], envFile: readonly [string, string][]): Map<string, string> {
+  const env = new Map<string, string>(envFile);
   for (const v of variables) {
     env.delete(`X_${v.name}`);
     env.delete(`XXX_${v.name}`);

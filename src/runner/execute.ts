@@ -15,6 +15,7 @@ import { shortId } from '../util/ids.ts';
 import { checkoutCommit, extractTar, OWNER_FILE, packDir } from './checkout.ts';
 import { DEFAULT_CONFIG_LIMITS } from './limits.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
+import { workflowEnvFile, workflowSource } from './workflow-inputs.ts';
 
 export interface ExecuteDeps {
   backend: RunnerBackend;
@@ -55,7 +56,9 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       });
     });
     let projectDir = sourceDir;
-    if (job.sourceRunId !== null) {
+    if (job.workflow) {
+      projectDir = await workflowSource(job, job.workflow, deps.backend, { checkout: sourceDir, temp }, log);
+    } else if (job.sourceRunId !== null) {
       const tar = await deps.backend.sourceOutput(job.runId, job.lease);
       if (!tar) throw new WerkerError(`the output of run ${job.sourceRunId} is gone`, 1, { hint: 'run its build again, then this deploy' });
       projectDir = path.join(temp, 'output');
@@ -65,7 +68,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const workingDir = path.join(temp, 'work');
     const { plan } = await preparePlan({
       project: { dir: projectDir, werckerYml: path.join(sourceDir, 'wercker.yml'), limits: deps.configLimits ?? DEFAULT_CONFIG_LIMITS },
-      pipeline: job.pipeline, kind: job.kind, workingDir, options: runOptions(job), variables: { from: 'server', variables: job.variables },
+      pipeline: job.pipeline, kind: job.kind, workingDir, options: runOptions(job), variables: { from: 'server', variables: job.variables, envFile: await workflowEnvFile(sourceDir, job.workflow?.envFile) },
       git: { branch: job.branch, commit: job.commit, tag: '' },
       overrides: {
         runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
@@ -76,7 +79,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     const bus = createBus(String(job.runId), [(e) => events.engine(e)]);
     const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal });
     await events.flush();
-    if (result.status === 'passed' && job.kind === 'build') {
+    if (result.status === 'passed' && storesOutput(job)) {
       const out = path.join(workingDir, 'builds', plan.runId, 'output');
       if (existsSync(out)) await deps.backend.putOutput(job.runId, job.lease, packDir(out));
     }
@@ -113,6 +116,9 @@ function renderSome(diagnostics: readonly Diagnostic[], source: string | undefin
   return rest > 0 ? `${shown}\n… and ${rest} more (run \`werker check-config\` on the commit to see them all)` : shown;
 }
 
+/** Builds, and every workflow pipeline (docs/wercker-compat.md §4.11); an older server's job says nothing: builds. */
+const storesOutput = (job: Job): boolean => job.artifacts ?? job.kind === 'build';
+
 function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string; gitRepository?: string } {
   const m = repository.match(/^(?:\w+:\/\/)?(?:[^@/]+@)?([^/:]+)[/:]([^/]+)\/([^/]+?)(?:\.git)?\/?$/);
   if (!m || repository.startsWith('/')) return { gitRepository: path.basename(repository).replace(/\.git$/, '') };
@@ -122,7 +128,7 @@ function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string;
 /** A server's run: a build keeps its output; the wercker.yml may set the timeouts and the ignore file (§4.9). */
 function runOptions(job: Job): PrepareOptions {
   return {
-    artifacts: job.kind === 'build', directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
+    artifacts: storesOutput(job), directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
     imageMap: [], commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MIN * 60_000, noResponseTimeoutMs: DEFAULT_NO_RESPONSE_TIMEOUT_MIN * 60_000,
   };
 }

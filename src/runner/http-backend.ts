@@ -61,8 +61,8 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       } as RequestInit & { duplex: 'half' });
       return ok(res);
     },
-    async sourceOutput(runId, lease) {
-      const res = await call('GET', `/runs/${runId}/source`, undefined, lease);
+    async sourceOutput(runId, lease, from) {
+      const res = await call('GET', `/runs/${runId}/source${from === undefined ? '' : `?from=${from}`}`, undefined, lease);
       if (res.status === 404) return undefined;
       if (res.status === 410) {
         const gone = (await res.json().catch(() => ({}))) as { error?: string; hint?: string };

@@ -1,4 +1,5 @@
 import type { RunEventBody } from '../engine/events.ts';
+import type { WorkflowSource } from '../plan/workflow.ts';
 
 /** The header that carries a claim's lease id on every call about the run (never in a URL). */
 export const LEASE_HEADER = 'x-werker-lease';
@@ -26,6 +27,19 @@ export interface Job {
   sourceRunId: number | null;
   /** The server's public base URL, for WERCKER_*_URL. */
   baseUrl: string;
+  /** Store the output when the run passes. Absent (an older server): builds only. Every workflow pipeline stores it (docs/wercker-compat.md §4.11). */
+  artifacts?: boolean;
+  /** A workflow pipeline: its source as planned (src/plan/workflow.ts), made on the runner with assembleWorkflowSource. */
+  workflow?: WorkflowInputs;
+}
+
+/** A workflow pipeline's source: the plan's layout, the run holding each input's output, the env file. */
+export interface WorkflowInputs {
+  source: WorkflowSource;
+  /** Each entry the source takes an output from, and the run whose output it is (fetch with `sourceOutput(…, runId)`). */
+  inputs: { name: string; runId: number }[];
+  /** Relative to the checkout: read as the ENVIRONMENT file (§3.1 item 5); the job's variables win over it. */
+  envFile?: string;
 }
 
 export interface RunnerFinish {
@@ -50,10 +64,11 @@ export interface RunnerBackend {
   finish(runId: number, lease: string, result: RunnerFinish): Promise<boolean>;
   putOutput(runId: number, lease: string, tar: ReadableStream<Uint8Array>): Promise<boolean>;
   /**
-   * The tar of the job's source run output, only for the claim that holds the run; undefined
-   * when there is none; throws (a WerkerError) when retention removed it.
+   * The tar of the job's source run output (or of `from`, one of its workflow inputs), only for
+   * the claim that holds the run; undefined when there is none; throws (a WerkerError) when
+   * retention removed it.
    */
-  sourceOutput(runId: number, lease: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  sourceOutput(runId: number, lease: string, from?: number): Promise<ReadableStream<Uint8Array> | undefined>;
   /**
    * Gives a held run back before it ended (the runner or the server is stopping): the server
    * logs `reason` and queues the run again (a run being cancelled ends as cancelled). False: not held.

@@ -7,9 +7,9 @@ import { maskerFor } from './mask-events.ts';
 import { finalEvent, type RunRecorder } from './run-events.ts';
 import { openOutput, receiveOutput } from './run-outputs.ts';
 import type { RunQueue } from './run-queue.ts';
-import { advanceWorkflow, type WorkflowDeps } from './runs.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
 import { jobVariables } from './variables.ts';
+import type { Workflows } from './workflows.ts';
 
 export interface RunnerSideOptions {
   dataDir: string;
@@ -20,7 +20,7 @@ export interface RunnerSideOptions {
 }
 
 /** What the runner side works with: the store, the recorder and queue of runs, and the workflows to advance. */
-export interface RunnerSideDeps extends WorkflowDeps { recorder: RunRecorder; queue: RunQueue; options: RunnerSideOptions }
+export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; options: RunnerSideOptions }
 
 /**
  * The runner side of the queue for one caller: `tokenId` is the runner token of a remote runner
@@ -41,7 +41,7 @@ export class RunnerSide implements RunnerBackend {
     await recorder.record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], this.#holds(lease));
     return {
       runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
-      pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl,
+      pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl, ...this.deps.workflows.jobFields(row),
     };
   }
 
@@ -65,7 +65,7 @@ export class RunnerSide implements RunnerBackend {
     }));
     if (!done) return false;
     this.deps.recorder.forget(runId);
-    await advanceWorkflow(this.deps, done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
+    await this.deps.workflows.advance(done).catch((err: Error) => process.stderr.write(`werker server: workflow after run ${runId}: ${err.message}; its next runs were not queued (start them from the application page)\n`));
     return true;
   }
 
@@ -83,10 +83,11 @@ export class RunnerSide implements RunnerBackend {
     return releaseRun(this.deps, row, String(reason || 'the runner stopped').slice(0, 300), this.#holds(lease));
   }
 
-  async sourceOutput(runId: number, lease: string): Promise<ReadableStream<Uint8Array> | undefined> {
+  async sourceOutput(runId: number, lease: string, from?: number): Promise<ReadableStream<Uint8Array> | undefined> {
     const row = await this.#held(runId, lease);
-    // Only for the claim working on the run: a runner token is not a key to every output.
-    const source = row?.source_run_id ? await getRunRow(this.deps.store, row.source_run_id) : undefined;
+    // Only for the claim working on the run, and only its own inputs: a runner token is not a key to every output.
+    const sourceId = row ? this.deps.workflows.sourceRunOf(row, from) : null;
+    const source = sourceId ? await getRunRow(this.deps.store, sourceId) : undefined;
     return openOutput(source);
   }
 

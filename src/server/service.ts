@@ -21,6 +21,7 @@ import { RunnerSide, type RunnerSideOptions } from './runner-backend.ts';
 import { sessionService } from './sessions.ts';
 import { tokenService } from './tokens.ts';
 import { runTriggering } from './triggering.ts';
+import { workflowService } from './workflows.ts';
 import { userAccounts } from './users.ts';
 import { variableService } from './variables.ts';
 import { ServerConfigReader } from './werckeryml.ts';
@@ -84,7 +85,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const runOptions: RunnerSideOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373' };
   const queue = new RunQueue(store);
   const recorder = new RunRecorder(store, live, limits.runEvents);
-  const runnerDeps = { store, configs, queue, recorder, options: runOptions };
+  const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
+  const runnerDeps = { store, workflows, queue, recorder, options: runOptions };
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
@@ -94,7 +96,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
       return runOptions.baseUrl;
     },
     ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
-    ...runHistory(store, live), ...runTriggering(store, mirrors, configs, queue), ...runControl(store, recorder, queue),
+    ...runHistory(store, live), ...runTriggering(store, mirrors, workflows, queue), ...runControl(store, recorder, queue),
     auth,
     authenticator: auth,
     runners: new RunnerSide(runnerDeps, null),

@@ -6,8 +6,7 @@ import { InputError, type ServerContext, type User } from './context.ts';
 import type { RepoMirrors } from './repos.ts';
 import { runOf } from './run-history.ts';
 import type { RunQueue } from './run-queue.ts';
-import { startWorkflow, type TriggerBase } from './runs.ts';
-import type { ServerConfigReader } from './werckeryml.ts';
+import type { WorkflowBase, Workflows } from './workflows.ts';
 
 /** Who a run is triggered by, as stored: a user's name, or what the caller says (the webhook). */
 export const byName = (by: User | string): string => (typeof by === 'string' ? by : by.name);
@@ -15,9 +14,9 @@ export const byName = (by: User | string): string => (typeof by === 'string' ? b
 /**
  * Triggering runs: every trigger (API, web form, webhook, `werker remote`) passes here. The
  * branch or commit is resolved in the server's mirror; `workflow:NAME` starts that workflow
- * (runs.ts), any other name queues one pipeline.
+ * (workflows.ts), any other name queues one pipeline.
  */
-export function runTriggering(store: Store, mirrors: RepoMirrors, configs: ServerConfigReader, queue: RunQueue): Pick<ServerContext, 'triggerRun'> {
+export function runTriggering(store: Store, mirrors: RepoMirrors, workflows: Workflows, queue: RunQueue): Pick<ServerContext, 'triggerRun'> {
   return {
     async triggerRun(appId, pipeline, opts, by) {
       const app = await requireApplication(store, appId);
@@ -26,15 +25,15 @@ export function runTriggering(store: Store, mirrors: RepoMirrors, configs: Serve
       if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
       const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
       if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
-      const base: TriggerBase = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
-      if (pipeline.startsWith('workflow:')) return runOf(store, await startWorkflow({ store, configs, queue }, base, pipeline.slice('workflow:'.length)));
+      const base: WorkflowBase = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+      if (pipeline.startsWith('workflow:')) return runOf(store, await workflows.start(base, pipeline.slice('workflow:'.length)));
       return runOf(store, await queuePipeline(store, queue, base, pipeline));
     },
   };
 }
 
 /** Queues one pipeline: `deploy` as a deploy, any other as a build. */
-async function queuePipeline(store: Store, queue: RunQueue, base: TriggerBase, pipeline: string): Promise<RunRow> {
+async function queuePipeline(store: Store, queue: RunQueue, base: WorkflowBase, pipeline: string): Promise<RunRow> {
   if (!/^[A-Za-z0-9_.-]+$/.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name`);
   const kind = pipeline === 'deploy' ? 'deploy' : 'build';
   // A deploy on its own starts from the latest passed build of the branch, as `werker deploy` does locally.

@@ -8,6 +8,7 @@ import { init } from './migrations/0001-init.ts';
 import { outputRetention } from './migrations/0002-output-retention.ts';
 import { rolesAndLeases } from './migrations/0003-roles-and-leases.ts';
 import { deliveriesAndEventCap } from './migrations/0004-deliveries-and-event-cap.ts';
+import { workflowInputs } from './migrations/0005-workflow-inputs.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -75,7 +76,7 @@ function openPostgres(url: string, max: number): Store {
 async function migrate(store: Store): Promise<void> {
   const migrations: Record<string, Migration> = {
     '0001-init': init(store.dialect), '0002-output-retention': outputRetention, '0003-roles-and-leases': rolesAndLeases,
-    '0004-deliveries-and-event-cap': deliveriesAndEventCap,
+    '0004-deliveries-and-event-cap': deliveriesAndEventCap, '0005-workflow-inputs': workflowInputs,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

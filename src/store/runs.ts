@@ -5,30 +5,20 @@ import { isoNow, type Store } from './db.ts';
 export type RunRow = Selectable<Database['runs']>;
 export type EventRow = Selectable<Database['run_events']>;
 export type NewRun = Pick<RunRow, 'application_id' | 'pipeline' | 'kind' | 'branch' | 'commit_sha' | 'trigger' | 'triggered_by'> &
-  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of'>>;
+  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of' | 'workflow_inputs'>>;
 /** An event as stored: its type, the JSON of its body, its time. */
 export interface EventInput { type: string; body: string; at: string }
 
 /** Queues a run. */
 export async function createRun(store: Store, run: NewRun): Promise<RunRow> {
   return store.db.insertInto('runs').values({
-    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, ...run,
+    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, workflow_inputs: null, ...run,
     status: 'queued', attempt: 0, cancel_requested: 0, last_seq: 0, created_at: isoNow(),
   }).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function getRunRow(store: Store, id: number): Promise<RunRow | undefined> {
   return store.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** The runs of one workflow run (the group is its first run's id), oldest first. */
-export async function workflowRunRows(store: Store, group: number): Promise<RunRow[]> {
-  return store.db.selectFrom('runs').selectAll().where('workflow_run_id', '=', group).orderBy('id').execute();
-}
-
-/** Makes a run the first of its workflow group. */
-export async function setWorkflowRunId(store: Store, runId: number, group: number): Promise<void> {
-  await store.db.updateTable('runs').set({ workflow_run_id: group }).where('id', '=', runId).execute();
 }
 
 /** The newest passed build of a branch that stored an output (what a deploy on its own starts from). */

@@ -42,6 +42,8 @@ export interface Database {
     lease_id: string | null; lease_token_id: number | null;
     /** 1 once the run reached the cap on stored events (the marker event is stored then). */
     events_truncated: Generated<number>;
+    /** A workflow pipeline's source as planned when it was queued: JSON of `WorkflowInputs` (src/server/workflows.ts). */
+    workflow_inputs: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */

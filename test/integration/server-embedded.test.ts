@@ -102,7 +102,7 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
     expect(cli.stdout).toContain('deploying with ***');
     const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs?limit=2`);
     const [deploy, build] = runs as [Run, Run];
-    expect(build).toMatchObject({ pipeline: 'build', workflow: 'ship-it', status: 'passed', workflowRunId: build.id });
+    expect(build).toMatchObject({ pipeline: 'build', kind: 'deploy', workflow: 'ship-it', status: 'passed', workflowRunId: build.id });
     expect(deploy).toMatchObject({ pipeline: 'deploy', kind: 'deploy', workflowRunId: build.id, status: 'passed' });
     expect(deploy.sourceRunId).toBe(build.id);
     const text = JSON.stringify(await server.core.listRunEvents(deploy.id, 0, 100_000));
@@ -113,7 +113,8 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
 
   it('a deploy from an output that retention removed fails on the runner, saying so and what to do', async () => {
     const { runs } = await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs?status=passed&limit=100`);
-    const builds = runs.filter((r) => r.kind === 'build');
+    // The build pipeline's runs: the first `remote build`, and the workflow's root (a deploy that stores its output, §4.11).
+    const builds = runs.filter((r) => r.pipeline === 'build');
     expect(builds.length).toBeGreaterThan(1);
     // The first build, 60 days old now: no longer the newest passed one of the branch, so the sweep takes its output.
     const old = builds.at(-1)!;

@@ -15,8 +15,8 @@ import { intParam } from './errors.ts';
  * - `POST /api/runner/runs/:id/events {events}` → 204 (bodies; the server numbers them);
  * - `POST /api/runner/runs/:id/finish {status, durationMs, message?}` → 204;
  * - `POST /api/runner/runs/:id/release {reason}` → 204 (given back: the run is queued again);
- * - `PUT /api/runner/runs/:id/output` (tar) and `GET /api/runner/runs/:id/source` (the tar of
- *   the run it deploys from).
+ * - `PUT /api/runner/runs/:id/output` (tar) and `GET /api/runner/runs/:id/source[?from=RUN]` (the
+ *   tar of the run it deploys from, or of RUN, one of its workflow inputs).
  * Each answers 409 when the lease is no longer held (expired and requeued, finished, cancelled,
  * or an older claim), and 403 to a token that never claimed the run at all.
  */
@@ -61,7 +61,9 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
     return ok ? c.body(null, 204) : lost(c);
   });
   r.get('/runs/:id/source', async (c) => {
-    const stream = await backend(c).sourceOutput(runId(c), lease(c)).catch((err: Error) => {
+    const from = c.req.query('from');
+    if (from !== undefined && !/^[1-9][0-9]{0,15}$/.test(from)) throw new InputError('"from" is a run id');
+    const stream = await backend(c).sourceOutput(runId(c), lease(c), from === undefined ? undefined : Number(from)).catch((err: Error) => {
       if (err instanceof OutputRemovedError) return err;
       throw err;
     });
