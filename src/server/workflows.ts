@@ -15,50 +15,17 @@ export type WorkflowBase = Pick<NewRun, 'application_id' | 'branch' | 'commit_sh
  * once everything it requires passed, with the outputs of all its inputs. Steps that become ready
  * together are queued together (runners may take them at once); the CLI runs them one by one.
  */
-export function workflowService(store: Store, configs: ServerConfigReader, queue: (run: NewRun) => Promise<RunRow>) {
+export function workflowService(store: Store, configs: ServerConfigReader, queue: QueueRun) {
+  const deps: WorkflowDeps = { store, configs, queue };
   const advancing = new Map<number, Promise<void>>();
-
-  /** The planned workflow named in the wercker.yml at a commit. */
-  const planAt = async (appId: number, commit: string, name: string): Promise<WorkflowPlan> => {
-    const read = await configs.read(appId, commit);
-    if (read === undefined) throw new InputError(`no wercker.yml at ${commit.slice(0, 8)}`);
-    const { config, diagnostics } = read;
-    const tooBig = diagnostics.find((d) => d.code === 'too-large' || d.code.startsWith('yaml-too-'));
-    if (tooBig) throw new InputError(`wercker.yml at ${commit.slice(0, 8)}: ${tooBig.message}`);
-    const plan = config && planWorkflow(config.workflows, name);
-    if (!plan) throw new InputError(`no workflow ${name} in wercker.yml at ${commit.slice(0, 8)} (workflows: ${config?.workflows.map((w) => w.name).join(', ') || 'none'})`);
-    return plan;
-  };
-
-  const queueStep = (base: WorkflowBase, workflow: string, group: number | null, step: WorkflowStep, outputs: ReadonlyMap<string, RunRow>): Promise<RunRow> => {
-    const inputs = inputsOf(step).map((name) => ({ name, runId: outputs.get(name)!.id }));
-    const planned: WorkflowInputs = { source: step.source, inputs, ...(step.envFile ? { envFile: step.envFile } : {}) };
-    return queue({
-      ...base, pipeline: step.pipeline, kind: step.kind, workflow, workflow_step: step.name, workflow_run_id: group,
-      // One input is also the run's source (the run list shows what it deploys; retention keeps it while queued).
-      source_run_id: step.source.layout === 'output' ? inputs[0]!.runId : null, workflow_inputs: JSON.stringify(planned),
-    });
-  };
-
-  /** After a workflow run passed: queue each step not started yet whose requirements have now all passed. */
-  const advanceNow = async (row: RunRow, group: number): Promise<void> => {
-    // A wercker.yml that can't be read now throws: the caller logs why the workflow stopped here.
-    const plan = await planAt(row.application_id, row.commit_sha, row.workflow!);
-    const runs = await workflowGroupRuns(store, group);
-    const passed = new Map<string, RunRow>();
-    for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
-    const started = new Set(runs.flatMap((r) => (r.workflow_step ? [r.workflow_step] : [])));
-    const base = { application_id: row.application_id, branch: row.branch, commit_sha: row.commit_sha, trigger: 'workflow', triggered_by: row.triggered_by };
-    for (const step of readySteps(plan, new Set(passed.keys()), started)) await queueStep(base, plan.name, group, step, passed);
-  };
 
   return {
     /** Queues the workflow's root (deploy, on the commit's checkout); its run is the group's first. */
     async start(base: WorkflowBase, name: string): Promise<RunRow> {
-      const plan = await planAt(base.application_id, base.commit_sha, name);
+      const plan = await planAt(configs, base.application_id, base.commit_sha, name);
       const [root] = readySteps(plan, new Set(), new Set());
       if (!root) throw new InputError(`workflow ${name} has no pipeline without requires to start from`);
-      const row = await queueStep(base, plan.name, null, root, new Map());
+      const row = await queueStep(queue, base, plan.name, null, root, new Map());
       await openWorkflowGroup(store, row.id);
       return { ...row, workflow_run_id: row.id };
     },
@@ -70,7 +37,7 @@ export function workflowService(store: Store, configs: ServerConfigReader, queue
     async advance(row: RunRow): Promise<void> {
       if (!row.workflow || !row.workflow_step || row.status !== 'passed') return;
       const group = row.workflow_run_id ?? row.id;
-      const next = (advancing.get(group) ?? Promise.resolve()).catch(() => undefined).then(() => advanceNow(row, group));
+      const next = (advancing.get(group) ?? Promise.resolve()).catch(() => undefined).then(() => advanceNow(deps, row, group));
       advancing.set(group, next);
       try {
         await next;
@@ -95,3 +62,40 @@ export function workflowService(store: Store, configs: ServerConfigReader, queue
 
 /** The server's workflows (service.ts makes one; triggering and the runner side use it). */
 export type Workflows = ReturnType<typeof workflowService>;
+
+type QueueRun = (run: NewRun) => Promise<RunRow>;
+interface WorkflowDeps { store: Store; configs: ServerConfigReader; queue: QueueRun }
+
+/** The planned workflow named in the wercker.yml at a commit. */
+async function planAt(configs: ServerConfigReader, appId: number, commit: string, name: string): Promise<WorkflowPlan> {
+  const read = await configs.read(appId, commit);
+  if (read === undefined) throw new InputError(`no wercker.yml at ${commit.slice(0, 8)}`);
+  const { config, diagnostics } = read;
+  const tooBig = diagnostics.find((d) => d.code === 'too-large' || d.code.startsWith('yaml-too-'));
+  if (tooBig) throw new InputError(`wercker.yml at ${commit.slice(0, 8)}: ${tooBig.message}`);
+  const plan = config && planWorkflow(config.workflows, name);
+  if (!plan) throw new InputError(`no workflow ${name} in wercker.yml at ${commit.slice(0, 8)} (workflows: ${config?.workflows.map((w) => w.name).join(', ') || 'none'})`);
+  return plan;
+}
+
+function queueStep(queue: QueueRun, base: WorkflowBase, workflow: string, group: number | null, step: WorkflowStep, outputs: ReadonlyMap<string, RunRow>): Promise<RunRow> {
+  const inputs = inputsOf(step).map((name) => ({ name, runId: outputs.get(name)!.id }));
+  const planned: WorkflowInputs = { source: step.source, inputs, ...(step.envFile ? { envFile: step.envFile } : {}) };
+  return queue({
+    ...base, pipeline: step.pipeline, kind: step.kind, workflow, workflow_step: step.name, workflow_run_id: group,
+    // One input is also the run's source (the run list shows what it deploys; retention keeps it while queued).
+    source_run_id: step.source.layout === 'output' ? inputs[0]!.runId : null, workflow_inputs: JSON.stringify(planned),
+  });
+}
+
+/** After a workflow run passed: queue each step not started yet whose requirements have now all passed. */
+async function advanceNow(deps: WorkflowDeps, row: RunRow, group: number): Promise<void> {
+  // A wercker.yml that can't be read now throws: the caller logs why the workflow stopped here.
+  const plan = await planAt(deps.configs, row.application_id, row.commit_sha, row.workflow!);
+  const runs = await workflowGroupRuns(deps.store, group);
+  const passed = new Map<string, RunRow>();
+  for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
+  const started = new Set(runs.flatMap((r) => (r.workflow_step ? [r.workflow_step] : [])));
+  const base = { application_id: row.application_id, branch: row.branch, commit_sha: row.commit_sha, trigger: 'workflow', triggered_by: row.triggered_by };
+  for (const step of readySteps(plan, new Set(passed.keys()), started)) await queueStep(deps.queue, base, plan.name, group, step, passed);
+}
