@@ -20,7 +20,7 @@ describe('lazySchema', () => {
   it('keeps .describe() texts when the built schema is nested in another', () => {
     const Inner = lazySchema(() => z.string().describe('inner text'));
     const Outer = lazySchema(() => z.object({ list: z.array(built(Inner)) }));
-    const json = z.toJSONSchema(built(Outer)) as { properties: { list: { items: { description?: string } } } };
+    const json = z.toJSONSchema(built(Outer)) as unknown as { properties: { list: { items: { description?: string } } } };
     expect(json.properties.list.items.description).toBe('inner text');
   });
 
