@@ -23,6 +23,8 @@ export type RawNode =
   | { kind: 'seq'; span: Span; items: RawNode[] }
   | { kind: 'scalar'; span: Span; value: string | number | boolean | null; text: string; quoted: boolean };
 
+type RawScalar = Extract<RawNode, { kind: 'scalar' }>;
+
 /** The reason to give up; caught at the top, never seen outside this file. */
 class OutsideSubset extends Error {}
 const giveUp = (why: string): never => {
@@ -266,11 +268,47 @@ class BlockReader {
     }
     const c = this.text.charCodeAt(at);
     if (c === 0x7c || c === 0x3e) return this.blockScalar(line, at, indent, inMap);
-    const scalar = c === 0x22 ? this.doubleQuoted(line, at) : c === 0x27 ? this.singleQuoted(line, at) : this.plain(line, at);
-    this.lastLine = line;
-    const next = this.nextContent(line + 1);
+    let scalar = c === 0x22 ? this.doubleQuoted(line, at) : c === 0x27 ? this.singleQuoted(line, at) : this.plain(line, at);
+    let last = line;
+    if (c !== 0x22 && c !== 0x27) ({ scalar, last } = this.plainContinued(scalar, line, indent));
+    this.lastLine = last;
+    const next = this.nextContent(last + 1);
     if (next < this.lineCount && this.indentOf(next) > indent) giveUp('multi-line scalar');
-    return { node: scalar, next, end: this.afterLine(line), flow: true };
+    return { node: scalar, next, end: this.afterLine(last), flow: true };
+  }
+
+  /**
+   * A plain scalar continued on the lines right below it, indented past the collection: the
+   * lines are joined with spaces (YAML folding). Blank or comment lines inside, a comment on the
+   * first line, or a continuation line that looks like anything but text are left to the yaml package.
+   */
+  private plainContinued(first: RawScalar, line: number, indent: number): { scalar: RawScalar; last: number } {
+    let last = line;
+    let text = first.text;
+    let end = first.span.end;
+    while (last + 1 < this.lineCount && !this.isBlank(last + 1) && this.indentOf(last + 1) > indent) {
+      const l = last + 1;
+      const at = this.starts[l]! + this.indentOf(l);
+      const c = this.text.charCodeAt(at);
+      // A comment line ends the scalar (more text below it is caught by the caller).
+      if (c === HASH) break;
+      if (INDICATORS.has(c) || c === DASH) giveUp('multi-line scalar');
+      const part = this.plain(l, at);
+      if (part.span.end !== this.trimmedLineEnd(l)) giveUp('multi-line scalar');
+      text += ` ${part.text}`;
+      end = part.span.end;
+      last = l;
+    }
+    if (last === line) return { scalar: first, last };
+    if (first.span.end !== this.trimmedLineEnd(line)) giveUp('multi-line scalar');
+    const scalar: RawScalar = { kind: 'scalar', span: { ...first.span, end }, value: this.resolve(text), text, quoted: false };
+    return { scalar, last };
+  }
+
+  private trimmedLineEnd(line: number): number {
+    let end = this.lineEnd(line);
+    while (end > this.starts[line]! && this.text.charCodeAt(end - 1) === SPACE) end--;
+    return end;
   }
 
   /** Nothing after the colon or dash (but perhaps a comment): the value is on the lines below, or empty. */
@@ -292,7 +330,7 @@ class BlockReader {
     return { node, next, end: at };
   }
 
-  private plain(line: number, at: number): RawNode {
+  private plain(line: number, at: number): RawScalar {
     const lineEnd = this.lineEnd(line);
     let end = lineEnd;
     for (let i = at; i < lineEnd; i++) {
@@ -320,7 +358,7 @@ class BlockReader {
     if (i < lineEnd && !(this.text.charCodeAt(i) === HASH && i > from)) giveUp('text after a quoted scalar');
   }
 
-  private doubleQuoted(line: number, at: number): RawNode {
+  private doubleQuoted(line: number, at: number): RawScalar {
     const lineEnd = this.lineEnd(line);
     let value = '';
     let i = at + 1;
@@ -342,7 +380,7 @@ class BlockReader {
     return { kind: 'scalar', span: this.span(line, at, i + 1), value, text: value, quoted: true };
   }
 
-  private singleQuoted(line: number, at: number): RawNode {
+  private singleQuoted(line: number, at: number): RawScalar {
     const lineEnd = this.lineEnd(line);
     let value = '';
     let i = at + 1;

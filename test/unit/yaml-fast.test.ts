@@ -37,8 +37,8 @@ describe('the fast YAML block-subset reader', () => {
       if (!same) mismatches.push(`${file}\n${detail}`);
     }
     expect(mismatches).toEqual([]);
-    // 289 of 490 when written; the rest hold comments after a collection's last value, tabs, errors, …
-    expect(fast).toBeGreaterThanOrEqual(280);
+    // 457 of 490 when written; the rest hold syntax errors, tabs, documents that are no mapping, …
+    expect(fast).toBeGreaterThanOrEqual(450);
   }, 180_000);
 
   it('gives the yaml package\'s tree and diagnostics for 3000 fuzz mutants', () => {
@@ -57,8 +57,18 @@ describe('the fast YAML block-subset reader', () => {
       if (!same) mismatches.push(`seed ${seed}\n${detail}`);
     }
     expect(mismatches.slice(0, 3)).toEqual([]);
-    expect(fast).toBeGreaterThan(500);
-  }, 300_000);
+    expect(fast).toBeGreaterThan(1000);
+  }, 600_000);
+
+  it.each([
+    ['comments after a last value, indented past its collection and not', 'a:\n  b: 1\n    # in the value\n  # in the map\n# at the root\nc:\n  - x\n\n      # in the item\n  # in the list\nd: 2\n'],
+    ['a list at its key\'s indentation, empty values and items', 'a:\n- x\n-\n- y: \nb:\nc: ""\n'],
+    ['a block scalar with no text under it, literal and folded ones', 'a:\n  s: |\n#  echo off\n  t: >-\n    one\n    two\n\n    three\n  u: |\n    keep\n\n      this\n\n'],
+    ['a plain scalar over several lines, YAML 1.1 values, quotes and escapes', 'a: one\n  two\nb: yes\nc: Off\nd: 0755\ne: 1_000\nf: "t\\tab \\"q\\""\ng: \'it\'\'s\'\nh: ~\ni: 8000:80\n'],
+    ['repeated keys, in a step item and in a map', 'build:\n  steps:\n    - script:\n      name: a\n      name: b\n  steps:\n    - x\n'],
+  ])('reads %s as the yaml package does', (_what, text) => {
+    expect(bothRoads(text)).toEqual({ fast: true, same: true, detail: '' });
+  });
 
   it('leaves what is outside the subset to the yaml package', () => {
     const why = (text: string) => readBlockSubset(text, subset);
@@ -67,7 +77,7 @@ describe('the fast YAML block-subset reader', () => {
     expect(why('a: {b: c}\n')).toBe('colon in a plain scalar');
     expect(why('---\na: 1\n')).toBe('document marker or directive');
     expect(why('a:\n\tb: 1\n')).toBe('tab, CR or control character');
-    expect(why('a: b\n  c\n')).toBe('multi-line scalar');
+    expect(why('a: b # note\n  c\n')).toBe('multi-line scalar');
     expect(why('a:\n  b:\n  # c\nd: 1\n')).toBe('empty value with a comment');
     expect(why('a: [1, 2]\n')).toBe('indicator starts a plain scalar');
     expect(why('a: b\na: c\n')).not.toBeTypeOf('string');
