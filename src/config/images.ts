@@ -4,7 +4,8 @@ import { lenientEntries } from './lenient.ts';
 import { scalarText } from './scalars.ts';
 import type { YNode } from './yaml-tree.ts';
 
-const AUTH_KEYS = new Set(Object.keys(ImageObjectInput.shape).filter((k) => k === 'username' || k === 'password' || k === 'registry' || k.startsWith('aws-') || k.startsWith('azure-')));
+/** The image keys that only log in to the registry (the keys reaching it are already known image fields). */
+const isAuthKey = (k: string): boolean => k === 'username' || k === 'password' || k === 'registry' || k.startsWith('aws-') || k.startsWith('azure-');
 
 /**
  * A box or service: a string is the image id; a mapping is read leniently (docs/wercker-compat.md
@@ -41,7 +42,7 @@ export function normalizeImage(node: YNode, path: PathPart[], bag: DiagnosticBag
       spec.ports = value.items.map((p) => scalarText(p) ?? '');
     } else if (key === 'wait' && value.kind === 'map') {
       spec.wait = Object.fromEntries(value.entries.map((e) => [e.key, scalarText(e.value) ?? '']));
-    } else if (AUTH_KEYS.has(key)) {
+    } else if (isAuthKey(key)) {
       spec.auth[key] = scalarText(value) ?? '';
     } else {
       const text = scalarText(value);

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -21,15 +21,28 @@ function unreadable(file: string, code: string, message: string, hint: string): 
   return new ConfigError([{ severity: 'error', code, file, line: 0, col: 0, path: '', message, hint }]);
 }
 
+/**
+ * stat that gives undefined for any failure. Synchronous on purpose, as is the read below: a
+ * config read is a few small local files, and each promise-based fs call is a round trip through
+ * libuv's thread pool that a loaded machine delays (measured in docs/performance.md, P8).
+ */
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Finds the config in a project dir, or takes an explicit file path. */
 export async function locateConfig(target: string, explicitFile?: string): Promise<string> {
   if (explicitFile) return explicitFile;
-  const info = await stat(target).catch(() => undefined);
+  const info = statOrUndefined(target);
   if (!info) throw unreadable(target, 'not-found', 'no such file or directory', 'give the path of a project directory or of its wercker.yml');
   if (info.isFile()) return target;
   for (const name of CONFIG_NAMES) {
     const candidate = path.join(target, name);
-    const s = await stat(candidate).catch(() => undefined);
+    const s = statOrUndefined(candidate);
     if (s) return candidate;
   }
   throw unreadable(target, 'not-found', 'No wercker.yml found', `create ${path.join(target, 'wercker.yml')} or pass --wercker-yml FILE`);
@@ -37,13 +50,13 @@ export async function locateConfig(target: string, explicitFile?: string): Promi
 
 /** Reads and decodes a config file; every way it can be unreadable becomes a ConfigError. */
 export async function readConfigSource(file: string): Promise<ConfigSource> {
-  const info = await stat(file).catch(() => undefined);
+  const info = statOrUndefined(file);
   if (!info) throw unreadable(file, 'not-found', 'no such file', 'check the path, or run werker in the project directory');
   if (info.isDirectory()) throw unreadable(file, 'is-directory', 'is a directory, not a wercker.yml', `pass the directory as the project path, or a file inside it`);
   if (info.size > MAX_CONFIG_BYTES) {
     throw unreadable(file, 'too-large', `is ${(info.size / 1024 / 1024).toFixed(1)} MB; a wercker.yml may be at most 10 MB`, 'is this the right file?');
   }
-  const bytes = await readFile(file);
+  const bytes = readFileSync(file);
   return decodeConfig(file, bytes);
 }
 

@@ -3,6 +3,7 @@ import {
   type Document, type Node as YamlNode, type Tags,
 } from 'yaml';
 import { DiagnosticBag, type PathPart, type Span } from './diagnostics.ts';
+import { fastParseYaml, type RawNode } from './yaml-fast.ts';
 
 /**
  * The document as werker reads it: plain maps, lists and scalars, each with its position,
@@ -43,7 +44,7 @@ const yamlV2Tags = (tags: Tags): Tags =>
     return tag.format !== 'TIME' && tag.tag !== 'tag:yaml.org,2002:timestamp';
   });
 
-export interface ParsedYaml { root: YNode | null; lineCounter: LineCounter }
+export interface ParsedYaml { root: YNode | null }
 
 /** Bounds on reading one document, for files from people the reader does not trust (the server). */
 export interface TreeLimits {
@@ -55,6 +56,25 @@ export interface TreeLimits {
 
 /** Parses text into a YNode tree; syntax errors go into the bag and give a null root. */
 export function parseYaml(text: string, bag: DiagnosticBag, limits: TreeLimits = {}): ParsedYaml {
+  // The block subset most files are written in, read without the yaml package; a time budget
+  // (the server) always takes the yaml package's road, whose reading it bounds.
+  if (limits.deadline === undefined) {
+    const raw = fastParseYaml(text, { customTags: yamlV2Tags, maxNodes: limits.maxNodes ?? MAX_NODES });
+    if (raw) return { root: fromRaw(raw, bag, []) };
+  }
+  return parseWithYamlPackage(text, bag, limits);
+}
+
+/** The fast reader's tree with wercker's repeated-key rule applied, as TreeBuilder does it (same order of warnings). */
+function fromRaw(node: RawNode, bag: DiagnosticBag, path: PathPart[]): YNode {
+  if (node.kind === 'scalar') return node;
+  if (node.kind === 'seq') return { kind: 'seq', span: node.span, items: node.items.map((it, i) => fromRaw(it, bag, [...path, i])) };
+  const written = node.written.map((e) => ({ key: e.key, keySpan: e.keySpan, value: fromRaw(e.value, bag, [...path, e.key]) }));
+  return { kind: 'map', span: node.span, entries: uniqueEntries(written, path, bag), written };
+}
+
+/** Parses text with the yaml package (any YAML); syntax errors go into the bag and give a null root. */
+export function parseWithYamlPackage(text: string, bag: DiagnosticBag, limits: TreeLimits = {}): ParsedYaml {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1', schema: 'yaml-1.1', customTags: yamlV2Tags, merge: true,
@@ -69,16 +89,16 @@ export function parseYaml(text: string, bag: DiagnosticBag, limits: TreeLimits =
   const broken = all.find((d) => d.errors.length > 0);
   if (broken) {
     reportSyntaxError(broken.errors, text, bag, spanAt);
-    return { root: null, lineCounter };
+    return { root: null };
   }
-  if (!first || first.contents === null) return { root: null, lineCounter };
+  if (!first || first.contents === null) return { root: null };
   if (all.length > 1) {
     const second = all[1]!;
     bag.warn('multiple-documents', spanAt(second.range[0]), [],
       `the file holds ${all.length} YAML documents; only the first is read, as wercker did`);
   }
   const root = new TreeBuilder(first, bag, spanAt, limits).build(first.contents as YamlNode, []);
-  return { root, lineCounter };
+  return { root };
 }
 
 type SyntaxError = { code: string; message: string; pos: [number, number] };
@@ -193,31 +213,13 @@ class TreeBuilder {
         : { kind: 'scalar', span: { ...keySpan, offset: keySpan.end }, value: null, text: '', quoted: false };
       written.push({ key, keySpan, value });
     }
-    const explicit = this.uniqueEntries(written, path);
+    const explicit = uniqueEntries(written, path, this.bag);
     // Merged keys come first and never override keys written in the map itself.
     const own = new Set(explicit.map((e) => e.key));
     // The first merged entry of each key wins (a Set, not a search per entry: a long merge stays linear).
     const mergedKeys = new Set<string>();
     const inherited = merged.filter((e) => !own.has(e.key) && !mergedKeys.has(e.key) && mergedKeys.add(e.key));
     return { kind: 'map', span: this.span(node), entries: [...inherited, ...explicit], written: [...inherited, ...written] };
-  }
-
-  /** One entry per key: the later value wins, as in wercker (Go maps and structs), kept at the key's first place. */
-  private uniqueEntries(written: YEntry[], path: PathPart[]): YEntry[] {
-    const first = new Map<string, { index: number; line: number }>();
-    const out: YEntry[] = [];
-    for (const e of written) {
-      const seen = first.get(e.key);
-      if (!seen) {
-        first.set(e.key, { index: out.length, line: e.keySpan.line });
-        out.push(e);
-        continue;
-      }
-      this.bag.warn('duplicate-key', e.keySpan, [...path, e.key], `duplicate key "${e.key}" (first at line ${seen.line})`,
-        'remove one of them: wercker read the later value, except in a step item, where it kept both in order and the first key names the step');
-      out[seen.index] = e;
-    }
-    return out;
   }
 
   private mergeSources(value: YamlNode | null, path: PathPart[]): YEntry[] {
@@ -231,6 +233,24 @@ class TreeBuilder {
     }
     return out;
   }
+}
+
+/** One entry per key: the later value wins, as in wercker (Go maps and structs), kept at the key's first place. */
+function uniqueEntries(written: YEntry[], path: PathPart[], bag: DiagnosticBag): YEntry[] {
+  const first = new Map<string, { index: number; line: number }>();
+  const out: YEntry[] = [];
+  for (const e of written) {
+    const seen = first.get(e.key);
+    if (!seen) {
+      first.set(e.key, { index: out.length, line: e.keySpan.line });
+      out.push(e);
+      continue;
+    }
+    bag.warn('duplicate-key', e.keySpan, [...path, e.key], `duplicate key "${e.key}" (first at line ${seen.line})`,
+      'remove one of them: wercker read the later value, except in a step item, where it kept both in order and the first key names the step');
+    out[seen.index] = e;
+  }
+  return out;
 }
 
 /** Plain JS value of a subtree (for schema validation). */
