@@ -91,5 +91,5 @@ function nestedBus(parent: Bus, alias: string): Bus {
     }
   };
   const output = (_step: number, _stream: 'stdout' | 'stderr', text: string, partial?: boolean) => log(text, partial ? 'debug' : 'info');
-  return { emit, output, congested: parent.congested };
+  return { emit, output, congested: parent.congested, hide: parent.hide, holdBack: parent.holdBack, mask: parent.mask };
 }

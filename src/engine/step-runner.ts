@@ -1,6 +1,5 @@
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
-import type { Masker } from '../report/mask.ts';
 import { goQuote } from '../util/go-quote.ts';
 import { readStepMessage } from './step-dirs.ts';
 import { runInternal } from './internal/run-internal.ts';
@@ -17,7 +16,6 @@ export interface StepContext {
   containerId: string;
   session: ShellSession;
   bus: Bus;
-  masker: Masker;
   signal?: AbortSignal;
   /** The user's terminal, when werker runs in one (internal/shell needs it). */
   terminal?: TerminalStreams;
@@ -41,10 +39,10 @@ const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a 
  * protocol lines).
  */
 export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPhase): Promise<StepOutcome> {
-  const { plan, session, bus, masker } = ctx;
+  const { plan, session, bus } = ctx;
   const started = Date.now();
   bus.emit({ type: 'step.started', step: step.index, name: step.displayName, phase });
-  const onLine = (stream: 'stdout' | 'stderr', line: string, partial?: boolean) => void bus.output(step.index, stream, masker.mask(line), partial);
+  const onLine = (stream: 'stdout' | 'stderr', line: string, partial?: boolean) => void bus.output(step.index, stream, line, partial);
   if (step.kind === 'internal') {
     const outcome = await runInternal({ ...ctx, print: (line) => onLine('stdout', line) }, step);
     return finish(ctx, step, phase, started, outcome);
@@ -72,7 +70,7 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
     const message = await readStepMessage(plan, step.safeId);
     if (message) {
       // The step said why (fail / setMessage): the hint about `exit` would only mislead.
-      outcome.message = masker.mask(message);
+      outcome.message = message;
       delete outcome.hint;
     }
   }

@@ -6,7 +6,7 @@ import { pipeline as pipe } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { WorkflowSpec } from '../config/schema.ts';
 import type { RunEvent, RunEventBody } from '../engine/events.ts';
-import type { Masker } from '../report/mask.ts';
+import type { Masker } from '../util/mask.ts';
 import { isoNow, type Store } from '../store/db.ts';
 import { claimNextRun, expiredRuns, extendLease } from '../store/queue.ts';
 import { appendEvents, createRun, getRunRow, listEventRows, listRunRows, stepEventRows, type EventRow, type NewRun, type RunRow } from '../store/runs.ts';

@@ -7,7 +7,7 @@ import type { StepContext, StepOutcome } from '../step-runner.ts';
 export interface InternalContext extends StepContext {
   network: string;
   labels: Record<string, string>;
-  /** Prints a line as the step's output (masked). */
+  /** Prints a line as the step's output (the bus masks it). */
   print(line: string): void;
 }
 

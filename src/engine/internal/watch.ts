@@ -46,7 +46,7 @@ export const watch: InternalStep = {
 
 async function loop(ctx: InternalContext, step: PlannedStep, code: string[], procs: WatchedCode, changes: ProjectChanges | undefined): Promise<StepOutcome> {
   const stop = stopped(ctx.signal);
-  const onLine = (stream: 'stdout' | 'stderr', text: string, partial?: boolean) => ctx.bus.output(step.index, stream, ctx.masker.mask(text), partial);
+  const onLine = (stream: 'stdout' | 'stderr', text: string, partial?: boolean) => ctx.bus.output(step.index, stream, text, partial);
   const nextChange = (): Promise<Wake> => (changes ? changes.next().then((files) => ({ kind: 'changed', files })) : new Promise(() => {}));
   for (;;) {
     const batch = ctx.session.run(['set +e', '(', ...code, ')'], { onLine });
