@@ -8,7 +8,7 @@ import { readGitInfo } from '../runtime/git.ts';
 import { resolveStepPackages } from '../steps/resolve.ts';
 import { stepResolution } from '../steps/resolution.ts';
 import type { Bus, RunEventBody } from './events.ts';
-import type { RunDeps, RunResult } from './run.ts';
+import type { RunDeps, RunResult } from './run-types.ts';
 
 type RunFn = (plan: RunPlan, deps: RunDeps) => Promise<RunResult>;
 

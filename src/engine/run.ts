@@ -3,7 +3,7 @@ import path from 'node:path';
 import { WerkerError } from '../errors.ts';
 import { PipelineEnv } from '../plan/environment.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
-import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { shortId } from '../util/ids.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
@@ -24,26 +24,11 @@ import { startServices, type RunningService } from './services.ts';
 import type { SessionOptions, ShellSession } from './shell-session.ts';
 import { packSource } from './source-archive.ts';
 import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
-import { runStep, type StepOutcome } from './step-runner.ts';
+import type { RunDeps, RunResult } from './run-types.ts';
+import { runStep } from './step-runner.ts';
+import type { StepOutcome } from './step-context.ts';
 import { quoteForExport } from './quote-for-export.ts';
 import { syncedExports } from './internal/synced-env.ts';
-
-export interface RunDeps {
-  runtime: ContainerRuntime;
-  bus: Bus;
-  /** Aborting cancels the run (exit 130); in internal/watch it ends the watch instead (see runPhase). */
-  signal?: AbortSignal;
-  /** The user's terminal, when there is one (internal/shell). */
-  terminal?: TerminalStreams;
-}
-
-export interface RunResult {
-  status: 'passed' | 'failed' | 'cancelled' | 'errored';
-  exitCode: number;
-  durationMs: number;
-  failedStep?: { name: string; message?: string };
-  artifactsDir?: string;
-}
 
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
 interface Created {

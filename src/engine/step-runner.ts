@@ -1,34 +1,11 @@
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
-import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
 import { goQuote } from '../util/go-quote.ts';
 import { readStepMessage } from './step-dirs.ts';
 import { runInternal } from './internal/run-internal.ts';
-import type { Bus, StepPhase } from './events.ts';
+import type { StepPhase } from './events.ts';
 import { quoteForExport } from './quote-for-export.ts';
 import type { ShellSession } from './shell-session.ts';
-
-export interface StepContext {
-  plan: RunPlan;
-  /** The run's network and labels, for internal steps that start containers. */
-  network: string;
-  labels: Record<string, string>;
-  runtime: ContainerRuntime;
-  containerId: string;
-  session: ShellSession;
-  bus: Bus;
-  signal?: AbortSignal;
-  /** The user's terminal, when werker runs in one (internal/shell needs it). */
-  terminal?: TerminalStreams;
-}
-
-export interface StepOutcome {
-  status: 'passed' | 'failed' | 'cancelled';
-  exitCode: number | null;
-  message?: string;
-  hint?: string;
-  /** The step passed because the user ended it (Ctrl-C in internal/watch): run no more main steps. */
-  stopRun?: boolean;
-}
+import type { StepContext, StepOutcome } from './step-context.ts';
 
 const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a failing command under `set -e` does that, ' +
   'since steps are sourced into one shell; use `return` to leave a step early, or `cmd || true` for a command allowed to fail';

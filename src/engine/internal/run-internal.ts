@@ -1,5 +1,5 @@
 import type { PlannedStep } from '../../plan/types.ts';
-import type { StepOutcome } from '../step-runner.ts';
+import type { StepOutcome } from '../step-context.ts';
 import { StepOptions, type InternalContext } from './context.ts';
 import { loadInternalStep } from './internal-steps.ts';
 import { readShellEnv } from './sync.ts';

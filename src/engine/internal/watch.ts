@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PlannedStep } from '../../plan/types.ts';
 import { watchProject, type ProjectChanges } from '../../dev/project-changes.ts';
 import type { BatchResult } from '../shell-session.ts';
-import type { StepOutcome } from '../step-runner.ts';
+import type { StepOutcome } from '../step-context.ts';
 import { failed, type InternalContext, type InternalStep } from './context.ts';
 import { WatchedCode } from './watch-processes.ts';
 
