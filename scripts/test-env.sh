@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare everything the werker test suite needs: a Docker Engine
 # (scripts/setup-docker.sh), the local werker-test/* images
-# (scripts/build-images.sh) and a local registry with auth (scripts/setup-registry.sh). Extra arguments are passed to build-images.sh
+# (scripts/build-images.sh), a local registry with auth (scripts/setup-registry.sh), and on
+# machines that can't reach Docker Hub the image map to those images (scripts/setup-image-map.sh). Extra arguments are passed to build-images.sh
 # (image names; default all).
 #
 #   WERKER_REQUIRE_DOCKER=1  any failure is fatal (non-zero exit)
@@ -47,6 +48,8 @@ if [ "$rc" -eq 0 ]; then step=setup-git-server; bash "$SCRIPT_DIR/setup-git-serv
 if [ "$rc" -eq 0 ]; then step=setup-s3rver; bash "$SCRIPT_DIR/setup-s3rver.sh" || rc=$?; fi
 # PostgreSQL on 127.0.0.1:5433 for the werker server tests (multi-runner queue)
 if [ "$rc" -eq 0 ]; then step=setup-postgres; bash "$SCRIPT_DIR/setup-postgres.sh" || rc=$?; fi
+# the examples' public images → the local werker-test/* stand-ins, when Docker Hub can't be reached
+if [ "$rc" -eq 0 ]; then step=setup-image-map; bash "$SCRIPT_DIR/setup-image-map.sh" || rc=$?; fi
 
 total=$(fmt_secs $((SECONDS - START)))
 times="setup-docker $(fmt_secs "$t_setup"), build-images ${t_build:+$(fmt_secs "$t_build")}"

@@ -9,4 +9,5 @@ if [ -f scripts/test-env.sh ]; then
   bash scripts/test-env.sh
 fi
 npx tsc -p tsconfig.check.json
+npx tsc -p src/server/ui/client/tsconfig.json
 exec npx vitest run "$@"

@@ -1,4 +1,4 @@
-/** Where commands write; the CLI passes the process streams, tests pass buffers. */
+/** Where commands write; the CLI passes the process streams, tests pass buffers (test/fakes/buffer-output.ts). */
 export interface Output {
   /** A message: ends with a line break (one is added when missing). */
   stdout(text: string): void;
@@ -15,15 +15,4 @@ export function processOutput(color: boolean): Output {
     write: (t) => process.stdout.write(t),
     color,
   };
-}
-
-/** An Output that keeps everything, for tests. */
-export function bufferOutput(): Output & { out: string; err: string } {
-  const o = {
-    out: '', err: '', color: false,
-    stdout(t: string) { o.out += t.endsWith('\n') ? t : `${t}\n`; },
-    stderr(t: string) { o.err += t.endsWith('\n') ? t : `${t}\n`; },
-    write(t: string) { o.out += t; },
-  };
-  return o;
 }

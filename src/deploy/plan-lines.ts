@@ -66,6 +66,7 @@ export function releasePlanLines(plan: RunPlan): string[] {
     const s = parsed.spec;
     lines.push(`    hosts: ${s.hosts.map((h) => `${s.user}@${h.host}:${h.port}`).join(' ')} (one after another; host keys checked against known-hosts)`);
     lines.push(`    release: ${s.release} from ${s.image}:${s.tag}`);
+    for (const a of s.accessories) if (a.mappedBy) lines.push(`    accessory ${a.name}: ${a.image}  (image map: ${a.mappedBy})`);
     for (const l of plannedCommands(s)) lines.push(`    ${l}`);
   }
   return lines.map((l) => masker.mask(l));

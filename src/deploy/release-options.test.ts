@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { flagRules } from '../plan/image-map.ts';
 import { parseReleaseOptions } from './release-options.ts';
 
 const vars: Record<string, string> = {
@@ -95,8 +96,10 @@ describe('internal/release options', () => {
   });
   it('maps accessory images with --image-map, as the box and services are, but not the app image', () => {
     const accessories = '- name: db\n  image: mdillon/postgis\n- name: cache\n  image: redis:7';
-    const r = parseReleaseOptions({ raw: { ...base, accessories }, lookup: (n) => vars[n], imageMap: ['mdillon/postgis=werker-test/postgis', 'registry.example.com:5000/onit/nexchange=other'] });
+    const r = parseReleaseOptions({ raw: { ...base, accessories }, lookup: (n) => vars[n], imageMap: flagRules(['mdillon/postgis=werker-test/postgis', 'registry.example.com:5000/onit/nexchange=other']) });
     expect(r.ok && r.spec.accessories.map((a) => a.image)).toEqual(['werker-test/postgis:latest', 'redis:7']);
+    // werker plan names the rule that chose an accessory's image (deploy/plan-lines.ts).
+    expect(r.ok && r.spec.accessories.map((a) => a.mappedBy)).toEqual(['--image-map', undefined]);
     expect(r.ok && r.spec.image).toBe(spec({}).image);
   });
   it('reads an accessory\'s readiness command and timeout, which are not part of its settings hash', () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { expandVars } from '../config/interpolate.ts';
-import { formatImageRef, mapImage, parseImageRef } from '../plan/image-ref.ts';
+import { formatImageRef, parseImageRef } from '../plan/image-ref.ts';
+import { describeOrigin, resolveImage, type ImageMapRule } from '../plan/image-map.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import { cronJobs } from './cron.ts';
 import type { Accessory, EnvEntry, NginxSite, ReleaseSpec, SshHost, StaticFiles } from './release-spec.ts';
@@ -15,7 +16,7 @@ export interface OptionSource {
    * services' (the map says which images stand in for unreachable ones on this machine). The
    * app's image is not: it is the one the build pushed.
    */
-  imageMap?: readonly string[];
+  imageMap?: readonly ImageMapRule[];
 }
 
 export type ParsedRelease = { ok: true; spec: ReleaseSpec } | { ok: false; errors: string[] };
@@ -195,7 +196,7 @@ function entry(name: string, value: string | undefined, what: string, errors: st
 }
 
 /** `accessories`: a YAML list of {name, image, env, volumes, ports, alias, cmd}, or a map name → the same. */
-function parseAccessories(text: string, prefix: string, lookup: (n: string) => string | undefined, imageMap: readonly string[], errors: string[]): Accessory[] {
+function parseAccessories(text: string, prefix: string, lookup: (n: string) => string | undefined, imageMap: readonly ImageMapRule[], errors: string[]): Accessory[] {
   if (!text.trim()) return [];
   let doc: unknown;
   try {
@@ -220,7 +221,8 @@ function parseAccessories(text: string, prefix: string, lookup: (n: string) => s
     }
     const written = x(item.image);
     if (!written) errors.push(`${where}: image is required`);
-    const image = written && imageMap.length ? formatImageRef(mapImage(parseImageRef(written), imageMap)) : written;
+    const mapped = written ? resolveImage(formatImageRef(parseImageRef(written)), imageMap) : undefined;
+    const image = mapped?.rule ? formatImageRef(parseImageRef(mapped.image)) : written;
     const env: EnvEntry[] = [];
     if (Array.isArray(item.env)) env.push(...parseEnv(item.env.map((w) => String(w)).join(' '), lookup, `${where} env`, errors));
     else if (item.env && typeof item.env === 'object') for (const [k, v] of Object.entries(item.env)) env.push(...entry(k, x(v), `${where} env`, errors));
@@ -237,7 +239,8 @@ function parseAccessories(text: string, prefix: string, lookup: (n: string) => s
     const waitCmd = item.wait === undefined ? '' : x(item.wait).trim();
     const waitTimeout = item['wait-timeout'] === undefined ? 60 : Number(x(item['wait-timeout']));
     if (!Number.isInteger(waitTimeout) || waitTimeout < 1) errors.push(`${where} wait-timeout: "${x(item['wait-timeout'])}" is not a whole number of seconds ≥ 1`);
-    return [{ ...acc, hash, ...(waitCmd ? { wait: { cmd: waitCmd, timeoutSec: waitTimeout } } : {}) }];
+    const mappedBy = mapped?.rule ? { mappedBy: describeOrigin(mapped.rule.origin) } : {};
+    return [{ ...acc, hash, ...mappedBy, ...(waitCmd ? { wait: { cmd: waitCmd, timeoutSec: waitTimeout } } : {}) }];
   });
 }
 

@@ -71,6 +71,8 @@ export interface Accessory {
    * starts, so an app that migrates on start never meets a database still initialising.
    */
   wait?: { cmd: string; timeoutSec: number };
+  /** The image map rule that chose its image (`werker plan` shows it; docs/wercker-compat.md §6.4). */
+  mappedBy?: string;
   /** Of its settings (not secret values): a change is reported, never applied by recreating it. */
   hash: string;
 }

@@ -2,6 +2,7 @@ import type { RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime, RegistryAuth } from '../runtime/runtime.ts';
 import { WerkerError } from '../errors.ts';
 import type { Bus } from './events.ts';
+import { pullImageVia } from './mirror-pull.ts';
 
 /**
  * Makes every image of the plan present: an image already on the engine is used as it is
@@ -21,19 +22,21 @@ export async function ensureImages(plan: RunPlan, runtime: ContainerRuntime, bus
     }
     if (!present && plan.options.pull === 'never') {
       throw new WerkerError(`image ${image} is not on the engine and --pull never was given`, 1, {
-        hint: `build or load it first, or map the name to a local image with --image-map ${image}=LOCAL`,
+        hint: `build or load it first, or map the name to a local image with --image-map ${image}=LOCAL (or image-map: in the user config file, see the README)`,
       });
     }
     try {
-      await runtime.pullImage(image, {
+      await pullImageVia(runtime, image, {
         ...(auth ? { auth } : {}),
+        mirrors: plan.options.registryMirrors ?? [],
         onProgress: (p) => bus.emit({ type: 'image.pull', image, status: p.status, ...(p.current !== undefined ? { current: p.current } : {}), ...(p.total !== undefined ? { total: p.total } : {}) }),
         ...(signal ? { signal } : {}),
+        say: (level, text) => bus.emit({ type: 'log', level, text }),
       });
     } catch (err) {
       throw new WerkerError(`cannot pull ${image}: ${(err as Error).message}`, 1, {
         cause: err,
-        hint: `if the registry is unreachable, build the image locally or map it with --image-map ${image.split(':')[0]}=LOCAL_IMAGE`,
+        hint: `if the registry is unreachable, build the image locally and map it (--image-map ${image.split(':')[0]}=LOCAL_IMAGE, WERKER_IMAGE_MAP, or image-map: in the user config file), or name a registry mirror (registry-mirrors: in the user config file; see the README)`,
       });
     }
     bus.emit({ type: 'image.ready', image, pulled: true, durationMs: Date.now() - started });

@@ -1,12 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadPipeline } from '../config/load.ts';
 import { CancelledError, ConfigError, WerkerError } from '../errors.ts';
-import { planRun } from '../plan/plan.ts';
+import { preparePlan } from '../plan/prepare.ts';
 import type { PlannedService, RunOptions, RunPlan } from '../plan/types.ts';
-import { readGitInfo } from '../runtime/git.ts';
-import { resolveStepPackages } from '../steps/resolve.ts';
-import { stepResolution } from '../steps/resolution.ts';
 import type { Bus, RunEventBody } from './events.ts';
 import type { RunDeps, RunResult } from './run-types.ts';
 
@@ -59,17 +55,15 @@ async function buildOne(plan: RunPlan, svc: PlannedService, deps: RunDeps, run: 
 /** The nested build: that project's pipeline with this run's options, committed as the service's image. */
 async function planNested(plan: RunPlan, svc: PlannedService): Promise<RunPlan> {
   const local = svc.local!;
-  const { config, pipeline } = await loadPipeline(local.dir, local.pipeline);
   const workingDir = path.join(plan.workingDir, 'services', svc.alias);
-  const packages = await resolveStepPackages([...pipeline.steps, ...pipeline.afterSteps], { projectDir: local.dir, workingDir, ...stepResolution(config.file) });
   const { deployTarget: _unused, ...inherited } = plan.options;
   const options: RunOptions = {
     ...inherited, artifacts: false, directMount: false, publish: [],
     commit: { repo: `run-${local.runId}`, tag: 'latest', message: `Run ${local.runId}` },
   };
-  const nested = planRun({
-    config, pipeline, kind: 'build', projectDir: local.dir, workingDir, hostEnv: new Map(local.hostEnv), git: await readGitInfo(local.dir),
-    options, overrides: { runId: local.runId }, secrets: new Set(local.secrets), packages,
+  const { plan: nested, config } = await preparePlan({
+    project: { dir: local.dir }, pipeline: local.pipeline, kind: 'build', workingDir, options, keepTimeouts: true,
+    variables: { from: 'inherited', hostEnv: local.hostEnv }, overrides: { runId: local.runId }, secrets: local.secrets,
   });
   const bad = [...nested.steps, ...nested.afterSteps].find((s) => s.status !== 'ready');
   if (bad) throw new WerkerError(`${config.file}:${bad.at?.line ?? 0}:${bad.at?.col ?? 0} ${bad.problem ?? `step ${bad.id} cannot run`}`);

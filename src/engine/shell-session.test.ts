@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeRuntime } from '../runtime/docker/fake.ts';
+import { FakeRuntime } from '../../test/fakes/fake-runtime.ts';
 import type { AttachedProcess, OutputChunk } from '../runtime/runtime.ts';
 import { ShellSession } from './shell-session.ts';
 

@@ -1,3 +1,5 @@
+import { resolveImage, type ImageMapRule } from './image-map.ts';
+
 /**
  * An image reference split properly (werker fixes wercker's split-on-':' which broke
  * `host:5000/img`, docs/wercker-compat.md §9.9): the tag is the part after the last ':' that
@@ -28,27 +30,10 @@ export const shortName = (ref: string): string => {
   return repository.slice(repository.lastIndexOf('/') + 1);
 };
 
-/** `--image-map FROM=TO`: a FROM without a tag matches every tag of that repository. */
-export function mapImage(ref: ImageRef, maps: readonly string[]): ImageRef {
-  for (const m of maps) {
-    const eq = m.indexOf('=');
-    if (eq < 0) continue;
-    const from = m.slice(0, eq).trim();
-    const to = m.slice(eq + 1).trim();
-    const fromRef = parseImageRef(from);
-    const fromHasTag = from.lastIndexOf(':') > from.lastIndexOf('/');
-    if (fromRef.repository === ref.repository && (!fromHasTag || fromRef.tag === ref.tag)) return parseImageRef(to);
-  }
-  return ref;
-}
-
 /**
  * An image a run asks the engine for on the user's behalf (a docker-run image, a Dockerfile's
- * FROM) after --image-map (docs/wercker-compat.md §6.4): the mapped reference, else the one given as it is.
+ * FROM) after the image map (docs/wercker-compat.md §6.4): the mapped reference, else the one given as it is.
  */
-export function mapImageName(ref: string, maps: readonly string[]): string {
-  if (!maps.length) return ref;
-  const parsed = parseImageRef(ref);
-  const mapped = mapImage(parsed, maps);
-  return mapped === parsed ? ref : formatImageRef(mapped);
+export function mapImageName(ref: string, rules: readonly ImageMapRule[]): string {
+  return rules.length ? resolveImage(ref, rules).image : ref;
 }

@@ -3,10 +3,11 @@ import { validateConfig } from '../config/validate.ts';
 import { planRun, withImageInfo, type PlanInput } from './plan.ts';
 import { hostEnvironment, parseEnvFile } from './env-file.ts';
 import type { RunOptions } from './types.ts';
+import { flagRules } from './image-map.ts';
 
 const options: RunOptions = {
   artifacts: false, directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
-  ignoreFile: '.werckerignore', imageMap: ['mdillon/postgis=werker-test/postgis', 'pitervergara/geodjango:nexchange=werker-test/python-django'],
+  ignoreFile: '.werckerignore', imageMap: flagRules(['mdillon/postgis=werker-test/postgis', 'pitervergara/geodjango:nexchange=werker-test/python-django']),
   commandTimeoutMs: 25 * 60_000, noResponseTimeoutMs: 5 * 60_000,
 };
 

@@ -8,7 +8,8 @@ import type { GitInfo } from '../runtime/git.ts';
 import { objectId, uuid } from '../util/ids.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
-import { formatImageRef, lowerRepository, mapImage, parseImageRef, shortName } from './image-ref.ts';
+import { formatImageRef, lowerRepository, parseImageRef, shortName } from './image-ref.ts';
+import { describeOrigin, resolveImage } from './image-map.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
 import type { PackageLookup } from '../steps/resolve.ts';
@@ -134,9 +135,10 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
   const x = (s: string) => expandVars(s, env.lookup);
   const written = formatImageRef(parseImageRef(x(spec.id), spec.tag !== undefined ? x(spec.tag) : undefined));
   // docs/wercker-compat.md §2.4: the repository is lower-cased for pulls (`werker-test/BusyBox`).
-  const image = formatImageRef(lowerRepository(mapImage(lowerRepository(parseImageRef(written)), options.imageMap)));
+  const mapped = resolveImage(formatImageRef(lowerRepository(parseImageRef(written))), options.imageMap);
+  const image = formatImageRef(lowerRepository(parseImageRef(mapped.image)));
   const planned: PlannedImage = {
-    written, image,
+    written, image, ...(mapped.rule ? { mappedBy: describeOrigin(mapped.rule.origin) } : {}),
     env: Object.entries(spec.env).map(([k, v]) => [k, x(v)]),
     ports: spec.ports,
     volumes: spec.volumes ? planVolumes(spec.volumes, x) : [],

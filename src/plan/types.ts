@@ -1,13 +1,17 @@
 import type { EnvVar } from './environment.ts';
+import type { ImageMapRule } from './image-map.ts';
+import type { RegistryMirror } from './registry-mirrors.ts';
 
 export type RunKind = 'build' | 'dev' | 'deploy';
 
-/** An image to run, after `$VAR` expansion and --image-map. */
+/** An image to run, after `$VAR` expansion and the image map. */
 export interface PlannedImage {
   /** What the wercker.yml says (after expansion), e.g. `mdillon/postgis`. */
   written: string;
   /** What werker runs, e.g. `werker-test/postgis:latest`. */
   image: string;
+  /** The image map rule that turned `written` into `image` (`--image-map`, `WERKER_IMAGE_MAP`, `file:line`). */
+  mappedBy?: string;
   cmd?: string[];
   entrypoint?: string[];
   /** Container env from the yml (`env:`), keys upper-cased, values expanded. */
@@ -125,7 +129,10 @@ export interface RunOptions {
   dockerDns?: string[];
   memoryMb?: number;
   ignoreFile: string;
-  imageMap: string[];
+  /** The image map: `--image-map` rules, then WERKER_IMAGE_MAP's, then the user config file's (§6.4). */
+  imageMap: ImageMapRule[];
+  /** Registry mirrors from the user config file, tried before the registry they stand in for. */
+  registryMirrors?: RegistryMirror[];
   deployTarget?: string;
   commandTimeoutMs: number;
   noResponseTimeoutMs: number;

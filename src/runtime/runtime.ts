@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 
 /**
  * The engine's only view of a container engine. The Docker implementation lives in
- * runtime/docker/; unit tests use runtime/docker/fake.ts. Every object werker creates carries
+ * runtime/docker/; unit tests use test/fakes/fake-runtime.ts. Every object werker creates carries
  * the labels given, so a crashed run's leftovers can be found and removed.
  */
 export interface ContainerRuntime {

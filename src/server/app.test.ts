@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempGitRepo } from '../../test/helpers/git-repo.ts';
 import { openStore } from '../store/db.ts';
-import { listClaims } from '../store/queue.ts';
+import { listClaims } from '../../test/helpers/claims.ts';
 import { createApp } from './app.ts';
 import { PUBLIC_ROUTES } from './auth.ts';
 import type { ServerEnv, Session, User } from './context.ts';

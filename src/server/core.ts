@@ -2,7 +2,7 @@ import type { Authenticator } from './auth.ts';
 import type { RunStatus, ServerContext } from './context.ts';
 import type { ServerLimits } from './limits.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-import type { RunnerBackend } from './runner/protocol.ts';
+import type { RunnerBackend } from '../runner/protocol.ts';
 
 /**
  * What the HTTP layer needs beyond the UI's ServerContext: recognising callers, the webhook

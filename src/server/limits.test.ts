@@ -1,4 +1,4 @@
-import { LEASE_HEADER } from './runner/protocol.ts';
+import { LEASE_HEADER } from '../runner/protocol.ts';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

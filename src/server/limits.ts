@@ -1,4 +1,5 @@
 import type { ConfigLimits } from '../config/validate.ts';
+import { DEFAULT_CONFIG_LIMITS } from '../runner/limits.ts';
 
 /**
  * The server's limits on what one request, one wercker.yml or one run may cost it, with their
@@ -31,9 +32,10 @@ export const DEFAULT_LIMITS: ServerLimits = {
   apiBytes: 1 * MB,
   runnerBytes: 16 * MB,
   outputBytes: 4096 * MB,
-  configBytes: 128 * 1024,
-  configNodes: 20_000,
-  configMs: 2_000,
+  // A remote runner reads a wercker.yml within the same bounds (runner/limits.ts).
+  configBytes: DEFAULT_CONFIG_LIMITS.maxBytes,
+  configNodes: DEFAULT_CONFIG_LIMITS.maxNodes,
+  configMs: DEFAULT_CONFIG_LIMITS.timeBudgetMs,
   runEvents: 50_000,
 };
 

@@ -1,21 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { git } from '../runtime/git.ts';
 import { InputError } from './context.ts';
 import { checkRepository } from './repo-policy.ts';
-
-/** Runs git; rejects with git's own message (its last stderr line). */
-export function git(args: string[], cwd?: string, timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // Only the transports werker takes: never ext:: (runs a command) or fd::.
-    execFile('git', args, { cwd, timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' } }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const line = stderr.trim().split('\n').filter(Boolean).at(-1) ?? err.message;
-      reject(new Error(line));
-    });
-  });
-}
 
 /**
  * The server's bare mirror of each application's repository (`<data-dir>/repos/<id>.git`):

@@ -9,7 +9,7 @@ import { openStore, type Store } from '../store/db.ts';
 import { createRun, type RunRow } from '../store/runs.ts';
 import { createApp } from './app.ts';
 import { InputError, type User } from './context.ts';
-import { httpBackend } from './runner/http-backend.ts';
+import { httpBackend } from '../runner/http-backend.ts';
 import { createServerCore, type Core } from './service.ts';
 
 // The retention sweep through the core, on SQLite (always) and PostgreSQL (when the test one

@@ -9,7 +9,7 @@ import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
 import { PUBLIC_ROUTES } from './auth.ts';
 import type { ServerEnv, Session, User } from './context.ts';
-import { LEASE_HEADER } from './runner/protocol.ts';
+import { LEASE_HEADER } from '../runner/protocol.ts';
 import { createServerCore, type Core } from './service.ts';
 
 // Every role rule through app.request (no socket), over SQLite in memory and a real git repo.

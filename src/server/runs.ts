@@ -18,7 +18,7 @@ import { maskEvent, maskerFor } from './mask-events.ts';
 import type { RepoMirrors } from './repos.ts';
 import type { ServerConfigReader } from './werckeryml.ts';
 import { OutputRemovedError } from './retention.ts';
-import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './runner/protocol.ts';
+import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
 
 export interface RunServiceOptions {
   dataDir: string;

@@ -8,7 +8,7 @@ import { openStore } from '../store/db.ts';
 import { createApp } from './app.ts';
 import { prepareDataDir } from './storage.ts';
 import { configLimits, type ServerLimits } from './limits.ts';
-import { startRunner, type RunningRunner } from './runner/worker.ts';
+import { startRunner, type RunningRunner } from '../runner/worker.ts';
 import { createServerCore, type Core } from './service.ts';
 
 export interface ServerOptions {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './db.ts';
-import { claimNextRun, expiredRuns, extendLease, listClaims } from './queue.ts';
+import { listClaims } from '../../test/helpers/claims.ts';
+import { claimNextRun, expiredRuns, extendLease } from './queue.ts';
 import { appendEvents, createRun, getRunRow, listEventRows } from './runs.ts';
 
 // The queue on SQLite (in memory): the same code paths the server uses without PostgreSQL.

@@ -61,13 +61,6 @@ export async function expiredRuns(store: Store): Promise<RunRow[]> {
   return store.db.selectFrom('runs').selectAll().where('status', '=', 'running').where('lease_until', '<', isoNow()).orderBy('id').execute();
 }
 
-/** Every claim, for audits and tests: who held which run in which attempt. */
-export async function listClaims(store: Store, runId?: number) {
-  let q = store.db.selectFrom('run_claims').selectAll().orderBy('id');
-  if (runId !== undefined) q = q.where('run_id', '=', runId);
-  return q.execute();
-}
-
 /** Whether a runner token ever claimed the run (a report from one that never did is refused outright, 403). */
 export async function tokenClaimed(store: Store, runId: number, tokenId: number): Promise<boolean> {
   return Boolean(await store.db.selectFrom('run_claims').select('id').where('run_id', '=', runId).where('token_id', '=', tokenId).executeTakeFirst());

@@ -234,6 +234,11 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     expect(output).toContain('public ssh-ed25519');
     expect(output).not.toContain('PRIVATE KEY');
     expect(await page.content()).not.toContain(SECRET);
+    // Every event the server sends shows, in the terminal's words: the box before the first step,
+    // the end of the main steps under the last one (phase.finished, which the page once ignored).
+    expect(output).toMatch(/\nSteps passed\n/);
+    const preparing = await page.locator('#log details[data-key=prepare] pre.output').evaluate((pre) => pre.textContent);
+    expect(preparing).toMatch(/\n--> build: box werker-test\/busybox:latest \(run \d+\)\n {4}image werker-test\/busybox:latest (present|pulled in \d+\.\d+s)\n/);
     // The step list carries durations.
     expect(await tokenStep.locator('.duration').innerText()).toMatch(/^\d+(ms|\.\ds)$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'server-run.png'), fullPage: true });

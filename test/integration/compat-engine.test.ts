@@ -49,8 +49,8 @@ describe.skipIf(!docker)('§6.4 --image-map for every image a run asks for', () 
   it('werker plan shows docker-run\'s image as mapped', async () => {
     const r = await runCli(['plan', fixture('compat-6.4-image-map'), '--working-dir', workDir(), ...maps]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('box: werker-test/busybox:latest  (wercker.yml: example.invalid/box:1)');
-    expect(r.stdout).toContain('image: werker-test/busybox:latest  (wercker.yml: example.invalid/server:2)');
+    expect(r.stdout).toContain('box: werker-test/busybox:latest  (wercker.yml: example.invalid/box:1; image map: --image-map)');
+    expect(r.stdout).toContain('image: werker-test/busybox:latest  (wercker.yml: example.invalid/server:2; image map: --image-map)');
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.ts';
-import { bufferOutput } from '../../src/cli/output.ts';
+import { bufferOutput } from '../fakes/buffer-output.ts';
 import { corpusDir, corpusFiles, expectationsFile } from '../helpers/corpus.ts';
 import { requireDocker } from '../helpers/docker.ts';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/db.ts';
-import { claimNextRun, listClaims } from '../../src/store/queue.ts';
+import { claimNextRun } from '../../src/store/queue.ts';
+import { listClaims } from '../helpers/claims.ts';
 import { createRun } from '../../src/store/runs.ts';
 import { scratchDatabase, testDatabaseUrl } from '../helpers/server.ts';
 

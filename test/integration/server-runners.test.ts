@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listClaims } from '../../src/store/queue.ts';
+import { listClaims } from '../helpers/claims.ts';
 import type { User } from '../../src/server/context.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { spawnCli, type CliResult } from '../helpers/cli.ts';

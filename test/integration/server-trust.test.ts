@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Run, Session, User } from '../../src/server/context.ts';
-import { LEASE_HEADER } from '../../src/server/runner/protocol.ts';
+import { LEASE_HEADER } from '../../src/runner/protocol.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { spawnCli, type CliResult } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';

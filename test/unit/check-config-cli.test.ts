@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.ts';
-import { bufferOutput } from '../../src/cli/output.ts';
+import { bufferOutput } from '../fakes/buffer-output.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'werker-check-'));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/cli.ts';
-import { bufferOutput } from '../../src/cli/output.ts';
+import { bufferOutput } from '../fakes/buffer-output.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 
 // wercker's command names (docs/wercker-compat.md §8.1): the short forms and `version`.

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseGoBool, rewriteGoBooleans } from '../../src/cli/bool-flags.ts';
 import { main } from '../../src/cli/cli.ts';
-import { bufferOutput } from '../../src/cli/output.ts';
+import { bufferOutput } from '../fakes/buffer-output.ts';
 import { buildProgram } from '../../src/cli/program.ts';
 
 // wercker's flags were Go booleans (docs/wercker-compat.md §8.2, §8.3): `--flag=value` with

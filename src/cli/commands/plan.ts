@@ -33,8 +33,10 @@ export function planView(plan: RunPlan) {
   };
   return {
     runId: plan.runId, pipeline: plan.pipeline, kind: plan.kind,
-    box: { image: plan.box.image, written: plan.box.written, cmd: plan.box.cmd },
-    services: plan.services.map((s) => ({ alias: s.alias, image: s.image, written: s.written, env: s.env.map(([k]) => k), linkVariables: s.linkVarNames })),
+    box: { image: plan.box.image, written: plan.box.written, ...mappedBy(plan.box), cmd: plan.box.cmd },
+    services: plan.services.map((s) => ({ alias: s.alias, image: s.image, written: s.written, ...mappedBy(s), env: s.env.map(([k]) => k), linkVariables: s.linkVarNames })),
+    // Where pulls from a registry go first (the user config file's registry-mirrors:).
+    registryMirrors: (plan.options.registryMirrors ?? []).map((m) => ({ registry: m.registry, mirror: m.mirror, origin: m.origin })),
     steps: plan.steps.map(step), afterSteps: plan.afterSteps.map(step),
     env: plan.env.map((v) => (v.hidden ? `${v.name} (hidden)` : v.name)),
     sourceDir: plan.paths.sourceDir,
@@ -43,10 +45,19 @@ export function planView(plan: RunPlan) {
   };
 }
 
+const mappedBy = (i: { mappedBy?: string }) => (i.mappedBy ? { mappedBy: i.mappedBy } : {});
+
+/** `IMAGE  (wercker.yml: WRITTEN, mapped by RULE'S ORIGIN)` when the image map changed it (docs/wercker-compat.md §6.4). */
+function imageText(i: { image: string; written: string; mappedBy?: string }): string {
+  if (i.mappedBy) return `${i.image}  (wercker.yml: ${i.written}; image map: ${i.mappedBy})`;
+  return `${i.image}${i.written !== i.image ? `  (wercker.yml: ${i.written})` : ''}`;
+}
+
 function renderPlan(v: ReturnType<typeof planView>): string {
-  const lines = [`pipeline ${v.pipeline} (${v.kind})`, `  box: ${v.box.image}${v.box.written !== v.box.image ? `  (wercker.yml: ${v.box.written})` : ''}`];
+  const lines = [`pipeline ${v.pipeline} (${v.kind})`, `  box: ${imageText(v.box)}`];
+  for (const m of v.registryMirrors) lines.push(`  registry mirror: ${m.registry} → ${m.mirror}  (${m.origin})`);
   for (const s of v.services) {
-    lines.push(`  service ${s.alias}: ${s.image}${s.written !== s.image ? `  (wercker.yml: ${s.written})` : ''}`);
+    lines.push(`  service ${s.alias}: ${imageText(s)}`);
     lines.push(`    link variables: ${s.linkVariables.join(' ')}`);
   }
   const steps = (title: string, list: typeof v.steps) => {
@@ -55,7 +66,7 @@ function renderPlan(v: ReturnType<typeof planView>): string {
     list.forEach((s, i) => {
       lines.push(`    ${i + 1}. ${s.name}${s.name !== s.id ? ` [${s.id}]` : ''}${s.status === 'ready' ? '' : `  ✗ ${s.problem?.replaceAll('\n', '\n       ')}`}`);
       if (s.source) lines.push(`       from ${s.source}`);
-      if (s.image) lines.push(`       image: ${s.image.image}${s.image.written !== s.image.image ? `  (wercker.yml: ${s.image.written})` : ''}`);
+      if (s.image) lines.push(`       image: ${imageText(s.image)}`);
     });
   };
   steps('steps', v.steps);

@@ -10,7 +10,8 @@ import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertPortsFree } from '../check-ports.ts';
-import { assertRunnable, prepareRun, warnOn } from '../prepare-run.ts';
+import { assertRunnable } from '../../plan/prepare.ts';
+import { prepareRun, warnOn } from '../prepare-run.ts';
 import { processTerminal } from '../terminal.ts';
 
 /**

@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
-import { httpBackend } from '../../server/runner/http-backend.ts';
-import { startRunner } from '../../server/runner/worker.ts';
+import { httpBackend } from '../../runner/http-backend.ts';
+import { startRunner } from '../../runner/worker.ts';
 import type { Output } from '../output.ts';
 
 export interface RunnerFlags {

@@ -9,7 +9,8 @@ import { connectDocker } from '../../runtime/docker/client.ts';
 import { objectId } from '../../util/ids.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
-import { assertRunnable, prepareRun, warnOn } from '../prepare-run.ts';
+import { assertRunnable } from '../../plan/prepare.ts';
+import { prepareRun, warnOn } from '../prepare-run.ts';
 import { executeRun } from './run-pipeline.ts';
 
 /**

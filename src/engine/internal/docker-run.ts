@@ -4,6 +4,7 @@ import type { ContainerSpec } from '../../runtime/runtime.ts';
 import { failed, passed, StepOptions, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
 import { mapImageName } from '../../plan/image-ref.ts';
+import { pullImageVia } from '../mirror-pull.ts';
 
 /**
  * internal/docker-run (docs/wercker-compat.md §6.4): a detached side container `<run><name>` on the
@@ -16,12 +17,15 @@ export const dockerRun: InternalStep = {
     const name = step.nameProperty === undefined ? '' : new StepOptions({ name: step.nameProperty }, o.env).get('name');
     if (!name) return failed('"name" is a required field', 'give the container a name: it is also its host name on the network');
     if (!o.has('image')) return failed('"image" is a required field');
-    // The image docker-build made in this run is the user's own; any other is mapped (--image-map).
+    // The image docker-build made in this run is the user's own; any other is mapped (the image map, §6.4).
     const local = runScopedImage(ctx.plan.runId, o.get('image'));
     const image = (await ctx.runtime.imageExists(local)) ? local : mapImageName(o.get('image'), ctx.plan.options.imageMap);
     if (!(await ctx.runtime.imageExists(image))) {
       if (ctx.plan.options.pull === 'never') return failed(`image ${image} is not on the engine`);
-      await ctx.runtime.pullImage(image, o.has('username') ? { auth: { username: o.get('username'), password: o.get('password') } } : {});
+      await pullImageVia(ctx.runtime, image, {
+        ...(o.has('username') ? { auth: { username: o.get('username'), password: o.get('password') } } : {}),
+        mirrors: ctx.plan.options.registryMirrors ?? [], say: (_level, text) => ctx.print(text),
+      });
     }
     const spec: ContainerSpec = {
       name: runScopedImage(ctx.plan.runId, name), image, labels: ctx.labels, env: o.words('env'),

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { mapDockerfileFrom } from './dockerfile-from.ts';
+import { flagRules } from '../../plan/image-map.ts';
 
 describe('mapDockerfileFrom', () => {
-  const maps = ['node=werker-test/node', 'golang:1.21=werker-test/tools'];
+  const maps = flagRules(['node=werker-test/node', 'golang:1.21=werker-test/tools']);
 
   it('maps base images, keeping flags and stage names', () => {
     const text = 'FROM --platform=linux/amd64 golang:1.21 AS build\nRUN go build\nFROM node:20\nCOPY --from=build /x /x\n';

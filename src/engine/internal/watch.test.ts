@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlannedStep, RunPlan } from '../../plan/types.ts';
-import { FakeRuntime } from '../../runtime/docker/fake.ts';
+import { FakeRuntime } from '../../../test/fakes/fake-runtime.ts';
 import { createBus, type RunEvent } from '../events.ts';
 import { ShellSession } from '../shell-session.ts';
 import { StepOptions, type InternalContext } from './context.ts';

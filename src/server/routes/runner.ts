@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { InputError, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { OutputRemovedError } from '../retention.ts';
-import { LEASE_HEADER, type RunnerFinish } from '../runner/protocol.ts';
+import { LEASE_HEADER, type RunnerFinish } from '../../runner/protocol.ts';
 import { intParam } from './errors.ts';
 
 /**

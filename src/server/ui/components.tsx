@@ -61,16 +61,8 @@ export const Layout: FC<PropsWithChildren<PageProps>> = (props) => (
   </>
 );
 
-/** `1234` → `1.2s`, `75000` → `1m 15s`; the client script formats live durations the same way. */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '';
-  if (ms < 1000) return `${ms}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  return `${m}m ${String(rest).padStart(2, '0')}s`;
-}
+/** The pages' durations; the live log (client/) formats them with the same function. */
+export { formatDuration } from '../../report/event-lines.ts';
 
 /** ISO time as `2026-12-02 11:54:25 UTC`: the same for every viewer, no client clock involved. */
 export function formatTime(iso: string | null | undefined): string {

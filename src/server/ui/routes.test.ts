@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { authorize } from '../auth.ts';
 import type { ServerEnv } from '../context.ts';
-import { fakeContext } from './fake-context.ts';
+import { fakeContext } from '../../../test/fakes/fake-context.ts';
 import { uiRoutes } from './routes.tsx';
 
 // The pages through the core's real `authorize` middleware, with an in-memory ServerContext.
@@ -87,8 +87,23 @@ describe('sign-in', () => {
     expect((await app.request('/assets/werker.css')).headers.get('content-type')).toContain('text/css');
     const script = await (await app.request('/assets/werker.js')).text();
     expect(script).toContain('new EventSource');
-    // It is a string here; at least make sure a browser can parse it (the browser test runs it).
+    // At least make sure a browser can parse it (the browser tests run it).
     expect(() => new Function(script)).not.toThrow();
+  });
+
+  it('serves the script bundled from its TypeScript, asked again each time and answered 304 while unchanged', async () => {
+    const first = await app.request('/assets/werker.js');
+    expect(first.headers.get('cache-control')).toBe('no-cache');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]{22}"$/);
+    // The live log's words come from the terminal's module (report/event-lines.ts), bundled in.
+    expect(await first.text()).toContain('Running after-step: ');
+    const again = await app.request('/assets/werker.js', { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect((await app.request('/assets/werker.js', { headers: { 'if-none-match': '"other"' } })).status).toBe(200);
+    const css = await app.request('/assets/werker.css');
+    expect((await app.request('/assets/werker.css', { headers: { 'if-none-match': css.headers.get('etag')! } })).status).toBe(304);
   });
 });
 

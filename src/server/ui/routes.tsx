@@ -4,7 +4,7 @@ import { InputError, type Application, type ServerContext, type ServerEnv } from
 import { intParam } from '../routes/errors.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { sameOriginPath } from '../transport.ts';
-import { CLIENT_SCRIPT } from './assets/client-script.ts';
+import { assetOf, loadClientScript, type Asset } from './assets/client-bundle.ts';
 import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
 import { ApplicationPage } from './pages/application.tsx';
@@ -44,8 +44,9 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
   // run nothing, and no other site can overlay the buttons.
   for (const path of ['/login', ...PAGE_PATHS]) ui.use(path, pageHeaders);
 
-  ui.get('/assets/werker.css', (c) => asset(c, STYLESHEET, 'text/css; charset=utf-8'));
-  ui.get('/assets/werker.js', (c) => asset(c, CLIENT_SCRIPT, 'text/javascript; charset=utf-8'));
+  const stylesheet = assetOf(STYLESHEET);
+  ui.get('/assets/werker.css', (c) => asset(c, stylesheet, 'text/css; charset=utf-8'));
+  ui.get('/assets/werker.js', async (c) => asset(c, await loadClientScript(), 'text/javascript; charset=utf-8'));
 
   ui.get('/login', async (c) => {
     if (c.var.user) return c.redirect(safeNext(c.req.query('next')), 303);
@@ -239,6 +240,9 @@ function optionalId(value: string | undefined): number | undefined {
   return value === undefined || value === '' ? undefined : intParam(value, 'before');
 }
 
-function asset(c: UiContext, body: string, type: string): Response {
-  return c.body(body, 200, { 'content-type': type, 'cache-control': 'no-cache' });
+/** A stylesheet or script: asked again on each page (no-cache), answered 304 while its ETag (a hash of it) still matches. */
+function asset(c: UiContext, { body, etag }: Asset, type: string): Response {
+  const headers = { 'content-type': type, 'cache-control': 'no-cache', etag };
+  if (c.req.header('if-none-match')?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
+  return c.body(body, 200, headers);
 }

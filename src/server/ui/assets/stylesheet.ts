@@ -73,6 +73,8 @@ button.danger { background: #fff; color: var(--failed); border-color: var(--fail
 .log details pre { background: #12161f; color: #d7dce6; padding: .6rem .8rem; border-radius: 0 0 6px 6px; min-height: 1.5rem; max-height: 32rem; overflow: auto; }
 .log details pre .stderr { color: #f2a48f; }
 .log details pre .note { color: #8fb4f2; }
+.log details pre .passed { color: #7fd3a4; } .log details pre .failed { color: #f28f8f; } .log details pre .cancelled { color: #e8c170; }
+.log details pre .hint, .log details pre .step { color: #7fd0e0; } .log details pre .strong { font-weight: 700; }
 .log details pre .dropped { color: #9aa3b2; font-style: italic; }
 .log .message { padding: .4rem .75rem; color: var(--failed); }
 .result { margin-top: .75rem; font-weight: 600; }

@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { runResultText, stepKey } from '../../../report/event-lines.ts';
 import { FINAL_STATUSES, type RunDetail, type RunStep, type User } from '../../context.ts';
 import { Layout, PostForm, StatusBadge, formatDuration, formatTime, shortCommit } from '../components.tsx';
 
@@ -10,7 +11,7 @@ export interface RunPageProps {
 
 /**
  * One run: what it is, its steps, and its log. The step sections are rendered from what the
- * store knows now; the client script (assets/client-script.ts) fills in their output by
+ * store knows now; the live log (client/live-log.ts) fills in their output by
  * replaying the run's events and follows it live until `run.finished`.
  */
 export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
@@ -50,7 +51,7 @@ export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
           ))}
         </div>
         <div id="run-result" class={`result ${finished ? run.status : ''}`}>
-          {finished ? `Run ${run.status}${run.durationMs !== null ? ` after ${formatDuration(run.durationMs)}` : ''}` : ''}
+          {finished ? runResultText(run.status, run.durationMs) : ''}
         </div>
         <noscript>
           <p class="muted">
@@ -111,9 +112,9 @@ const RunMeta: FC<{ run: RunDetail }> = ({ run }) => (
   </div>
 );
 
-/** The same shape the client script makes for steps it learns of later (keep them in step). */
+/** The same shape the live log (client/live-log.ts) makes for steps it learns of later (keep them in step). */
 const StepSection: FC<{ step: RunStep }> = ({ step }) => (
-  <details data-key={`${step.phase}-${step.step}`} data-state={step.status} open={step.status !== 'passed'}>
+  <details data-key={stepKey(step.phase, step.step)} data-state={step.status} open={step.status !== 'passed'}>
     <summary>
       <span class="state"></span>
       <span class="name">{step.name}</span>

@@ -1,4 +1,4 @@
-import type { RunEventBody } from '../../engine/events.ts';
+import type { RunEventBody } from '../engine/events.ts';
 
 /** The header that carries a claim's lease id on every call about the run (never in a URL). */
 export const LEASE_HEADER = 'x-werker-lease';

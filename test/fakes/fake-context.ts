@@ -1,8 +1,8 @@
-import type { RunEvent } from '../../engine/events.ts';
-import type { Authenticator } from '../auth.ts';
+import type { RunEvent } from '../../src/engine/events.ts';
+import type { Authenticator } from '../../src/server/auth.ts';
 import {
   InputError, type Application, type KeyPair, type Run, type RunDetail, type ServerContext, type Session, type User, type Variable,
-} from '../context.ts';
+} from '../../src/server/context.ts';
 
 /**
  * An in-memory ServerContext for the UI's unit tests: just enough behaviour to render pages and

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Readable } from 'node:stream';
-import type { AttachedProcess, OutputChunk } from '../runtime.ts';
+import type { AttachedProcess, OutputChunk } from '../../src/runtime/runtime.ts';
 
 /**
  * A fake container's main process: a real local child (by default `/bin/sh` reading stdin), so
@@ -61,8 +61,10 @@ export class LocalProcess {
       this.log += data.toString('utf8');
       for (const sub of this.#subscribers) sub.push({ stream, data } satisfies OutputChunk);
     });
+    // Like a Docker attach, the attachments end once the process has exited too: by then its
+    // container reads as stopped, with its exit code (a closed pipe alone may come first).
     source.on('close', () => {
-      if (--this.#openStreams <= 0) this.#endAll();
+      if (--this.#openStreams <= 0) void this.exited.then(() => this.#endAll());
     });
   }
 

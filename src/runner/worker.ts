@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConfigLimits } from '../../config/validate.ts';
-import type { ContainerRuntime } from '../../runtime/runtime.ts';
+import type { ConfigLimits } from '../config/validate.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { OWNER_FILE } from './checkout.ts';
 import { executeJob } from './execute.ts';
 import type { Job, RunnerBackend, RunnerFinish } from './protocol.ts';

@@ -2,22 +2,18 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPipeline } from '../../config/load.ts';
-import type { ConfigLimits } from '../../config/validate.ts';
-import type { Diagnostic } from '../../config/diagnostics.ts';
-import { configLimits, DEFAULT_LIMITS } from '../limits.ts';
-import { ConfigError, WerkerError } from '../../errors.ts';
-import { createBus, type RunEvent, type RunEventBody } from '../../engine/events.ts';
-import { runPipeline } from '../../engine/run.ts';
-import { planRun } from '../../plan/plan.ts';
-import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN, type RunOptions } from '../../plan/types.ts';
-import { renderDiagnostics } from '../../report/diagnostics.ts';
-import type { ContainerRuntime } from '../../runtime/runtime.ts';
-import { resolveStepPackages } from '../../steps/resolve.ts';
-import { stepResolution } from '../../steps/resolution.ts';
-import { shortId } from '../../util/ids.ts';
-import { assertRunnable } from '../../cli/prepare-run.ts';
+import type { ConfigLimits } from '../config/validate.ts';
+import type { Diagnostic } from '../config/diagnostics.ts';
+import { ConfigError, WerkerError } from '../errors.ts';
+import { createBus, type RunEvent, type RunEventBody } from '../engine/events.ts';
+import { runPipeline } from '../engine/run.ts';
+import { assertRunnable, preparePlan, type PrepareOptions } from '../plan/prepare.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '../plan/types.ts';
+import { renderDiagnostics } from '../report/diagnostics.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { shortId } from '../util/ids.ts';
 import { checkoutCommit, extractTar, OWNER_FILE, packDir } from './checkout.ts';
+import { DEFAULT_CONFIG_LIMITS } from './limits.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
 
 export interface ExecuteDeps {
@@ -67,12 +63,10 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       log(`deploying the output of run ${job.sourceRunId}`);
     }
     const workingDir = path.join(temp, 'work');
-    const { config, pipeline } = await loadPipeline(projectDir, job.pipeline, path.join(sourceDir, 'wercker.yml'), deps.configLimits ?? configLimits(DEFAULT_LIMITS));
-    const options = runOptions(job, config.commandTimeout, config.noResponseTimeout, config.ignoreFile);
-    const steps = [...pipeline.steps, ...pipeline.afterSteps];
-    const packages = await resolveStepPackages(steps, { projectDir, workingDir, ...stepResolution(config.file) });
-    const plan = planRun({
-      config, pipeline, kind: job.kind, projectDir, workingDir, hostEnv: hostEnv(job), literalEnv: true, git: { branch: job.branch, commit: job.commit, tag: '' }, options, packages,
+    const { plan } = await preparePlan({
+      project: { dir: projectDir, werckerYml: path.join(sourceDir, 'wercker.yml'), limits: deps.configLimits ?? DEFAULT_CONFIG_LIMITS },
+      pipeline: job.pipeline, kind: job.kind, workingDir, options: runOptions(job), variables: { from: 'server', variables: job.variables },
+      git: { branch: job.branch, commit: job.commit, tag: '' },
       overrides: {
         runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
@@ -119,27 +113,17 @@ function renderSome(diagnostics: readonly Diagnostic[], source: string | undefin
   return rest > 0 ? `${shown}\n… and ${rest} more (run \`werker check-config\` on the commit to see them all)` : shown;
 }
 
-/** The job's variables as the host side of the pipeline env: protected → XXX_ (hidden, masked), others → X_. */
-function hostEnv(job: Job): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const v of job.variables) {
-    env.delete(`X_${v.name}`);
-    env.delete(`XXX_${v.name}`);
-    env.set(`${v.protected ? 'XXX_' : 'X_'}${v.name}`, v.value);
-  }
-  return env;
-}
-
 function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string; gitRepository?: string } {
   const m = repository.match(/^(?:\w+:\/\/)?(?:[^@/]+@)?([^/:]+)[/:]([^/]+)\/([^/]+?)(?:\.git)?\/?$/);
   if (!m || repository.startsWith('/')) return { gitRepository: path.basename(repository).replace(/\.git$/, '') };
   return { gitDomain: m[1]!, gitOwner: m[2]!, gitRepository: m[3]! };
 }
 
-function runOptions(job: Job, ymlCommand?: number, ymlResponse?: number, ymlIgnore?: string): RunOptions {
+/** A server's run: a build keeps its output; the wercker.yml may set the timeouts and the ignore file (§4.9). */
+function runOptions(job: Job): PrepareOptions {
   return {
     artifacts: job.kind === 'build', directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
-    ignoreFile: ymlIgnore ?? '.werckerignore', imageMap: [], commandTimeoutMs: (ymlCommand ?? DEFAULT_COMMAND_TIMEOUT_MIN) * 60_000, noResponseTimeoutMs: (ymlResponse ?? DEFAULT_NO_RESPONSE_TIMEOUT_MIN) * 60_000,
+    imageMap: [], commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MIN * 60_000, noResponseTimeoutMs: DEFAULT_NO_RESPONSE_TIMEOUT_MIN * 60_000,
   };
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContainerRuntime } from '../../runtime/runtime.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { OWNER_FILE } from './checkout.ts';
 import type { RunnerBackend } from './protocol.ts';
 import { startRunner, sweepWorkRoot } from './worker.ts';

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempGitRepo } from '../../../test/helpers/git-repo.ts';
-import type { ContainerRuntime } from '../../runtime/runtime.ts';
-import { openStore } from '../../store/db.ts';
-import type { User } from '../context.ts';
-import { createServerCore, type Core } from '../service.ts';
+import { tempGitRepo } from '../../test/helpers/git-repo.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { openStore } from '../store/db.ts';
+import type { User } from '../server/context.ts';
+import { createServerCore, type Core } from '../server/service.ts';
 import { startRunner, type RunningRunner } from './worker.ts';
 
 // The runner loop against the real core (SQLite in memory), for what fails before any container.

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tarFs from 'tar-fs';
 import { pack } from 'tar-stream';
-import { CancelledError, DockerApiError } from '../../errors.ts';
+import { CancelledError, DockerApiError } from '../../src/errors.ts';
 import type {
   BuildOptions,
   AttachedProcess,
@@ -14,7 +18,7 @@ import type {
   Labelled,
   PullProgress,
   RegistryAuth,
-} from '../runtime.ts';
+} from '../../src/runtime/runtime.ts';
 import { LocalProcess } from './fake-process.ts';
 
 export interface FakeCall {
@@ -43,6 +47,13 @@ export interface FakeRuntimeOptions {
   shell?: string[];
   /** Working directory of those processes and of exec'd commands; default process.cwd(). */
   cwd?: string;
+  /**
+   * A host dir that stands in for the containers' filesystems: container paths under it are
+   * host paths. Binds whose container side lies under it become symlinks to their host side,
+   * and archives copied to a path under it are unpacked there. Elsewhere both are ignored, so a
+   * run must have its guest paths moved under it (test/fakes/guest-paths.ts) to use files.
+   */
+  hostRoot?: string;
 }
 
 /**
@@ -139,6 +150,7 @@ export class FakeRuntime implements ContainerRuntime {
     }
     const id = this.#id('ctr');
     this.containers.set(id, { id, spec, running: false, exitCode: 0, process: undefined });
+    for (const bind of spec.binds ?? []) this.#link(bind);
     return id;
   }
 
@@ -223,6 +235,11 @@ export class FakeRuntime implements ContainerRuntime {
   async putArchive(id: string, containerPath: string, tar: Readable): Promise<void> {
     this.#record('putArchive', id, containerPath);
     this.#container(id, 'copy into container');
+    if (this.#underRoot(containerPath)) {
+      mkdirSync(containerPath, { recursive: true });
+      await pipeline(tar, tarFs.extract(containerPath));
+      return;
+    }
     for await (const _ of tar); // drain, so whoever produces the tar is not left blocked
   }
 
@@ -267,6 +284,20 @@ export class FakeRuntime implements ContainerRuntime {
   async removeVolume(name: string): Promise<void> {
     this.#record('removeVolume', name);
     this.volumes.delete(name);
+  }
+
+  #underRoot(containerPath: string): boolean {
+    const root = this.#opts.hostRoot;
+    return root !== undefined && path.resolve(containerPath).startsWith(`${path.resolve(root)}${path.sep}`);
+  }
+
+  /** `host:container[:mode]` under hostRoot: the container side becomes a symlink to the host side (modes are not enforced). */
+  #link(bind: string): void {
+    const [host, container] = bind.split(':');
+    if (!host || !container || !this.#underRoot(container)) return;
+    mkdirSync(path.dirname(container), { recursive: true });
+    rmSync(container, { recursive: true, force: true });
+    symlinkSync(host, container);
   }
 
   #record(method: string, ...args: unknown[]): void {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import tarFs from 'tar-fs';
-import { git } from '../repos.ts';
+import { git } from '../runtime/git.ts';
 
 /** Written into each run's work dir: `host pid` of the runner process that holds it (see sweepWorkRoot in worker.ts). */
 export const OWNER_FILE = '.werker-owner';

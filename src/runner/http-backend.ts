@@ -1,4 +1,4 @@
-import { WerkerError } from '../../errors.ts';
+import { WerkerError } from '../errors.ts';
 import { LEASE_HEADER, type Job, type RunnerBackend, type RunnerEvent, type RunnerFinish } from './protocol.ts';
 
 /**

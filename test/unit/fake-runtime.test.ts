@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DockerApiError } from '../../errors.ts';
-import { FakeRuntime } from './fake.ts';
+import { DockerApiError } from '../../src/errors.ts';
+import { FakeRuntime } from '../fakes/fake-runtime.ts';
 
 let fake: FakeRuntime;
 afterEach(() => fake.dispose());

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempGitRepo } from '../../../test/helpers/git-repo.ts';
-import { openStore } from '../../store/db.ts';
-import { createApp } from '../app.ts';
-import type { User } from '../context.ts';
-import { createServerCore, type Core } from '../service.ts';
+import { tempGitRepo } from '../../test/helpers/git-repo.ts';
+import { openStore } from '../store/db.ts';
+import { createApp } from '../server/app.ts';
+import type { User } from '../server/context.ts';
+import { createServerCore, type Core } from '../server/service.ts';
 import { httpBackend } from './http-backend.ts';
 import type { RunnerBackend } from './protocol.ts';
 
