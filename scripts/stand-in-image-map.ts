@@ -5,7 +5,7 @@
 //   npx tsx scripts/stand-in-image-map.ts        (the file: $XDG_CONFIG_HOME/werker/config.yml)
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { addImageMapRules } from '../src/cli/image-map-file.ts';
+import { addImageMapRules } from './lib/image-map-file.ts';
 import { userConfigFile } from '../src/steps/sources.ts';
 
 /** Public image → its local stand-in (images/<name>/Dockerfile says what each one carries). */

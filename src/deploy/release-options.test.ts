@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flagRules } from '../plan/image-map.ts';
+import { flagRules } from '../../test/helpers/image-map.ts';
 import { parseReleaseOptions } from './release-options.ts';
 
 const vars: Record<string, string> = {

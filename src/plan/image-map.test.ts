@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyRule, describeOrigin, flagRules, ImageMapRuleError, normalizeRepository, parseRule, resolveImage, splitRuleList } from './image-map.ts';
+import { applyRule, describeOrigin, ImageMapRuleError, normalizeRepository, parseRule, resolveImage, splitRuleList } from './image-map.ts';
+import { flagRules } from '../../test/helpers/image-map.ts';
 
 const rule = (text: string) => parseRule(text, { kind: 'flag' });
 const map = (ref: string, text: string) => applyRule(ref, rule(text));

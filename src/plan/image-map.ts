@@ -125,5 +125,3 @@ export function resolveImage(ref: string, rules: readonly ImageMapRule[]): Mappe
   return { image: ref };
 }
 
-/** Rules given on the command line (and in tests): each checked, each `--image-map`. */
-export const flagRules = (texts: readonly string[]): ImageMapRule[] => texts.map((t) => parseRule(t, { kind: 'flag' }));

@@ -3,7 +3,7 @@ import { validateConfig } from '../config/validate.ts';
 import { planRun, withImageInfo, type PlanInput } from './plan.ts';
 import { hostEnvironment, parseEnvFile } from './env-file.ts';
 import type { RunOptions } from './types.ts';
-import { flagRules } from './image-map.ts';
+import { flagRules } from '../../test/helpers/image-map.ts';
 
 const options: RunOptions = {
   artifacts: false, directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,

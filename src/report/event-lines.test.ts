@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent, RunEventBody } from '../engine/events.ts';
-import { describeEvent, finalRunStatus, formatDuration, plainText, runResultText, stepKey, stepProblem } from './event-lines.ts';
+import { type EventText, describeEvent, finalRunStatus, formatDuration, runResultText, stepKey, stepProblem } from './event-lines.ts';
 import { formatEvent } from './format.ts';
+
+const plainText = (text: EventText): string => text.map((s) => s.text).join('');
 
 const stamp = (body: RunEventBody): RunEvent => ({ runId: 'r1', seq: 1, at: '2026-12-05T09:00:00.000Z', ...body }) as RunEvent;
 const words = (body: RunEventBody) => {

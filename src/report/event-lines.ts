@@ -81,7 +81,6 @@ export function stepProblem(e: { message?: string; hint?: string }): EventText |
 }
 
 /** The plain words of an event's text (no colour, no class). */
-export const plainText = (text: EventText): string => text.map((s) => s.text).join('');
 
 // The web pages' own rules, shared by the server-rendered page and the live log that updates it.
 

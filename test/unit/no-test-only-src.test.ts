@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_ENTRY } from '../../src/server/ui/assets/client-bundle.ts';
 
 // Everything under src/ ships in dist/ (tsconfig.json builds all of it but *.test.ts). A file
 // that only tests reach is test code in the package: it belongs under test/ (test/fakes/ for fakes).
@@ -12,7 +13,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(e.name) ? [full] : [];
+    return /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [full] : [];
   });
 }
 
@@ -46,7 +47,9 @@ function reachable(entries: string[], edges: (file: string) => string[]): Set<st
 /** The entry points: every `bin` of package.json, from dist/…js back to src/…ts. */
 function entryPoints(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  return Object.values(pkg.bin).map((bin) => path.join(root, bin.replace(/^(\.\/)?dist\//, 'src/').replace(/\.js$/, '.ts')));
+  const bins = Object.values(pkg.bin).map((bin) => path.join(root, bin.replace(/^(\.\/)?dist\//, 'src/').replace(/\.js$/, '.ts')));
+  // The web UI's script is a second program: the browser runs the bundle built from it.
+  return [...bins, path.join(root, CLIENT_ENTRY)];
 }
 
 /**

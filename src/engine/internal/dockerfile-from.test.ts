@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mapDockerfileFrom } from './dockerfile-from.ts';
-import { flagRules } from '../../plan/image-map.ts';
+import { flagRules } from '../../../test/helpers/image-map.ts';
 
 describe('mapDockerfileFrom', () => {
   const maps = flagRules(['node=werker-test/node', 'golang:1.21=werker-test/tools']);

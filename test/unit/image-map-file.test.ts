@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addImageMapRules } from './image-map-file.ts';
+import { addImageMapRules } from '../../scripts/lib/image-map-file.ts';
 
 const STAND_INS = ['busybox=werker-test/busybox', 'postgis/postgis=werker-test/postgis'];
 

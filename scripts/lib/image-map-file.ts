@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, parseDocument, YAMLSeq } from 'yaml';
-import { splitReference } from '../plan/image-map.ts';
+import { splitReference } from '../../src/plan/image-map.ts';
 
 export interface ImageMapEdit {
   /** The file's new text (the same text when nothing was added). */
