@@ -1,6 +1,6 @@
 import { PipelineEnv } from '../plan/environment.ts';
 import type { RunPlan } from '../plan/types.ts';
-import { Masker } from '../report/mask.ts';
+import { Masker } from '../util/mask.ts';
 import { ReleaseCommands, type RemoteCommand } from './commands.ts';
 import { cronLines } from './cron.ts';
 import { parseReleaseOptions } from './release-options.ts';

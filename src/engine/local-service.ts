@@ -4,7 +4,7 @@ import { CancelledError, ConfigError, WerkerError } from '../errors.ts';
 import { preparePlan } from '../plan/prepare.ts';
 import type { PlannedService, RunOptions, RunPlan } from '../plan/types.ts';
 import type { Bus, RunEventBody } from './events.ts';
-import type { RunDeps, RunResult } from './run.ts';
+import type { RunDeps, RunResult } from './run-types.ts';
 
 type RunFn = (plan: RunPlan, deps: RunDeps) => Promise<RunResult>;
 
@@ -85,5 +85,5 @@ function nestedBus(parent: Bus, alias: string): Bus {
     }
   };
   const output = (_step: number, _stream: 'stdout' | 'stderr', text: string, partial?: boolean) => log(text, partial ? 'debug' : 'info');
-  return { emit, output, congested: parent.congested };
+  return { emit, output, congested: parent.congested, hide: parent.hide, holdBack: parent.holdBack, mask: parent.mask };
 }

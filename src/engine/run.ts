@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { WerkerError } from '../errors.ts';
+import { PipelineEnv } from '../plan/environment.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
-import { Masker } from '../report/mask.ts';
-import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { shortId } from '../util/ids.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
@@ -24,26 +24,11 @@ import { startServices, type RunningService } from './services.ts';
 import type { SessionOptions, ShellSession } from './shell-session.ts';
 import { packSource } from './source-archive.ts';
 import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
-import { runStep, type StepOutcome } from './step-runner.ts';
+import type { RunDeps, RunResult } from './run-types.ts';
+import { runStep } from './step-runner.ts';
+import type { StepOutcome } from './step-context.ts';
 import { quoteForExport } from './quote-for-export.ts';
 import { syncedExports } from './internal/synced-env.ts';
-
-export interface RunDeps {
-  runtime: ContainerRuntime;
-  bus: Bus;
-  /** Aborting cancels the run (exit 130); in internal/watch it ends the watch instead (see runPhase). */
-  signal?: AbortSignal;
-  /** The user's terminal, when there is one (internal/shell). */
-  terminal?: TerminalStreams;
-}
-
-export interface RunResult {
-  status: 'passed' | 'failed' | 'cancelled' | 'errored';
-  exitCode: number;
-  durationMs: number;
-  failedStep?: { name: string; message?: string };
-  artifactsDir?: string;
-}
 
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
 interface Created {
@@ -67,7 +52,8 @@ interface Created {
 export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResult> {
   const { runtime, bus, signal } = deps;
   const started = Date.now();
-  const masker = new Masker(plan.env.filter((v) => v.hidden && v.value).map((v) => v.value));
+  // From the first event on, the bus masks the plan's hidden values in everything it carries.
+  bus.hide(new PipelineEnv(plan.env).secrets());
   const created: Created = { containers: [] };
   let result: RunResult;
   bus.emit({
@@ -77,16 +63,16 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
   try {
     await removeLeftovers(runtime).catch(() => undefined);
     await openRunDir(plan);
-    result = await execute(plan, deps, masker, created, started);
+    result = await execute(plan, deps, created, started);
   } catch (err) {
     const cancelled = signal?.aborted && !created.stopped;
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = err instanceof WerkerError ? err.hint : undefined;
     result = { status: cancelled ? 'cancelled' : 'errored', exitCode: cancelled ? 130 : err instanceof WerkerError ? err.exitCode : 1, durationMs: 0 };
-    if (!cancelled) bus.emit({ type: 'log', level: 'warn', text: masker.mask(e.message) });
+    if (!cancelled) bus.emit({ type: 'log', level: 'warn', text: e.message });
     result.durationMs = Date.now() - started;
     await cleanup(plan, runtime, created);
-    bus.emit({ type: 'run.finished', status: result.status, durationMs: result.durationMs, ...(cancelled ? {} : { error: { message: masker.mask(e.message), ...(hint ? { hint } : {}) } }) });
+    bus.emit({ type: 'run.finished', status: result.status, durationMs: result.durationMs, ...(cancelled ? {} : { error: { message: e.message, ...(hint ? { hint } : {}) } }) });
     return result;
   }
   await cleanup(plan, runtime, created);
@@ -95,7 +81,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
   return result;
 }
 
-async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Created, started: number): Promise<RunResult> {
+async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: number): Promise<RunResult> {
   const { runtime, bus, signal } = deps;
   const labels = runLabels(plan.runId);
   warnIgnoredVolumes(plan, bus);
@@ -111,14 +97,14 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   // as soon as it is started); the first step waits for both. A setup that fails stops the wait.
   const setupFailed = new AbortController();
   const waitSignal = signal ? AbortSignal.any([signal, setupFailed.signal]) : setupFailed.signal;
-  const { running: services, ready } = await startServices(plan, runtime, network, labels, bus, masker, waitSignal, (id) => created.containers.push(id));
+  const { running: services, ready } = await startServices(plan, runtime, network, labels, bus, waitSignal, (id) => created.containers.push(id));
   created.services = services.map((s) => ({ name: s.plan.alias, containerId: s.containerId }));
   // Awaited below, after the setup; until then a rejection must not count as unhandled.
   ready.catch(() => undefined);
   let box: RunningBox;
   try {
     signal?.throwIfAborted();
-    box = await setUpBox(plan, runtime, bus, masker, created, network, labels, services, signal);
+    box = await setUpBox(plan, runtime, bus, created, network, labels, services, signal);
   } catch (err) {
     setupFailed.abort();
     await ready.catch(() => undefined);
@@ -131,13 +117,15 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   const scope = { network, labels };
   const { run: mainSteps, skipped } = stepsAfterCheckpoint(plan);
   if (skipped.length) bus.emit({ type: 'log', level: 'info', text: `Checkpoint ${plan.options.checkpoint?.name}: skipping ${skipped.map((s) => s.displayName).join(', ')}` });
-  const main = await runPhase(plan, deps, masker, boxId, box.session, mainSteps, 'main', scope);
+  const main = await runPhase(plan, deps, boxId, box.session, mainSteps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   created.stopped = main.stopped;
   const passed = main.outcome.status === 'passed';
-  if (!passed) await showServiceLogs(runtime, bus, masker, created.services ?? []);
+  if (!passed) await showServiceLogs(runtime, bus, created.services ?? []);
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
-  if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(main.outcome.message ? { message: main.outcome.message } : {}) };
+  // The step's message also leaves the run outside the events (the result, the after-steps' env): masked there too.
+  const failedMessage = main.outcome.message === undefined ? undefined : bus.mask(main.outcome.message);
+  if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(failedMessage ? { message: failedMessage } : {}) };
   if (passed) await commitAfterSteps({ plan, runtime, containerId: boxId, session: box.session }, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
@@ -146,21 +134,21 @@ async function execute(plan: RunPlan, deps: RunDeps, masker: Masker, created: Cr
   }
   if (plan.afterSteps.length) {
     box.session.close();
-    created.session = await attachSession(runtime, boxId, true, sessionOptions(masker, bus));
+    created.session = await attachSession(runtime, boxId, true, sessionOptions(bus));
     const resultVars = [quoteForExport('WERCKER_RESULT', passed ? 'passed' : 'failed')];
     if (!passed && main.failed) {
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
-      resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', main.outcome.message ?? ''));
+      resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', failedMessage ?? ''));
     }
     await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network), ...syncedExports(plan), ...resultVars], 'export the environment for the after-steps');
     // Ended by Ctrl-C in a watch, the signal is spent: the after-steps still run (a second
     // Ctrl-C stops werker at once, see cli/commands/run-pipeline.ts).
     const afterDeps = main.stopped ? { ...deps, signal: undefined } : deps;
-    const after = await runPhase(plan, afterDeps, masker, boxId, created.session, plan.afterSteps, 'after', scope);
+    const after = await runPhase(plan, afterDeps, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   }
   // A failed run showed every service's last lines above; a passing one shows the services that died.
-  if (passed) await showFailedServices(runtime, bus, masker, created.services ?? []);
+  if (passed) await showFailedServices(runtime, bus, created.services ?? []);
   if (!plan.options.directMount) await collectCache(plan, runtime, boxId, bus);
   return result;
 }
@@ -173,13 +161,13 @@ function warnIgnoredVolumes(plan: RunPlan, bus: Bus): void {
 }
 
 /** A partial line is shown only up to where a secret could begin; output waits while a reporter (the log file) catches up. */
-function sessionOptions(masker: Masker, bus: Bus): SessionOptions {
-  return { holdBack: (t) => masker.safeLength(t), congested: () => bus.congested() };
+function sessionOptions(bus: Bus): SessionOptions {
+  return { holdBack: (t) => bus.holdBack(t), congested: () => bus.congested() };
 }
 
 /** The box, its shell (checked to be one), the source and the pipeline env: everything before the first step. */
 async function setUpBox(
-  plan: RunPlan, runtime: ContainerRuntime, bus: Bus, masker: Masker, created: Created, network: string, labels: Record<string, string>,
+  plan: RunPlan, runtime: ContainerRuntime, bus: Bus, created: Created, network: string, labels: Record<string, string>,
   services: RunningService[], signal: AbortSignal | undefined,
 ): Promise<RunningBox> {
   const cacheDir = path.resolve(plan.workingDir, 'cache');
@@ -188,18 +176,18 @@ async function setUpBox(
   created.stepDirs = true;
   const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
   created.containers.push(boxId);
-  created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(masker, bus), signal);
+  created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(bus), signal);
   await prepareGuest(plan, runtime, boxId, created.session);
   await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network)], 'export the environment');
   return { containerId: boxId, session: created.session };
 }
 
 async function runPhase(
-  plan: RunPlan, deps: RunDeps, masker: Masker, containerId: string, session: ShellSession, steps: PlannedStep[], phase: StepPhase,
+  plan: RunPlan, deps: RunDeps, containerId: string, session: ShellSession, steps: PlannedStep[], phase: StepPhase,
   scope: { network: string; labels: Record<string, string> },
 ): Promise<{ outcome: StepOutcome; failed?: PlannedStep; stopped?: boolean }> {
   const ctx = {
-    plan, runtime: deps.runtime, containerId, session, bus: deps.bus, masker, ...scope,
+    plan, runtime: deps.runtime, containerId, session, bus: deps.bus, ...scope,
     ...(deps.signal ? { signal: deps.signal } : {}), ...(deps.terminal ? { terminal: deps.terminal } : {}),
   };
   for (const [i, step] of steps.entries()) {
@@ -242,11 +230,11 @@ async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: str
   await hidden(session, [`chmod a+rx "${paths.base}"`], 'prepare the source directory');
 }
 
-/** A failed step often means a service misbehaved: show each service's last lines (masked). */
-async function showServiceLogs(runtime: ContainerRuntime, bus: Bus, masker: Masker, services: { name: string; containerId: string }[]): Promise<void> {
+/** A failed step often means a service misbehaved: show each service's last lines (the bus masks them). */
+async function showServiceLogs(runtime: ContainerRuntime, bus: Bus, services: { name: string; containerId: string }[]): Promise<void> {
   for (const s of services) {
     const logs = await runtime.containerLogs(s.containerId, { tail: 20 }).catch(() => '');
-    bus.emit({ type: 'service.logs', name: s.name, logs: masker.mask(logs) });
+    bus.emit({ type: 'service.logs', name: s.name, logs });
   }
 }
 

@@ -1,4 +1,4 @@
-import { LineSplitter } from '../util/lines.ts';
+import { LineSplitter, safeLength } from '../util/lines.ts';
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -137,14 +137,4 @@ function commonPrefix(a: string, b: string): string {
 
 function newState(): StreamState {
   return { splitter: new LineSplitter(), emitted: 0 };
-}
-
-/** How much of `text` can be shown without showing any part of `needle` (whole, or begun at the end). */
-export function safeLength(text: string, needle: string): number {
-  const at = text.indexOf(needle);
-  if (at !== -1) return at;
-  for (let n = Math.min(needle.length - 1, text.length); n > 0; n--) {
-    if (text.endsWith(needle.slice(0, n))) return text.length - n;
-  }
-  return text.length;
 }

@@ -1,5 +1,4 @@
 import type { ContainerRuntime } from '../runtime/runtime.ts';
-import type { Masker } from '../report/mask.ts';
 import type { Bus } from './events.ts';
 
 /**
@@ -7,12 +6,12 @@ import type { Bus } from './events.ts';
  * when the steps passed: wercker did not stream services' output but showed a dying one's. Checked
  * when the steps are done, so each such service is reported exactly once.
  */
-export async function showFailedServices(runtime: ContainerRuntime, bus: Bus, masker: Masker, services: { name: string; containerId: string }[]): Promise<void> {
+export async function showFailedServices(runtime: ContainerRuntime, bus: Bus, services: { name: string; containerId: string }[]): Promise<void> {
   for (const s of services) {
     const info = await runtime.inspectContainer(s.containerId).catch(() => undefined);
     if (!info || info.running || !info.exitCode) continue;
     const logs = await runtime.containerLogs(s.containerId, {}).catch(() => '');
     bus.emit({ type: 'log', level: 'warn', text: `service ${s.name} exited with code ${info.exitCode}` });
-    bus.emit({ type: 'service.logs', name: s.name, logs: masker.mask(logs) });
+    bus.emit({ type: 'service.logs', name: s.name, logs });
   }
 }

@@ -2,7 +2,6 @@ import type { PlannedService, RunPlan } from '../plan/types.ts';
 import { linkVars } from '../plan/link-vars.ts';
 import { portProto } from '../plan/plan.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
-import type { Masker } from '../report/mask.ts';
 import type { Bus } from './events.ts';
 import { ServiceNotReadyError, waitForService } from './wait.ts';
 import { WerkerError } from '../errors.ts';
@@ -32,7 +31,7 @@ export interface StartedServices {
  * first step. A service that fails shows its logs.
  */
 export async function startServices(
-  plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, bus: Bus, masker: Masker, signal: AbortSignal | undefined,
+  plan: RunPlan, runtime: ContainerRuntime, network: string, labels: Record<string, string>, bus: Bus, signal: AbortSignal | undefined,
   onCreated: (containerId: string) => void,
 ): Promise<StartedServices> {
   const running: RunningService[] = [];
@@ -61,7 +60,7 @@ export async function startServices(
     const ownEnv = info.env.filter((e) => !inheritedNames.has(e.slice(0, e.indexOf('='))));
     const links = linkVars(svc.linkPrefix, ip, info.exposedPorts, plan.box.containerName, svc.alias, ownEnv);
     running.push({ plan: svc, containerId: id, ip, links });
-    const waiting = awaitReady(runtime, bus, masker, svc, id, ip, info.exposedPorts, ownEnv, signal);
+    const waiting = awaitReady(runtime, bus, svc, id, ip, info.exposedPorts, ownEnv, signal);
     if (i < plan.services.length - 1) await waiting;
     else ready = waiting;
   }
@@ -69,7 +68,7 @@ export async function startServices(
 }
 
 async function awaitReady(
-  runtime: ContainerRuntime, bus: Bus, masker: Masker, svc: PlannedService, id: string, ip: string, exposedPorts: string[], env: string[], signal: AbortSignal | undefined,
+  runtime: ContainerRuntime, bus: Bus, svc: PlannedService, id: string, ip: string, exposedPorts: string[], env: string[], signal: AbortSignal | undefined,
 ): Promise<void> {
   const started = Date.now();
   try {
@@ -84,9 +83,9 @@ async function awaitReady(
     bus.emit({ type: 'service.ready', name: svc.alias, waitedMs: Date.now() - started, how });
   } catch (err) {
     if (!(err instanceof ServiceNotReadyError)) throw err;
-    // Events carry masked text only: a service's env (and so its log) may hold a protected value.
-    const logs = masker.mask(await runtime.containerLogs(id, { tail: 50 }).catch(() => ''));
-    bus.emit({ type: 'service.failed', name: svc.alias, message: masker.mask(err.message), logs });
+    // A service's env (and so its log) may hold a protected value: the bus masks both fields.
+    const logs = await runtime.containerLogs(id, { tail: 50 }).catch(() => '');
+    bus.emit({ type: 'service.failed', name: svc.alias, message: err.message, logs });
     throw new WerkerError(`service ${svc.alias} (${svc.image}): ${err.message}`, 1, {
       hint: 'its last log lines are above; check its env (e.g. passwords) and image, or raise wait.timeout in the service',
     });

@@ -14,7 +14,7 @@ export type BatchResult =
 export interface BatchOptions {
   /**
    * Receives each output line (never protocol lines); `partial`: a piece of a line shown before
-   * its newline, continued by the next line of that stream. Unmasked: the caller masks.
+   * its newline, continued by the next line of that stream. Unmasked: the bus masks (events.ts).
    */
   onLine?: LineSink;
   /** The whole batch (docs/wercker-compat.md §4.9 command timeout). */
@@ -32,7 +32,7 @@ export interface SessionOptions {
   /** How long to wait for the stderr marker once the status line is in (see below). */
   stderrGraceMs?: number;
   /**
-   * How much of an unterminated line a partial flush may show. The run passes the masker's, so a
+   * How much of an unterminated line a partial flush may show. The run passes the bus's, so a
    * secret printed in two writes is never shown half before its line completes and is masked.
    */
   holdBack?: (text: string) => number;

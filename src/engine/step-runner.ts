@@ -1,36 +1,11 @@
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
-import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
-import type { Masker } from '../report/mask.ts';
 import { goQuote } from '../util/go-quote.ts';
 import { readStepMessage } from './step-dirs.ts';
 import { runInternal } from './internal/run-internal.ts';
-import type { Bus, StepPhase } from './events.ts';
+import type { StepPhase } from './events.ts';
 import { quoteForExport } from './quote-for-export.ts';
 import type { ShellSession } from './shell-session.ts';
-
-export interface StepContext {
-  plan: RunPlan;
-  /** The run's network and labels, for internal steps that start containers. */
-  network: string;
-  labels: Record<string, string>;
-  runtime: ContainerRuntime;
-  containerId: string;
-  session: ShellSession;
-  bus: Bus;
-  masker: Masker;
-  signal?: AbortSignal;
-  /** The user's terminal, when werker runs in one (internal/shell needs it). */
-  terminal?: TerminalStreams;
-}
-
-export interface StepOutcome {
-  status: 'passed' | 'failed' | 'cancelled';
-  exitCode: number | null;
-  message?: string;
-  hint?: string;
-  /** The step passed because the user ended it (Ctrl-C in internal/watch): run no more main steps. */
-  stopRun?: boolean;
-}
+import type { StepContext, StepOutcome } from './step-context.ts';
 
 const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a failing command under `set -e` does that, ' +
   'since steps are sourced into one shell; use `return` to leave a step early, or `cmd || true` for a command allowed to fail';
@@ -41,10 +16,10 @@ const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a 
  * protocol lines).
  */
 export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPhase): Promise<StepOutcome> {
-  const { plan, session, bus, masker } = ctx;
+  const { plan, session, bus } = ctx;
   const started = Date.now();
   bus.emit({ type: 'step.started', step: step.index, name: step.displayName, phase });
-  const onLine = (stream: 'stdout' | 'stderr', line: string, partial?: boolean) => void bus.output(step.index, stream, masker.mask(line), partial);
+  const onLine = (stream: 'stdout' | 'stderr', line: string, partial?: boolean) => void bus.output(step.index, stream, line, partial);
   if (step.kind === 'internal') {
     const outcome = await runInternal({ ...ctx, print: (line) => onLine('stdout', line) }, step);
     return finish(ctx, step, phase, started, outcome);
@@ -72,7 +47,7 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
     const message = await readStepMessage(plan, step.safeId);
     if (message) {
       // The step said why (fail / setMessage): the hint about `exit` would only mislead.
-      outcome.message = masker.mask(message);
+      outcome.message = message;
       delete outcome.hint;
     }
   }

@@ -331,6 +331,19 @@ describe('live log (SSE)', () => {
     return [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
   };
 
+  it('masks protected values in the message a runner reports with a failed run', async () => {
+    const shop = await createShop();
+    await core.setVariable(shop.id, { name: 'API_KEY', value: SECRET, protected: true }, user);
+    const res = await app.request('/api/applications/shop/runs', json({ pipeline: 'build' }));
+    const { run } = (await res.json()) as { run: { id: number } };
+    const job = (await core.runners.claim('runner-a'))!;
+    expect(await core.runners.finish(run.id, job.lease, { status: 'failed', durationMs: 1, message: `curl failed for ${SECRET}`, error: { message: `bad key ${SECRET}` } })).toBe(true);
+    const detail = (await (await app.request(`/api/runs/${run.id}`, { headers: bearer() })).json()) as { run: { message: string } };
+    expect(detail.run.message).toBe('curl failed for ***');
+    const events = await (await app.request(`/api/runs/${run.id}/events?format=json`, { headers: bearer() })).text();
+    expect(events).not.toContain(SECRET);
+  });
+
   it('replays from Last-Event-ID, then follows live events and ends after run.finished', async () => {
     const shop = await createShop();
     const run = await core.triggerRun(shop.id, 'build', {}, user);

@@ -1,21 +1,14 @@
-import type { RunEventBody } from '../engine/events.ts';
-import { Masker } from '../report/mask.ts';
+import { maskEventBody, type RunEventBody } from '../engine/events.ts';
+import { Masker } from '../util/mask.ts';
 
 /**
- * The server's own pass over incoming events: the engine masks output already, but a runner's
- * own messages (a failed clone, an error) pass here too, so a protected value can't reach the
- * store by any path. Masks every string field, nested ones included.
+ * Where events enter the server's store: what a runner sends arrives over the network (from a
+ * runner of any version, with the runner's own lines), and the server adds lines of its own
+ * (claims, cancels, a runner's release reason, the end a runner reports), so the store masks
+ * at its door with the bus's rule (every text field, nested ones included; events.ts).
  */
 export function maskEvent<T extends RunEventBody>(masker: Masker, event: T): T {
-  if (masker.empty) return event;
-  return maskValue(masker, event) as T;
-}
-
-function maskValue(masker: Masker, v: unknown): unknown {
-  if (typeof v === 'string') return masker.mask(v);
-  if (Array.isArray(v)) return v.map((x) => maskValue(masker, x));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'type' ? x : maskValue(masker, x)]));
-  return v;
+  return maskEventBody(masker, event);
 }
 
 export const maskerFor = (variables: { value: string; protected: boolean }[]): Masker => new Masker(variables.filter((v) => v.protected && v.value).map((v) => v.value));

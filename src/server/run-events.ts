@@ -1,5 +1,5 @@
 import type { RunEvent, RunEventBody } from '../engine/events.ts';
-import type { Masker } from '../report/mask.ts';
+import type { Masker } from '../util/mask.ts';
 import { isoNow, type Store } from '../store/db.ts';
 import { appendEvents, getRunRow, type EventInput, type EventRow, type RunRow } from '../store/runs.ts';
 import { InputError } from './context.ts';
@@ -29,7 +29,9 @@ export class RunRecorder {
       const { at, ...body } = maskEvent(masker, b);
       return { type: body.type, body: JSON.stringify(body), at: typeof at === 'string' ? at : isoNow() };
     });
-    const done = await appendEvents(this.store, runId, inputs, guard, update, { max: this.maxEvents, marker: truncationMarker(this.maxEvents) });
+    // The row's message is shown on run lists and pages: what a runner reports there is masked too.
+    const masked = update && ((r: RunRow) => maskedMessage(masker, update(r)));
+    const done = await appendEvents(this.store, runId, inputs, guard, masked, { max: this.maxEvents, marker: truncationMarker(this.maxEvents) });
     if (!done) return undefined;
     this.live.publish(runId, done.rows.map(toEvent));
     return done.run;
@@ -71,4 +73,8 @@ export function toEvent(row: EventRow): RunEvent {
 function truncationMarker(max: number): EventInput {
   const text = `output truncated: this run reached ${max} stored events, so the rest of its output is not kept (steps and the result still are); the server's --max-run-events sets the cap`;
   return { type: 'log', body: JSON.stringify({ type: 'log', level: 'warn', text }), at: isoNow() };
+}
+
+function maskedMessage(masker: Masker, changes: Partial<RunRow>): Partial<RunRow> {
+  return typeof changes.message === 'string' ? { ...changes, message: masker.mask(changes.message) } : changes;
 }

@@ -9,9 +9,10 @@ import { outputRetention } from './migrations/0002-output-retention.ts';
 import { rolesAndLeases } from './migrations/0003-roles-and-leases.ts';
 import { deliveriesAndEventCap } from './migrations/0004-deliveries-and-event-cap.ts';
 import { workflowInputs } from './migrations/0005-workflow-inputs.ts';
+import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect };
 
 export interface Store {
   db: Kysely<Database>;

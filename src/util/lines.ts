@@ -39,3 +39,13 @@ export class LineSplitter {
 function stripCr(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
+
+/** How much of `text` can be shown without showing any part of `needle` (whole, or begun at the end). */
+export function safeLength(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  if (at !== -1) return at;
+  for (let n = Math.min(needle.length - 1, text.length); n > 0; n--) {
+    if (text.endsWith(needle.slice(0, n))) return text.length - n;
+  }
+  return text.length;
+}

@@ -17,7 +17,7 @@ import { requireDocker } from '../helpers/docker.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const USER = { name: 'ui-e2e', password: 'ui-e2e-password-1' };
-// What the pipeline prints; the masked form is what report/mask.ts puts in its place.
+// What the pipeline prints; the masked form is what util/mask.ts puts in its place.
 const SECRET = `s3cr3t-${process.pid}-tok`;
 const MASKED_LINE = 'token is ***';
 

@@ -2,7 +2,7 @@ import { localActor, releaseOnHosts } from '../../deploy/hosts.ts';
 import { parseReleaseOptions } from '../../deploy/release-options.ts';
 import { UsageError } from '../../errors.ts';
 import { PipelineEnv } from '../../plan/environment.ts';
-import { Masker } from '../../report/mask.ts';
+import { Masker } from '../../util/mask.ts';
 import { resolveDeploySource } from '../deploy-source.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';

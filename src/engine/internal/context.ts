@@ -1,13 +1,13 @@
 import { expandVars } from '../../config/interpolate.ts';
 import type { PlannedStep } from '../../plan/types.ts';
 import { shellSplit } from '../../util/shell-words.ts';
-import type { StepContext, StepOutcome } from '../step-runner.ts';
+import type { StepContext, StepOutcome } from '../step-context.ts';
 
 /** What an internal step gets: the step context, plus the network and labels of the run. */
 export interface InternalContext extends StepContext {
   network: string;
   labels: Record<string, string>;
-  /** Prints a line as the step's output (masked). */
+  /** Prints a line as the step's output (the bus masks it). */
   print(line: string): void;
 }
 

@@ -1,7 +1,7 @@
 import { portProto } from '../../plan/plan.ts';
 import type { CommitOptions, RegistryAuth } from '../../runtime/runtime.ts';
 import { shellSplit } from '../../util/shell-words.ts';
-import type { StepOutcome } from '../step-runner.ts';
+import type { StepOutcome } from '../step-context.ts';
 import { failed, passed, type InternalContext, type InternalStep, type StepOptions } from './context.ts';
 import { pushTarget, runScopedImage } from './image-names.ts';
 import { commitBox } from '../box-commit.ts';

@@ -23,7 +23,8 @@ export const publishStep: InternalStep = {
     const owner = o.get('owner') || o.env.get('WERCKER_APPLICATION_OWNER_NAME') || '';
     if (!owner) return failed('publish-step: no owner', 'set owner: (the first part of the step id, as in owner/name)');
     const token = o.get('auth-token') || o.get('auth_token');
-    const mask = (s: string): string => (token ? ctx.masker.mask(s).replaceAll(token, '***') : ctx.masker.mask(s));
+    // The token need not be a hidden variable (it may be written out): hidden here; the bus masks the rest.
+    const mask = (s: string): string => (token ? s.replaceAll(token, '***') : s);
     let targets: StepSource[];
     try {
       targets = endpoints(o, path.dirname(ctx.plan.configFile));

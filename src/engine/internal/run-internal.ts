@@ -1,5 +1,5 @@
 import type { PlannedStep } from '../../plan/types.ts';
-import type { StepOutcome } from '../step-runner.ts';
+import type { StepOutcome } from '../step-context.ts';
 import { StepOptions, type InternalContext } from './context.ts';
 import { loadInternalStep } from './internal-steps.ts';
 import { readShellEnv } from './sync.ts';
@@ -22,6 +22,6 @@ export async function runInternal(ctx: InternalContext, step: PlannedStep): Prom
     return await impl.run(ctx, step, new StepOptions(step.properties, env));
   } catch (err) {
     const e = err as Error & { hint?: string };
-    return { status: 'failed', exitCode: null, message: ctx.masker.mask(e.message), ...(e.hint ? { hint: e.hint } : {}) };
+    return { status: 'failed', exitCode: null, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
   }
 }

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlannedStep, RunPlan } from '../../plan/types.ts';
-import { Masker } from '../../report/mask.ts';
 import { FakeRuntime } from '../../../test/fakes/fake-runtime.ts';
 import { createBus, type RunEvent } from '../events.ts';
 import { ShellSession } from '../shell-session.ts';
@@ -32,7 +31,7 @@ async function setup() {
   const controller = new AbortController();
   const plan = { projectDir: project, workingDir: path.join(project, 'wd'), options: { ignoreFile: '.werckerignore', directMount: true } } as unknown as RunPlan;
   const ctx: InternalContext = {
-    plan, runtime, containerId: id, session, bus, masker: new Masker([]), network: 'n', labels: {}, signal: controller.signal,
+    plan, runtime, containerId: id, session, bus, network: 'n', labels: {}, signal: controller.signal,
     print: (text) => bus.emit({ type: 'step.output', step: 3, stream: 'stdout', text }),
   };
   const output = () => events.flatMap((e) => (e.type === 'step.output' ? [e.text] : []));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PlannedStep } from '../../plan/types.ts';
 import { watchProject, type ProjectChanges } from '../../dev/project-changes.ts';
 import type { BatchResult } from '../shell-session.ts';
-import type { StepOutcome } from '../step-runner.ts';
+import type { StepOutcome } from '../step-context.ts';
 import { failed, type InternalContext, type InternalStep } from './context.ts';
 import { WatchedCode } from './watch-processes.ts';
 
@@ -46,7 +46,7 @@ export const watch: InternalStep = {
 
 async function loop(ctx: InternalContext, step: PlannedStep, code: string[], procs: WatchedCode, changes: ProjectChanges | undefined): Promise<StepOutcome> {
   const stop = stopped(ctx.signal);
-  const onLine = (stream: 'stdout' | 'stderr', text: string, partial?: boolean) => ctx.bus.output(step.index, stream, ctx.masker.mask(text), partial);
+  const onLine = (stream: 'stdout' | 'stderr', text: string, partial?: boolean) => ctx.bus.output(step.index, stream, text, partial);
   const nextChange = (): Promise<Wake> => (changes ? changes.next().then((files) => ({ kind: 'changed', files })) : new Promise(() => {}));
   for (;;) {
     const batch = ctx.session.run(['set +e', '(', ...code, ')'], { onLine });

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { Dialect } from '../db.ts';
+import type { Dialect } from '../dialect.ts';
 
 /** The first schema. Written once for both dialects: only the id column type differs. */
 export function init(dialect: Dialect): Migration {

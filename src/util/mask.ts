@@ -1,5 +1,5 @@
-import { goQuote } from '../util/go-quote.ts';
-import { safeLength } from '../engine/sentinel-parser.ts';
+import { goQuote } from './go-quote.ts';
+import { safeLength } from './lines.ts';
 
 /** Secrets shorter than this are not masked: `***` in place of every `1` or `yes` hides more than it protects. */
 export const MIN_SECRET_LENGTH = 4;
@@ -71,14 +71,6 @@ export class Masker {
     }
     return merged;
   }
-}
-
-export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
-
-/** Wraps a line consumer so it only ever sees masked lines; put it before the event bus. */
-export function maskingLineSink(masker: Masker, sink: LineSink): LineSink {
-  if (masker.empty) return sink;
-  return (stream, line) => sink(stream, masker.mask(line));
 }
 
 function secretForms(secret: string): string[] {
