@@ -21,12 +21,15 @@ export interface PackedInstall {
   installMs: number;
 }
 
+/** npm settings a CI may give through the environment, which the child npm keeps. */
+const KEPT_NPM_SETTINGS = /^npm_config_(cache|registry|userconfig)$/i;
+
 /**
- * The environment for a child npm: without the npm_* variables of an `npm test` or `npm run`
- * around us, which would point the child at this repository's package and prefix.
+ * The environment for a child npm: without the other npm_* variables of an `npm test` or
+ * `npm run` around us, which would point the child at this repository's package and prefix.
  */
 function npmEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) || KEPT_NPM_SETTINGS.test(k)));
 }
 
 /**
