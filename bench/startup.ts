@@ -67,7 +67,10 @@ export const startup: Benchmark = {
 function row(samples: Map<string, number[]>, rounds: number): BenchRow {
   const med = (key: string) => median(samples.get(key)!);
   const node = med('node');
-  const over = (key: string) => med(key) - node;
+  // The median of each round's difference to that round's `node -e 0`: runs a moment apart share
+  // the load of the moment, so a busy round does not land on one side only.
+  const nodeRuns = samples.get('node')!;
+  const over = (key: string) => median(samples.get(key)!.map((ms, round) => ms - nodeRuns[round]!));
   const lines = PROBES.map((p) => [
     p.label, formatMs(med(`installed ${p.key}`)), `+${formatMs(over(`installed ${p.key}`))}`,
     p.goalMs === undefined ? '—' : `≤ +${formatMs(p.goalMs)}`,
@@ -89,7 +92,8 @@ function row(samples: Map<string, number[]>, rounds: number): BenchRow {
     method: 'The bench packs this tree (`npm pack`, whose prepack runs `npm run build`), installs the tarball with `npm install -g --prefix` ' +
       'into a temp dir and spawns the installed `werker` bin itself (its `#!/usr/bin/env node` line included), against `node -e 0` and, as an ' +
       `extra column, \`node --import tsx src/cli/main.ts\` from the clone. ${rounds} rounds after one untimed round; each round runs every variant ` +
-      'once, the order rotating from round to round. Wall time from spawn to exit; medians. `--version` answers before the command parser loads ' +
+      'once, the order rotating from round to round. Wall time from spawn to exit; medians, and "minus `node -e 0`" is the median of each round\'s ' +
+      'difference to that round\'s `node -e 0`. `--version` answers before the command parser loads ' +
       '(src/cli/main.ts); `werker version` shows what loading commander and building the command line costs on top.',
     details: [...samples].map(([key, v]) => `${key}: ${v.map(formatMs).join(', ')}`),
     ...(met ? {} : { note: 'The start-up table above shows each command; see the method for what each loads.' }),
