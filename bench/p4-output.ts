@@ -91,7 +91,7 @@ function missNote(ratio: number, rss: number): string {
       'so the bus and the reporters work per chunk; that changes the event format (`--json`, the server), so it is a design decision.');
   }
   if (rss > GOAL_RSS_MB) {
-    parts.push(`Peak RSS ${rss.toFixed(0)} MB: about 40 MB of it is tsx (the compiled CLI idles at ~85 MB); the log file is flow-controlled ` +
+    parts.push(`Peak RSS ${rss.toFixed(0)} MB of the installed CLI; the log file is flow-controlled ` +
       '(past 1 MB queued, werker stops reading the box\'s output until the file catches up), so the rest is V8\'s heap, which grows with ' +
       'the rate of short-lived objects (several per line). Fewer objects per line — the per-chunk events above — would lower it.');
   }

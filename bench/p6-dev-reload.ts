@@ -11,7 +11,7 @@ import { docker } from './lib/shell.ts';
 import { makeTempDir } from './lib/temp-dir.ts';
 import { formatMs, interleave, median } from './lib/timing.ts';
 import type { BenchContext, BenchRow, Benchmark } from './lib/types.ts';
-import { at, repoRoot } from './lib/werker-cli.ts';
+import { at, repoRoot, werkerNodeArgs } from './lib/werker-cli.ts';
 
 const GOAL_MS = 1500;
 const NODE = 'werker-test/node:latest';
@@ -62,7 +62,7 @@ interface DevServer {
 async function startWerkerDev(scope: CleanupScope, project: string, workingDir: string): Promise<DevServer> {
   const port = await freePort();
   const runId = `p6${newId()}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'dev', project, '--publish', `${port}:8000`,
+  const child = spawn(process.execPath, [...await werkerNodeArgs(), 'dev', project, '--publish', `${port}:8000`,
     '--working-dir', workingDir, '--run-id', runId, '--json'], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const events: RunEvent[] = [];
   const splitter = new LineSplitter();

@@ -21,8 +21,9 @@ import { p5SourceCopy } from './p5-source-copy.ts';
 import { p6DevReload } from './p6-dev-reload.ts';
 import { p7DeploySwap } from './p7-deploy-swap.ts';
 import { p8CheckConfig } from './p8-check-config.ts';
+import { startup } from './startup.ts';
 
-const ALL: Benchmark[] = [p1Overhead, p2Dispatch, p3PostgisReady, p4Output, p5SourceCopy, p6DevReload, p7DeploySwap, p8CheckConfig, fuzzCheckConfig];
+const ALL: Benchmark[] = [startup, p1Overhead, p2Dispatch, p3PostgisReady, p4Output, p5SourceCopy, p6DevReload, p7DeploySwap, p8CheckConfig, fuzzCheckConfig];
 const DOC = path.join(repoRoot, 'docs/performance.md');
 
 function selected(args: string[]): Benchmark[] {
@@ -74,8 +75,11 @@ async function main(): Promise<number> {
     ctx.log(`starting (${runs} runs)`);
     rows.push(await runOne(bench, ctx));
   }
+  // The installed package (lib/installed.ts) lives as long as the whole run.
+  await disposeOpenScopes();
   const durationMs = performance.now() - started;
   process.stdout.write(`\n${resultsTable(rows)}\n\n`);
+  for (const r of rows) if (r.table) process.stdout.write(`${r.table.title}\n\n${r.table.markdown}\n\n`);
   for (const r of rows) for (const d of r.details) process.stdout.write(`${r.id}: ${d}\n`);
   if (full) {
     await mkdir(path.dirname(DOC), { recursive: true });

@@ -22,6 +22,8 @@ export interface BenchRow {
   details: string[];
   /** For a missed goal: why, and what would close it. */
   note?: string;
+  /** A table of its own under the results (the start-up table), as markdown. */
+  table?: { title: string; markdown: string };
 }
 
 /** A benchmark: `id` is what `npm run bench -- p1` selects. */

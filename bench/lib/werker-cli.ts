@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent } from '../../src/engine/events.ts';
 import { LineSplitter } from '../../src/util/lines.ts';
+import { installedEntry } from './installed.ts';
 import { elapsed } from './timing.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,17 +33,26 @@ export interface WerkerOptions {
   onEvent?: (event: RunEvent) => void;
   measureRss?: boolean;
   env?: Record<string, string>;
-  /** A compiled entry (`…/dist/cli/main.js`) to run with plain node instead of src/ through tsx. */
-  entry?: string;
+  /** `tsx`: src/cli/main.ts through tsx, as from a clone, instead of the installed package. */
+  via?: Via;
+}
+
+/** How werker is started: the installed package (what users run), or src/ through tsx (a clone). */
+export type Via = 'installed' | 'tsx';
+
+/** node's arguments that start werker `via` (the installed entry is node's first argument). */
+export async function werkerNodeArgs(via: Via = 'installed'): Promise<string[]> {
+  return via === 'tsx' ? ['--import', 'tsx', CLI] : [await installedEntry()];
 }
 
 /**
- * Runs the CLI as a user does from a clone (`node --import tsx src/cli/main.ts`, which is what
- * `npx tsx` ends up running, minus npx's own start-up) and waits for it. A non-zero exit throws.
+ * Runs the CLI as a user does: the packed and installed package (lib/installed.ts), with this
+ * node; or, with `via: 'tsx'`, from a clone (`node --import tsx src/cli/main.ts`, which is what
+ * `npx tsx` ends up running, minus npx's own start-up). Waits for it; a non-zero exit throws.
  */
 export async function runWerker(args: string[], opts: WerkerOptions = {}): Promise<WerkerRun> {
   const rssFile = opts.measureRss && existsSync(GNU_TIME) ? path.join(os.tmpdir(), `werker-bench-rss-${process.pid}-${Date.now()}`) : undefined;
-  const program = opts.entry ? [opts.entry] : ['--import', 'tsx', CLI];
+  const program = await werkerNodeArgs(opts.via);
   const node = [process.execPath, ...program, ...args, ...(opts.json ? ['--json'] : [])];
   // GNU time reports the exact peak (ru_maxrss); without it, /proc polling comes close.
   const argv = rssFile ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...node] : node;

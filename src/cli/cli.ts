@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { ConfigError, InternalError, WerkerError } from '../errors.ts';
-import { renderDiagnostics } from '../report/diagnostics.ts';
 import { processOutput, type Output } from './output.ts';
 import { parseGoBool, rewriteGoBooleans } from './bool-flags.ts';
 import { buildProgram } from './program.ts';
@@ -15,24 +14,26 @@ import { buildProgram } from './program.ts';
 export async function main(argv: string[], out?: Output): Promise<number> {
   const wantsColor = !colorsOff(argv) && !process.env.NO_COLOR && Boolean(process.stderr.isTTY);
   const output = out ?? processOutput(wantsColor);
-  const program = buildProgram(output);
+  const program = buildProgram(output, argv);
   try {
     await program.parseAsync(rewriteGoBooleans(program, argv), { from: 'user' });
     return program.exitCodeFromAction ?? 0;
   } catch (err) {
-    return reportError(err, output, program.ranCommand);
+    return await reportError(err, output, program.ranCommand);
   }
 }
 
 /** Commands whose config errors exit 1, as wercker's did (its own tests expect 1 for an empty wercker.yml). */
 const RUNS_PIPELINES = new Set(['build', 'dev', 'deploy', 'workflow']);
 
-function reportError(err: unknown, out: Output, command: Command | undefined): number {
+async function reportError(err: unknown, out: Output, command: Command | undefined): Promise<number> {
   if (err instanceof CommanderError) {
     // commander has printed its message already; --help and --version end with code 0.
     return err.exitCode === 0 ? 0 : 2;
   }
   if (err instanceof ConfigError) {
+    // Loaded here, not up front: the code frames are only needed when there is something to show.
+    const { renderDiagnostics } = await import('../report/diagnostics.ts');
     out.stderr(renderDiagnostics(err.diagnostics, err.sourceText, out.color));
     const runs = command?.parent && !command.parent.parent && RUNS_PIPELINES.has(command.name());
     return runs ? 1 : err.exitCode;

@@ -1,4 +1,4 @@
-import type { RunEvent, RunEventType, StepPhase } from '../engine/events.ts';
+import type { RunEvent, RunEventType, StepPhase } from '../engine/event-types.ts';
 
 /**
  * What each event says to a person, shared by the terminal reporter (format.ts colours it) and

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { StepSpec } from '../config/schema.ts';
 import { readManifest, type StepManifest } from './manifest.ts';
 import { lockKey, writeLock, type LockEntry, type LockFile } from './lock.ts';
 import { fetchFromSource, fetchGiven, fetchLocked, type Fetched } from './fetch.ts';
 import { describeSource, githubConventions, type StepSource } from './sources.ts';
+import { packageDir } from '../util/package-dir.ts';
 
 /** werker's own step packages: `steps/<name>/` at the root of the installed package. */
-export const BUILTIN_STEPS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../steps');
+export const BUILTIN_STEPS_DIR = path.join(packageDir(), 'steps');
 
 export interface ResolvedPackage {
   dir: string;

@@ -1,4 +1,4 @@
-import type { RunEvent, RunEventType } from '../../../engine/events.ts';
+import type { RunEvent, RunEventType } from '../../../engine/event-types.ts';
 import { describeEvent, finalRunStatus, formatDuration, outputSegment, runResultText, stepKey, stepProblem } from '../../../report/event-lines.ts';
 import { OpenLine } from '../../../report/open-line.ts';
 import { LogView, PREPARE_KEY } from './log-view.ts';

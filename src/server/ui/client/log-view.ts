@@ -1,4 +1,4 @@
-import type { StepPhase } from '../../../engine/events.ts';
+import type { StepPhase } from '../../../engine/event-types.ts';
 import type { EventText, Segment, Tone } from '../../../report/event-lines.ts';
 
 /** The class of each tone of report/event-lines.ts in a step's output (the stylesheet colours them). */
