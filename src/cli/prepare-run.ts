@@ -11,7 +11,7 @@ import type { Output } from './output.ts';
 import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 import { commitOptions } from './commit-options.ts';
-import { imageSettings } from './image-settings.ts';
+import { imageSettings } from '../plan/image-settings.ts';
 
 /**
  * The CLI's way onto the one road (plan/prepare.ts): the pipeline flags as run options, the

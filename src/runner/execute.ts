@@ -7,6 +7,7 @@ import type { Diagnostic } from '../config/diagnostics.ts';
 import { ConfigError, WerkerError } from '../errors.ts';
 import { createBus, type RunEvent, type RunEventBody } from '../engine/events.ts';
 import { runPipeline } from '../engine/run.ts';
+import { imageSettings } from '../plan/image-settings.ts';
 import { assertRunnable, preparePlan, type PrepareOptions } from '../plan/prepare.ts';
 import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '../plan/types.ts';
 import { renderDiagnostics } from '../report/diagnostics.ts';
@@ -129,7 +130,9 @@ function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string;
 function runOptions(job: Job): PrepareOptions {
   return {
     artifacts: storesOutput(job), directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
-    imageMap: [], commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MIN * 60_000, noResponseTimeoutMs: DEFAULT_NO_RESPONSE_TIMEOUT_MIN * 60_000,
+    // The runner machine's image map and registry mirrors (WERKER_IMAGE_MAP, its user config file), as for a local run.
+    ...imageSettings([], process.env),
+    commandTimeoutMs: DEFAULT_COMMAND_TIMEOUT_MIN * 60_000, noResponseTimeoutMs: DEFAULT_NO_RESPONSE_TIMEOUT_MIN * 60_000,
   };
 }
 

@@ -136,6 +136,23 @@ describe.skipIf(!docker)('werker server with the embedded runner', () => {
     expect(await leftoversOf(docker!, APP)).toEqual([]);
   });
 
+  it('runs a box through the runner machine\'s image map (WERKER_IMAGE_MAP), as a local run would', async () => {
+    const mapped = repo.commit({ 'wercker.yml': YML.replace(`box: ${BUSYBOX}`, 'box: example.invalid/runner-box:1') }, 'mapped box');
+    const before = process.env.WERKER_IMAGE_MAP;
+    process.env.WERKER_IMAGE_MAP = `example.invalid/runner-box:1=${BUSYBOX}`;
+    try {
+      const { run } = await api.post<{ run: Run }>(`/api/applications/${APP}/runs`, { pipeline: 'build', commit: mapped });
+      const done = await waitFor('the mapped run to end', async () => {
+        const { run: r } = await api.get<{ run: Run }>(`/api/runs/${run.id}`);
+        return r.status === 'queued' || r.status === 'running' ? undefined : r;
+      }, 120_000);
+      expect(done.status, JSON.stringify(await server.core.listRunEvents(run.id, 0, 1000))).toBe('passed');
+    } finally {
+      if (before === undefined) delete process.env.WERKER_IMAGE_MAP;
+      else process.env.WERKER_IMAGE_MAP = before;
+    }
+  });
+
   it('cancels a running run: the engine stops and its containers are removed', async () => {
     const slow = repo.commit({ 'wercker.yml': YML.replace('for i in 1 2 3; do echo "line $i"; done', 'echo sleeping; sleep 300') }, 'slow');
     const { run } = await api.post<{ run: Run }>(`/api/applications/${APP}/runs`, { pipeline: 'build', commit: slow });

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { DiagnosticBag, type PathPart } from '../config/diagnostics.ts';
-import { ImageMapRuleError, parseRule, type ImageMapRule } from '../plan/image-map.ts';
-import { defaultScheme, type RegistryMirror } from '../plan/registry-mirrors.ts';
+import { ImageMapRuleError, parseRule, type ImageMapRule } from './image-map.ts';
+import { defaultScheme, type RegistryMirror } from './registry-mirrors.ts';
 
 /**
  * The machine-level image settings of the user's config file (the one step sources use,

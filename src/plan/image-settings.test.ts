@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../errors.ts';
-import { resolveImage } from '../plan/image-map.ts';
+import { resolveImage } from './image-map.ts';
 import { imageSettings } from './image-settings.ts';
 
 const dirs: string[] = [];

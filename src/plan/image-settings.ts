@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../config/diagnostics.ts';
 import { ConfigError, UsageError } from '../errors.ts';
-import { IMAGE_MAP_ENV, ImageMapRuleError, parseRule, splitRuleList, type ImageMapRule, type RuleOrigin } from '../plan/image-map.ts';
-import type { RegistryMirror } from '../plan/registry-mirrors.ts';
+import { IMAGE_MAP_ENV, ImageMapRuleError, parseRule, splitRuleList, type ImageMapRule, type RuleOrigin } from './image-map.ts';
+import type { RegistryMirror } from './registry-mirrors.ts';
 import { userConfigFile } from '../steps/sources.ts';
 import { readMachineSettings } from './machine-settings.ts';
 
