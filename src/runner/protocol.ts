@@ -1,4 +1,5 @@
 import type { RunEventBody } from '../engine/events.ts';
+import type { ServerVariable } from '../plan/variables.ts';
 import type { WorkflowSource } from '../plan/workflow.ts';
 
 /** The header that carries a claim's lease id on every call about the run (never in a URL). */
@@ -22,7 +23,7 @@ export interface Job {
   branch: string;
   commit: string;
   /** Pipeline variables in precedence order (later wins); protected ones are masked in every output. */
-  variables: { name: string; value: string; protected: boolean }[];
+  variables: ServerVariable[];
   /** The run whose output this one deploys (download with `source`); null: the repository at `commit`. */
   sourceRunId: number | null;
   /** The server's public base URL, for WERCKER_*_URL. */

@@ -4,7 +4,8 @@ import { isoNow, type Store } from '../store/db.ts';
 import { appendEvents, getRunRow, type EventInput, type EventRow, type RunRow } from '../store/runs.ts';
 import { InputError } from './context.ts';
 import type { LiveEvents } from './live.ts';
-import { maskEvent, maskerFor } from './mask-events.ts';
+import { maskEventBody } from '../engine/events.ts';
+import { maskerFor } from './mask-events.ts';
 import type { RunnerFinish } from '../runner/protocol.ts';
 import { jobVariables } from './variables.ts';
 
@@ -26,7 +27,9 @@ export class RunRecorder {
   async record(runId: number, bodies: EventBody[], guard: (r: RunRow) => boolean, update?: (r: RunRow) => Partial<RunRow>): Promise<RunRow | undefined> {
     const masker = await this.#maskerOf(runId);
     const inputs = bodies.map((b) => {
-      const { at, ...body } = maskEvent(masker, b);
+      // Where events enter the store: a runner of any version sends them, and the server adds lines of
+      // its own, so the store masks at its door with the bus's rule (events.ts).
+      const { at, ...body } = maskEventBody(masker, b);
       return { type: body.type, body: JSON.stringify(body), at: typeof at === 'string' ? at : isoNow() };
     });
     // The row's message is shown on run lists and pages: what a runner reports there is masked too.

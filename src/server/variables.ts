@@ -1,3 +1,4 @@
+import type { ServerVariable } from '../plan/variables.ts';
 import type { Store } from '../store/db.ts';
 import { keyPairRows } from '../store/key-pairs.ts';
 import { deleteVariableRow, findVariableRow, listVariableRows, pipelineVariableRows, saveVariableRow, type VariableRow } from '../store/variables.ts';
@@ -7,9 +8,6 @@ import { InputError, type ServerContext, type Variable } from './context.ts';
 export const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type VariableMembers = Pick<ServerContext, 'listVariables' | 'setVariable' | 'deleteVariable'>;
-
-/** A variable as a run receives it. */
-export interface JobVariable { name: string; value: string; protected: boolean }
 
 /**
  * An application's variables (for every pipeline or one): any user lists them, protected values
@@ -40,7 +38,7 @@ export function variableService(store: Store): VariableMembers {
 }
 
 /** What a run of `pipeline` gets: app-wide variables, then the pipeline's own (they win), then key pairs. */
-export async function jobVariables(store: Store, appId: number, pipeline: string): Promise<JobVariable[]> {
+export async function jobVariables(store: Store, appId: number, pipeline: string): Promise<ServerVariable[]> {
   const vars = await pipelineVariableRows(store, appId, pipeline);
   vars.sort((a, b) => (a.pipeline === b.pipeline ? 0 : a.pipeline === '' ? -1 : 1));
   const keys = await keyPairRows(store, appId);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importSpecifiers } from '../helpers/import-graph.ts';
 import { CLIENT_ENTRY } from '../../src/server/ui/assets/client-bundle.ts';
 
 // Everything under src/ ships in dist/ (tsconfig.json builds all of it but *.test.ts). A file
@@ -17,19 +18,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/**
- * The relative modules a file loads: static imports, re-exports, side-effect imports and
- * `import('…')`. Comments are dropped first, so an example in a comment is no edge.
- */
-function importsOf(text: string): string[] {
-  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  const patterns = [
-    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-  ];
-  return patterns.flatMap((p) => [...code.matchAll(p)].map((m) => m[1]!)).filter((s) => s.startsWith('.'));
-}
+/** The relative modules a file loads (the layers test's scanner: every import form, none in comments). */
+const importsOf = (text: string): string[] => importSpecifiers(text).filter((s) => s.startsWith('.'));
 
 /** The files under src/ that the entry points reach, following imports of src files only. */
 function reachable(entries: string[], edges: (file: string) => string[]): Set<string> {
