@@ -87,7 +87,11 @@ describe('release commands (argv, exactly)', () => {
   });
 
   it('cron, retiring, reviving, pruning, audit', () => {
-    expect(c.writeCronScript(spec.cron[0]!).argv).toEqual(['install', '-m', '755', '/dev/stdin', '.werker/nexchange/cron/python-manage-py-ticker-0a1b2c.sh']);
+    // Written beside and renamed over, so a tick never execs a half-written script (ETXTBSY, exit 126).
+    expect(c.writeCronScript(spec.cron[0]!).map((x) => x.argv)).toEqual([
+      ['install', '-m', '755', '/dev/stdin', '.werker/nexchange/cron/python-manage-py-ticker-0a1b2c.sh.new'],
+      ['mv', '-f', '.werker/nexchange/cron/python-manage-py-ticker-0a1b2c.sh.new', '.werker/nexchange/cron/python-manage-py-ticker-0a1b2c.sh'],
+    ]);
     expect(c.removeStaleCronScripts().argv).toEqual(['find', '.werker/nexchange/cron', '-maxdepth', '1', '-name', '*.sh', '!', '-name', 'python-manage-py-ticker-0a1b2c.sh', '-delete']);
     expect(c.waitCronJob(spec.cron[0]!, 60).argv).toEqual(['flock', '--wait', '60', '.werker/nexchange/cron/python-manage-py-ticker-0a1b2c.lock', 'true']);
     expect(c.retire('nexchange_old').map((x) => x.argv)).toEqual([['docker', 'update', '--restart', 'no', 'nexchange_old'], ['docker', 'stop', '--time', '10', 'nexchange_old']]);

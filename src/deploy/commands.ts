@@ -196,9 +196,17 @@ export class ReleaseCommands {
     return [cmd(['install', '-m', '644', '/dev/stdin', `${file}.new`], `${release}\n`, release), cmd(['mv', '-f', `${file}.new`, file])];
   }
 
-  writeCronScript(job: CronJob): RemoteCommand {
+  /**
+   * Written beside and renamed over: cron (or a tick already due) may exec the old script while a
+   * deploy rewrites it, and exec of a file open for writing fails (ETXTBSY, the tick exits 126).
+   */
+  writeCronScript(job: CronJob): RemoteCommand[] {
     const s = this.spec;
-    return cmd(['install', '-m', '755', '/dev/stdin', cronPaths(s.stateDir, job).script], cronScript(s.prefix, s.stateDir, s.docker, job), `runner script for ${job.command.join(' ')}`);
+    const script = cronPaths(s.stateDir, job).script;
+    return [
+      cmd(['install', '-m', '755', '/dev/stdin', `${script}.new`], cronScript(s.prefix, s.stateDir, s.docker, job), `runner script for ${job.command.join(' ')}`),
+      cmd(['mv', '-f', `${script}.new`, script]),
+    ];
   }
 
   removeStaleCronScripts(): RemoteCommand {

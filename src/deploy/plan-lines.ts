@@ -36,7 +36,7 @@ export function plannedCommands(spec: ReleaseSpec): string[] {
   if (spec.static) add(...c.publishStatic(spec.release));
   if (spec.nginx) add(c.readSite(), c.writeSite(c.siteFor(spec.release, port)), c.nginxTest(), '(if the test fails, the old site file is put back)', c.nginxReload());
   add(...c.writePointer('previous', LIVE), ...c.writePointer('live', spec.release));
-  for (const job of spec.cron) add(c.writeCronScript(job));
+  for (const job of spec.cron) add(...c.writeCronScript(job));
   add(c.removeStaleCronScripts(), c.readCrontab(), c.writeCrontab(cronLines(spec.stateDir, spec.cron).join('\n')));
   for (const line of cronLines(spec.stateDir, spec.cron)) add(`crontab: ${line}`);
   add(`(wait ${spec.drainSec}s: drain)`, ...spec.cron.map((j) => c.waitCronJob(j, Math.max(60, spec.stopTimeoutSec))), ...c.retire(LIVE));

@@ -271,7 +271,7 @@ async function setPointers(r: Remote, c: ReleaseCommands, live: string, previous
 
 /** Writes the runner scripts and this app's crontab block; drops scripts of jobs no longer declared. */
 async function installCron(r: Remote, c: ReleaseCommands): Promise<void> {
-  for (const job of c.spec.cron) await r.run(c.writeCronScript(job));
+  for (const job of c.spec.cron) await r.runAll(c.writeCronScript(job));
   await r.run(c.removeStaleCronScripts());
   const current = await r.try(c.readCrontab(), { quiet: true });
   // `crontab -l` exits 1 with "no crontab for USER" when there is none: that is an empty one.
