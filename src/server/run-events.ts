@@ -4,6 +4,7 @@ import { isoNow, type Store } from '../store/db.ts';
 import { appendEvents, getRunRow, type EventInput, type EventRow, type RunRow } from '../store/runs.ts';
 import { InputError } from './context.ts';
 import type { LiveEvents } from './live.ts';
+import type { RunChanges } from './run-changes.ts';
 import { maskEventBody } from '../engine/events.ts';
 import { maskerFor } from './mask-events.ts';
 import type { RunnerFinish } from '../runner/protocol.ts';
@@ -21,7 +22,7 @@ export class RunRecorder {
   /** Maskers of running runs, so a report does not read the run's variables again. */
   readonly #maskers = new Map<number, Masker>();
 
-  constructor(private readonly store: Store, private readonly live: LiveEvents, private readonly maxEvents: number) {}
+  constructor(private readonly store: Store, private readonly live: LiveEvents, private readonly maxEvents: number, private readonly changes?: RunChanges) {}
 
   /** Stores events (masked) while `guard` holds on the locked run row, with `update`'s changes; undefined when the guard failed. */
   async record(runId: number, bodies: EventBody[], guard: (r: RunRow) => boolean, update?: (r: RunRow) => Partial<RunRow>): Promise<RunRow | undefined> {
@@ -33,10 +34,15 @@ export class RunRecorder {
       return { type: body.type, body: JSON.stringify(body), at: typeof at === 'string' ? at : isoNow() };
     });
     // The row's message is shown on run lists and pages: what a runner reports there is masked too.
-    const masked = update && ((r: RunRow) => maskedMessage(masker, update(r)));
+    let previous: RunRow['status'] | undefined;
+    const masked = update && ((r: RunRow) => {
+      previous = r.status;
+      return maskedMessage(masker, update(r));
+    });
     const done = await appendEvents(this.store, runId, inputs, guard, masked, { max: this.maxEvents, marker: truncationMarker(this.maxEvents) });
     if (!done) return undefined;
     this.live.publish(runId, done.rows.map(toEvent));
+    if (previous !== undefined) this.changes?.emit(done.run, previous);
     return done.run;
   }
 

@@ -1,5 +1,6 @@
 import type { Store } from '../store/db.ts';
 import { createRun, type NewRun, type RunRow } from '../store/runs.ts';
+import type { RunChanges } from './run-changes.ts';
 
 /**
  * Queueing runs (the queue is the runs table: store/queue.ts), and telling whoever listens that
@@ -8,10 +9,11 @@ import { createRun, type NewRun, type RunRow } from '../store/runs.ts';
 export class RunQueue {
   readonly #listeners = new Set<() => void>();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly changes?: RunChanges) {}
 
   async enqueue(run: NewRun): Promise<RunRow> {
     const row = await createRun(this.store, run);
+    this.changes?.emit(row, undefined);
     this.ring();
     return row;
   }

@@ -6,6 +6,7 @@ import { requireApplication } from './applications.ts';
 import { maskerFor } from './mask-events.ts';
 import { finalEvent, type RunRecorder } from './run-events.ts';
 import { openOutput, receiveOutput } from './run-outputs.ts';
+import type { RunChanges } from './run-changes.ts';
 import type { RunQueue } from './run-queue.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
 import { jobVariables } from './variables.ts';
@@ -20,7 +21,7 @@ export interface RunnerSideOptions {
 }
 
 /** What the runner side works with: the store, the recorder and queue of runs, and the workflows to advance. */
-export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; options: RunnerSideOptions }
+export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; options: RunnerSideOptions }
 
 /**
  * The runner side of the queue for one caller: `tokenId` is the runner token of a remote runner
@@ -34,6 +35,7 @@ export class RunnerSide implements RunnerBackend {
     const { store, recorder, options } = this.deps;
     const row = await claimNextRun(store, runner, options.leaseMs, this.tokenId);
     if (!row) return undefined;
+    this.deps.changes.emit(row, 'queued');
     const lease = row.lease_id!;
     const app = await requireApplication(store, row.application_id);
     const variables = await jobVariables(store, row.application_id, row.pipeline);

@@ -13,6 +13,7 @@ import { maintainerService } from './maintainers.ts';
 import { reaper, startReaper } from './reaper.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper, startOutputSweep } from './retention.ts';
+import { RunChanges } from './run-changes.ts';
 import { runControl } from './run-control.ts';
 import { RunRecorder } from './run-events.ts';
 import { runHistory } from './run-history.ts';
@@ -54,6 +55,8 @@ export type Core = ServerCore & {
   /** Requeues runs whose lease ran out; returns their ids. The server calls it on a timer. */
   reap(): Promise<number[]>;
   onQueued(fn: () => void): () => void;
+  /** Every change of a run's status (queued, running, finished, queued again): run-changes.ts. */
+  runChanges: RunChanges;
   /** Sets `baseUrl` (links, webhook URLs, WERCKER_*_URL in runs) once the server knows where it listens. */
   setBaseUrl(url: string): void;
   /** Starts the reaper timer; returns its stop function. */
@@ -83,10 +86,11 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const configs = new ServerConfigReader(mirrors, limits);
   const leaseMs = options.leaseMs ?? 30_000;
   const runOptions: RunnerSideOptions = { dataDir: options.dataDir, leaseMs, baseUrl: options.baseUrl ?? 'http://localhost:7373' };
-  const queue = new RunQueue(store);
-  const recorder = new RunRecorder(store, live, limits.runEvents);
+  const changes = new RunChanges();
+  const queue = new RunQueue(store, changes);
+  const recorder = new RunRecorder(store, live, limits.runEvents, changes);
   const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
-  const runnerDeps = { store, workflows, queue, recorder, options: runOptions };
+  const runnerDeps = { store, workflows, queue, recorder, changes, options: runOptions };
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
@@ -108,6 +112,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     store,
     reap,
     onQueued: (fn) => queue.onQueued(fn),
+    runChanges: changes,
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
