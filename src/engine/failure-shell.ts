@@ -61,8 +61,9 @@ export async function openFailureShell(input: FailureShellInput): Promise<void> 
 async function shellCommand(input: FailureShellInput): Promise<string[] | undefined> {
   const probe = await input.runtime.exec(input.containerId, ['/bin/sh', '-c', 'exit 0']).catch(() => undefined);
   if (probe && probe.exitCode === 0) return SHELL;
+  // A cmd such as `/bin/busybox sh` or `/usr/bin/bash` (werker's default runs /bin/sh -c …).
   const own = input.plan.box.cmd;
-  if (!own?.length) return undefined;
+  if (!own?.length || own.includes('-c')) return undefined;
   const works = await input.runtime.exec(input.containerId, [...own, '-c', 'exit 0']).catch(() => undefined);
   return works && works.exitCode === 0 ? own : undefined;
 }

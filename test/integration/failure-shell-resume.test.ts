@@ -58,7 +58,7 @@ const env = { X_TOKEN: SECRET };
  * The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal; `keys` are typed
  * once `ready` is on the screen, one chunk after another.
  */
-async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string; promptMs: number }> {
+async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string; promptMs: number; typedToEndMs: number }> {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   const cli = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args].map(quote).join(' ');
   const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, ...env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -68,7 +68,8 @@ async function onTerminal(args: string[], ready: string, keys: string[]): Promis
   child.stdout.on('data', (c: Buffer) => {
     screen += c.toString();
     if (!failedAt && screen.includes('Step failed')) failedAt = Date.now();
-    if (!promptAt && screen.includes(ready)) promptAt = Date.now();
+    // The shell's prompt (busybox sh: `/pipeline/source/sub # `) after werker's banner.
+    if (!promptAt && /leave it \(exit or Ctrl-D\)[^]*[#$] $/.test(screen)) promptAt = Date.now();
   });
   child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
   const done = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -76,12 +77,13 @@ async function onTerminal(args: string[], ready: string, keys: string[]): Promis
     await waitFor(`"${ready}" on the terminal`, async () => (screen.includes(ready) ? true : undefined), 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; the screen:\n${screen}`);
     });
+    const typing = Date.now();
     for (const k of keys) {
       child.stdin.write(k);
       await new Promise((r) => setTimeout(r, 700));
     }
     const code = await done;
-    return { code, screen, promptMs: promptAt - failedAt };
+    return { code, screen, promptMs: promptAt - failedAt, typedToEndMs: Date.now() - typing };
   } finally {
     child.stdin.end();
     child.kill();
@@ -101,10 +103,28 @@ describe.skipIf(!docker)('a shell in the failed step, and --resume (§8.4)', () 
     expect(r.screen).toContain('the shell exited with status 0; going on');
     expect(r.screen).toContain('after-step ran with WERCKER_RESULT=failed');
     expect(r.screen).not.toContain(SECRET);
+    // Ctrl-C stopped `sleep 30` at once: the commands typed after it ran, and the run ended, well before.
+    expect(r.typedToEndMs).toBeLessThan(20_000);
     // Nothing left: the box, its exec and the network went with the run.
     const left = await docker!.listLabelled('werker.run', 'shellfail');
     expect([...left.containers, ...left.networks]).toEqual([]);
-    console.log(`shell on failure: ${r.promptMs} ms from "Step failed" to the shell's banner`);
+    console.log(`shell on failure: ${r.promptMs} ms from "Step failed" to the shell's prompt`);
+  });
+
+  it('says so when the box has no shell left to open', async () => {
+    const yml = `box: werker-test/busybox
+build:
+  steps:
+    - script:
+        name: removes the shell
+        code: |
+          set +e
+          /bin/busybox rm -f /bin/sh
+          return 3
+`;
+    const r = await onTerminal(['build', project(yml), '--working-dir', tmp(), '--shell-on-failure', '--no-snapshot'], 'has no shell to open', []);
+    expect(r.code, r.screen).toBe(1);
+    expect(r.screen).toContain('--shell-on-failure: the box werker-test/busybox has no shell to open (no /bin/sh)');
   });
 
   it('without a terminal, --shell-on-failure says so and the run ends as before', async () => {
