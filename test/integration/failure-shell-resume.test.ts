@@ -23,7 +23,7 @@ build:
         name: one
         code: |
           export EARLIER=from-one
-          export DERIVED="key-$X_TOKEN"
+          export DERIVED="key-$TOKEN"
           echo built > /tmp/marker-one
           echo "one ran"
     - script:
@@ -34,7 +34,7 @@ build:
           echo "two starts in $(pwd)"
           test -f fixed.txt
           echo "two sees EARLIER=$EARLIER marker=$(cat /tmp/marker-one)"
-          [ "$DERIVED" = "key-$X_TOKEN" ] && echo derived-ok
+          [ "$DERIVED" = "key-$TOKEN" ] && echo derived-ok
     - script:
         name: three
         code: echo "three ran"
@@ -52,7 +52,7 @@ function project(yml = BROKEN): string {
   return dir;
 }
 
-const env = { X_TOKEN: SECRET };
+const env = { XXX_TOKEN: SECRET };
 
 /**
  * The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal; `keys` are typed
@@ -95,7 +95,7 @@ describe.skipIf(!docker)('a shell in the failed step, and --resume (§8.4)', () 
     const dir = project();
     const wd = tmp();
     const r = await onTerminal(['build', dir, '--working-dir', wd, '--shell-on-failure', '--no-snapshot', '--run-id', 'shellfail'], 'leave it (exit or Ctrl-D)', [
-      'sleep 30\r', '\x03', 'echo "at=$(pwd) v=$STEP_VAR e=$EARLIER step=$WERCKER_STEP_NAME len=${#X_TOKEN}"\r', 'exit\r',
+      'sleep 30\r', '\x03', 'echo "at=$(pwd) v=$STEP_VAR e=$EARLIER step=$WERCKER_STEP_NAME len=${#TOKEN}"\r', 'exit\r',
     ]);
     expect(r.code, r.screen).toBe(1);
     expect(r.screen).toMatch(/step two failed with exit code 1: a shell in the box in \/pipeline\/source\/sub/);
