@@ -32,9 +32,13 @@ export interface FailureState {
 
 export interface FailedBox { plan: RunPlan; runtime: ContainerRuntime; containerId: string; session: ShellSession }
 
-/** Reads the failed step's env and dir (restarting a box whose shell ended) and clears the trap and its files. */
-export async function readFailureState(box: FailedBox, opts: SessionOptions): Promise<FailureState> {
-  if (box.session.alive) {
+/**
+ * Reads the failed step's env and dir (restarting a box whose shell ended) and clears the trap
+ * and its files. A step that timed out still holds the shell (`busy`): the restart ends it, and
+ * only the box's files are left (the env is empty, the dir the source dir).
+ */
+export async function readFailureState(box: FailedBox, opts: SessionOptions, busy = false): Promise<FailureState> {
+  if (box.session.alive && !busy) {
     const env = await readShellEnv(box.session);
     const cwd = (await output(box.session, 'pwd')).trim() || box.plan.paths.sourceDir;
     await box.session.run(['trap - EXIT'], {});
