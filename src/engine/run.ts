@@ -27,12 +27,11 @@ import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
 import type { RunDeps, RunResult } from './run-types.ts';
 import { runStep } from './step-runner.ts';
 import type { StepOutcome } from './step-context.ts';
-import { quoteForExport } from './quote-for-export.ts';
+import { quoteForExport, quoteLiteralForExport } from './quote-for-export.ts';
 import { syncedExports } from './internal/synced-env.ts';
 import { afterFailure } from './failure-box.ts';
 import { keepsFailureState } from './failure-state.ts';
 import { stepsFromResume } from './snapshot.ts';
-import { quoteLiteralForExport } from './quote-for-export.ts';
 import { hashingStream } from './source-archive.ts';
 
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
