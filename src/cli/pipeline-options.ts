@@ -35,6 +35,10 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .option('--docker-network <name>', 'use this existing network instead of a new one')
     .option('--docker-dns <ip>', 'DNS server for the box (repeatable)', collect, [])
     .option('--docker-memory <mb>', 'memory limit for the box in MB')
+    .option('--shell-on-failure', 'when a step fails, open a shell in the box where it failed (needs a terminal)')
+    .option('--resume', 'run again from the step that failed last time, in the box it failed in (its snapshot)')
+    .option('--from-step <name>', 'like --resume, from the step with this name')
+    .option('--no-snapshot', 'keep no snapshot of the box when a step fails')
     .option('--step-source <source>', 'where to look for steps werker does not bring, before the config files\' sources and GitHub: a git URL template with {owner} {name}, dir:PATH, registry:URL, github, no-github (repeatable; replaces WERKER_STEP_SOURCES)', collect, [])
     .addOption(new Option('--steps-registry <url>', 'a registry speaking wercker\'s steps API (or STEPS_REGISTRY)').hideHelp())
     .addOption(new Option('--run-id <id>').hideHelp())
@@ -118,6 +122,11 @@ export interface PipelineFlags {
   gitCommit?: string;
   gitTag?: string;
   commit?: string;
+  shellOnFailure?: boolean;
+  resume?: boolean;
+  fromStep?: string;
+  /** False with --no-snapshot. */
+  snapshot?: boolean;
   /** wercker's hidden `--enable-dev-steps` (default true; `--enable-dev-steps=false` turns them off). */
   enableDevSteps: boolean;
 }

@@ -62,6 +62,7 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
     artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
     publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),
     dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile,
+    shellOnFailure: Boolean(flags.shellOnFailure), snapshot: flags.snapshot !== false,
     ...imageSettings(flags.imageMap, process.env, warn),
     // The wercker.yml's values replace these (plan/prepare.ts, docs/wercker-compat.md §4.9).
     commandTimeoutMs: minutes(flags.commandTimeout, 'command-timeout') * 60_000,

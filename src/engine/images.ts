@@ -16,7 +16,8 @@ export async function ensureImages(plan: RunPlan, runtime: ContainerRuntime, bus
   for (const [image, auth] of wanted) {
     const started = Date.now();
     const present = await runtime.imageExists(image);
-    if (present && plan.options.pull !== 'always') {
+    // A resume's snapshot is local only (engine/snapshot.ts): never pulled.
+    if (present && (plan.options.pull !== 'always' || image === plan.options.resume?.image)) {
       bus.emit({ type: 'image.ready', image, pulled: false, durationMs: Date.now() - started });
       continue;
     }

@@ -27,8 +27,12 @@ import { removeStepDirs, writeStepDirs } from './step-dirs.ts';
 import type { RunDeps, RunResult } from './run-types.ts';
 import { runStep } from './step-runner.ts';
 import type { StepOutcome } from './step-context.ts';
-import { quoteForExport } from './quote-for-export.ts';
+import { quoteForExport, quoteLiteralForExport } from './quote-for-export.ts';
 import { syncedExports } from './internal/synced-env.ts';
+import { afterFailure } from './failure-box.ts';
+import { keepsFailureState } from './failure-state.ts';
+import { stepsFromResume } from './snapshot.ts';
+import { hashingStream } from './source-archive.ts';
 
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
 interface Created {
@@ -41,6 +45,8 @@ interface Created {
   images?: string[];
   /** The user ended the run in a watch (Ctrl-C): an error after that is not a cancellation. */
   stopped?: boolean;
+  /** The hash of the source copied in ('mounted' with --direct-mount), for a snapshot's label. */
+  sourceHash?: string;
 }
 
 /**
@@ -115,13 +121,23 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   const boxId = box.containerId;
 
   const scope = { network, labels };
-  const { run: mainSteps, skipped } = stepsAfterCheckpoint(plan);
-  if (skipped.length) bus.emit({ type: 'log', level: 'info', text: `Checkpoint ${plan.options.checkpoint?.name}: skipping ${skipped.map((s) => s.displayName).join(', ')}` });
+  const { run: mainSteps, skipped } = stepsFromResume(plan) ?? stepsAfterCheckpoint(plan);
+  const resume = plan.options.resume;
+  const from = resume ? `Resuming from the snapshot of run ${resume.run}` : `Checkpoint ${plan.options.checkpoint?.name}`;
+  if (skipped.length) bus.emit({ type: 'log', level: 'info', text: `${from}: skipping ${skipped.map((s) => s.displayName).join(', ')}` });
+  // The earlier steps' exports, after the pipeline env as they came in the failed run (§8.4, werker's own).
+  if (resume?.env.length) await hidden(box.session, resume.env.map(([k, v]) => quoteLiteralForExport(k, v)), 'restore the earlier steps\' environment');
   const main = await runPhase(plan, deps, boxId, box.session, mainSteps, 'main', scope);
   if (main.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
   created.stopped = main.stopped;
   const passed = main.outcome.status === 'passed';
   if (!passed) await showServiceLogs(runtime, bus, created.services ?? []);
+  if (!passed && main.failed) {
+    await afterFailure({ plan, runtime, containerId: boxId, session: box.session }, main.failed, main.outcome, deps, created.sourceHash ?? '', sessionOptions(bus));
+  } else if (keepsFailureState(plan) && box.session.alive) {
+    // The failure trap (failure-state.ts) must not fire when the after-steps restart the box.
+    await box.session.run(['trap - EXIT'], {});
+  }
   const result: RunResult = { status: passed ? 'passed' : 'failed', exitCode: passed ? 0 : 1, durationMs: 0 };
   // The step's message also leaves the run outside the events (the result, the after-steps' env): masked there too.
   const failedMessage = main.outcome.message === undefined ? undefined : bus.mask(main.outcome.message);
@@ -177,7 +193,7 @@ async function setUpBox(
   const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
   created.containers.push(boxId);
   created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(bus), signal);
-  await prepareGuest(plan, runtime, boxId, created.session);
+  created.sourceHash = await prepareGuest(plan, runtime, boxId, created.session);
   await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network)], 'export the environment');
   return { containerId: boxId, session: created.session };
 }
@@ -214,20 +230,24 @@ async function runPhase(
  * and the source copied in as a tar stream (unless mounted), the output dir created. Nothing is
  * mounted under /pipeline, so it is an ordinary directory; each step copies its own dir in.
  */
-async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: string, session: ShellSession): Promise<void> {
+async function prepareGuest(plan: RunPlan, runtime: ContainerRuntime, boxId: string, session: ShellSession): Promise<string> {
   const { paths } = plan;
+  let sourceHash = 'mounted';
   await hidden(session, [`mkdir -p "${paths.root}" "${paths.base}" "${paths.output}" "${paths.report}"`], 'create the pipeline directories');
   if (!plan.options.directMount) {
     await hidden(session, [`rm -rf "${paths.cache}" && cp -r "${paths.mnt}/cache" "${paths.cache}"`], 'copy the cache in');
     const archive = packSource(plan.projectDir, { ignoreFile: plan.options.ignoreFile, workingDir: plan.workingDir });
+    const hashed = hashingStream(archive);
     try {
-      await runtime.putArchive(boxId, paths.base, archive);
+      await runtime.putArchive(boxId, paths.base, hashed.stream);
+      sourceHash = hashed.digest();
     } finally {
       // A copy that failed part way leaves the stream unread: destroying it ends the packer (tar) too.
       archive.destroy();
     }
   }
   await hidden(session, [`chmod a+rx "${paths.base}"`], 'prepare the source directory');
+  return sourceHash;
 }
 
 /** A failed step often means a service misbehaved: show each service's last lines (the bus masks them). */

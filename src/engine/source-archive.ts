@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import ignore from 'ignore';
 
 /** Says whether a path (absolute) is left out of the archive. */
@@ -136,4 +137,21 @@ async function listTree(root: string, excluded: Excluded, out: Writable): Promis
     }
   };
   await walk('');
+}
+
+/**
+ * The archive passed through, hashed on its way (the snapshot's source tree hash,
+ * docs/wercker-compat.md §8.4): `digest()` once it has been read to the end.
+ */
+export function hashingStream(source: Readable): { stream: Readable; digest: () => string } {
+  const hash = createHash('sha256');
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  source.on('error', (err) => stream.destroy(err));
+  source.pipe(stream);
+  return { stream, digest: () => hash.digest('hex').slice(0, 16) };
 }

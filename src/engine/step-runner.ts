@@ -6,6 +6,7 @@ import type { StepPhase } from './events.ts';
 import { quoteForExport } from './quote-for-export.ts';
 import type { ShellSession } from './shell-session.ts';
 import type { StepContext, StepOutcome } from './step-context.ts';
+import { exitTrapLine, keepsFailureState } from './failure-state.ts';
 
 const EXIT_HINT = 'the step ended the box\'s shell: `exit` (even `exit 0`) or a failing command under `set -e` does that, ' +
   'since steps are sourced into one shell; use `return` to leave a step early, or `cmd || true` for a command allowed to fail';
@@ -30,6 +31,8 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   const prepared = await prepareStep(ctx, step, { onLine, ...timeouts, ...signal });
   if (prepared) return finish(ctx, step, phase, started, prepared);
   const setup = stepVariables(plan, step).map(([k, v]) => quoteForExport(k, v));
+  // A step that ends the shell takes its env and dir with it: the trap leaves them for failure-state.ts.
+  if (phase === 'main' && keepsFailureState(plan)) setup.push(exitTrapLine());
   const commands: string[] = [];
   if (step.scripts.init) commands.push(`. "${dir}/init.sh"`);
   if (step.scripts.run) commands.push(`. "${dir}/run.sh" < /dev/null`);

@@ -136,6 +136,28 @@ export interface RunOptions {
   deployTarget?: string;
   commandTimeoutMs: number;
   noResponseTimeoutMs: number;
+  /** `--shell-on-failure`: a shell in the box where a main step failed (docs/wercker-compat.md §8.4, werker's own). */
+  shellOnFailure?: boolean;
+  /** Keep a snapshot of the box when a main step fails, for `--resume` (docs/wercker-compat.md §8.4, werker's own). */
+  snapshot?: boolean;
+  /** `--resume` / `--from-step`: run from a snapshot (engine/snapshot.ts). */
+  resume?: ResumeFrom;
+}
+
+/** Where a resumed run starts: the snapshot image, the first main step to run, and the earlier steps' exports. */
+export interface ResumeFrom {
+  image: string;
+  /** The box as planned (the snapshot's record of it; a later snapshot records this again). */
+  boxImage: string;
+  /** The snapshot's source tree hash (engine/source-archive.ts), to say whether the source changed. */
+  sourceHash: string;
+  /** Index in `steps` of the first step to run again (wercker-init always runs too). */
+  fromIndex: number;
+  /** The earlier steps' exports, hidden values restored from this run's own (never stored). */
+  env: [string, string][];
+  /** The run that left the snapshot, and the step it failed in. */
+  run: string;
+  failedStep: string;
 }
 
 /**

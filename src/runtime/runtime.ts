@@ -17,6 +17,8 @@ export interface ContainerRuntime {
   tagImage(ref: string, repo: string, tag: string): Promise<void>;
   pushImage(repo: string, tag: string, opts: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void }): Promise<void>;
   removeImage(ref: string): Promise<void>;
+  /** Images carrying `label` (werker's snapshots), newest first. */
+  listImages(label: string): Promise<ListedImage[]>;
   /** Loads images from a `docker save` style tar (manifest.json, config, layers); resolves with the output lines. */
   loadImage(tar: Readable): Promise<string[]>;
   /** Builds an image from a tar of the context; resolves with the image id. */
@@ -149,6 +151,14 @@ export interface AttachedProcess {
 export interface OutputChunk {
   stream: 'stdout' | 'stderr';
   data: Buffer;
+}
+
+export interface ListedImage {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  /** Seconds since the epoch. */
+  created: number;
 }
 
 export interface ExecResult {

@@ -18,6 +18,7 @@ import type {
   Labelled,
   PullProgress,
   RegistryAuth,
+  ListedImage,
 } from '../../src/runtime/runtime.ts';
 import { LocalProcess } from './fake-process.ts';
 
@@ -126,6 +127,11 @@ export class FakeRuntime implements ContainerRuntime {
   async removeImage(ref: string): Promise<void> {
     this.#record('removeImage', ref);
     this.images.delete(normalizeRef(ref));
+  }
+
+  async listImages(label: string): Promise<ListedImage[]> {
+    this.#record('listImages', label);
+    return [];
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {

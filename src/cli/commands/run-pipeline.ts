@@ -2,6 +2,7 @@ import path from 'node:path';
 import { removeLeftovers } from '../../engine/cleanup.ts';
 import { createBus, type EventSink } from '../../engine/events.ts';
 import { runPipeline } from '../../engine/run.ts';
+import { resumePlan } from '../../engine/snapshot.ts';
 import type { RunKind, RunPlan } from '../../plan/types.ts';
 import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { resolveDeploySource } from '../deploy-source.ts';
@@ -29,8 +30,13 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
     if (found.note) out.stderr(found.note);
     source = found;
   }
-  const plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime, warnOn(out));
+  let plan = await prepareRun(kind, source.dir, source.flags, global.environment, runtime, warnOn(out));
   assertRunnable(plan);
+  if (flags.resume || flags.fromStep !== undefined) {
+    const resumed = await resumePlan(plan, runtime, flags.fromStep);
+    for (const note of resumed.notes) out.stderr(note);
+    plan = resumed.plan;
+  }
   await assertPortsFree(plan, runtime.host);
   return executeRun(plan, runtime, flags, out);
 }

@@ -14,6 +14,7 @@ import type {
   PullProgress,
   RegistryAuth,
   TerminalStreams,
+  ListedImage,
 } from '../runtime.ts';
 import { resolveDockerAddress } from './address.ts';
 import { toCreateOptions } from './container-options.ts';
@@ -107,6 +108,13 @@ export class DockerRuntime implements ContainerRuntime {
   /** Removing an image that is already gone succeeds, like the other removals (cleanup is retried). */
   async removeImage(ref: string): Promise<void> {
     await callIgnoring([404], `remove image ${ref}`, () => this.docker.getImage(ref).remove());
+  }
+
+  async listImages(label: string): Promise<ListedImage[]> {
+    const found = await call(`list images labelled ${label}`, () => this.docker.listImages({ filters: { label: [label] } }));
+    return found
+      .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), labels: i.Labels ?? {}, created: i.Created }))
+      .sort((a, b) => b.created - a.created);
   }
 
   async createNetwork(name: string, labels: Record<string, string>): Promise<string> {

@@ -1,0 +1,45 @@
+import type { PlannedStep } from '../plan/types.ts';
+import type { Bus } from './events.ts';
+import { openFailureShell } from './failure-shell.ts';
+import { keepsFailureState, readFailureState, type FailedBox } from './failure-state.ts';
+import type { RunDeps } from './run-types.ts';
+import type { SessionOptions } from './shell-session.ts';
+import { takeSnapshot } from './snapshot.ts';
+import type { StepOutcome } from './step-context.ts';
+
+/**
+ * What happens to the box when a main step fails, before the after-steps (docs/wercker-compat.md
+ * §8.4, werker's own): the shell on failure, then the snapshot (so what the user changed in the
+ * shell is in it). Neither can fail the run: a problem is said and the run goes on.
+ */
+export async function afterFailure(
+  box: FailedBox, failed: PlannedStep, outcome: StepOutcome, deps: RunDeps, sourceHash: string, opts: SessionOptions,
+): Promise<void> {
+  const { plan } = box;
+  const { bus } = deps;
+  if (!keepsFailureState(plan) || outcome.status !== 'failed') return;
+  // A timeout (no exit code) leaves the step's command running in the shell.
+  const busy = outcome.exitCode === null && box.session.alive;
+  if (busy) bus.emit({ type: 'log', level: 'warn', text: `step ${failed.displayName} was still running: the box is started again, so its environment and directory are lost (its files stay)` });
+  const state = await readFailureState(box, opts, busy).catch((err: unknown) => warn(bus, `could not read the failed step's state: ${(err as Error).message}`));
+  if (!state) return;
+  try {
+    if (plan.options.shellOnFailure) {
+      await openFailureShell({
+        plan, runtime: box.runtime, containerId: box.containerId, bus, terminal: deps.terminal, step: failed, exitCode: outcome.exitCode, state,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      });
+    }
+    // wercker-init failing leaves nothing a resume could skip.
+    if (plan.options.snapshot && failed.kind !== 'init' && !deps.signal?.aborted) {
+      await takeSnapshot(box, state, failed, sourceHash, bus).catch((err: unknown) => warn(bus, `could not keep a snapshot of the box: ${(err as Error).message}`));
+    }
+  } finally {
+    if (state.restarted) state.session.close();
+  }
+}
+
+function warn(bus: Bus, text: string): undefined {
+  bus.emit({ type: 'log', level: 'warn', text });
+  return undefined;
+}
