@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeServer, PROBE, type Answer } from '../../test/fakes/fake-remote-shell.ts';
+import { SshError } from '../errors.ts';
 import { nginxSiteText } from './nginx-site.ts';
 import { locateOptionErrors } from './option-errors.ts';
 import { plannedCommands } from './plan-lines.ts';
@@ -148,5 +149,28 @@ describe('the watch window', () => {
     const err = await deployRelease(s, { ...spec, health: { path: '/up', timeoutSec: 1 } }, actor, io()).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/^srv: app_v2 was not healthy within 1s \(last check: GET \/up: no answer: curl: \(7\)/);
     expect((err as { hint?: string }).hint).toBe('nothing listens on app-port 80; the container listens on 0.0.0.0:3000: set app-port to the app\'s port, or make the app listen on 80');
+  });
+
+  it('a host that drops SSH during the watch: the message says nginx is on the new release and the old one still runs', async () => {
+    let probes = 0;
+    const { s } = server(() => {
+      if (++probes === 2) throw new SshError('srv', 'exec', 'sh: the connection closed');
+      return OK;
+    });
+    const err = await deployRelease(s, spec, actor, io()).catch((e: Error) => e);
+    expect((err as Error).message).toBe('srv: lost SSH during the watch of app_v2 (srv (exec): sh: the connection closed); nginx sends traffic to app_v2, app_v1 is still running, not retired: `werker rollback` returns to it');
+    expect(s.ran).not.toContain('docker stop --time 1 app_v1');
+  });
+
+  it('a first deploy that fails its watch has nothing to switch back to: the step fails, the release stays live', async () => {
+    const { s, audit } = server(() => OK, () => '0 0', { 'cat s/live': { code: 1 } });
+    let probes = 0;
+    const exec = s.exec.bind(s);
+    // With nothing live the release takes the first port (8001); the gate's probe passes, every later one fails.
+    s.exec = async (argv, opts) => (argv[2]?.startsWith('b=$(mktemp)') ? (s.ran.push(argv.join(' ')), { code: 0, stderr: '', ...(probes++ === 0 ? OK : { stdout: '503 0.001 \nstarting\n' }) }) : exec(argv, opts));
+    const err = await deployRelease(s, spec, actor, io()).catch((e: Error) => e);
+    expect((err as Error).message).toContain('there was no release before it to switch back to: app_v2 stays live');
+    expect(s.ran.filter((l) => l.startsWith('install -m 644 /dev/stdin /etc/nginx/app.conf'))).toHaveLength(1);
+    expect(audit[0]).toMatch(/failed: watch: 3 health checks in a row failed.*; nothing to switch back to, app_v2 stays live\n$/);
   });
 });
