@@ -1,5 +1,4 @@
 import type { ExecResult } from '../runtime/ssh/connection.ts';
-import type { RemoteCommand } from './commands.ts';
 
 /** What one HTTP probe of the health path saw: enough to say why it failed without a second look. */
 export interface ProbeResult {
@@ -26,8 +25,11 @@ const BODY_BYTES = 200;
  */
 const PROBE_SCRIPT = `b=$(mktemp) || exit 1; curl "$@" --output "$b"; c=$?; head -c ${BODY_BYTES} "$b"; rm -f "$b"; exit $c`;
 
-/** The probe of `path` on the release's host port, run on the server; `forwardedProto` is sent as X-Forwarded-Proto. */
-export function probeCommand(port: number, path: string, forwardedProto?: string): RemoteCommand {
+/**
+ * The probe of `path` on the release's host port, run on the server; `forwardedProto` is sent as
+ * X-Forwarded-Proto. A RemoteCommand (commands.ts builds the health check from it).
+ */
+export function probeCommand(port: number, path: string, forwardedProto?: string): { argv: string[] } {
   return {
     argv: [
       'sh', '-c', PROBE_SCRIPT, 'sh', '--silent', '--show-error', '--max-time', '5',
