@@ -17,6 +17,6 @@ export function count5xx(log: string, offset: number, upstream: string): RemoteC
     'if [ ! -r "$1" ]; then echo "cannot read $1" >&2; exit 3; fi',
     'size=$(wc -c < "$1"); from=$2; if [ "$size" -lt "$from" ]; then from=0; fi',
     'tail -c +$((from + 1)) "$1" | awk -v a="$3" \'$2 == a { n++; if ($3 >= 500) f++ } END { print n + 0, f + 0 }\'',
-  ].join('\n');
+  ].join('; ');
   return { argv: ['sh', '-c', script, 'sh', log, String(offset), upstream] };
 }
