@@ -63,5 +63,6 @@ export async function watchAfterSwitch(r: Remote, c: ReleaseCommands, s: Switche
   }
   await moves.retire(s.name, Date.now());
   setAudit(`failed: watch: ${res.reason}; switched back to ${s.old.name}`);
-  throw new ReleaseError([why, ...res.details, `  switched back: ${s.old.name} serves again; ${s.name} is stopped and kept for a look (docker logs ${s.name})`].join('\n'), res.hint);
+  throw new ReleaseError([why, ...res.details, `  switched back: ${s.old.name} serves again; ${s.name} is stopped and kept for a look (docker logs ${s.name})`].join('\n'),
+    res.hint ?? `its log (docker logs ${s.name} on ${r.host}) says why it failed; fix it and deploy again`);
 }
