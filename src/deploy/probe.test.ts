@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeFacts, parseFacts, parseListeners, refusedHint } from './container-facts.ts';
-import { describeProbe, parseProbe, probeCommand, probeHint, probePassed } from './probe.ts';
+import { describeProbe, parseProbe, probeCommand, probeHint, probePassed, probeRefused } from './probe.ts';
 
 describe('health probe', () => {
   it('sends X-Forwarded-Proto only when asked, and never follows or fails on a status', () => {
@@ -25,6 +25,10 @@ describe('health probe', () => {
     const refused = parseProbe({ code: 7, stdout: '000 0.000112 \n', stderr: 'curl: (7) Failed to connect to 127.0.0.1 port 8001 after 0 ms: Couldn\'t connect to server\n' });
     expect(refused.status).toBe(0);
     expect(describeProbe(refused)).toBe('no answer: curl: (7) Failed to connect to 127.0.0.1 port 8001 after 0 ms: Couldn\'t connect to server (0 ms)');
+    expect(probeRefused(refused)).toBe(true);
+    // Docker's userland proxy accepts on the host port and closes when the container port is not listened on.
+    expect(probeRefused(parseProbe({ code: 52, stdout: '000 0.001 \n', stderr: 'curl: (52) Empty reply from server' }))).toBe(true);
+    expect(probeRefused(parseProbe({ code: 28, stdout: '000 5.001 \n', stderr: 'curl: (28) Operation timed out' }))).toBe(false);
   });
 
   it('hints: a redirect to https is an app that forces SSL; another redirect a health path that is not the health page', () => {

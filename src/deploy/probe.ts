@@ -68,8 +68,12 @@ export function describeProbe(p: ProbeResult): string {
   return `${p.status}${to} in ${p.latencyMs} ms${body}`;
 }
 
-/** A refused or reset connection: nothing (or nothing healthy) listens on the port. */
-export const probeRefused = (p: ProbeResult): boolean => p.status === 0 && p.curlExit === 7;
+/**
+ * A refused, reset or empty connection: nothing (or nothing healthy) listens on the port. Behind
+ * Docker's userland proxy a container port nobody listens on is not refused: the proxy accepts,
+ * then closes (curl 52, "Empty reply") or resets (56).
+ */
+export const probeRefused = (p: ProbeResult): boolean => p.status === 0 && [7, 52, 56].includes(p.curlExit);
 
 /**
  * What to do about the probes seen, the most telling first: a redirect to https is an app that
