@@ -26,7 +26,13 @@ export function factsCommand(docker: string[], name: string): RemoteCommand {
   return { argv: [...docker, 'inspect', '--type', 'container', '--format', '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.RestartCount}}', name] };
 }
 
-/** State 0A is LISTEN; the local address is hex `ADDR:PORT` (IPv4 in host byte order, IPv6 as four such words). */
+/** Docker's embedded DNS server on a user-defined network listens in every container: not the app's. */
+const DOCKER_DNS = '127.0.0.11';
+
+/**
+ * State 0A is LISTEN; the local address is hex `ADDR:PORT` (IPv4 in host byte order, IPv6 as
+ * four such words). Docker's DNS listener is left out.
+ */
 export function parseListeners(procNetTcp: string): Listener[] {
   const seen = new Map<string, Listener>();
   for (const line of procNetTcp.split('\n')) {
@@ -34,7 +40,7 @@ export function parseListeners(procNetTcp: string): Listener[] {
     if (f.length < 4 || f[3] !== '0A' || !/^[0-9A-F]+:[0-9A-F]{4}$/i.test(f[1]!)) continue;
     const [hex, portHex] = f[1]!.split(':') as [string, string];
     const l = { address: hex.length === 8 ? ipv4(hex) : ipv6(hex), port: parseInt(portHex, 16) };
-    seen.set(`${l.address}:${l.port}`, l);
+    if (l.address !== DOCKER_DNS) seen.set(`${l.address}:${l.port}`, l);
   }
   return [...seen.values()].sort((a, b) => a.port - b.port);
 }

@@ -45,11 +45,12 @@ describe('container facts', () => {
     '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
     '   1: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0',
     '   2: 0100007F:1F90 0100007F:A2C4 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 100 0 0 10 0',
+    '   3: 0B00007F:9B8D 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5 1 0 100 0 0 10 0',
     '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
     '   0: 00000000000000000000000000000000:1F91 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4 1 0 100 0 0 10 0',
   ].join('\n');
 
-  it('reads the listening sockets from /proc/net/tcp and tcp6 (established ones are not listeners)', () => {
+  it('reads the listening sockets from /proc/net/tcp and tcp6 (established ones are not listeners, nor Docker\'s DNS on 127.0.0.11)', () => {
     expect(parseListeners(tcp)).toEqual([{ address: '127.0.0.1', port: 3306 }, { address: '0.0.0.0', port: 8080 }, { address: '[::]', port: 8081 }]);
   });
 
