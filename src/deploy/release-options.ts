@@ -126,7 +126,7 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
     spec.nginx = nginx;
     if (appPort === undefined) errors.push('nginx-site needs app-port (the container port nginx proxies to)');
   }
-  const watch = parseWatch(get, prefix, !!nginx, errors);
+  const watch = parseWatch(get, prefix, !!nginx, errors, raw('watch') !== undefined);
   if (watch) spec.watch = watch;
   const statics = parseStatic(get('static-from'), get('static-to'), get('static-url') || '/static/', errors);
   if (statics) {

@@ -11,7 +11,7 @@ type Get = (name: string) => string;
  * release; `off` counts nothing), `nginx-access-log` (where this site's access log goes, default
  * /var/log/nginx/<prefix>.werker.log; the deploy user must be able to read it).
  */
-export function parseWatch(get: Get, prefix: string, hasNginx: boolean, errors: string[]): WatchWindow | undefined {
+export function parseWatch(get: Get, prefix: string, hasNginx: boolean, errors: string[], watchWritten = true): WatchWindow | undefined {
   const secsText = get('watch');
   const rateText = get('watch-5xx');
   const logText = get('nginx-access-log');
@@ -21,7 +21,8 @@ export function parseWatch(get: Get, prefix: string, hasNginx: boolean, errors: 
   }
   const seconds = secsText === '' ? 0 : parseInt(secsText, 10);
   if (seconds === 0) {
-    if (rateText && rateText !== 'off') errors.push('watch-5xx needs watch (the window, in seconds, the 5xx answers are counted over)');
+    // `watch: $WATCH` set to 0 or empty turns the watch off, watch-5xx with it; no `watch` at all is a slip.
+    if (!watchWritten && rateText && rateText !== 'off') errors.push('watch-5xx needs watch (the window, in seconds, the 5xx answers are counted over)');
     return undefined;
   }
   if (seconds > 3600) errors.push(`watch: ${seconds}s is more than an hour; the deploy lock is held for the whole window`);

@@ -32,6 +32,9 @@ describe('watch options', () => {
     expect(rate.ok ? [] : rate.errors).toEqual(['watch-5xx: "150%" is not a share of answers (e.g. 5% or 0.5%; off counts nothing)']);
     const noWindow = parse({ 'watch-5xx': '5%' });
     expect(noWindow.ok ? [] : noWindow.errors).toEqual(['watch-5xx needs watch (the window, in seconds, the 5xx answers are counted over)']);
+    // watch: $WATCH set to 0 turns the watch off, watch-5xx with it.
+    const off = parse({ watch: '0', 'watch-5xx': '5%' });
+    expect(off.ok && off.spec.watch).toBeUndefined();
   });
 
   it('errors name file:line:col and the option\'s key path', () => {
