@@ -20,10 +20,11 @@ import { p4Output } from './p4-output.ts';
 import { p5SourceCopy } from './p5-source-copy.ts';
 import { p6DevReload } from './p6-dev-reload.ts';
 import { p7DeploySwap } from './p7-deploy-swap.ts';
+import { p7WatchRollback } from './p7-watch-rollback.ts';
 import { p8CheckConfig } from './p8-check-config.ts';
 import { startup } from './startup.ts';
 
-const ALL: Benchmark[] = [startup, p1Overhead, p2Dispatch, p3PostgisReady, p4Output, p5SourceCopy, p6DevReload, p7DeploySwap, p8CheckConfig, fuzzCheckConfig];
+const ALL: Benchmark[] = [startup, p1Overhead, p2Dispatch, p3PostgisReady, p4Output, p5SourceCopy, p6DevReload, p7DeploySwap, p7WatchRollback, p8CheckConfig, fuzzCheckConfig];
 const DOC = path.join(repoRoot, 'docs/performance.md');
 
 function selected(args: string[]): Benchmark[] {

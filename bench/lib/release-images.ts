@@ -27,13 +27,21 @@ export class ReleaseImages {
     await runBash(`printf '%s' '${REGISTRY.password}' | ${this.docker} login ${REGISTRY.host} --username ${REGISTRY.username} --password-stdin >/dev/null`);
   }
 
-  /** Builds the image for `tag` serving `version`, pushes it and removes it locally. */
-  async publish(tag: string, version: string): Promise<void> {
+  /**
+   * Builds the image for `tag` serving `version`, pushes it and removes it locally. `files` (a
+   * build context by path, Dockerfile included) replaces the static site.
+   */
+  async publish(tag: string, version: string, files?: Record<string, string>): Promise<void> {
     const ctx = path.join(this.dir, `ctx-${tag}`);
-    await mkdir(path.join(ctx, 'www'), { recursive: true });
-    await writeFile(path.join(ctx, 'Dockerfile'), `FROM ${BUSYBOX}\nCOPY www /www\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`);
-    await writeFile(path.join(ctx, 'www/index.html'), `${version}\n`);
-    await writeFile(path.join(ctx, 'www/health'), 'ok\n');
+    const context = files ?? {
+      Dockerfile: `FROM ${BUSYBOX}\nCOPY www /www\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+      'www/index.html': `${version}\n`,
+      'www/health': 'ok\n',
+    };
+    for (const [name, text] of Object.entries(context)) {
+      await mkdir(path.dirname(path.join(ctx, name)), { recursive: true });
+      await writeFile(path.join(ctx, name), text);
+    }
     this.#tags.push(tag);
     await runBash(`
       ${this.docker} build -q --label ${this.label} -t '${this.image}:${tag}' '${ctx}' >/dev/null

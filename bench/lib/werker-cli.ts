@@ -35,6 +35,8 @@ export interface WerkerOptions {
   env?: Record<string, string>;
   /** `tsx`: src/cli/main.ts through tsx, as from a clone, instead of the installed package. */
   via?: Via;
+  /** Exit codes that are the expected outcome (default: 0 only), e.g. a deploy meant to fail. */
+  okCodes?: number[];
 }
 
 /** How werker is started: the installed package (what users run), or src/ through tsx (a clone). */
@@ -84,9 +86,10 @@ export async function runWerker(args: string[], opts: WerkerOptions = {}): Promi
     await rm(rssFile, { force: true });
   }
   if (poller) run.maxRssKb = poller.stop();
-  if (code !== 0) {
+  if (!(opts.okCodes ?? [0]).includes(code ?? -1)) {
     const failure = events.findLast((e) => e.type === 'run.finished');
-    throw new Error(`werker ${args[0]} exited with ${code}: ${JSON.stringify(failure ?? {})} ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    const output = events.slice(-6).map((e) => JSON.stringify(e).slice(0, 400)).join(' | ');
+    throw new Error(`werker ${args[0]} exited with ${code}: ${JSON.stringify(failure ?? {})} ${stderr.trim().split('\n').slice(-5).join(' | ')} ${output}`);
   }
   return run;
 }

@@ -152,6 +152,8 @@ export const StepSpec = lazySchema(() => z.object({
   checkpoint: z.string().optional(),
   /** Every other property, as text (`code` included for script steps). */
   properties: z.record(z.string(), z.string()),
+  /** Where each property's key is written, for option errors that name file:line:col (e.g. internal/release). */
+  propertyAt: z.record(z.string(), built(Position)).optional(),
   at: built(Position),
   /** Set when wercker read the step but could not have run it (e.g. a step id with a space). */
   problem: z.string().optional(),

@@ -115,6 +115,7 @@ function buildStep(
       continue;
     }
     step.properties[e.key] = propertyText(e.value, bag, p);
+    (step.propertyAt ??= {})[e.key] = { line: e.keySpan.line, col: e.keySpan.col };
   }
   return step;
 }

@@ -53,7 +53,8 @@ describe('release commands (argv, exactly)', () => {
       '--label', 'werker.port=8002', '--publish', '127.0.0.1:8002:8000', '--volume', '/usr/share/nginx/html/media:/usr/share/nginx/html/media',
       'registry.example.com/onitsoft/nexchange:e0e3eb09',
     ]);
-    expect(c.healthCheck('nexchange_e0e3eb0', 8002)!.argv).toEqual(['curl', '--fail', '--silent', '--show-error', '--output', '/dev/null', '--max-time', '5', 'http://127.0.0.1:8002/health/']);
+    // The probe keeps status, Location, latency and the body's first bytes (deploy/probe.ts), so no --fail.
+    expect(c.healthCheck('nexchange_e0e3eb0', 8002)!.argv.slice(3)).toEqual(['sh', '--silent', '--show-error', '--max-time', '5', '--write-out', '%{http_code} %{time_total} %{redirect_url}\\n', 'http://127.0.0.1:8002/health/']);
     expect(new ReleaseCommands({ ...spec, health: { cmd: 'python manage.py check', timeoutSec: 5 } }).healthCheck('r', 1)!.argv).toEqual(['docker', 'exec', 'r', 'sh', '-c', 'python manage.py check']);
   });
 

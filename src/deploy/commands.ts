@@ -1,5 +1,6 @@
 import { cronPaths, cronScript } from './cron.ts';
 import { nginxSiteText } from './nginx-site.ts';
+import { probeCommand } from './probe.ts';
 import type { Accessory, CronJob, EnvEntry, ReleaseSpec } from './release-spec.ts';
 
 /**
@@ -145,7 +146,7 @@ export class ReleaseCommands {
   /** The health check: the HTTP path on the release's port (from the server), else the command in the container. */
   healthCheck(name: string, port: number): RemoteCommand | undefined {
     const h = this.spec.health;
-    if (h.path !== undefined) return cmd(['curl', '--fail', '--silent', '--show-error', '--output', '/dev/null', '--max-time', '5', `http://127.0.0.1:${port}${h.path}`]);
+    if (h.path !== undefined) return probeCommand(port, h.path, h.forwardedProto);
     if (h.cmd !== undefined) return cmd(this.#docker('exec', name, 'sh', '-c', h.cmd));
     return undefined;
   }

@@ -25,10 +25,13 @@ export async function releaseOnHosts(spec: ReleaseSpec, actor: Actor, io: Releas
       host: h.host, port: h.port, username: spec.user, privateKey: spec.sshKey, knownHosts: spec.knownHosts,
       ...(spec.sshKeyPassphrase ? { passphrase: spec.sshKeyPassphrase } : {}),
     }, io.signal);
-    const onAbort = () => conn.close();
+    // A cancel cuts the connection (the lock goes with it), unless the release holds it to end
+    // on one whole release first (the watch window, deploy/after-switch.ts).
+    let held = false;
+    const onAbort = () => held || conn.close();
     io.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await (action === 'deploy' ? deployRelease : rollbackRelease)(conn, spec, actor, io);
+      await (action === 'deploy' ? deployRelease : rollbackRelease)(conn, spec, actor, { ...io, holdConnection: () => (held = true) });
     } finally {
       io.signal?.removeEventListener('abort', onAbort);
       conn.close();

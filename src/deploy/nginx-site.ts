@@ -11,9 +11,13 @@ import type { ReleaseSpec } from './release-spec.ts';
 export function nginxSiteText(spec: ReleaseSpec, release: string, port: number): string {
   const nginx = spec.nginx!;
   const upstream = `werker_${spec.prefix.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const log = spec.watch?.accessLog;
   const lines = [
     `# Written by werker (internal/release) for ${spec.prefix}; every deploy rewrites this file.`,
     `# Live release: ${release} on 127.0.0.1:${port}`,
+    // The watch window counts the new release's 5xx answers here: the upstream address says
+    // which release answered (deploy/watch.ts).
+    ...(log ? [`log_format ${upstream}_watch '$msec $upstream_addr $status';`] : []),
     `upstream ${upstream} {`,
     `    server 127.0.0.1:${port};`,
     '    keepalive 16;',
@@ -21,6 +25,7 @@ export function nginxSiteText(spec: ReleaseSpec, release: string, port: number):
     'server {',
     `    listen ${nginx.listen};`,
     `    server_name ${nginx.serverNames.join(' ')};`,
+    ...(log ? [`    access_log ${log} ${upstream}_watch;`] : []),
   ];
   if (spec.static) {
     lines.push(`    location ${spec.static.url} {`, `        alias ${spec.static.to}/${release}/;`, '    }');

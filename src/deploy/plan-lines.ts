@@ -3,9 +3,12 @@ import type { RunPlan } from '../plan/types.ts';
 import { Masker } from '../util/mask.ts';
 import { ReleaseCommands, type RemoteCommand } from './commands.ts';
 import { cronLines } from './cron.ts';
+import { locateOptionErrors } from './option-errors.ts';
 import { parseReleaseOptions } from './release-options.ts';
 import type { ReleaseSpec } from './release-spec.ts';
 import { showCommand } from './remote.ts';
+import { FAILED_IN_A_ROW } from './watch.ts';
+import { accessLogSize, count5xx } from './watch-commands.ts';
 
 /** Facts only the server knows, shown as placeholders. */
 const LIVE = '<live release>';
@@ -39,9 +42,29 @@ export function plannedCommands(spec: ReleaseSpec): string[] {
   for (const job of spec.cron) add(...c.writeCronScript(job));
   add(c.removeStaleCronScripts(), c.readCrontab(), c.writeCrontab(cronLines(spec.stateDir, spec.cron).join('\n')));
   for (const line of cronLines(spec.stateDir, spec.cron)) add(`crontab: ${line}`);
-  add(`(wait ${spec.drainSec}s: drain)`, ...spec.cron.map((j) => c.waitCronJob(j, Math.max(60, spec.stopTimeoutSec))), ...c.retire(LIVE));
+  if (spec.watch) add(...watchLines(spec));
+  add(`(wait ${spec.drainSec}s${spec.watch ? ', less the watch window' : ''}: drain)`, ...spec.cron.map((j) => c.waitCronJob(j, Math.max(60, spec.stopTimeoutSec))), ...c.retire(LIVE));
   add(c.listReleases(), `(stopped releases beyond ${spec.keep} are removed:)`, ...c.removeRelease('<old release>'));
   add(c.audit('<time> deploy <release> from=<live> by=<user@host> run=<run id> <secs>s ok|failed: <reason>'), '(then the lock is let go)');
+  return out;
+}
+
+/** The watch window's lines: what is checked each second, and what a failure does. */
+function watchLines(spec: ReleaseSpec): (RemoteCommand | string)[] {
+  const w = spec.watch!;
+  const c = new ReleaseCommands(spec);
+  const port = spec.releasePorts[0] ?? 0;
+  const check = c.healthCheck(spec.release, port);
+  const out: (RemoteCommand | string)[] = [
+    `(watch ${w.seconds}s, ${LIVE} still running: every 1s the container's state and the health check; ${FAILED_IN_A_ROW} failed checks in a row fail it)`,
+    c.containerState(spec.release),
+  ];
+  if (check) out.push(check);
+  if (w.max5xxPercent !== undefined) {
+    out.push(`(and the new release's answers through nginx, from ${w.accessLog}: more than ${w.max5xxPercent}% 5xx fails it)`, accessLogSize(w.accessLog!), count5xx(w.accessLog!, 0, `127.0.0.1:${port}`));
+  }
+  out.push(`(if it fails: nginx back to ${LIVE} (its health check first), the pointers back, ${spec.release} drained and stopped (kept); the step fails saying why)`);
+  out.push('(Ctrl-C during the watch: the new release stays live, the old one is stopped; the audit line says so)');
   return out;
 }
 
@@ -60,12 +83,13 @@ export function releasePlanLines(plan: RunPlan): string[] {
     lines.push(`  ${step.displayName} (step ${step.index}): remote commands`);
     const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n), imageMap: plan.options.imageMap });
     if (!parsed.ok) {
-      for (const e of parsed.errors) lines.push(`    ✗ ${e}`);
+      for (const e of locateOptionErrors(parsed.errors, plan.configFile, plan.pipeline, step)) lines.push(`    ✗ ${e}`);
       continue;
     }
     const s = parsed.spec;
     lines.push(`    hosts: ${s.hosts.map((h) => `${s.user}@${h.host}:${h.port}`).join(' ')} (one after another; host keys checked against known-hosts)`);
     lines.push(`    release: ${s.release} from ${s.image}:${s.tag}`);
+    if (s.watch) lines.push(`    watch: ${s.watch.seconds}s after the switch; 5xx through nginx: ${s.watch.max5xxPercent === undefined ? 'not counted' : `at most ${s.watch.max5xxPercent}% (access log ${s.watch.accessLog})`}`);
     for (const a of s.accessories) if (a.mappedBy) lines.push(`    accessory ${a.name}: ${a.image}  (image map: ${a.mappedBy})`);
     for (const l of plannedCommands(s)) lines.push(`    ${l}`);
   }

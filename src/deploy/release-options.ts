@@ -5,6 +5,7 @@ import { formatImageRef, parseImageRef } from '../plan/image-ref.ts';
 import { describeOrigin, resolveImage, type ImageMapRule } from '../plan/image-map.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import { cronJobs } from './cron.ts';
+import { parseForwardedProto, parseWatch } from './watch-options.ts';
 import type { Accessory, EnvEntry, NginxSite, ReleaseSpec, SshHost, StaticFiles } from './release-spec.ts';
 
 /** A step's options as written, and the pipeline variables `$VAR` expands from. */
@@ -99,8 +100,9 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
   if (healthPath && !/^\/[^\s]*$/.test(healthPath)) errors.push(`health-path: "${healthPath}" must start with /`);
   if (healthPath && appPort === undefined) errors.push('health-path needs app-port (the port the path is asked on)');
   const healthCmd = raw('health-cmd')?.trim();
-  const health = { timeoutSec: int('health-timeout', 60, 1), ...(healthPath ? { path: healthPath } : {}), ...(healthCmd ? { cmd: healthCmd } : {}) };
+  const health: ReleaseSpec['health'] = { timeoutSec: int('health-timeout', 60, 1), ...(healthPath ? { path: healthPath } : {}), ...(healthCmd ? { cmd: healthCmd } : {}) };
   if (!healthPath && !healthCmd && appPort !== undefined) health.path = '/';
+  parseForwardedProto(get, health, errors);
 
   const spec: ReleaseSpec = {
     hosts, user: get('user') || 'root', sshKey, knownHosts,
@@ -124,6 +126,8 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
     spec.nginx = nginx;
     if (appPort === undefined) errors.push('nginx-site needs app-port (the container port nginx proxies to)');
   }
+  const watch = parseWatch(get, prefix, !!nginx, errors, raw('watch') !== undefined);
+  if (watch) spec.watch = watch;
   const statics = parseStatic(get('static-from'), get('static-to'), get('static-url') || '/static/', errors);
   if (statics) {
     spec.static = statics;

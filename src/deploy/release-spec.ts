@@ -26,6 +26,8 @@ export interface ReleaseSpec {
   env: EnvEntry[];
   restart: string;
   health: HealthCheck;
+  /** After the switch the release is watched for this window; failing it switches back (deploy/watch.ts). */
+  watch?: WatchWindow;
   drainSec: number;
   stopTimeoutSec: number;
   /** Stopped releases kept for rollback. */
@@ -53,6 +55,17 @@ export interface HealthCheck {
   /** A command run in the release container with `sh -c` (exit 0 passes). */
   cmd?: string;
   timeoutSec: number;
+  /** Sent as X-Forwarded-Proto with each HTTP probe (`https` for an app that forces SSL behind a TLS proxy). */
+  forwardedProto?: 'http' | 'https';
+}
+
+/** `watch`, `watch-5xx`, `nginx-access-log`. */
+export interface WatchWindow {
+  seconds: number;
+  /** Share of the new release's answers through nginx that may be 5xx; undefined: not counted. */
+  max5xxPercent?: number;
+  /** The access log nginx writes for this site (upstream address and status per request). */
+  accessLog?: string;
 }
 
 export interface Accessory {

@@ -1,36 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecResult, RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
+import { FakeServer, PROBE, type Answer } from '../../test/fakes/fake-remote-shell.ts';
 import { deployRelease, rollbackRelease } from './release.ts';
 import type { ReleaseSpec } from './release-spec.ts';
-
-type Answer = Partial<ExecResult> | undefined;
-
-/** A server that answers each command by its first words, and records what ran. */
-class FakeServer implements RemoteShell {
-  readonly host = 'srv';
-  readonly ran: string[] = [];
-  constructor(private readonly answers: Record<string, Answer | ((stdin?: string) => Answer)>) {}
-
-  #answer(argv: readonly string[], stdin?: string): ExecResult {
-    const line = argv.join(' ');
-    this.ran.push(line);
-    const key = Object.keys(this.answers).filter((k) => line.startsWith(k)).sort((a, b) => b.length - a.length)[0];
-    const a = key === undefined ? undefined : this.answers[key];
-    return { code: 0, stdout: '', stderr: '', ...(typeof a === 'function' ? a(stdin) : a) };
-  }
-
-  async exec(argv: readonly string[], opts: { stdin?: string } = {}): Promise<ExecResult> {
-    return this.#answer(argv, opts.stdin);
-  }
-
-  async start(argv: readonly string[]): Promise<RunningCommand> {
-    const r = this.#answer(argv);
-    const done = Promise.resolve(r);
-    return { firstLine: Promise.resolve(r.code === 0 ? 'locked' : undefined), done, end: async () => (this.ran.push('(unlock)'), r) };
-  }
-
-  close(): void {}
-}
 
 const spec: ReleaseSpec = {
   hosts: [{ host: 'srv', port: 22 }], user: 'u', sshKey: 'k', knownHosts: 'kh', image: 'reg/app', tag: 'v2', release: 'app_v2', prefix: 'app',
@@ -53,6 +24,7 @@ const liveV1 = (extra: Record<string, Answer | ((stdin?: string) => Answer)> = {
   'docker inspect --type container --format {{.State.Status}} {{.State.ExitCode}}': { stdout: 'running 0\n' },
   'docker ps --all': { stdout: 'app_v2\napp_v1\napp_v0\napp_old\n' },
   'cat /etc/nginx/app.conf': { stdout: 'old site' },
+  [PROBE]: { stdout: '200 0.002 \nok\n' },
   ...extra,
 });
 const names = (s: FakeServer) => s.ran.map((l) => l.split(' ').slice(0, 3).join(' '));
@@ -63,7 +35,7 @@ describe('deployRelease', () => {
     await deployRelease(s, spec, actor, io());
     const at = (prefix: string) => s.ran.findIndex((l) => l.startsWith(prefix));
     expect(s.ran).toContain('docker run --detach --name app_v2 --network app --restart always --env-file s/env/app_v2.env --label werker.release=app --label werker.version=v2 --label werker.port=8002 --publish 127.0.0.1:8002:80 reg/app:v2');
-    const order = ['docker run --detach --name app_v2', 'curl', 'install -m 644 /dev/stdin /etc/nginx/app.conf', 'nginx -t', 'nginx -s reload',
+    const order = ['docker run --detach --name app_v2', PROBE, 'install -m 644 /dev/stdin /etc/nginx/app.conf', 'nginx -t', 'nginx -s reload',
       'install -m 644 /dev/stdin s/previous.new', 'install -m 644 /dev/stdin s/live.new', 'mv -f s/live.new s/live', 'crontab -',
       'flock --wait', 'docker update --restart no app_v1', 'docker stop --time 1 app_v1', 'docker rm app_v0', 'tee -a s/audit.log', '(unlock)'];
     const idx = order.map(at);
@@ -74,9 +46,9 @@ describe('deployRelease', () => {
   });
 
   it('a failing health check removes the new release and touches neither nginx nor the pointers', async () => {
-    const s = liveV1({ curl: { code: 22, stderr: 'curl: (22) The requested URL returned error: 503' } });
+    const s = liveV1({ [PROBE]: { stdout: '503 0.004 \nService Unavailable\n' } });
     const out = io();
-    await expect(deployRelease(s, spec, actor, out)).rejects.toThrow('srv: app_v2 was not healthy within 1s (last check: curl: (22) The requested URL returned error: 503)');
+    await expect(deployRelease(s, spec, actor, out)).rejects.toThrow('srv: app_v2 was not healthy within 1s (last check: GET /up: 503 in 4 ms, body "Service Unavailable")');
     expect(s.ran.some((l) => l.includes('/etc/nginx/app.conf') && l.startsWith('install'))).toBe(false);
     expect(s.ran.some((l) => l.includes('s/live.new'))).toBe(false);
     expect(s.ran.some((l) => l.startsWith('docker stop'))).toBe(false);
@@ -149,9 +121,9 @@ describe('cancelling a release', () => {
 
   it('stops the health gate at once and removes the new release; the live one keeps serving', async () => {
     const cancel = new AbortController();
-    const s = liveV1({ curl: () => (cancel.abort(), { code: 7, stderr: 'connection refused' }) });
+    const s = liveV1({ [PROBE]: () => (cancel.abort(), { code: 7, stderr: 'connection refused' }) });
     await expect(deployRelease(s, { ...spec, health: { path: '/up', timeoutSec: 600 } }, actor, { ...io(), signal: cancel.signal })).rejects.toMatchObject({ name: 'AbortError' });
-    expect(s.ran.filter((l) => l.startsWith('curl'))).toHaveLength(1);
+    expect(s.ran.filter((l) => l.startsWith(PROBE))).toHaveLength(1);
     expect(s.ran).toContain('docker rm --force app_v2');
     expect(s.ran.some((l) => l.includes('s/live.new'))).toBe(false);
     expect(s.ran).toContain('(unlock)');
@@ -164,7 +136,7 @@ describe('rollbackRelease', () => {
     await rollbackRelease(s, spec, actor, io());
     const i = (l: string) => s.ran.indexOf(l);
     expect(i('docker update --restart always app_v0')).toBeLessThan(i('docker start app_v0'));
-    expect(s.ran).toContain('curl --fail --silent --show-error --output /dev/null --max-time 5 http://127.0.0.1:8002/up');
+    expect(s.ran.some((l) => l.startsWith(PROBE) && l.endsWith('http://127.0.0.1:8002/up'))).toBe(true);
     expect(i('nginx -s reload')).toBeLessThan(i('mv -f s/live.new s/live'));
     expect(i('mv -f s/live.new s/live')).toBeLessThan(i('docker stop --time 1 app_v1'));
   });

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecResult, RemoteShell, RunningCommand } from '../runtime/ssh/connection.ts';
 import { LOCK_BUSY, ReleaseCommands } from './commands.ts';
 import { withCronBlock, cronLines } from './cron.ts';
+import { HealthProbe, type CheckOutcome } from './health.ts';
+import { watchAfterSwitch } from './after-switch.ts';
+import { accessLogSize } from './watch-commands.ts';
 import { ReleaseError, Remote, lastLines, showCommand } from './remote.ts';
 import type { Accessory, Actor, ReleaseSpec } from './release-spec.ts';
 
@@ -9,6 +12,11 @@ import type { Accessory, Actor, ReleaseSpec } from './release-spec.ts';
 export interface ReleaseIo {
   print(line: string): void;
   signal?: AbortSignal;
+  /**
+   * From now on a cancel must not cut the connection: the release ends on one whole release
+   * (the watch window decides which), writes its audit line and lets the lock go itself.
+   */
+  holdConnection?(): void;
 }
 
 type Action = 'deploy' | 'rollback';
@@ -42,15 +50,31 @@ export async function deployRelease(shell: RemoteShell, spec: ReleaseSpec, actor
     }
     const port = freePort(spec, live);
     await startRelease(r, c, port);
+    const previous = await r.read(c.readPrevious());
+    const logOffset = spec.watch?.accessLog ? Number(await r.read(accessLogSize(spec.watch.accessLog))) || 0 : 0;
     await gateAndSwitch(r, c, spec.release, port, io.signal, async () => {
       io.print(`${spec.release} did not become live; removing it (${live ? `${live.name} keeps serving` : 'nothing was live'})`);
       await r.try(c.logs(spec.release), { stream: true });
       await r.try(c.removeContainer(spec.release));
       await r.try(c.removeReleaseFiles(spec.release));
     });
+    const switchedAt = Date.now();
     await setPointers(r, c, spec.release, live?.name);
     await installCron(r, c);
-    if (live) await retireOld(r, c, live.name, io);
+    const old = live?.status === 'running' ? { name: live.name, port: live.port ?? 0 } : undefined;
+    if (spec.watch) {
+      io.holdConnection?.();
+      const moves = {
+        switchBack: async (to: { name: string; port: number }, prev: string | undefined) => {
+          await gateAndSwitch(r, c, to.name, to.port, undefined, async () => undefined);
+          await setPointers(r, c, to.name, prev);
+        },
+        retire: (name: string, since = switchedAt) => retireOld(r, c, name, {}, since),
+      };
+      await watchAfterSwitch(r, c, { name: spec.release, port, old, previous, logOffset }, io.signal, moves, (result) => (audit.result = result));
+    }
+    // After a watch the connection is held: the old release is retired even if a cancel comes now.
+    if (live) await retireOld(r, c, live.name, spec.watch ? {} : io, switchedAt);
     await prune(r, c, spec.release, live?.name ?? (await r.read(c.readPrevious())));
     audit.result = 'ok';
   });
@@ -107,7 +131,8 @@ async function withLock(
   try {
     await body(r, c, audit);
   } catch (err) {
-    audit.result = `failed: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;
+    // A result the body set before it threw (a watch that switched back, a cancelled watch) stays.
+    if (audit.result === 'failed') audit.result = `failed: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;
     throw err;
   } finally {
     const secs = ((Date.now() - started.getTime()) / 1000).toFixed(1);
@@ -233,22 +258,32 @@ async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: 
   }
 }
 
-/** Polls the health check each second until it passes, the container stops, or the timeout. */
+/**
+ * Polls the health check each second until it passes, the container stops, or the timeout. A
+ * failure says what the last checks saw, the container's state and last log lines, and a hint.
+ */
 async function waitHealthy(r: Remote, c: ReleaseCommands, name: string, port: number, signal: AbortSignal | undefined): Promise<void> {
-  const check = c.healthCheck(name, port);
+  const probe = new HealthProbe(r, c, name, port);
   const timeout = c.spec.health.timeoutSec;
-  r.say(check ? `health check, every 1s for up to ${timeout}s: ${showCommand(check)}` : `no health check: ${name} must keep running for 2s`);
-  let polls = 0;
+  r.say(`health check, every 1s for up to ${timeout}s: ${probe.describe()}`);
+  let last: CheckOutcome | undefined;
   const res = await pollEachSecond(timeout, signal, async () => {
     const state = await r.read(c.containerState(name));
-    if (!state?.startsWith('running')) throw new ReleaseError(`${r.host}: ${name} stopped (${state ?? 'gone'}) before it was healthy`);
-    return check ? r.try(check, { quiet: true, timeoutMs: 30_000 }) : { code: polls++ >= 2 ? 0 : 1, stdout: '', stderr: 'starting' };
+    if (!state?.startsWith('running')) throw await unhealthy(probe, `${r.host}: ${name} stopped (${state ?? 'gone'}) before it was healthy`);
+    last = await probe.check();
+    return { code: last.passed ? 0 : 1, stdout: '', stderr: last.text };
   });
   if (res.passed) {
     r.say(`${name} is healthy after ${res.secs}s`);
     return;
   }
-  throw new ReleaseError(`${r.host}: ${name} was not healthy within ${timeout}s (last check: ${lastLines(res.last, 1)})`, 'see its log above; the live release was not touched');
+  throw await unhealthy(probe, `${r.host}: ${name} was not healthy within ${timeout}s (last check: ${last?.text ?? '-'})`);
+}
+
+/** The failure with what the probes saw and the container's side of it (deploy/health.ts). */
+async function unhealthy(probe: HealthProbe, message: string): Promise<ReleaseError> {
+  const { details, hint } = await probe.explain().catch((err: Error) => ({ details: [`  (could not look closer: ${err.message})`], hint: undefined }));
+  return new ReleaseError([message, ...details].join('\n'), hint ?? 'see its log above; the live release was not touched');
 }
 
 /** Writes the site for the release, tests the whole config (putting the old file back if it fails), then reloads. */
@@ -280,11 +315,15 @@ async function installCron(r: Remote, c: ReleaseCommands): Promise<void> {
   if (next !== text) await r.run(c.writeCrontab(next));
 }
 
-/** Drain, let a cron run in the old release finish, then stop it (kept, without restart policy, for rollback). */
-async function retireOld(r: Remote, c: ReleaseCommands, old: string, io: ReleaseIo): Promise<void> {
-  if (c.spec.drainSec > 0) {
-    r.say(`draining ${old} for ${c.spec.drainSec}s (requests nginx's old workers still hold finish there)`);
-    await sleep(c.spec.drainSec * 1000, undefined, io.signal ? { signal: io.signal } : {});
+/**
+ * Drain (what is left of it since the switch: a watch window may have covered it), let a cron
+ * run in the old release finish, then stop it (kept, without restart policy, for rollback).
+ */
+async function retireOld(r: Remote, c: ReleaseCommands, old: string, io: { signal?: AbortSignal }, switchedAt = Date.now()): Promise<void> {
+  const drainMs = c.spec.drainSec * 1000 - (Date.now() - switchedAt);
+  if (drainMs > 0) {
+    r.say(`draining ${old} for ${(drainMs / 1000).toFixed(1)}s (requests nginx's old workers still hold finish there)`);
+    await sleep(drainMs, undefined, io.signal ? { signal: io.signal } : {});
   }
   for (const job of c.spec.cron) await r.run(c.waitCronJob(job, Math.max(60, c.spec.stopTimeoutSec)));
   await r.runAll(c.retire(old));

@@ -248,6 +248,7 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
     scripts: { init: false, run: false },
   };
   if (spec.cwd !== undefined) base.cwd = spec.cwd;
+  if (spec.propertyAt) base.propertyAt = spec.propertyAt;
   if (spec.checkpoint !== undefined) base.checkpoint = spec.checkpoint;
   if (spec.displayName !== undefined) base.nameProperty = spec.displayName;
   // A step wercker read but could not have run (docs/wercker-compat.md §2.5): it fails the run.

@@ -95,6 +95,8 @@ export interface PlannedStep {
   /** Why it cannot run yet (status 'unresolved'), with what to do. */
   problem?: string;
   at?: { line: number; col: number };
+  /** Where each property's key is written (option errors name file:line:col). */
+  propertyAt?: Record<string, { line: number; col: number }>;
 }
 
 export interface GuestPaths {

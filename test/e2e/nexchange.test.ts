@@ -80,7 +80,7 @@ afterAll(async () => {
     for (const tag of [commit, commit2].filter(Boolean)) await deleteTag(tag);
   }
   if (conn) {
-    await conn.exec(['rm', '-rf', `${TARGET.nginxDir}/sites/nexchange.conf`, '.werker/nexchange', `${TARGET.home}/nexchange-static`, `/tmp/${commit}.sh`]);
+    await conn.exec(['rm', '-rf', `${TARGET.nginxDir}/sites/nexchange.conf`, `${TARGET.nginxDir}/nexchange.access.log`, '.werker/nexchange', `${TARGET.home}/nexchange-static`, `/tmp/${commit}.sh`]);
     await conn.exec(['rmdir', '.werker']);
     await conn.exec(['/usr/sbin/nginx', '-c', `${TARGET.nginxDir}/nginx.conf`, '-e', `${TARGET.nginxDir}/error.log`, '-s', 'reload']);
     await removeCronBlock(conn, 'nexchange');
@@ -233,7 +233,7 @@ describe.skipIf(!docker || !target)('examples/nexchange: dev, build, their deplo
 
   it('werker deploy --pipeline release: PostGIS accessory, site and static files through nginx, the ticker cron; a second deploy under load drops nothing', async () => {
     const [p1, p2] = await freePorts(2);
-    const env = { ...deployEnv(), X_RELEASE_PORTS: `${p1} ${p2}`, X_RELEASE_DRAIN: '2' };
+    const env = { ...deployEnv(), X_RELEASE_PORTS: `${p1} ${p2}`, X_RELEASE_DRAIN: '2', X_RELEASE_WATCH: '5' };
     const release = (extra: string[] = []) => cli(['deploy', '--pipeline', 'release', '--working-dir', workDir, ...IMAGE_MAP, ...extra], env, EXAMPLE);
 
     const started = Date.now();

@@ -144,7 +144,8 @@ describe.skipIf(!docker || !target)('internal/release over SSH to a loopback ser
     const r = await deploy('v3');
     const s = await load.stop();
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`${release('v3')} was not healthy within 6s \\(last check: curl: \\(22\\).*404`));
+    expect(r.stdout).toMatch(new RegExp(`${release('v3')} was not healthy within 6s \\(last check: GET /health: 404 in \\d+ ms, body "[^"]*404`));
+    expect(r.stdout).toContain('hint: /health answers 404; check the path exists and the app is healthy');
     expect(r.stdout).toContain(`${release('v3')} did not become live; removing it (${release('v2')} keeps serving)`);
     expect(s.failures).toEqual([]);
     expect(s.ok).toBeGreaterThan(50);

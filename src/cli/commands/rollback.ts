@@ -1,4 +1,5 @@
 import { localActor, releaseOnHosts } from '../../deploy/hosts.ts';
+import { locateOptionErrors } from '../../deploy/option-errors.ts';
 import { parseReleaseOptions } from '../../deploy/release-options.ts';
 import { UsageError } from '../../errors.ts';
 import { PipelineEnv } from '../../plan/environment.ts';
@@ -25,7 +26,7 @@ export async function rollbackCommand(target: string | undefined, flags: Pipelin
   const print = (line: string) => out.stdout(masker.mask(line));
   for (const step of steps) {
     const parsed = parseReleaseOptions({ raw: step.properties, lookup: (n) => env.get(n), imageMap: plan.options.imageMap });
-    if (!parsed.ok) throw new UsageError(`internal/release (step ${step.index}): ${parsed.errors.join('; ')}`);
+    if (!parsed.ok) throw new UsageError(locateOptionErrors(parsed.errors, plan.configFile, plan.pipeline, step).join('\n'));
     await releaseOnHosts(parsed.spec, localActor(plan.runId), { print }, 'rollback');
   }
   print('rolled back');

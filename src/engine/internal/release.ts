@@ -1,4 +1,5 @@
 import { releaseOnHosts, localActor } from '../../deploy/hosts.ts';
+import { locateOptionErrors } from '../../deploy/option-errors.ts';
 import { parseReleaseOptions } from '../../deploy/release-options.ts';
 import { failed, passed, type InternalStep } from './context.ts';
 
@@ -20,14 +21,14 @@ const LOSSY = /[$`\\\n\r]/;
  */
 export const release: InternalStep = {
   sync: true,
-  async run(ctx, _step, o) {
+  async run(ctx, step, o) {
     const pipeline = new Map(ctx.plan.env.map((v) => [v.name, v.value]));
     const lookup = (n: string) => {
       const exact = pipeline.get(n);
       return exact !== undefined && LOSSY.test(exact) ? exact : o.env.get(n) ?? exact;
     };
     const parsed = parseReleaseOptions({ raw: o.raw, lookup, imageMap: ctx.plan.options.imageMap });
-    if (!parsed.ok) return failed(`internal/release: ${parsed.errors.join('; ')}`, 'see README "Releasing to servers" for the options');
+    if (!parsed.ok) return failed(locateOptionErrors(parsed.errors, ctx.plan.configFile, ctx.plan.pipeline, step).join('\n'), 'see README "Releasing to servers" for the options');
     const io = { print: ctx.print, ...(ctx.signal ? { signal: ctx.signal } : {}) };
     await releaseOnHosts(parsed.spec, localActor(ctx.plan.runId), io, 'deploy');
     return passed();
