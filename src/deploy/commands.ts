@@ -1,4 +1,5 @@
-import { cronPaths, cronScript } from './cron.ts';
+import { cronPaths } from './cron.ts';
+import { cronScript } from './cron-runner.ts';
 import { nginxSiteText } from './nginx-site.ts';
 import type { Accessory, CronJob, EnvEntry, ReleaseSpec } from './release-spec.ts';
 
@@ -198,7 +199,7 @@ export class ReleaseCommands {
 
   writeCronScript(job: CronJob): RemoteCommand {
     const s = this.spec;
-    return cmd(['install', '-m', '755', '/dev/stdin', cronPaths(s.stateDir, job).script], cronScript(s.prefix, s.stateDir, s.docker, job), `runner script for ${job.command.join(' ')}`);
+    return cmd(['install', '-m', '755', '/dev/stdin', cronPaths(s.stateDir, job).script], cronScript(s, job), `runner script for ${job.command.join(' ')}`);
   }
 
   removeStaleCronScripts(): RemoteCommand {
