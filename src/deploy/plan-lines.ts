@@ -3,6 +3,7 @@ import type { RunPlan } from '../plan/types.ts';
 import { Masker } from '../util/mask.ts';
 import { ReleaseCommands, type RemoteCommand } from './commands.ts';
 import { cronLines } from './cron.ts';
+import { day2PlanLines } from './day2-plan-lines.ts';
 import { parseReleaseOptions } from './release-options.ts';
 import type { ReleaseSpec } from './release-spec.ts';
 import { showCommand } from './remote.ts';
@@ -68,6 +69,7 @@ export function releasePlanLines(plan: RunPlan): string[] {
     lines.push(`    release: ${s.release} from ${s.image}:${s.tag}`);
     for (const a of s.accessories) if (a.mappedBy) lines.push(`    accessory ${a.name}: ${a.image}  (image map: ${a.mappedBy})`);
     for (const l of plannedCommands(s)) lines.push(`    ${l}`);
+    for (const l of day2PlanLines(s)) lines.push(`    ${l}`);
   }
   return lines.map((l) => masker.mask(l));
 }
