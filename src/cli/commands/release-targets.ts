@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { connectHost, selectHosts } from '../../deploy/day2-hosts.ts';
 import { parseReleaseOptions } from '../../deploy/release-options.ts';
 import type { ReleaseSpec, SshHost } from '../../deploy/release-spec.ts';
@@ -8,7 +7,7 @@ import type { SshConnection } from '../../runtime/ssh/connection.ts';
 import { Masker } from '../../util/mask.ts';
 import { resolveDeploySource } from '../deploy-source.ts';
 import type { Output } from '../output.ts';
-import { addPipelineOptions, type PipelineFlags } from '../pipeline-options.ts';
+import type { PipelineFlags } from '../pipeline-options.ts';
 import { prepareRun } from '../prepare-run.ts';
 
 export interface ReleaseFlags extends PipelineFlags {
@@ -22,12 +21,6 @@ export interface ReleaseTargets {
   projectDir: string;
   runId: string;
   mask(text: string): string;
-}
-
-/** `[PATH]`, the pipeline flags and `--host` of every `werker release` subcommand. */
-export function addReleaseTargetOptions(cmd: Command): Command {
-  return addPipelineOptions(cmd, { pipeline: 'deploy', directMount: false, noDefaultPath: true })
-    .option('--host <host>', 'only this host of the step (host or host:port)');
 }
 
 /**
