@@ -192,6 +192,26 @@ describe.skipIf(!docker || !target)('werker release day-2 commands over SSH to a
     expect(audit[1]).toMatch(new RegExp(`live ${release('v2')} from=- by=\\S+ run=\\S+ [\\d.]+s ok$`));
   });
 
+  it('maintenance while a deploy holds the lock is refused, naming the holder; the site keeps serving', async () => {
+    const holder = await conn.start(['flock', `${stateDir}/lock`, 'sh', '-c', `echo 'deploy of x by someone@else, run held-${id}' > ${stateDir}/lock.holder; echo held; exec cat > /dev/null`]);
+    expect(await holder.firstLine).toBe('held');
+    const m = await day2('maintenance');
+    await holder.end();
+    expect(m.code).toBe(1);
+    expect(m.stderr + m.stdout).toContain(`another deploy holds the lock: deploy of x by someone@else, run held-${id}`);
+    expect(await get('/')).toEqual({ status: 200, body: 'v2\n' });
+    expect((await conn.exec(['tail', '-n', '1', `${stateDir}/audit.log`])).stdout).toMatch(/ maintenance \(live\) from=- .* refused: the lock is held by deploy of x/);
+  });
+
+  it('werker plan names the day-2 commands, the cron history and the webhook', async () => {
+    const r = await cli(['plan', project, '--pipeline', 'deploy', '--git-commit', commit.v2]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`    cron history: each run recorded (start, end, exit code, output tail, release) in ${stateDir}/cron/<job>.history, the last 3 per job`);
+    expect(r.stdout).toContain('    cron failures: a failed run is POSTed as JSON to notify-webhook, from the host');
+    expect(r.stdout).toContain('    day 2: werker release status [--json] | logs [-f] [--since T] [--grep RE] [--accessory ticker] [--cron JOB] | exec [-i] -- CMD | maintenance (503 with maintenance.html from the repository) | live');
+    expect(r.stdout).not.toContain(hook.url);
+  });
+
   it('each cron run is recorded (the last cron-history of them) and logs --cron shows the last run', async () => {
     for (let i = 0; i < 5; i++) expect((await runTick(manualJob!.name)).code).toBe(0);
     const j = await day2('status', '--json');

@@ -3,6 +3,7 @@ import { Day2Commands } from '../../deploy/day2-commands.ts';
 import { connectHost, selectHosts } from '../../deploy/day2-hosts.ts';
 import { localActor } from '../../deploy/hosts.ts';
 import type { ReleaseSpec, SshHost } from '../../deploy/release-spec.ts';
+import { ReleaseError } from '../../deploy/remote.ts';
 import { UsageError } from '../../errors.ts';
 import type { SshConnection } from '../../runtime/ssh/connection.ts';
 import { shellJoin } from '../../util/shell-quote.ts';
@@ -43,7 +44,7 @@ export async function releaseExecCommand(command: string[], target: string | und
 async function execOnHost(conn: SshConnection, spec: ReleaseSpec, h: SshHost, command: string[], interactive: boolean, t: ReleaseTargets, out: Output, many: boolean): Promise<number> {
   const c = new ReleaseCommands(spec);
   const live = (await conn.exec(c.readLive().argv)).stdout.trim();
-  if (!live) throw new UsageError(`${h.host}: no release is live here yet`, { hint: 'deploy first (werker deploy)' });
+  if (!live) throw new ReleaseError(`${h.host}: no release is live here yet`, 'deploy first (werker deploy)');
   const argv = new Day2Commands(spec).exec(live, command, interactive).argv;
   const started = Date.now();
   let code: number | null;

@@ -2,6 +2,7 @@ import { Day2Commands, type LogRequest } from '../../deploy/day2-commands.ts';
 import { ReleaseCommands } from '../../deploy/commands.ts';
 import { connectHost, selectHosts } from '../../deploy/day2-hosts.ts';
 import type { CronJob, ReleaseSpec, SshHost } from '../../deploy/release-spec.ts';
+import { ReleaseError } from '../../deploy/remote.ts';
 import { UsageError } from '../../errors.ts';
 import type { RunningCommand, SshConnection } from '../../runtime/ssh/connection.ts';
 import type { Output } from '../output.ts';
@@ -40,7 +41,7 @@ export async function releaseLogsCommand(target: string | undefined, flags: Logs
       try {
         const source = await logSource(conn, spec, flags, req);
         const res = await conn.exec(source.argv, { onLine: show(prefixOf(h)), timeoutMs: 10 * 60_000 });
-        if (res.code !== 0) throw new UsageError(`${h.host}: ${source.what}: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.code}`}`, { hint: source.hint });
+        if (res.code !== 0) throw new ReleaseError(`${h.host}: ${source.what}: ${res.stderr.trim().split('\n').at(-1) || `exit ${res.code}`}`, source.hint);
       } finally {
         conn.close();
       }
@@ -74,7 +75,7 @@ async function followAll(
       if (stopped) void cmd.end();
       say(`following ${source.what} on ${h.host}:${h.port} (Ctrl-C stops; nothing stays running on the host)`);
       const res = await cmd.done;
-      if (!stopped && res.code !== 0) throw new UsageError(`${h.host}: ${source.what}: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.code}`}`, { hint: source.hint });
+      if (!stopped && res.code !== 0) throw new ReleaseError(`${h.host}: ${source.what}: ${res.stderr.trim().split('\n').at(-1) || `exit ${res.code}`}`, source.hint);
     }));
     say('stopped following');
   } finally {
@@ -112,7 +113,7 @@ async function logSource(conn: SshConnection, spec: ReleaseSpec, flags: LogsFlag
     return { argv: d.cronLogs(job, req).argv, what: `the last run of cron job ${job.name}`, hint: 'has the job run yet? werker release status shows its runs' };
   }
   const live = (await conn.exec(new ReleaseCommands(spec).readLive().argv)).stdout.trim();
-  if (!live) throw new UsageError(`${conn.host}: no release is live here yet`, { hint: 'deploy first (werker deploy)' });
+  if (!live) throw new ReleaseError(`${conn.host}: no release is live here yet`, 'deploy first (werker deploy)');
   return { argv: d.containerLogs(live, req).argv, what: `the log of ${live}`, hint: 'werker release status shows the release\'s state' };
 }
 
