@@ -157,8 +157,9 @@ export class SshConnection implements RemoteShell {
         if (err) return reject(new SshError(this.host, 'exec', `${argv[0]}: ${err.message}`, { cause: err }));
         let code: number | null = null;
         io.input.pipe(channel);
-        channel.pipe(io.output);
-        channel.stderr.pipe(io.output);
+        // The local terminal outlives the session: never ended by it.
+        channel.pipe(io.output, { end: false });
+        channel.stderr.pipe(io.output, { end: false });
         const stopResize = io.onResize?.((rows, cols) => channel.setWindow(rows, cols, 0, 0));
         channel.on('exit', (c: number | null) => (code = c ?? null));
         channel.on('close', () => {
