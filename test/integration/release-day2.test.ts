@@ -142,6 +142,23 @@ describe.skipIf(!docker || !target)('werker release day-2 commands over SSH to a
     expect(left).toBe('');
   });
 
+  it('a follow whose werker dies (the connection drops) leaves nothing running on the host either', async () => {
+    const f = spawnCli(['release', 'logs', project, '--working-dir', workDir, '-f', '--accessory', 'ticker', '--lines', '1'], { env });
+    let seen = '';
+    f.child.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
+    for (let i = 0; i < 100 && !seen.includes('tick'); i++) await sleep(100);
+    expect(seen).toContain('tick');
+    expect(await tickerFollowers()).not.toBe('');
+    f.child.kill('SIGKILL');
+    await f.done;
+    let left = await tickerFollowers();
+    for (let i = 0; i < 40 && left; i++) {
+      await sleep(250);
+      left = await tickerFollowers();
+    }
+    expect(left).toBe('');
+  });
+
   it('exec runs a command in the live release with its exit code, and leaves an audit line; -i needs a terminal', async () => {
     const r = await cli(['release', 'exec', project, '--working-dir', workDir, '--', 'cat', '/www/version']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -261,6 +278,10 @@ const get = (urlPath: string) => getThroughNginx(siteHost, urlPath);
 /** `docker logs` processes on the host that follow this test's live release. */
 async function followers(): Promise<string> {
   return (await conn.exec(['pgrep', '-a', '-f', `docker logs .*${release('v2')}`])).stdout.trim();
+}
+
+async function tickerFollowers(): Promise<string> {
+  return (await conn.exec(['pgrep', '-a', '-f', `docker logs .*--follow.* ${prefix}-ticker`])).stdout.trim();
 }
 
 /** One tick as cron runs it: from the home directory, through the runner script. */
