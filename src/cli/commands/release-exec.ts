@@ -52,7 +52,7 @@ async function execOnHost(conn: SshConnection, spec: ReleaseSpec, h: SshHost, co
     code = await interactiveSession(conn, argv);
   } else {
     const prefix = many ? `${h.host}:${h.port} | ` : '';
-    const res = await conn.exec(argv, { onLine: (s, line) => (s === 'stdout' ? out.stdout : out.stderr)(t.mask(`${prefix}${line}`)), timeoutMs: 6 * 60 * 60_000 });
+    const res = await conn.exec(argv, { onLine: (s, line) => (s === 'stdout' ? out.stdout : out.stderr)(t.mask(`${prefix}${line}`)), timeoutMs: 6 * 60 * 60_000, keepTail: 4096 });
     code = res.code;
   }
   const actor = localActor(t.runId);

@@ -40,7 +40,7 @@ export async function releaseLogsCommand(target: string | undefined, flags: Logs
       const conn = await connectHost(spec, h);
       try {
         const source = await logSource(conn, spec, flags, req);
-        const res = await conn.exec(source.argv, { onLine: show(prefixOf(h)), timeoutMs: 10 * 60_000 });
+        const res = await conn.exec(source.argv, { onLine: show(prefixOf(h)), timeoutMs: 10 * 60_000, keepTail: 4096 });
         if (res.code !== 0) throw new ReleaseError(`${h.host}: ${source.what}: ${res.stderr.trim().split('\n').at(-1) || `exit ${res.code}`}`, source.hint);
       } finally {
         conn.close();
@@ -70,7 +70,7 @@ async function followAll(
       const conn = await connectHost(spec, h);
       conns.push(conn);
       const source = await logSource(conn, spec, flags, req);
-      const cmd = await conn.start(source.argv, { onLine: show(prefixOf(h)) });
+      const cmd = await conn.start(source.argv, { onLine: show(prefixOf(h)), keepTail: 4096 });
       running.push(cmd);
       if (stopped) void cmd.end();
       say(`following ${source.what} on ${h.host}:${h.port} (Ctrl-C stops; nothing stays running on the host)`);

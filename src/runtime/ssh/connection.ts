@@ -23,6 +23,8 @@ export interface ExecOptions {
   /** Each complete output line, as it arrives. */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   timeoutMs?: number;
+  /** Keep only this many last characters of each stream in the result (a followed log runs for hours). */
+  keepTail?: number;
 }
 
 export interface ExecResult {
@@ -57,7 +59,7 @@ export interface RemoteShell {
   readonly host: string;
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** `onLine` sees each output line, as exec's does (a followed log). */
-  start(argv: readonly string[], opts?: Pick<ExecOptions, 'onLine'>): Promise<RunningCommand>;
+  start(argv: readonly string[], opts?: Pick<ExecOptions, 'onLine' | 'keepTail'>): Promise<RunningCommand>;
   close(): void;
 }
 
@@ -124,14 +126,14 @@ export class SshConnection implements RemoteShell {
     return (await this.#open(argv, opts, true)).done;
   }
 
-  async start(argv: readonly string[], opts: Pick<ExecOptions, 'onLine'> = {}): Promise<RunningCommand> {
+  async start(argv: readonly string[], opts: Pick<ExecOptions, 'onLine' | 'keepTail'> = {}): Promise<RunningCommand> {
     let resolveFirst!: (line: string | undefined) => void;
     const firstLine = new Promise<string | undefined>((r) => (resolveFirst = r));
     const onLine = (stream: 'stdout' | 'stderr', line: string) => {
       if (stream === 'stdout') resolveFirst(line);
       opts.onLine?.(stream, line);
     };
-    const { channel, done } = await this.#open(argv, { onLine }, false);
+    const { channel, done } = await this.#open(argv, { onLine, ...(opts.keepTail !== undefined ? { keepTail: opts.keepTail } : {}) }, false);
     void done.then(() => resolveFirst(undefined), () => resolveFirst(undefined));
     return {
       firstLine, done,
@@ -194,6 +196,7 @@ function collect(channel: ClientChannel, host: string, argv: readonly string[], 
     const on = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       out[stream] += text;
+      if (opts.keepTail !== undefined && out[stream].length > 2 * opts.keepTail) out[stream] = out[stream].slice(-opts.keepTail);
       for (const line of split[stream].push(chunk)) opts.onLine?.(stream, line);
     };
     channel.on('data', on('stdout'));
