@@ -5,11 +5,12 @@ import type { CronJob, ReleaseSpec } from './release-spec.ts';
 
 /**
  * Keeps a long command (a followed log) tied to the SSH channel: it runs in the background while
- * `cat` waits on the channel's stdin; when werker closes the channel (Ctrl-C) or the connection
+ * `cat` waits on the channel's stdin (saved on fd 3 first: a background job's own stdin is
+ * /dev/null in a shell without job control); when werker closes the channel (Ctrl-C) or the connection
  * drops, `cat` ends and the command is killed, so nothing is left running on the host. A command
  * that ends by itself ends the session too.
  */
-const TIED_TO_CHANNEL = '"$@" & pid=$!; (cat > /dev/null; kill "$pid") > /dev/null 2>&1 & wait "$pid"';
+const TIED_TO_CHANNEL = 'exec 3<&0; "$@" 3<&- & pid=$!; (cat > /dev/null; kill "$pid") <&3 3<&- > /dev/null 2>&1 & exec 3<&-; wait "$pid"';
 
 /** Lines of a log shown when neither --lines nor --since is given. */
 export const DEFAULT_LOG_LINES = 100;

@@ -18,7 +18,7 @@ const spec: ReleaseSpec = {
 };
 const d = new Day2Commands(spec);
 const job = spec.cron[0]!;
-const TIED = '"$@" & pid=$!; (cat > /dev/null; kill "$pid") > /dev/null 2>&1 & wait "$pid"';
+const TIED = 'exec 3<&0; "$@" 3<&- & pid=$!; (cat > /dev/null; kill "$pid") <&3 3<&- > /dev/null 2>&1 & exec 3<&-; wait "$pid"';
 
 describe('day-2 commands (argv, exactly)', () => {
   it('logs: the last 100 lines by default, all since --since; a followed log is tied to the SSH channel', () => {

@@ -263,7 +263,7 @@ describe.skipIf(!docker || !target)('werker release day-2 commands over SSH to a
 
 async function buildAndPush(v: 'v1' | 'v2'): Promise<void> {
   const p = pack();
-  p.entry({ name: 'Dockerfile' }, `FROM ${BUSYBOX}\nCOPY www /www\nCMD ["httpd", "-f", "-v", "-p", "8080", "-h", "/www"]\n`);
+  p.entry({ name: 'Dockerfile' }, `FROM ${BUSYBOX}\nCOPY www /www\nCMD ["httpd", "-f", "-vv", "-p", "8080", "-h", "/www"]\n`);
   p.entry({ name: 'www/index.html' }, `${v}\n`);
   p.entry({ name: 'www/version' }, `${v}\n`);
   p.entry({ name: 'www/health' }, 'ok\n');
