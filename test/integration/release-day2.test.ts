@@ -305,7 +305,7 @@ async function startWebhook(): Promise<{ server: Server; url: string; posts: { t
 }
 
 async function cleanup(): Promise<void> {
-  await new Promise((r) => hook?.server.close(r));
+  if (hook) await new Promise((r) => hook.server.close(r));
   for (const label of ['werker.release', 'werker.accessory']) {
     const found = await docker!.listLabelled(label, prefix);
     await Promise.all(found.containers.map((c) => docker!.removeContainer(c.id, { force: true })));
@@ -319,5 +319,15 @@ async function cleanup(): Promise<void> {
     await conn.exec(['/usr/sbin/nginx', '-c', `${TARGET.nginxDir}/nginx.conf`, '-e', `${TARGET.nginxDir}/error.log`, '-s', 'reload']);
     conn.close();
   }
+  await deleteFromRegistry();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
+}
+
+async function deleteFromRegistry(): Promise<void> {
+  const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
+  for (const tag of Object.values(commit)) {
+    const head = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } }).catch(() => undefined);
+    const digest = head?.headers.get('docker-content-digest');
+    if (digest) await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${digest}`, { method: 'DELETE', headers: { authorization: auth } }).catch(() => undefined);
+  }
 }
