@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { addBooleanOpposites } from './bool-flags.ts';
 import type { Output } from './output.ts';
 import { addIgnoredPipelineFlags, addPipelineOptions, type PipelineFlags } from './pipeline-options.ts';
+import { defineReleaseCommands } from './release-program.ts';
 import { VERSION } from './version.ts';
 
 /** The program, with what its action left behind: the exit code and the command that ran. */
@@ -167,6 +168,11 @@ const COMMANDS: CommandSpec[] = [
           setCode(await rollbackCommand(target, opts, program.opts() as { environment: string }, out));
         });
     },
+  },
+  {
+    name: 'release',
+    description: 'day 2 of the pipeline\'s internal/release servers: status, logs, exec, maintenance, live',
+    define: (release, ctx) => defineReleaseCommands(release, ctx),
   },
   {
     name: 'version',

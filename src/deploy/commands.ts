@@ -1,4 +1,5 @@
-import { cronPaths, cronScript } from './cron.ts';
+import { cronPaths } from './cron.ts';
+import { cronScript } from './cron-runner.ts';
 import { nginxSiteText } from './nginx-site.ts';
 import { probeCommand } from './probe.ts';
 import type { Accessory, CronJob, EnvEntry, ReleaseSpec } from './release-spec.ts';
@@ -205,7 +206,7 @@ export class ReleaseCommands {
     const s = this.spec;
     const script = cronPaths(s.stateDir, job).script;
     return [
-      cmd(['install', '-m', '755', '/dev/stdin', `${script}.new`], cronScript(s.prefix, s.stateDir, s.docker, job), `runner script for ${job.command.join(' ')}`),
+      cmd(['install', '-m', '755', '/dev/stdin', `${script}.new`], cronScript(s, job), `runner script for ${job.command.join(' ')}`),
       cmd(['mv', '-f', `${script}.new`, script]),
     ];
   }

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cronJobs, cronLines, cronScript, withCronBlock } from './cron.ts';
+import { cronJobs, cronLines, withCronBlock } from './cron.ts';
 
 describe('cron jobs', () => {
   it('reads schedule lines; a job is named after its command', () => {
@@ -19,21 +18,6 @@ describe('cron jobs', () => {
     ['* * * * * a\n*/5 * * * * a', /listed twice/],
   ])('refuses %j', (text, message) => {
     expect(() => cronJobs(text)).toThrow(message);
-  });
-
-  it('a runner script: lock first, then the live pointer, then docker exec there', () => {
-    const [job] = cronJobs('* * * * * python manage.py ticker');
-    const script = cronScript('nexchange', '.werker/nexchange', ['docker'], job!);
-    expect(script.split('\n').slice(3)).toEqual([
-      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      'cd || exit 1',
-      `exec 9>>.werker/nexchange/cron/${job!.name}.lock`,
-      `if ! flock -n 9; then echo 'werker cron ${job!.name}: skipped, the previous run is still going' >&2; exit 75; fi`,
-      'live=$(cat .werker/nexchange/live) || exit 1',
-      'exec docker exec "$live" python manage.py ticker',
-      '',
-    ]);
-    execFileSync('sh', ['-n', '-c', script]);
   });
 
   it('crontab lines run the script from the home directory, keeping its last output', () => {

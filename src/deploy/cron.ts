@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { shellJoin, shellQuote } from '../util/shell-quote.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 import { shellSplit } from '../util/shell-words.ts';
 import type { CronJob } from './release-spec.ts';
 
@@ -55,24 +55,11 @@ export const cronPaths = (stateDir: string, job: CronJob) => ({
   script: `${stateDir}/cron/${job.name}.sh`,
   lock: `${stateDir}/cron/${job.name}.lock`,
   log: `${stateDir}/cron/${job.name}.log`,
+  /** The output of the job's last (or current) run. */
+  out: `${stateDir}/cron/${job.name}.out`,
+  /** One JSON record per run, the last `cron-history` of them (deploy/cron-runner.ts). */
+  history: `${stateDir}/cron/${job.name}.history`,
 });
-
-/** The runner script for one job (see the comment at the top of this file). */
-export function cronScript(prefix: string, stateDir: string, docker: string[], job: CronJob): string {
-  const p = cronPaths(stateDir, job);
-  return [
-    '#!/bin/sh',
-    `# werker: cron job ${job.name} of ${prefix}, written by every deploy (internal/release); edits are lost.`,
-    '# Runs the command in the live release, one run at a time; exits 75 when the previous run still holds the lock.',
-    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    'cd || exit 1',
-    `exec 9>>${shellQuote(p.lock)}`,
-    `if ! flock -n 9; then echo ${shellQuote(`werker cron ${job.name}: skipped, the previous run is still going`)} >&2; exit 75; fi`,
-    `live=$(cat ${shellQuote(`${stateDir}/live`)}) || exit 1`,
-    `exec ${shellJoin([...docker, 'exec'])} "$live" ${shellJoin(job.command)}`,
-    '',
-  ].join('\n');
-}
 
 const blockStart = (prefix: string) => `# werker:${prefix} begin (written by internal/release; edits are lost)`;
 const blockEnd = (prefix: string) => `# werker:${prefix} end`;

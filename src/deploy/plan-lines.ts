@@ -3,6 +3,7 @@ import type { RunPlan } from '../plan/types.ts';
 import { Masker } from '../util/mask.ts';
 import { ReleaseCommands, type RemoteCommand } from './commands.ts';
 import { cronLines } from './cron.ts';
+import { day2PlanLines } from './day2-plan-lines.ts';
 import { locateOptionErrors } from './option-errors.ts';
 import { parseReleaseOptions } from './release-options.ts';
 import type { ReleaseSpec } from './release-spec.ts';
@@ -92,6 +93,7 @@ export function releasePlanLines(plan: RunPlan): string[] {
     if (s.watch) lines.push(`    watch: ${s.watch.seconds}s after the switch; 5xx through nginx: ${s.watch.max5xxPercent === undefined ? 'not counted' : `at most ${s.watch.max5xxPercent}% (access log ${s.watch.accessLog})`}`);
     for (const a of s.accessories) if (a.mappedBy) lines.push(`    accessory ${a.name}: ${a.image}  (image map: ${a.mappedBy})`);
     for (const l of plannedCommands(s)) lines.push(`    ${l}`);
+    for (const l of day2PlanLines(s)) lines.push(`    ${l}`);
   }
   return lines.map((l) => masker.mask(l));
 }

@@ -6,6 +6,7 @@ import { describeOrigin, resolveImage, type ImageMapRule } from '../plan/image-m
 import { shellSplit } from '../util/shell-words.ts';
 import { cronJobs } from './cron.ts';
 import { parseForwardedProto, parseWatch } from './watch-options.ts';
+import { parseDay2Options } from './day2-options.ts';
 import type { Accessory, EnvEntry, NginxSite, ReleaseSpec, SshHost, StaticFiles } from './release-spec.ts';
 
 /** A step's options as written, and the pipeline variables `$VAR` expands from. */
@@ -112,7 +113,7 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
     env: parseEnv(raw('env') ?? '', src.lookup, 'env', errors), restart, health,
     drainSec: int('drain', 10), stopTimeoutSec: int('stop-timeout', 10), keep: int('keep-releases', 3),
     accessories: parseAccessories(raw('accessories') ?? '', prefix, src.lookup, src.imageMap ?? [], errors),
-    cron: [],
+    cron: [], ...parseDay2Options(get, int, errors),
   };
   if (appPort !== undefined) spec.appPort = appPort;
   if (get('ssh-key-passphrase')) spec.sshKeyPassphrase = get('ssh-key-passphrase');

@@ -36,7 +36,18 @@ export interface ReleaseSpec {
   nginx?: NginxSite;
   static?: StaticFiles;
   cron: CronJob[];
+  /** Runs of each cron job kept in its history file on the host (`cron-history`; DEFAULT_CRON_HISTORY in deploy/day2-options.ts). */
+  cronHistory?: number;
+  /** Where a failing cron run is reported from the host (`notify-webhook`). */
+  notify?: ReleaseNotify;
+  /** `maintenance-page`: a file of the repository nginx serves (503) in maintenance mode. */
+  maintenancePage?: string;
   registry?: RegistryLogin;
+}
+
+export interface ReleaseNotify {
+  /** http(s) URL the host POSTs a JSON report to. */
+  webhook: string;
 }
 
 export interface SshHost {

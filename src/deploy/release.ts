@@ -19,7 +19,8 @@ export interface ReleaseIo {
   holdConnection?(): void;
 }
 
-type Action = 'deploy' | 'rollback';
+/** What holds the lock and heads the audit line; `maintenance` and `live` come from `werker release` (deploy/maintenance.ts). */
+export type Action = 'deploy' | 'rollback' | 'maintenance' | 'live';
 
 /** A release container as the server reports it. */
 interface ReleaseState {
@@ -109,14 +110,14 @@ export async function rollbackRelease(shell: RemoteShell, spec: ReleaseSpec, act
 }
 
 /** The audit line's facts, filled in as the release goes. */
-interface Audit {
+export interface Audit {
   release: string;
   from: string | undefined;
   result: string;
 }
 
 /** Takes the host's deploy lock, runs `body`, appends the audit line, and lets the lock go whatever happened. */
-async function withLock(
+export async function withLock(
   shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo, action: Action, release: string,
   body: (r: Remote, c: ReleaseCommands, audit: Audit) => Promise<void>,
 ): Promise<void> {

@@ -23,6 +23,8 @@ export interface ExecOptions {
   /** Each complete output line, as it arrives. */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   timeoutMs?: number;
+  /** Keep only this many last characters of each stream in the result (a followed log runs for hours). */
+  keepTail?: number;
 }
 
 export interface ExecResult {
@@ -41,11 +43,23 @@ export interface RunningCommand {
   end(): Promise<ExecResult>;
 }
 
+/** A local terminal for `SshConnection.interactive`. */
+export interface InteractiveIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  term: string;
+  rows: number;
+  cols: number;
+  /** Calls back on each resize of the local terminal; returns how to stop. */
+  onResize?(cb: (rows: number, cols: number) => void): () => void;
+}
+
 /** What the deploy needs from a server: argv commands, each quoted once for its POSIX shell. */
 export interface RemoteShell {
   readonly host: string;
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
-  start(argv: readonly string[]): Promise<RunningCommand>;
+  /** `onLine` sees each output line, as exec's does (a followed log). */
+  start(argv: readonly string[], opts?: Pick<ExecOptions, 'onLine' | 'keepTail'>): Promise<RunningCommand>;
   close(): void;
 }
 
@@ -112,10 +126,14 @@ export class SshConnection implements RemoteShell {
     return (await this.#open(argv, opts, true)).done;
   }
 
-  async start(argv: readonly string[]): Promise<RunningCommand> {
+  async start(argv: readonly string[], opts: Pick<ExecOptions, 'onLine' | 'keepTail'> = {}): Promise<RunningCommand> {
     let resolveFirst!: (line: string | undefined) => void;
     const firstLine = new Promise<string | undefined>((r) => (resolveFirst = r));
-    const { channel, done } = await this.#open(argv, { onLine: (stream, line) => stream === 'stdout' && resolveFirst(line) }, false);
+    const onLine = (stream: 'stdout' | 'stderr', line: string) => {
+      if (stream === 'stdout') resolveFirst(line);
+      opts.onLine?.(stream, line);
+    };
+    const { channel, done } = await this.#open(argv, { onLine, ...(opts.keepTail !== undefined ? { keepTail: opts.keepTail } : {}) }, false);
     void done.then(() => resolveFirst(undefined), () => resolveFirst(undefined));
     return {
       firstLine, done,
@@ -128,6 +146,31 @@ export class SshConnection implements RemoteShell {
 
   close(): void {
     this.client.end();
+  }
+
+  /**
+   * Runs argv on a pseudo-terminal of the given size, joined to a local terminal: its input goes
+   * to the command, the command's output to `io.output`; resolves with the exit code. The local
+   * side (raw mode, resizes) is the caller's.
+   */
+  interactive(argv: readonly string[], io: InteractiveIo): Promise<number | null> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(shellJoin(argv), { pty: { term: io.term, rows: io.rows, cols: io.cols } }, (err, channel) => {
+        if (err) return reject(new SshError(this.host, 'exec', `${argv[0]}: ${err.message}`, { cause: err }));
+        let code: number | null = null;
+        io.input.pipe(channel);
+        // The local terminal outlives the session: never ended by it.
+        channel.pipe(io.output, { end: false });
+        channel.stderr.pipe(io.output, { end: false });
+        const stopResize = io.onResize?.((rows, cols) => channel.setWindow(rows, cols, 0, 0));
+        channel.on('exit', (c: number | null) => (code = c ?? null));
+        channel.on('close', () => {
+          io.input.unpipe(channel);
+          stopResize?.();
+          resolve(code);
+        });
+      });
+    });
   }
 
   /**
@@ -153,6 +196,7 @@ function collect(channel: ClientChannel, host: string, argv: readonly string[], 
     const on = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       out[stream] += text;
+      if (opts.keepTail !== undefined && out[stream].length > 2 * opts.keepTail) out[stream] = out[stream].slice(-opts.keepTail);
       for (const line of split[stream].push(chunk)) opts.onLine?.(stream, line);
     };
     channel.on('data', on('stdout'));
