@@ -52,8 +52,21 @@ export async function scratchDatabase(url: string): Promise<{ url: string; drop(
     async drop() {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        // FORCE ends our own leftover sessions, but not one of another role's: on a busy cluster an
+        // autovacuum worker may be in the new database for a moment (42501), so try again shortly.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            return;
+          } catch (err) {
+            if ((err as { code?: string }).code !== '42501' || attempt >= 20) throw err;
+            await sleep(250);
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   };
 }
