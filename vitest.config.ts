@@ -1,5 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Integration files that must run alone: they measure (requests dropped under load, runs per
+ * second, seconds to a prompt), share the one deploy target's sshd, nginx and crontab, drive a
+ * terminal, or clean up every werker object on the engine (`werker cleanup`).
+ */
+const ALONE = [
+  'test/e2e/**/*.test.ts',
+  'test/integration/release*.test.ts',
+  'test/integration/server-runners.test.ts',
+  'test/integration/server-queue.test.ts',
+  'test/integration/server-terminal.test.ts',
+  'test/integration/failure-shell-resume.test.ts',
+  'test/integration/dev.test.ts',
+  'test/integration/steps-notify.test.ts',
+];
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/summary-reporter.ts'],
@@ -7,18 +23,31 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'], testTimeout: 30_000 },
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'], testTimeout: 30_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts'],
+          exclude: ALONE,
           testTimeout: 300_000,
           hookTimeout: 600_000,
-          // Docker tests share one engine; running files one at a time keeps them from
-          // fighting over CPU on 2 cores and keeps timing-sensitive checks honest.
+          // Two files at a time on the shared engine: each scopes what it creates by its own run id
+          // or prefix, and most of their time is spent waiting on containers, not on the 2 cores.
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration-alone',
+          include: ALONE,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],
