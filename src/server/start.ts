@@ -108,9 +108,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Runs that ended while stopping still tell their listeners; then retries end (attempts in flight are bounded by their timeout).
-      await core.runChanges.settled();
-      await core.notifier.stop();
+      // Runs that ended while stopping still tell their listeners; then notification retries end (an attempt in flight has a timeout).
+      await core.runChanges.settled().then(() => core.notifier.stop());
       await store.close();
     },
   };

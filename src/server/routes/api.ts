@@ -113,8 +113,9 @@ export function notificationInput(b: Body): NewNotificationRule {
   const recipients = list('recipients');
   const url = opt(b, 'url');
   const secret = opt(b, 'secret');
+  // Checked by the core after who may ask (notifications/rules.ts checkNewRule): a member is refused before their input is read.
   return {
-    when: str(b, 'when') as NewNotificationRule['when'], channel: str(b, 'channel') as NewNotificationRule['channel'],
+    when: String(b.when ?? '') as NewNotificationRule['when'], channel: String(b.channel ?? '') as NewNotificationRule['channel'],
     ...(pipelines ? { pipelines } : {}), ...(branches ? { branches } : {}), ...(recipients ? { recipients } : {}), ...(url ? { url } : {}), ...(secret ? { secret } : {}),
   };
 }
