@@ -66,7 +66,8 @@ const EMOJI: Record<RunNotice['run']['status'], string> = { passed: ':white_chec
 
 /** `shop build failed on main (abc1234)` — the one-line summary used as Slack text and email subject. */
 export function summaryLine(n: RunNotice): string {
-  const recovered = n.reason === 'recovery' ? ' again' : '';
+  // A pass after a failure reads as one, whichever rule sent it (an `always` rule too).
+  const recovered = n.run.status === 'passed' && n.run.previousStatus === 'failed' ? ' again' : '';
   return `${n.application.name} ${n.run.pipeline} ${VERB[n.run.status]}${recovered} on ${n.run.branch} (${n.run.commit.slice(0, 7)})`;
 }
 
