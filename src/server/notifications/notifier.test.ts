@@ -163,7 +163,7 @@ describe('notification rules on the real core', () => {
     expect(rule.target).toBe(`${new URL(receiver.url).origin}/…`);
     expect(rule.branches).toEqual(['main', 'release/*']);
     const slack = await call(ada, 'POST', '/api/applications/shop/notifications', { when: 'always', channel: 'slack', url: 'https://hooks.slack.com/services/T0/B0/slack-key-secret' });
-    expect((await slack.json()).signingSecret).toBeUndefined();
+    expect(((await slack.json()) as { signingSecret?: string }).signingSecret).toBeUndefined();
 
     const listed = await call(ada, 'GET', '/api/applications/shop/notifications');
     const text = await listed.text();
