@@ -8,9 +8,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationRule, Run } from '../../src/server/context.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { openStore } from '../../src/store/db.ts';
+import { deleteNotificationRuleRow, insertNotificationRule, listNotificationRuleRows, previousResult, recordDelivery } from '../../src/store/notifications.ts';
+import { createRun } from '../../src/store/runs.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
-import { apiClient } from '../helpers/server.ts';
+import { apiClient, scratchDatabase, testDatabaseUrl } from '../helpers/server.ts';
 import { startSlackWebhook, type SlackWebhook } from '../helpers/slack-webhook.ts';
 import { startSmtpServer, type SmtpServer } from '../helpers/smtp.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -220,4 +223,32 @@ describe.skipIf(!docker)('notifications from werker server on run end', () => {
     expect(latency.webhookMs).toBeLessThan(5_000);
     expect(latency.emailMs).toBeLessThan(10_000);
   }, 420_000);
+});
+
+const pgUrl = testDatabaseUrl();
+
+describe.skipIf(!pgUrl)('notification rules on PostgreSQL', () => {
+  it('migrates, keeps rules and their last delivery, and finds the previous result of the same pipeline and branch', async () => {
+    const db = await scratchDatabase(pgUrl!);
+    const store = await openStore(db.url);
+    try {
+      const rule = await insertNotificationRule(store, 1, { trigger_on: 'recovery', pipelines: 'build', branches: 'main', channel: 'slack', target: 'http://127.0.0.1:9/x', signing_secret: null, created_by: 'ada' });
+      await recordDelivery(store, rule.id, { runId: 3, status: 'delivered', attempts: 2, detail: 'HTTP 200 OK' });
+      expect(await listNotificationRuleRows(store, 1)).toMatchObject([{ id: rule.id, trigger_on: 'recovery', last_run_id: 3, last_status: 'delivered', last_attempts: 2 }]);
+      const run = (pipeline: string, branch: string) => createRun(store, { application_id: 1, pipeline, kind: 'build', branch, commit_sha: 'c0ffee', trigger: 'api', triggered_by: 'ada' });
+      const failed = await run('build', 'main');
+      await store.db.updateTable('runs').set({ status: 'failed' }).where('id', '=', failed.id).execute();
+      const otherBranch = await run('build', 'feature');
+      await store.db.updateTable('runs').set({ status: 'passed' }).where('id', '=', otherBranch.id).execute();
+      const cancelled = await run('build', 'main');
+      await store.db.updateTable('runs').set({ status: 'cancelled' }).where('id', '=', cancelled.id).execute();
+      const now = await run('build', 'main');
+      expect(await previousResult(store, now)).toBe('failed');
+      expect(await previousResult(store, failed)).toBeUndefined();
+      expect(await deleteNotificationRuleRow(store, 1, rule.id)).toBe(true);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
 });
