@@ -72,6 +72,10 @@ export interface ServerContext {
   createKeyPair(appId: number, name: string, by: User): Promise<KeyPair>;
   deleteKeyPair(appId: number, keyPairId: number, by: User): Promise<void>;
 
+  // ── notifications ───────────────────────────────────────────────────────────────────────────
+  /** Who hears about the application's finished runs, and how (notifications/): its maintainers and admins only. */
+  notifications: NotificationSettings;
+
   // ── runs ────────────────────────────────────────────────────────────────────────────────────
   /** History, newest first. Paging: pass the last run's id of a page as `before`. */
   listRuns(query: RunQuery): Promise<RunPage>;
@@ -229,6 +233,62 @@ export interface KeyPair {
   /** SHA256 fingerprint as ssh-keygen prints it. */
   fingerprint: string;
   createdAt: string;
+}
+
+/** When a rule speaks: every failed run, a pass after a failure (same pipeline and branch), every finished run. */
+export type NotifyWhen = 'failure' | 'recovery' | 'always';
+export type NotifyChannel = 'webhook' | 'slack' | 'email';
+
+export interface NotificationSettings {
+  /** Whether the server has SMTP settings (`werker server --smtp-host …`): without them email rules are refused. */
+  readonly emailEnabled: boolean;
+  /** The application's rules, secrets left out (403 for users who don't manage it). */
+  list(appId: number, by: User): Promise<NotificationRule[]>;
+  /**
+   * Adds a rule (403 for users who don't manage the application; `InputError` for bad input). A
+   * webhook rule without `secret` gets one made here: `signingSecret` carries it this once.
+   */
+  create(appId: number, input: NewNotificationRule, by: User): Promise<{ rule: NotificationRule; signingSecret?: string }>;
+  delete(appId: number, ruleId: number, by: User): Promise<void>;
+}
+
+export interface NotificationRule {
+  id: number;
+  when: NotifyWhen;
+  /** Empty: every pipeline. */
+  pipelines: string[];
+  /** Empty: every branch; `*` matches any run of characters (`release/*`). */
+  branches: string[];
+  channel: NotifyChannel;
+  /** Where it goes without its secret parts: a URL's scheme and host only (a Slack hook's path is its secret); an email rule's recipients. */
+  target: string;
+  createdBy: string;
+  createdAt: string;
+  lastDelivery: NotificationDelivery | null;
+}
+
+export interface NotificationDelivery {
+  runId: number;
+  /** 'sending': still trying (retries with backoff); then 'delivered' or 'failed'. */
+  status: 'sending' | 'delivered' | 'failed';
+  attempts: number;
+  /** What happened, one line (an HTTP status, an SMTP answer, a network error); never a response body. */
+  detail: string;
+  at: string;
+}
+
+export interface NewNotificationRule {
+  when: NotifyWhen;
+  channel: NotifyChannel;
+  /** Names (or `*` patterns for branches); empty or missing: all. */
+  pipelines?: string[];
+  branches?: string[];
+  /** webhook, slack: the http(s) URL to POST to. */
+  url?: string;
+  /** email: the addresses. */
+  recipients?: string[];
+  /** webhook: the signing secret (at least 16 characters); made by the server when missing. */
+  secret?: string;
 }
 
 export type RunStatus = 'queued' | 'running' | 'passed' | 'failed' | 'cancelled';

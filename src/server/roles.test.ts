@@ -55,7 +55,9 @@ async function world(walker: User) {
   const run = await core.triggerRun(shop.id, 'build', {}, admin);
   await core.cancelRun(run.id, admin);
   const own = await core.auth.createToken('user', 'walker', walker);
-  return { shop, v1, v2, k1, k2, run, own };
+  const rule = (n: number) => core.notifications.create(shop.id, { when: 'failure', channel: 'slack', url: `http://127.0.0.1:9/hook-${n}` }, admin);
+  const [n1, n2] = [(await rule(1)).rule, (await rule(2)).rule];
+  return { shop, v1, v2, k1, k2, run, own, n1, n2 };
 }
 
 /** A route's path with its parameters filled in, and a body that would be accepted from someone allowed. */
@@ -63,6 +65,7 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
   const uiDelete = route.endsWith('/delete');
   const id = route.includes('/variables/') ? (uiDelete ? w.v2.id : w.v1.id)
     : route.includes('/keys/') ? (uiDelete ? w.k2.id : w.k1.id)
+      : route.includes('/notifications/') ? (uiDelete ? w.n2.id : w.n1.id)
       : route.includes('/tokens/') ? w.own.info.id
         : route.includes('/users/') ? member.id : w.run.id;
   const url = route.replace(':app', 'shop').replace(':userId', String(member.id)).replace(':id', String(id));
@@ -79,6 +82,8 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
     'POST /apps/:app/runs': { pipeline: 'build' },
     'POST /apps/:app/variables': { name: 'UI_VAR', value: 'y' },
     'POST /apps/:app/keys': { name: 'uikey' },
+    'POST /api/applications/:app/notifications': { when: 'failure', channel: 'webhook', url: 'http://127.0.0.1:9/new' },
+    'POST /apps/:app/notifications': { when: 'failure', channel: 'slack', url: 'http://127.0.0.1:9/ui' },
   };
   const body = bodies[`${method} ${route}`] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
   return { url, body, form: !route.startsWith('/api/') };
@@ -119,6 +124,8 @@ const MEMBER_REFUSED = [
   'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/users/:id',
   'POST /api/applications/:app/keys', 'POST /api/applications/:app/maintainers', 'POST /api/applications/:app/variables', 'POST /api/tokens', 'POST /api/users',
   'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete',
+  'GET /api/applications/:app/notifications', 'POST /api/applications/:app/notifications', 'DELETE /api/applications/:app/notifications/:id',
+  'POST /apps/:app/notifications', 'POST /apps/:app/notifications/:id/delete',
 ].sort();
 
 describe('roles: every registered route, walked as a member and as an admin', () => {

@@ -10,6 +10,9 @@ import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { maintainerService } from './maintainers.ts';
+import { Notifier, type DeliveryPolicy } from './notifications/sender.ts';
+import { notificationSettings } from './notifications/settings.ts';
+import type { SmtpSettings } from './notifications/smtp-settings.ts';
 import { reaper, startReaper } from './reaper.ts';
 import { RepoMirrors } from './repos.ts';
 import { outputSweeper, startOutputSweep } from './retention.ts';
@@ -45,6 +48,10 @@ export interface CoreOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: the only directories local-path repositories may be in (none: refused). */
   allowLocalRepos?: string[];
+  /** How the server sends email (`--smtp-*`); without it, email notification rules are refused. */
+  smtp?: SmtpSettings;
+  /** Retries and timeouts of notification deliveries (tests shorten them). */
+  notificationPolicy?: Partial<DeliveryPolicy>;
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -65,6 +72,8 @@ export type Core = ServerCore & {
   sweepOutputs(): Promise<number[]>;
   /** Sweeps at once and then every `intervalMs` (default hourly); its stop function waits for a sweep in progress. */
   startOutputSweep(intervalMs?: number): () => Promise<void>;
+  /** Sends the notifications of finished runs (notifications/sender.ts); `stop` it before closing the store. */
+  notifier: Notifier;
 };
 
 /** How long a delivery id is remembered: GitHub redelivers only recent deliveries. */
@@ -94,12 +103,15 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
+  const notifier = new Notifier({ store, baseUrl: () => runOptions.baseUrl, smtp: options.smtp, ...(options.notificationPolicy ? { policy: options.notificationPolicy } : {}) });
+  changes.on(notifier.onRunChange);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const core: Core = {
     get baseUrl() {
       return runOptions.baseUrl;
     },
     ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
+    notifications: notificationSettings(store, Boolean(options.smtp)),
     ...runHistory(store, live), ...runTriggering(store, mirrors, workflows, queue), ...runControl(store, recorder, queue),
     auth,
     authenticator: auth,
@@ -120,6 +132,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     startReaper: (intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) => startReaper(reap, intervalMs),
     sweepOutputs,
     startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
+    notifier,
   };
   return core;
 }

@@ -9,6 +9,8 @@ import { createApp } from './app.ts';
 import { prepareDataDir } from './storage.ts';
 import { configLimits, type ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from '../runner/worker.ts';
+import type { DeliveryPolicy } from './notifications/sender.ts';
+import type { SmtpSettings } from './notifications/smtp-settings.ts';
 import { createServerCore, type Core } from './service.ts';
 
 export interface ServerOptions {
@@ -34,6 +36,10 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: where local-path repositories may be. */
   allowLocalRepos?: string[];
+  /** `--smtp-*`: how email notifications go out (none: email rules are refused). */
+  smtp?: SmtpSettings;
+  /** Retries and timeouts of notification deliveries (tests shorten them). */
+  notificationPolicy?: Partial<DeliveryPolicy>;
 }
 
 export interface RunningServer {
@@ -59,7 +65,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openStore(opts.database ?? sqliteFile!);
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [] });
+    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
+    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}) });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
@@ -101,6 +108,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Runs that ended while stopping still tell their listeners; then notification retries end (an attempt in flight has a timeout).
+      await core.runChanges.settled().then(() => core.notifier.stop());
       await store.close();
     },
   };

@@ -50,4 +50,15 @@ export interface Database {
   run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string; lease_id: string | null; token_id: number | null };
   /** Webhook deliveries already handled, by GitHub's delivery id: a replay queues nothing. */
   webhook_deliveries: { application_id: number; delivery_id: string; received_at: string };
+  /** Who hears about an application's finished runs, and how (src/server/notifications/; migration 0008). */
+  notification_rules: {
+    id: Generated<number>; application_id: number; trigger_on: 'failure' | 'recovery' | 'always';
+    /** Comma-separated names ('' = all); branches may hold `*` patterns. */
+    pipelines: string; branches: string;
+    channel: 'webhook' | 'slack' | 'email';
+    /** The URL (webhook, slack: a secret for slack) or the recipients (email, comma-separated). */
+    target: string; signing_secret: string | null; created_by: string; created_at: string;
+    /** The last delivery: its run, 'sending' | 'delivered' | 'failed', attempts so far, what happened, when. */
+    last_run_id: number | null; last_status: 'sending' | 'delivered' | 'failed' | null; last_attempts: number | null; last_detail: string | null; last_at: string | null;
+  };
 }

@@ -79,6 +79,18 @@ function fakeApplications({ access, apps, variables, keyPairs, calls, now }: Fak
       return k;
     },
     deleteKeyPair: async (_appId, id) => void calls.push(`deleteKeyPair ${id}`),
+    // The notification rules are tested on the real core (src/server/notifications/settings.test.ts); here: none, for managers only.
+    notifications: {
+      emailEnabled: false,
+      list: async () => {
+        if (!access.manage) throw new InputError('only the application\'s maintainers and admins may see its notifications', 403);
+        return [];
+      },
+      create: async () => {
+        throw new Error('not used by these tests');
+      },
+      delete: async () => undefined,
+    },
   };
 }
 

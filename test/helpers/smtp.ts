@@ -16,6 +16,8 @@ export interface ReceivedMail {
   /** The message's header fields, lower-cased names, unfolded, encoded words decoded. */
   headers: Record<string, string>;
   body: string;
+  /** When the message's data ended (Date.now()), for latency measurements. */
+  receivedAt: number;
 }
 
 export interface SmtpServer {
@@ -46,9 +48,11 @@ export function parseMail(raw: string): { headers: Record<string, string>; body:
   return { headers, body };
 }
 
-export async function startSmtpServer(login: { user: string; password: string }): Promise<SmtpServer> {
+/** `tls`: the server's key and certificate for STARTTLS (default: smtp-server's own self-signed one). */
+export async function startSmtpServer(login: { user: string; password: string }, tls?: { key: string; cert: string }): Promise<SmtpServer> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
+    ...(tls ?? {}),
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: false,
     allowInsecureAuth: false,
@@ -63,7 +67,7 @@ export async function startSmtpServer(login: { user: string; password: string })
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         mails.push({
-          user: String(session.user), secure: session.secure, raw, ...parseMail(raw),
+          user: String(session.user), secure: session.secure, raw, ...parseMail(raw), receivedAt: Date.now(),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         });

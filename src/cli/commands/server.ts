@@ -3,12 +3,13 @@ import path from 'node:path';
 import { UsageError, WerkerError } from '../../errors.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
 import { InputError } from '../../server/context.ts';
+import { smtpSettingsFrom, type SmtpFlags } from '../../server/notifications/smtp-settings.ts';
 import { createServerCore, DEFAULT_KEEP_OUTPUTS_DAYS } from '../../server/service.ts';
 import { startServer } from '../../server/start.ts';
 import { openStore } from '../../store/db.ts';
 import type { Output } from '../output.ts';
 
-export interface ServerFlags {
+export interface ServerFlags extends SmtpFlags {
   dataDir?: string;
   database?: string;
   host: string;
@@ -59,12 +60,13 @@ export async function serverCommand(flags: ServerFlags, out: Output): Promise<nu
   if (!(graceMs >= 0)) throw new UsageError(`--grace-seconds takes a number of seconds, not "${flags.graceSeconds}"`);
   const allowLocalRepos = [...(flags.allowLocalRepos ?? []), ...(process.env.WERKER_ALLOW_LOCAL_REPOS ?? '').split(path.delimiter).filter(Boolean)].map((d) => path.resolve(d));
   const trustProxy = flags.trustProxy === true || process.env.WERKER_TRUST_PROXY === '1';
+  const smtp = smtpSettingsFrom(flags);
   const runtime = runners > 0 ? await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}) : undefined;
   const server = await startServer({
     dataDir, host: flags.host, port, runners, leaseMs, keepOutputsDays, log: (l) => out.stderr(l), limits, allowLocalRepos, trustProxy,
-    ...(database ? { database } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(runtime ? { runtime } : {}),
+    ...(database ? { database } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(runtime ? { runtime } : {}), ...(smtp ? { smtp } : {}),
   });
-  out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'}, outputs kept ${keepOutputsDays ? `${keepOutputsDays} days` : 'forever'})`);
+  out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'}, outputs kept ${keepOutputsDays ? `${keepOutputsDays} days` : 'forever'}, ${smtp ? `email via ${smtp.host}:${smtp.port} (${smtp.security})` : 'no email'})`);
   if ((await server.core.auth.countUsers()) === 0) {
     out.stderr(`no users yet: create one with \`werker server --data-dir ${dataDir}${database ? ' --database URL' : ''} --create-user NAME\` (reads the password from stdin)`);
   }

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { InputError, type Application, type RunStatus, type ServerEnv } from '../context.ts';
+import { InputError, type Application, type NewNotificationRule, type RunStatus, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { intParam } from './errors.ts';
 import { webhookPath } from './hooks.ts';
@@ -20,6 +20,7 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   api.get('/me', (c) => c.json({ user: c.var.user, csrfToken: c.var.csrfToken || undefined }));
   applicationApi(api, core, app);
   settingsApi(api, core, app);
+  notificationApi(api, core, app);
   runApi(api, core, app);
   userApi(api, core);
   return api;
@@ -82,6 +83,43 @@ function settingsApi(api: Api, core: ServerCore, app: AppOf): void {
   });
 }
 
+/** Notification rules (notifications/): maintainers and admins; a rule's URL and signing secret never come back. */
+function notificationApi(api: Api, core: ServerCore, app: AppOf): void {
+  api.get('/applications/:app/notifications', async (c) => {
+    const rules = await core.notifications.list((await app(c)).id, c.var.user);
+    return c.json({ rules, emailEnabled: core.notifications.emailEnabled });
+  });
+  api.post('/applications/:app/notifications', async (c) => {
+    const made = await core.notifications.create((await app(c)).id, notificationInput(await body(c)), c.var.user);
+    return c.json(made, 201);
+  });
+  api.delete('/applications/:app/notifications/:id', async (c) => {
+    await core.notifications.delete((await app(c)).id, intParam(c.req.param('id'), 'notification rule id'), c.var.user);
+    return c.body(null, 204);
+  });
+}
+
+/** A rule from JSON (lists as arrays) or a form (lists as comma-separated text). */
+export function notificationInput(b: Body): NewNotificationRule {
+  const list = (key: string): string[] | undefined => {
+    const v = b[key];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v === 'string') return [v];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    throw new InputError(`"${key}" is a list of strings`);
+  };
+  const pipelines = list('pipelines');
+  const branches = list('branches');
+  const recipients = list('recipients');
+  const url = opt(b, 'url');
+  const secret = opt(b, 'secret');
+  // Checked by the core after who may ask (notifications/rules.ts checkNewRule): a member is refused before their input is read.
+  return {
+    when: String(b.when ?? '') as NewNotificationRule['when'], channel: String(b.channel ?? '') as NewNotificationRule['channel'],
+    ...(pipelines ? { pipelines } : {}), ...(branches ? { branches } : {}), ...(recipients ? { recipients } : {}), ...(url ? { url } : {}), ...(secret ? { secret } : {}),
+  };
+}
+
 /** Runs: history, triggering, cancel and retry. */
 function runApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/runs', async (c) => c.json(await core.listRuns({ ...runQuery(c), appId: (await app(c)).id })));
@@ -131,7 +169,7 @@ function userApi(api: Api, core: ServerCore): void {
   });
 }
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
 /** JSON or a form: the API takes both (forms for plain HTML clients). */
 async function body(c: Context): Promise<Body> {

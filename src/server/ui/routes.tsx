@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
+import { notificationInput } from '../routes/api.ts';
 import { intParam } from '../routes/errors.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { sameOriginPath } from '../transport.ts';
@@ -148,6 +149,26 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     await ctx.deleteKeyPair(app.id, intParam(c.req.param('id'), 'key pair id'), c.var.user);
     return `/apps/${app.id}#keys`;
   });
+  notificationForms(ui, ctx, appChange);
+}
+
+/** The notification rule forms: a signing secret the server made is shown once, on the page that answers the form. */
+function notificationForms(ui: Ui, ctx: ServerContext, appChange: (path: string, change: (app: Application, form: Form, c: UiContext) => Promise<string>) => unknown): void {
+  ui.post('/apps/:app/notifications', async (c) => {
+    const app = await findApplication(ctx, c);
+    const form = await readForm(c);
+    try {
+      const { rule, signingSecret } = await ctx.notifications.create(app.id, notificationInput(form), c.var.user);
+      if (!signingSecret) return c.redirect(`/apps/${app.id}#notifications`, 303);
+      return renderApplication(c, ctx, app, undefined, { ruleId: rule.id, secret: signingSecret });
+    } catch (err) {
+      return renderApplication(c, ctx, app, inputProblem(err));
+    }
+  });
+  appChange('/apps/:app/notifications/:id/delete', async (app, _form, c) => {
+    await ctx.notifications.delete(app.id, intParam(c.req.param('id'), 'notification rule id'), c.var.user);
+    return `/apps/${app.id}#notifications`;
+  });
 }
 
 /** The run list and each run's page, with cancel and retry. */
@@ -172,15 +193,16 @@ function runPages(ui: Ui, ctx: ServerContext): void {
   });
 }
 
-async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError): Promise<Response> {
+async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError, madeSecret?: { ruleId: number; secret: string }): Promise<Response> {
   const before = optionalId(c.req.query('before'));
   const manage = await ctx.canManageApplication(app.id, c.var.user);
-  const [pipelines, variables, keyPairs, runs, secret] = await Promise.all([
+  const [pipelines, variables, keyPairs, runs, secret, rules] = await Promise.all([
     ctx.listPipelines(app.id),
     ctx.listVariables(app.id),
     ctx.listKeyPairs(app.id),
     ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
     manage ? ctx.getWebhookSecret(app.id, c.var.user) : undefined,
+    manage ? ctx.notifications.list(app.id, c.var.user) : undefined,
   ]);
   const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, ...(secret !== undefined ? { secret } : {}) };
   const page = (
@@ -195,6 +217,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       before={before}
       webhook={webhook}
       manage={manage}
+      notifications={{ rules, emailEnabled: ctx.notifications.emailEnabled, madeSecret }}
       {...(error ? { error: error.message } : {})}
     />
   );

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
-import type { Application, KeyPair, PipelineList, RunPage, User, Variable } from '../../context.ts';
+import type { Application, KeyPair, NotificationRule, PipelineList, RunPage, User, Variable } from '../../context.ts';
 import { ErrorBox, Layout, PostForm, Section, formatTime } from '../components.tsx';
+import { Notifications } from './notifications.tsx';
 import { RunTable } from './run-table.tsx';
 
 export interface ApplicationProps {
@@ -17,6 +18,8 @@ export interface ApplicationProps {
   webhook: { url: string; secret?: string };
   /** The user manages the application (variables, key pairs, webhook secret): else those forms are not drawn (the core would refuse them). */
   manage: boolean;
+  /** The notification rules (undefined when the user does not manage the application), and whether the server sends email. */
+  notifications?: { rules: NotificationRule[] | undefined; emailEnabled: boolean; madeSecret?: { ruleId: number; secret: string } | undefined };
   error?: string;
 }
 
@@ -51,6 +54,9 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
     <Variables {...props} />
     <KeyPairs {...props} />
     <Webhook {...props} />
+    {props.notifications ? (
+      <Notifications app={props.app} csrf={props.csrf} pipelines={props.pipelines.pipelines} {...props.notifications} />
+    ) : null}
   </Layout>
 );
 
