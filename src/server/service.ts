@@ -22,6 +22,7 @@ import { RunnerSide, type RunnerSideOptions } from './runner-backend.ts';
 import { sessionService } from './sessions.ts';
 import { tokenService } from './tokens.ts';
 import { runTriggering } from './triggering.ts';
+import { scheduleService, startScheduler } from './schedules.ts';
 import { workflowService } from './workflows.ts';
 import { userAccounts } from './users.ts';
 import { variableService } from './variables.ts';
@@ -37,7 +38,7 @@ export interface CoreOptions {
   maxAttempts?: number;
   /** Outputs of runs finished longer ago are deleted by the sweep (default 30 days; 0 keeps them all). */
   keepOutputsDays?: number;
-  /** The clock of the retention sweep (tests pass their own). */
+  /** The clock of the retention sweep and the schedules (tests pass their own). */
   now?: () => Date;
   /** Overrides of DEFAULT_LIMITS (limits.ts). */
   limits?: Partial<ServerLimits>;
@@ -65,6 +66,10 @@ export type Core = ServerCore & {
   sweepOutputs(): Promise<number[]>;
   /** Sweeps at once and then every `intervalMs` (default hourly); its stop function waits for a sweep in progress. */
   startOutputSweep(intervalMs?: number): () => Promise<void>;
+  /** Queues a run for each schedule due now (schedules.ts); returns their ids. */
+  tickSchedules(): Promise<number[]>;
+  /** Ticks at once and then every `intervalMs` (default 10 s); its stop function waits for a tick in progress. */
+  startScheduler(intervalMs?: number): () => Promise<void>;
 };
 
 /** How long a delivery id is remembered: GitHub redelivers only recent deliveries. */
@@ -94,6 +99,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
+  const { tick: tickSchedules, ...schedules } = scheduleService({ store, mirrors, workflows, queue, changes, limits, now: options.now ?? (() => new Date()) });
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const core: Core = {
     get baseUrl() {
@@ -101,6 +107,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     },
     ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
     ...runHistory(store, live), ...runTriggering(store, mirrors, workflows, queue), ...runControl(store, recorder, queue),
+    schedules,
     auth,
     authenticator: auth,
     runners: new RunnerSide(runnerDeps, null),
@@ -120,6 +127,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     startReaper: (intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) => startReaper(reap, intervalMs),
     sweepOutputs,
     startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
+    tickSchedules,
+    startScheduler: (intervalMs = 10_000) => startScheduler(tickSchedules, intervalMs),
   };
   return core;
 }

@@ -47,7 +47,7 @@ export interface RunningServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** Store → core → HTTP server (+ embedded runner and the lease reaper). */
+/** Store → core → HTTP server (+ embedded runner, the lease reaper, the output sweep and the schedules). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Checked before anything is opened: a failure later would leave the store and the socket open.
@@ -85,6 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const stopReaper = core.startReaper();
   const stopSweep = core.startOutputSweep();
+  const stopScheduler = core.startScheduler();
   let runner: RunningRunner | undefined;
   if (runtime) {
     runner = startRunner({
@@ -97,6 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     async close(options = {}) {
       stopReaper();
       await stopSweep();
+      await stopScheduler();
       await runner?.stop({ ...options, reason: 'the server stopped (SIGTERM or shutdown)' });
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -45,7 +45,7 @@ export async function applicationNames(store: Store, ids: number[]): Promise<Map
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** Deletes an application with its runs, variables, key pairs, maintainers and delivery ids, in one transaction. */
+/** Deletes an application with its runs, variables, key pairs, maintainers, delivery ids and schedules, in one transaction. */
 export async function deleteApplicationAndAll(store: Store, appId: number): Promise<void> {
   await store.db.transaction().execute(async (tx) => {
     await deleteRunsOf(store, tx, appId);
@@ -53,6 +53,7 @@ export async function deleteApplicationAndAll(store: Store, appId: number): Prom
     await tx.deleteFrom('key_pairs').where('application_id', '=', appId).execute();
     await tx.deleteFrom('application_maintainers').where('application_id', '=', appId).execute();
     await tx.deleteFrom('webhook_deliveries').where('application_id', '=', appId).execute();
+    await tx.deleteFrom('schedules').where('application_id', '=', appId).execute();
     await tx.deleteFrom('applications').where('id', '=', appId).execute();
   });
 }

@@ -50,4 +50,12 @@ export interface Database {
   run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string; lease_id: string | null; token_id: number | null };
   /** Webhook deliveries already handled, by GitHub's delivery id: a replay queues nothing. */
   webhook_deliveries: { application_id: number; delivery_id: string; received_at: string };
+  /** Cron schedules that queue runs; `next_run_at` is the occurrence to claim (null: disabled). */
+  schedules: {
+    id: Generated<number>; application_id: number; name: string; expression: string; time_zone: string;
+    /** a pipeline name, or `workflow:NAME` */ pipeline: string; branch: string; enabled: number;
+    next_run_at: string | null; last_occurrence_at: string | null; last_run_id: number | null;
+    /** why the last occurrence queued no run (no such branch…), null when it queued one */ last_error: string | null;
+    created_by: string; created_at: string; updated_at: string;
+  };
 }
