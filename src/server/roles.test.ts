@@ -55,7 +55,11 @@ async function world(walker: User) {
   const run = await core.triggerRun(shop.id, 'build', {}, admin);
   await core.cancelRun(run.id, admin);
   const own = await core.auth.createToken('user', 'walker', walker);
-  return { shop, v1, v2, k1, k2, run, own };
+  const [s1, s2] = [
+    await core.schedules.create(shop.id, { name: 'nightly', expression: '0 3 * * *', pipeline: 'build' }, admin),
+    await core.schedules.create(shop.id, { name: 'weekly', expression: '@weekly', pipeline: 'build' }, admin),
+  ];
+  return { shop, v1, v2, k1, k2, run, own, s1, s2 };
 }
 
 /** A route's path with its parameters filled in, and a body that would be accepted from someone allowed. */
@@ -63,6 +67,7 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
   const uiDelete = route.endsWith('/delete');
   const id = route.includes('/variables/') ? (uiDelete ? w.v2.id : w.v1.id)
     : route.includes('/keys/') ? (uiDelete ? w.k2.id : w.k1.id)
+    : route.includes('/schedules/') ? (method === 'DELETE' ? w.s2.id : w.s1.id)
       : route.includes('/tokens/') ? w.own.info.id
         : route.includes('/users/') ? member.id : w.run.id;
   const url = route.replace(':app', 'shop').replace(':userId', String(member.id)).replace(':id', String(id));
@@ -79,6 +84,10 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
     'POST /apps/:app/runs': { pipeline: 'build' },
     'POST /apps/:app/variables': { name: 'UI_VAR', value: 'y' },
     'POST /apps/:app/keys': { name: 'uikey' },
+    'POST /api/applications/:app/schedules': { name: `api-${role}`, expression: '@daily', pipeline: 'build' },
+    'PATCH /api/applications/:app/schedules/:id': { expression: '0 4 * * *' },
+    'POST /apps/:app/schedules': { name: `ui-${role}`, expression: '@hourly', pipeline: 'build', enabled: 'on' },
+    'POST /apps/:app/schedules/:id': { name: 'nightly', expression: '0 5 * * *', pipeline: 'build', enabled: 'on' },
   };
   const body = bodies[`${method} ${route}`] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
   return { url, body, form: !route.startsWith('/api/') };
@@ -119,6 +128,8 @@ const MEMBER_REFUSED = [
   'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/users/:id',
   'POST /api/applications/:app/keys', 'POST /api/applications/:app/maintainers', 'POST /api/applications/:app/variables', 'POST /api/tokens', 'POST /api/users',
   'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete',
+  'POST /api/applications/:app/schedules', 'PATCH /api/applications/:app/schedules/:id', 'DELETE /api/applications/:app/schedules/:id',
+  'POST /apps/:app/schedules', 'POST /apps/:app/schedules/:id', 'POST /apps/:app/schedules/:id/delete',
 ].sort();
 
 describe('roles: every registered route, walked as a member and as an admin', () => {
@@ -157,9 +168,12 @@ describe('roles: every registered route, walked as a member and as an admin', ()
     expect(forMember).not.toContain('id="new-key-pair"');
     expect(forMember).not.toContain('id="webhook-secret"');
     expect(forMember).toContain('maintainers and admins see or change its variables');
+    expect(forMember).not.toContain('id="new-schedule"');
+    expect(forMember).toContain('maintainers and admins add or change its schedules');
     const forAdmin = await page(admin);
     expect(forAdmin).toContain('id="new-variable"');
     expect(forAdmin).toContain('id="webhook-secret"');
+    expect(forAdmin).toContain('id="new-schedule"');
   });
 });
 

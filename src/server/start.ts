@@ -34,6 +34,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: where local-path repositories may be. */
   allowLocalRepos?: string[];
+  /** The clock of the schedules and the retention sweep (tests pass their own). */
+  now?: () => Date;
 }
 
 export interface RunningServer {
@@ -59,7 +61,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openStore(opts.database ?? sqliteFile!);
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [] });
+    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [], ...(opts.now ? { now: opts.now } : {}) });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {

@@ -2,6 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
 import { intParam } from '../routes/errors.ts';
+import { CronSyntaxError } from '../schedule-times.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { sameOriginPath } from '../transport.ts';
 import { assetOf, loadClientScript, type Asset } from './assets/client-bundle.ts';
@@ -9,6 +10,7 @@ import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
 import { ApplicationPage } from './pages/application.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
+import type { ScheduleFormState } from './pages/schedules.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { RunsPage } from './pages/runs.tsx';
 import { RunPage } from './pages/run.tsx';
@@ -60,6 +62,7 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
   }
 
   applicationPages(ui, ctx);
+  schedulePages(ui, ctx);
   runPages(ui, ctx);
 
   // Input problems on pages answer as a page, not as the API's JSON.
@@ -150,6 +153,38 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
   });
 }
 
+/**
+ * The schedule forms of the application page. A refused form is drawn again with what was typed
+ * and the error inside it (a bad expression with a caret under the character at fault).
+ */
+function schedulePages(ui: Ui, ctx: ServerContext): void {
+  const scheduleChange = (path: string, change: (app: Application, form: Form, c: UiContext) => Promise<unknown>) =>
+    ui.post(path, async (c) => {
+      const app = await findApplication(ctx, c);
+      const form = await readForm(c);
+      try {
+        await change(app, form, c);
+        return c.redirect(`/apps/${app.id}#schedules`, 303);
+      } catch (err) {
+        const problem = inputProblem(err);
+        const id = c.req.param('id');
+        const target = id === undefined ? 'new' : intParam(id, 'schedule id');
+        const column = problem instanceof CronSyntaxError ? problem.problem.column : undefined;
+        return renderApplication(c, ctx, app, undefined, { target, values: form, error: problem.message, ...(column !== undefined ? { column } : {}) }, problem.status);
+      }
+    });
+  const input = (form: Form) => ({ name: trim(form.name), expression: form.expression ?? '', pipeline: trim(form.pipeline), branch: trim(form.branch), timeZone: trim(form.timeZone) || 'UTC', enabled: form.enabled === 'on' });
+  scheduleChange('/apps/:app/schedules', (app, form, c) => ctx.schedules.create(app.id, input(form), c.var.user));
+  scheduleChange('/apps/:app/schedules/:id', (app, form, c) => ctx.schedules.update(app.id, intParam(c.req.param('id'), 'schedule id'), input(form), c.var.user));
+  ui.post('/apps/:app/schedules/:id/delete', async (c) => {
+    const app = await findApplication(ctx, c);
+    return attempt(c, ctx, app, async () => {
+      await ctx.schedules.remove(app.id, intParam(c.req.param('id'), 'schedule id'), c.var.user);
+      return `/apps/${app.id}#schedules`;
+    });
+  });
+}
+
 /** The run list and each run's page, with cancel and retry. */
 function runPages(ui: Ui, ctx: ServerContext): void {
   ui.get('/runs', async (c) => {
@@ -172,15 +207,16 @@ function runPages(ui: Ui, ctx: ServerContext): void {
   });
 }
 
-async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError): Promise<Response> {
+async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError, scheduleForm?: ScheduleFormState, status?: InputError['status']): Promise<Response> {
   const before = optionalId(c.req.query('before'));
   const manage = await ctx.canManageApplication(app.id, c.var.user);
-  const [pipelines, variables, keyPairs, runs, secret] = await Promise.all([
+  const [pipelines, variables, keyPairs, runs, secret, schedules] = await Promise.all([
     ctx.listPipelines(app.id),
     ctx.listVariables(app.id),
     ctx.listKeyPairs(app.id),
     ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
     manage ? ctx.getWebhookSecret(app.id, c.var.user) : undefined,
+    ctx.schedules.list(app.id),
   ]);
   const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, ...(secret !== undefined ? { secret } : {}) };
   const page = (
@@ -195,10 +231,12 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       before={before}
       webhook={webhook}
       manage={manage}
+      schedules={schedules}
+      scheduleForm={scheduleForm}
       {...(error ? { error: error.message } : {})}
     />
   );
-  return c.html(page, error?.status ?? 200);
+  return c.html(page, status ?? error?.status ?? 200);
 }
 
 /** Runs a change; on success redirects to where it says, on an `InputError` shows the application page with the message. */

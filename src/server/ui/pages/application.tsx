@@ -1,7 +1,8 @@
 import type { FC } from 'hono/jsx';
-import type { Application, KeyPair, PipelineList, RunPage, User, Variable } from '../../context.ts';
+import type { Application, KeyPair, PipelineList, RunPage, Schedule, User, Variable } from '../../context.ts';
 import { ErrorBox, Layout, PostForm, Section, formatTime } from '../components.tsx';
 import { RunTable } from './run-table.tsx';
+import { Schedules, type ScheduleFormState } from './schedules.tsx';
 
 export interface ApplicationProps {
   user: User;
@@ -17,6 +18,9 @@ export interface ApplicationProps {
   webhook: { url: string; secret?: string };
   /** The user manages the application (variables, key pairs, webhook secret): else those forms are not drawn (the core would refuse them). */
   manage: boolean;
+  schedules: Schedule[];
+  /** A schedule form refused: drawn again with what was typed and the error (in the form, not at the top). */
+  scheduleForm?: ScheduleFormState | undefined;
   error?: string;
 }
 
@@ -48,6 +52,7 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
         {props.runs.nextBefore !== null ? <a href={`/apps/${props.app.id}?before=${props.runs.nextBefore}#runs`}>Older runs</a> : null}
       </div>
     </Section>
+    <Schedules {...props} />
     <Variables {...props} />
     <KeyPairs {...props} />
     <Webhook {...props} />
