@@ -247,7 +247,7 @@ export interface Run {
   branch: string;
   commit: string;
   status: RunStatus;
-  /** What started it: 'webhook', 'ui', 'api', 'cli', 'retry', 'workflow'. */
+  /** What started it: 'webhook', 'ui', 'api', 'cli', 'retry', 'workflow', 'schedule'. */
   trigger: string;
   triggeredBy: string;
   /** Workflow name when part of one; the workflow's runs share `workflowRunId` (its first run). */

@@ -131,6 +131,9 @@ describe.each(backends)('schedules on %s', (backend, open) => {
     expect(await core.getRun(runId!)).toMatchObject({ pipeline: 'build', workflow: 'release', workflowRunId: runId, triggeredBy: 'schedule release' });
     expect(await core.schedules.get(appId, gone.id)).toMatchObject({ lastRun: null, lastError: `no branch no-such-branch in ${repo.dir}`, nextRunAt: '2026-12-03T11:00:00.000Z' });
     expect(await core.tickSchedules()).toEqual([]);
+    // Deleting the application deletes its schedules.
+    await core.deleteApplication(appId, admin);
+    expect(await core.store.db.selectFrom('schedules').selectAll().execute()).toEqual([]);
   });
 
   it.skipIf(!open)(`answers a bad expression with its position (400), an unknown zone (400), and keeps the limits (${backend})`, async () => {

@@ -27,6 +27,8 @@ export interface ScheduleDeps {
 
 const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PIPELINE_NAME = /^(workflow:)?[A-Za-z0-9_.-]+$/;
+/** Longer than any sensible five fields: a bound on what is stored and shown. */
+const MAX_EXPRESSION = 200;
 
 /**
  * Schedules (src/server/README.md, "Schedules"): cron expressions per application that queue
@@ -82,11 +84,12 @@ async function checkedFields(deps: ScheduleDeps, appId: number, input: ScheduleI
   if (await scheduleNameTaken(deps.store, appId, name, exceptId)) throw new InputError(`the application has a schedule named ${name} already`, 409);
   const timeZone = checkTimeZone(input.timeZone ?? 'UTC');
   const expression = input.expression.trim();
+  if (expression.length > MAX_EXPRESSION) throw new InputError(`a cron expression is at most ${MAX_EXPRESSION} characters`);
   const cron = readCron(expression, timeZone);
   const now = deps.now();
   checkFrequency(expression, cron, deps.limits.scheduleMinIntervalMs, now);
   const pipeline = input.pipeline.trim();
-  if (!PIPELINE_NAME.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name, nor workflow:NAME`);
+  if (!PIPELINE_NAME.test(pipeline) || pipeline.length > 200) throw new InputError(`"${pipeline}" is not a pipeline name, nor workflow:NAME`);
   const app = await requireApplication(deps.store, appId);
   const branch = assertBranchName(input.branch?.trim() || app.default_branch);
   const enabled = input.enabled ?? true;
