@@ -4,12 +4,14 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { repoRoot } from '../helpers/corpus.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
 
 // The schedules section of the application page in Debian's chromium (playwright-core), on a
 // real `werker server` (SQLite, no runner: nothing here runs a pipeline) whose clock is the
 // test's: add a schedule with the form, see its next run, see a bad expression refused in the
-// form with the field and the character, edit and delete it.
+// form with the field and the character, edit and delete it. A screenshot of the section goes
+// to a temp dir, or to docs/screenshots/ with WERKER_UPDATE_SCREENSHOTS=1.
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const haveChromium = existsSync(CHROMIUM);
@@ -27,6 +29,8 @@ describe.skipIf(!haveChromium)('schedules in the web UI', () => {
   let browser: Browser;
   let page: Page;
   let appId: number;
+  // docs/screenshots/ with WERKER_UPDATE_SCREENSHOTS=1, as the other UI test does; else a temp dir.
+  const screenshots = process.env.WERKER_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : path.join(dataDir, 'screenshots');
 
   beforeAll(async () => {
     server = await startServer({ dataDir, host: '127.0.0.1', port: 0, runners: 0, log: () => undefined, allowLocalRepos: [tmpdir()], now: () => clock });
@@ -70,6 +74,7 @@ describe.skipIf(!haveChromium)('schedules in the web UI', () => {
     expect(await page.locator(`${form} .cron-caret`).innerText()).toBe('0 */2 * 13 *\n        ^');
     expect(await page.inputValue(`${form} input[name=expression]`), 'what was typed is kept').toBe('0 */2 * 13 *');
     expect(await page.locator('tr[data-schedule=hourly]').count()).toBe(0);
+    await page.locator('#schedules').screenshot({ path: path.join(screenshots, 'server-schedules.png') });
 
     // Mend it in place; then edit the first one to a keyword and disable it.
     await page.fill(`${form} input[name=expression]`, '0 */2 * 12 *');
