@@ -123,12 +123,15 @@ describe.each(backends)('schedules on %s', (backend, open) => {
     expect((await core.schedules.update(appId, s.id, { enabled: true }, admin)).nextRunAt).toBe('2026-12-02T11:05:00.000Z');
   });
 
-  it.skipIf(!open)('starts a workflow, and records why an occurrence queued nothing (the branch is gone) without trying it again', async () => {
+  it.skipIf(!open)('starts a workflow; an occurrence it can\'t plan (the branch is gone) is tried for 5 minutes, then given up saying why', async () => {
     await core.schedules.create(appId, { name: 'release', expression: '0 11 * * *', pipeline: 'workflow:release' }, admin);
     const gone = await core.schedules.create(appId, { name: 'topic', expression: '0 11 * * *', pipeline: 'build', branch: 'no-such-branch' }, admin);
     clock = new Date('2026-12-02T11:00:30.000Z');
     const [runId] = await core.tickSchedules();
     expect(await core.getRun(runId!)).toMatchObject({ pipeline: 'build', workflow: 'release', workflowRunId: runId, triggeredBy: 'schedule release' });
+    expect(await core.schedules.get(appId, gone.id), 'still being tried').toMatchObject({ lastError: null, nextRunAt: '2026-12-02T11:00:00.000Z' });
+    clock = new Date('2026-12-02T11:05:01.000Z');
+    expect(await core.tickSchedules()).toEqual([]);
     expect(await core.schedules.get(appId, gone.id)).toMatchObject({ lastRun: null, lastError: `no branch no-such-branch in ${repo.dir}`, nextRunAt: '2026-12-03T11:00:00.000Z' });
     expect(await core.tickSchedules()).toEqual([]);
     // Deleting the application deletes its schedules.

@@ -27,6 +27,8 @@ export interface ScheduleDeps {
 
 const SCHEDULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PIPELINE_NAME = /^(workflow:)?[A-Za-z0-9_.-]+$/;
+/** How long an occurrence whose run can't be planned is tried again before it is given up. */
+const PLAN_RETRY_MS = 5 * 60_000;
 /** Longer than any sensible five fields: a bound on what is stored and shown. */
 const MAX_EXPRESSION = 200;
 
@@ -139,9 +141,10 @@ async function fireSchedule(deps: ScheduleDeps, row: ScheduleRow, now: Date): Pr
     claim.next = readCron(row.expression, row.time_zone).nextAfter(now)?.toISOString() ?? null;
     claim.run = await plannedRun(deps, row);
   } catch (err) {
-    // What a person must fix (the branch is gone, the workflow is no more): this occurrence
-    // queues nothing and says why on the schedule; anything else is left for the next tick.
-    if (!(err instanceof InputError)) throw err;
+    // The repository unreachable, the branch or the workflow gone: tried again at each tick for a
+    // few minutes (a fetch may fail once), then the occurrence queues nothing and the schedule
+    // says why. Anything else (the database) is left for the next tick.
+    if (!(err instanceof InputError) || now.getTime() - Date.parse(claim.due) < PLAN_RETRY_MS) throw err;
     claim.error = err.message;
   }
   const claimed = await claimOccurrence(deps.store, claim);
