@@ -103,6 +103,10 @@ export interface ServerContext {
   /** Queues a new run of the same application, pipeline, branch and commit. */
   retryRun(runId: number, by: User): Promise<Run>;
 
+  // ── schedules ───────────────────────────────────────────────────────────────────────────────
+  /** Cron schedules that queue runs (schedules.ts). */
+  schedules: ScheduleContext;
+
   // ── users and tokens ────────────────────────────────────────────────────────────────────────
   auth: ServerAuth;
 }
@@ -303,7 +307,7 @@ export interface Run {
   branch: string;
   commit: string;
   status: RunStatus;
-  /** What started it: 'webhook', 'ui', 'api', 'cli', 'retry', 'workflow'. */
+  /** What started it: 'webhook', 'ui', 'api', 'cli', 'retry', 'workflow', 'schedule'. */
   trigger: string;
   triggeredBy: string;
   /** Workflow name when part of one; the workflow's runs share `workflowRunId` (its first run). */
@@ -363,6 +367,58 @@ export interface TriggerOptions {
   branch?: string;
   commit?: string;
   trigger?: string;
+}
+
+/**
+ * Schedules as the API and the UI see them (ServerContext.schedules; schedules.ts keeps them).
+ * Times are ISO-8601 text in UTC; `timeZone` is the IANA zone the expression is read in.
+ */
+export interface Schedule {
+  id: number;
+  applicationId: number;
+  /** Unique in the application; runs it queues say `schedule NAME` as who triggered them. */
+  name: string;
+  /** Five cron fields or a keyword (@daily…), as written. */
+  expression: string;
+  timeZone: string;
+  /** A pipeline name, or `workflow:NAME` (as the Run buttons name them). */
+  pipeline: string;
+  branch: string;
+  enabled: boolean;
+  /** The next occurrence; null while disabled. */
+  nextRunAt: string | null;
+  /** The last occurrence a server claimed, and the run it queued (null when it could not queue one: `lastError` says why). */
+  lastOccurrenceAt: string | null;
+  lastRun: { id: number; status: RunStatus | null } | null;
+  lastError: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ScheduleInput {
+  name: string;
+  expression: string;
+  pipeline: string;
+  /** Default: the application's default branch. */
+  branch?: string;
+  /** An IANA name (Europe/Berlin); default UTC. */
+  timeZone?: string;
+  /** Default true. */
+  enabled?: boolean;
+}
+
+/**
+ * An application's schedules: every user lists them; its maintainers and admins add, change and
+ * delete them (policy.ts). A bad expression or time zone throws `CronSyntaxError` / `InputError` (400).
+ */
+export interface ScheduleContext {
+  list(appId: number): Promise<Schedule[]>;
+  get(appId: number, scheduleId: number): Promise<Schedule>;
+  create(appId: number, input: ScheduleInput, by: User): Promise<Schedule>;
+  /** Changes the fields given; the next occurrence is computed anew from now. */
+  update(appId: number, scheduleId: number, input: Partial<ScheduleInput>, by: User): Promise<Schedule>;
+  remove(appId: number, scheduleId: number, by: User): Promise<void>;
 }
 
 /** The Hono environment of every route: what the auth middleware put in `c.var`. */

@@ -23,6 +23,10 @@ export interface ServerLimits {
   configMs: number;
   /** Events stored per run; after that, output is dropped and a marker says so. */
   runEvents: number;
+  /** Schedules one application may have (schedules.ts). */
+  schedulesPerApplication: number;
+  /** The shortest time between two occurrences of a schedule. */
+  scheduleMinIntervalMs: number;
 }
 
 const MB = 1024 * 1024;
@@ -37,6 +41,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   configNodes: DEFAULT_CONFIG_LIMITS.maxNodes,
   configMs: DEFAULT_CONFIG_LIMITS.timeBudgetMs,
   runEvents: 50_000,
+  schedulesPerApplication: 20,
+  scheduleMinIntervalMs: 60_000,
 };
 
 /** A size for messages: `25 MB`, `512 KB`, `300 bytes`. */

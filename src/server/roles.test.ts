@@ -57,7 +57,11 @@ async function world(walker: User) {
   const own = await core.auth.createToken('user', 'walker', walker);
   const rule = (n: number) => core.notifications.create(shop.id, { when: 'failure', channel: 'slack', url: `http://127.0.0.1:9/hook-${n}` }, admin);
   const [n1, n2] = [(await rule(1)).rule, (await rule(2)).rule];
-  return { shop, v1, v2, k1, k2, run, own, n1, n2 };
+  const [s1, s2] = [
+    await core.schedules.create(shop.id, { name: 'nightly', expression: '0 3 * * *', pipeline: 'build' }, admin),
+    await core.schedules.create(shop.id, { name: 'weekly', expression: '@weekly', pipeline: 'build' }, admin),
+  ];
+  return { shop, v1, v2, k1, k2, run, own, n1, n2, s1, s2 };
 }
 
 /** A route's path with its parameters filled in, and a body that would be accepted from someone allowed. */
@@ -66,6 +70,7 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
   const id = route.includes('/variables/') ? (uiDelete ? w.v2.id : w.v1.id)
     : route.includes('/keys/') ? (uiDelete ? w.k2.id : w.k1.id)
       : route.includes('/notifications/') ? (uiDelete ? w.n2.id : w.n1.id)
+      : route.includes('/schedules/') ? (method === 'DELETE' ? w.s2.id : w.s1.id)
       : route.includes('/tokens/') ? w.own.info.id
         : route.includes('/users/') ? member.id : w.run.id;
   const url = route.replace(':app', 'shop').replace(':userId', String(member.id)).replace(':id', String(id));
@@ -84,6 +89,10 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
     'POST /apps/:app/keys': { name: 'uikey' },
     'POST /api/applications/:app/notifications': { when: 'failure', channel: 'webhook', url: 'http://127.0.0.1:9/new' },
     'POST /apps/:app/notifications': { when: 'failure', channel: 'slack', url: 'http://127.0.0.1:9/ui' },
+    'POST /api/applications/:app/schedules': { name: `api-${role}`, expression: '@daily', pipeline: 'build' },
+    'PATCH /api/applications/:app/schedules/:id': { expression: '0 4 * * *' },
+    'POST /apps/:app/schedules': { name: `ui-${role}`, expression: '@hourly', pipeline: 'build', enabled: 'on' },
+    'POST /apps/:app/schedules/:id': { name: 'nightly', expression: '0 5 * * *', pipeline: 'build', enabled: 'on' },
   };
   const body = bodies[`${method} ${route}`] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
   return { url, body, form: !route.startsWith('/api/') };
@@ -126,6 +135,8 @@ const MEMBER_REFUSED = [
   'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete',
   'GET /api/applications/:app/notifications', 'POST /api/applications/:app/notifications', 'DELETE /api/applications/:app/notifications/:id',
   'POST /apps/:app/notifications', 'POST /apps/:app/notifications/:id/delete',
+  'POST /api/applications/:app/schedules', 'PATCH /api/applications/:app/schedules/:id', 'DELETE /api/applications/:app/schedules/:id',
+  'POST /apps/:app/schedules', 'POST /apps/:app/schedules/:id', 'POST /apps/:app/schedules/:id/delete',
 ].sort();
 
 describe('roles: every registered route, walked as a member and as an admin', () => {
@@ -164,9 +175,12 @@ describe('roles: every registered route, walked as a member and as an admin', ()
     expect(forMember).not.toContain('id="new-key-pair"');
     expect(forMember).not.toContain('id="webhook-secret"');
     expect(forMember).toContain('maintainers and admins see or change its variables');
+    expect(forMember).not.toContain('id="new-schedule"');
+    expect(forMember).toContain('maintainers and admins add or change its schedules');
     const forAdmin = await page(admin);
     expect(forAdmin).toContain('id="new-variable"');
     expect(forAdmin).toContain('id="webhook-secret"');
+    expect(forAdmin).toContain('id="new-schedule"');
   });
 });
 

@@ -25,6 +25,7 @@ import { RunnerSide, type RunnerSideOptions } from './runner-backend.ts';
 import { sessionService } from './sessions.ts';
 import { tokenService } from './tokens.ts';
 import { runTriggering } from './triggering.ts';
+import { scheduleService, startScheduler } from './schedules.ts';
 import { workflowService } from './workflows.ts';
 import { userAccounts } from './users.ts';
 import { variableService } from './variables.ts';
@@ -40,7 +41,7 @@ export interface CoreOptions {
   maxAttempts?: number;
   /** Outputs of runs finished longer ago are deleted by the sweep (default 30 days; 0 keeps them all). */
   keepOutputsDays?: number;
-  /** The clock of the retention sweep (tests pass their own). */
+  /** The clock of the retention sweep and the schedules (tests pass their own). */
   now?: () => Date;
   /** Overrides of DEFAULT_LIMITS (limits.ts). */
   limits?: Partial<ServerLimits>;
@@ -74,6 +75,10 @@ export type Core = ServerCore & {
   startOutputSweep(intervalMs?: number): () => Promise<void>;
   /** Sends the notifications of finished runs (notifications/sender.ts); `stop` it before closing the store. */
   notifier: Notifier;
+  /** Queues a run for each schedule due now (schedules.ts); returns their ids. */
+  tickSchedules(): Promise<number[]>;
+  /** Ticks at once and then every `intervalMs` (default 10 s); its stop function waits for a tick in progress. */
+  startScheduler(intervalMs?: number): () => Promise<void>;
 };
 
 /** How long a delivery id is remembered: GitHub redelivers only recent deliveries. */
@@ -105,6 +110,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
   const notifier = new Notifier({ store, baseUrl: () => runOptions.baseUrl, smtp: options.smtp, ...(options.notificationPolicy ? { policy: options.notificationPolicy } : {}) });
   changes.on(notifier.onRunChange);
+  const { tick: tickSchedules, ...schedules } = scheduleService({ store, mirrors, workflows, queue, changes, limits, now: options.now ?? (() => new Date()) });
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const core: Core = {
     get baseUrl() {
@@ -113,6 +119,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
     notifications: notificationSettings(store, Boolean(options.smtp)),
     ...runHistory(store, live), ...runTriggering(store, mirrors, workflows, queue), ...runControl(store, recorder, queue),
+    schedules,
     auth,
     authenticator: auth,
     runners: new RunnerSide(runnerDeps, null),
@@ -133,6 +140,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     sweepOutputs,
     startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
     notifier,
+    tickSchedules,
+    startScheduler: (intervalMs = 10_000) => startScheduler(tickSchedules, intervalMs),
   };
   return core;
 }

@@ -40,6 +40,8 @@ export interface ServerOptions {
   smtp?: SmtpSettings;
   /** Retries and timeouts of notification deliveries (tests shorten them). */
   notificationPolicy?: Partial<DeliveryPolicy>;
+  /** The clock of the schedules and the retention sweep (tests pass their own). */
+  now?: () => Date;
 }
 
 export interface RunningServer {
@@ -53,7 +55,7 @@ export interface RunningServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** Store → core → HTTP server (+ embedded runner and the lease reaper). */
+/** Store → core → HTTP server (+ embedded runner, the lease reaper, the output sweep and the schedules). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   // Checked before anything is opened: a failure later would leave the store and the socket open.
@@ -66,7 +68,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
-    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}) });
+    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}) });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
@@ -92,6 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const stopReaper = core.startReaper();
   const stopSweep = core.startOutputSweep();
+  const stopScheduler = core.startScheduler();
   let runner: RunningRunner | undefined;
   if (runtime) {
     runner = startRunner({
@@ -104,6 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     async close(options = {}) {
       stopReaper();
       await stopSweep();
+      await stopScheduler();
       await runner?.stop({ ...options, reason: 'the server stopped (SIGTERM or shutdown)' });
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();

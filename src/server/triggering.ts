@@ -1,8 +1,8 @@
 import type { Store } from '../store/db.ts';
-import { latestPassedBuild, type RunRow } from '../store/runs.ts';
+import { latestPassedBuild, type NewRun } from '../store/runs.ts';
 import { requireApplication } from './applications.ts';
 import { assertBranchName } from './branch-name.ts';
-import { InputError, type ServerContext, type User } from './context.ts';
+import { InputError, type ServerContext, type TriggerOptions, type User } from './context.ts';
 import type { RepoMirrors } from './repos.ts';
 import { runOf } from './run-history.ts';
 import type { RunQueue } from './run-queue.ts';
@@ -19,24 +19,29 @@ export const byName = (by: User | string): string => (typeof by === 'string' ? b
 export function runTriggering(store: Store, mirrors: RepoMirrors, workflows: Workflows, queue: RunQueue): Pick<ServerContext, 'triggerRun'> {
   return {
     async triggerRun(appId, pipeline, opts, by) {
-      const app = await requireApplication(store, appId);
-      // A branch is a git ref or nothing.
-      const branch = assertBranchName(opts.branch || app.default_branch);
-      if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
-      const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
-      if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
-      const base: WorkflowBase = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+      const base = await resolveTrigger(store, mirrors, appId, opts, by);
       if (pipeline.startsWith('workflow:')) return runOf(store, await workflows.start(base, pipeline.slice('workflow:'.length)));
-      return runOf(store, await queuePipeline(store, queue, base, pipeline));
+      return runOf(store, await queue.enqueue(await pipelineRun(store, base, pipeline)));
     },
   };
 }
 
-/** Queues one pipeline: `deploy` as a deploy, any other as a build. */
-async function queuePipeline(store: Store, queue: RunQueue, base: WorkflowBase, pipeline: string): Promise<RunRow> {
+/** The application, branch and commit a trigger names, resolved in the server's mirror (InputError when there is no such branch or commit). */
+export async function resolveTrigger(store: Store, mirrors: RepoMirrors, appId: number, opts: TriggerOptions, by: User | string): Promise<WorkflowBase> {
+  const app = await requireApplication(store, appId);
+  // A branch is a git ref or nothing.
+  const branch = assertBranchName(opts.branch || app.default_branch);
+  if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
+  const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
+  if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
+  return { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+}
+
+/** The run of one pipeline, not queued yet: `deploy` as a deploy, any other as a build. */
+export async function pipelineRun(store: Store, base: WorkflowBase, pipeline: string): Promise<NewRun> {
   if (!/^[A-Za-z0-9_.-]+$/.test(pipeline)) throw new InputError(`"${pipeline}" is not a pipeline name`);
   const kind = pipeline === 'deploy' ? 'deploy' : 'build';
   // A deploy on its own starts from the latest passed build of the branch, as `werker deploy` does locally.
   const source = kind === 'deploy' ? await latestPassedBuild(store, base.application_id, base.branch) : undefined;
-  return queue.enqueue({ ...base, pipeline, kind, source_run_id: source?.id ?? null });
+  return { ...base, pipeline, kind, source_run_id: source?.id ?? null };
 }

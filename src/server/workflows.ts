@@ -22,13 +22,13 @@ export function workflowService(store: Store, configs: ServerConfigReader, queue
   return {
     /** Queues the workflow's root (deploy, on the commit's checkout); its run is the group's first. */
     async start(base: WorkflowBase, name: string): Promise<RunRow> {
-      const plan = await planAt(configs, base.application_id, base.commit_sha, name);
-      const [root] = readySteps(plan, new Set(), new Set());
-      if (!root) throw new InputError(`workflow ${name} has no pipeline without requires to start from`);
-      const row = await queueStep(queue, base, plan.name, null, root, new Map());
+      const row = await queue(await rootRun(configs, base, name));
       await openWorkflowGroup(store, row.id);
       return { ...row, workflow_run_id: row.id };
     },
+
+    /** The workflow's root run, not queued yet (a schedule queues it in its own transaction; the run opens the group). */
+    rootRun: (base: WorkflowBase, name: string): Promise<NewRun> => rootRun(configs, base, name),
 
     /**
      * Called when a run passed. One group advances at a time: two requirements passing together
@@ -78,14 +78,22 @@ async function planAt(configs: ServerConfigReader, appId: number, commit: string
   return plan;
 }
 
-function queueStep(queue: QueueRun, base: WorkflowBase, workflow: string, group: number | null, step: WorkflowStep, outputs: ReadonlyMap<string, RunRow>): Promise<RunRow> {
+/** The run that starts workflow `name` at the base's commit: its root step, on the commit's checkout. */
+async function rootRun(configs: ServerConfigReader, base: WorkflowBase, name: string): Promise<NewRun> {
+  const plan = await planAt(configs, base.application_id, base.commit_sha, name);
+  const [root] = readySteps(plan, new Set(), new Set());
+  if (!root) throw new InputError(`workflow ${name} has no pipeline without requires to start from`);
+  return stepRun(base, plan.name, null, root, new Map());
+}
+
+function stepRun(base: WorkflowBase, workflow: string, group: number | null, step: WorkflowStep, outputs: ReadonlyMap<string, RunRow>): NewRun {
   const inputs = inputsOf(step).map((name) => ({ name, runId: outputs.get(name)!.id }));
   const planned: WorkflowInputs = { source: step.source, inputs, ...(step.envFile ? { envFile: step.envFile } : {}) };
-  return queue({
+  return {
     ...base, pipeline: step.pipeline, kind: step.kind, workflow, workflow_step: step.name, workflow_run_id: group,
     // One input is also the run's source (the run list shows what it deploys; retention keeps it while queued).
     source_run_id: step.source.layout === 'output' ? inputs[0]!.runId : null, workflow_inputs: JSON.stringify(planned),
-  });
+  };
 }
 
 /** After a workflow run passed: queue each step not started yet whose requirements have now all passed. */
@@ -97,5 +105,5 @@ async function advanceNow(deps: WorkflowDeps, row: RunRow, group: number): Promi
   for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
   const started = new Set(runs.flatMap((r) => (r.workflow_step ? [r.workflow_step] : [])));
   const base = { application_id: row.application_id, branch: row.branch, commit_sha: row.commit_sha, trigger: 'workflow', triggered_by: row.triggered_by };
-  for (const step of readySteps(plan, new Set(passed.keys()), started)) await queueStep(deps.queue, base, plan.name, group, step, passed);
+  for (const step of readySteps(plan, new Set(passed.keys()), started)) await deps.queue(stepRun(base, plan.name, group, step, passed));
 }

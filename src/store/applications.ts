@@ -46,7 +46,7 @@ export async function applicationNames(store: Store, ids: number[]): Promise<Map
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
-/** Deletes an application with its runs, variables, key pairs, maintainers, delivery ids and notification rules, in one transaction. */
+/** Deletes an application with its runs, variables, key pairs, maintainers, delivery ids, notification rules and schedules, in one transaction. */
 export async function deleteApplicationAndAll(store: Store, appId: number): Promise<void> {
   await store.db.transaction().execute(async (tx) => {
     await deleteRunsOf(store, tx, appId);
@@ -55,6 +55,7 @@ export async function deleteApplicationAndAll(store: Store, appId: number): Prom
     await tx.deleteFrom('application_maintainers').where('application_id', '=', appId).execute();
     await tx.deleteFrom('webhook_deliveries').where('application_id', '=', appId).execute();
     await deleteNotificationRulesOf(tx, appId);
+    await tx.deleteFrom('schedules').where('application_id', '=', appId).execute();
     await tx.deleteFrom('applications').where('id', '=', appId).execute();
   });
 }

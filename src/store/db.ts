@@ -10,6 +10,7 @@ import { rolesAndLeases } from './migrations/0003-roles-and-leases.ts';
 import { deliveriesAndEventCap } from './migrations/0004-deliveries-and-event-cap.ts';
 import { workflowInputs } from './migrations/0005-workflow-inputs.ts';
 import { notifications } from './migrations/0008-notifications.ts';
+import { schedules } from './migrations/0007-schedules.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -80,6 +81,7 @@ async function migrate(store: Store): Promise<void> {
     '0001-init': init(store.dialect), '0002-output-retention': outputRetention, '0003-roles-and-leases': rolesAndLeases,
     '0004-deliveries-and-event-cap': deliveriesAndEventCap, '0005-workflow-inputs': workflowInputs,
     '0008-notifications': notifications(store.dialect),
+    '0007-schedules': schedules(store.dialect),
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

@@ -61,4 +61,12 @@ export interface Database {
     /** The last delivery: its run, 'sending' | 'delivered' | 'failed', attempts so far, what happened, when. */
     last_run_id: number | null; last_status: 'sending' | 'delivered' | 'failed' | null; last_attempts: number | null; last_detail: string | null; last_at: string | null;
   };
+  /** Cron schedules that queue runs; `next_run_at` is the occurrence to claim (null: disabled). */
+  schedules: {
+    id: Generated<number>; application_id: number; name: string; expression: string; time_zone: string;
+    /** a pipeline name, or `workflow:NAME` */ pipeline: string; branch: string; enabled: number;
+    next_run_at: string | null; last_occurrence_at: string | null; last_run_id: number | null;
+    /** why the last occurrence queued no run (no such branch…), null when it queued one */ last_error: string | null;
+    created_by: string; created_at: string; updated_at: string;
+  };
 }

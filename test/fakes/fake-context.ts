@@ -1,8 +1,9 @@
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Authenticator } from '../../src/server/auth.ts';
 import {
-  InputError, type Application, type KeyPair, type Run, type RunDetail, type ServerContext, type Session, type User, type Variable,
+  InputError, type Application, type KeyPair, type Run, type RunDetail, type Schedule, type ServerContext, type Session, type User, type Variable,
 } from '../../src/server/context.ts';
+import { checkTimeZone, readCron } from '../../src/server/schedule-times.ts';
 
 /**
  * An in-memory ServerContext for the UI's unit tests: just enough behaviour to render pages and
@@ -16,16 +17,16 @@ export function fakeContext() {
     /** Whether ada manages the applications (set false to see the page a member without the grant sees). */
     access: { manage: true },
     session: { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
-    apps: [], variables: [], keyPairs: [], runs: [], calls: [],
+    apps: [], variables: [], keyPairs: [], runs: [], schedules: [], calls: [],
     now: '2026-12-02T12:00:00.000Z',
   };
-  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), auth: fakeAuth(state) };
-  const { session, runs, calls, variables, access } = state;
+  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), schedules: fakeSchedules(state), auth: fakeAuth(state) };
+  const { session, runs, calls, variables, access, schedules } = state;
   const authenticator: Authenticator = {
     sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
     tokenUser: async () => undefined,
   };
-  return { ctx, authenticator, session, runs, calls, variables, access };
+  return { ctx, authenticator, session, runs, calls, variables, access, schedules };
 }
 
 /** What the fake keeps: ada, her session, and what the pages created (calls: what the forms asked for). */
@@ -37,11 +38,12 @@ interface FakeState {
   variables: (Variable & { appId: number; secret: string })[];
   keyPairs: (KeyPair & { appId: number })[];
   runs: RunDetail[];
+  schedules: Schedule[];
   calls: string[];
   now: string;
 }
 
-type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'schedules' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
 
 function fakeApplications({ access, apps, variables, keyPairs, calls, now }: FakeState): AppMembers {
   return {
@@ -125,6 +127,45 @@ function fakeRuns({ apps, runs, calls, now }: FakeState): RunMembers {
     retryRun: async (id) => {
       calls.push(`retryRun ${id}`);
       return runs.find((r) => r.id === id) as Run;
+    },
+  };
+}
+
+/** Schedules checked by the real expression and time zone checks (so the form's error is the real one), kept in a list. */
+function fakeSchedules({ access, schedules, calls, now }: FakeState): ServerContext['schedules'] {
+  const find = (id: number) => {
+    const found = schedules.find((s) => s.id === id);
+    if (!found) throw new InputError(`no schedule ${id} in this application`, 404);
+    return found;
+  };
+  const checked = (input: Partial<Schedule>) => {
+    if (!access.manage) throw new InputError('only the application\'s maintainers and admins may change its schedules', 403);
+    const timeZone = checkTimeZone(input.timeZone ?? 'UTC');
+    const next = readCron(input.expression ?? '', timeZone).nextAfter(new Date(now));
+    return { ...input, timeZone, nextRunAt: input.enabled === false ? null : (next?.toISOString() ?? null) } as { timeZone: string; nextRunAt: string | null };
+  };
+  return {
+    list: async (appId) => schedules.filter((s) => s.applicationId === appId),
+    get: async (_appId, id) => find(id),
+    create: async (appId, input) => {
+      calls.push(`createSchedule ${input.name} ${input.expression} ${input.pipeline} branch=${input.branch} tz=${input.timeZone}`);
+      const schedule: Schedule = {
+        id: schedules.length + 1, applicationId: appId, name: input.name, expression: input.expression, pipeline: input.pipeline, branch: input.branch ?? 'main',
+        enabled: input.enabled ?? true, lastOccurrenceAt: null, lastRun: null, lastError: null, createdBy: 'ada', createdAt: now, updatedAt: now,
+        ...checked({ ...input, enabled: input.enabled ?? true }),
+      };
+      schedules.push(schedule);
+      return schedule;
+    },
+    update: async (_appId, id, input) => {
+      calls.push(`updateSchedule ${id} ${input.expression} enabled=${input.enabled}`);
+      const schedule = find(id);
+      return Object.assign(schedule, checked({ ...schedule, ...input }));
+    },
+    remove: async (_appId, id) => {
+      if (!access.manage) throw new InputError('only the application\'s maintainers and admins may delete its schedules', 403);
+      calls.push(`deleteSchedule ${id}`);
+      schedules.splice(schedules.indexOf(find(id)), 1);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { InputError, type Application, type NewNotificationRule, type RunStatus, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
+import { CronSyntaxError } from '../schedule-times.ts';
 import { intParam } from './errors.ts';
 import { webhookPath } from './hooks.ts';
 
@@ -21,6 +22,7 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   applicationApi(api, core, app);
   settingsApi(api, core, app);
   notificationApi(api, core, app);
+  scheduleApi(api, core, app);
   runApi(api, core, app);
   userApi(api, core);
   return api;
@@ -99,6 +101,26 @@ function notificationApi(api: Api, core: ServerCore, app: AppOf): void {
   });
 }
 
+/** Schedules: every user lists them; maintainers and admins add, change (PATCH: the fields given) and delete them. */
+function scheduleApi(api: Api, core: ServerCore, app: AppOf): void {
+  api.get('/applications/:app/schedules', async (c) => c.json({ schedules: await core.schedules.list((await app(c)).id) }));
+  api.post('/applications/:app/schedules', async (c) => {
+    const b = await body(c);
+    const input = { ...scheduleFields(b), name: str(b, 'name'), expression: str(b, 'expression'), pipeline: str(b, 'pipeline') };
+    return withCronPosition(c, async () => c.json({ schedule: await core.schedules.create((await app(c)).id, input, c.var.user) }, 201));
+  });
+  api.get('/applications/:app/schedules/:id', async (c) => c.json({ schedule: await core.schedules.get((await app(c)).id, intParam(c.req.param('id'), 'schedule id')) }));
+  api.patch('/applications/:app/schedules/:id', async (c) => {
+    const b = await body(c);
+    const input = { ...scheduleFields(b), name: opt(b, 'name'), expression: opt(b, 'expression'), pipeline: opt(b, 'pipeline') };
+    return withCronPosition(c, async () => c.json({ schedule: await core.schedules.update((await app(c)).id, intParam(c.req.param('id'), 'schedule id'), input, c.var.user) }));
+  });
+  api.delete('/applications/:app/schedules/:id', async (c) => {
+    await core.schedules.remove((await app(c)).id, intParam(c.req.param('id'), 'schedule id'), c.var.user);
+    return c.body(null, 204);
+  });
+}
+
 /** A rule from JSON (lists as arrays) or a form (lists as comma-separated text). */
 export function notificationInput(b: Body): NewNotificationRule {
   const list = (key: string): string[] | undefined => {
@@ -118,6 +140,25 @@ export function notificationInput(b: Body): NewNotificationRule {
     when: String(b.when ?? '') as NewNotificationRule['when'], channel: String(b.channel ?? '') as NewNotificationRule['channel'],
     ...(pipelines ? { pipelines } : {}), ...(branches ? { branches } : {}), ...(recipients ? { recipients } : {}), ...(url ? { url } : {}), ...(secret ? { secret } : {}),
   };
+}
+
+/** The optional fields of a schedule in a body: branch, timeZone, enabled (true/false, or a form's "on"). */
+function scheduleFields(b: Body): { branch?: string; timeZone?: string; enabled?: boolean } {
+  const enabled = b.enabled === undefined ? undefined : b.enabled === true || b.enabled === 'true' || b.enabled === 'on';
+  if (b.enabled !== undefined && !enabled && b.enabled !== false && b.enabled !== 'false') throw new InputError(`"enabled" is true or false, not ${JSON.stringify(b.enabled)}`);
+  const branch = opt(b, 'branch');
+  const timeZone = opt(b, 'timeZone');
+  return { ...(branch ? { branch } : {}), ...(timeZone ? { timeZone } : {}), ...(enabled !== undefined ? { enabled } : {}) };
+}
+
+/** A refused cron expression answers 400 with where it went wrong: `position: { column, field, fieldName }`. */
+async function withCronPosition(c: Context, answer: () => Promise<Response>): Promise<Response> {
+  try {
+    return await answer();
+  } catch (err) {
+    if (err instanceof CronSyntaxError) return c.json({ error: err.message, expression: err.expression, position: err.position }, 400);
+    throw err;
+  }
 }
 
 /** Runs: history, triggering, cancel and retry. */

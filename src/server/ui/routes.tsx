@@ -3,6 +3,7 @@ import { clearSessionCookie, setSessionCookie } from '../auth.ts';
 import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
 import { notificationInput } from '../routes/api.ts';
 import { intParam } from '../routes/errors.ts';
+import { CronSyntaxError } from '../schedule-times.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { sameOriginPath } from '../transport.ts';
 import { assetOf, loadClientScript, type Asset } from './assets/client-bundle.ts';
@@ -10,6 +11,7 @@ import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
 import { ApplicationPage } from './pages/application.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
+import type { ScheduleFormState } from './pages/schedules.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { RunsPage } from './pages/runs.tsx';
 import { RunPage } from './pages/run.tsx';
@@ -61,6 +63,7 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
   }
 
   applicationPages(ui, ctx);
+  schedulePages(ui, ctx);
   runPages(ui, ctx);
 
   // Input problems on pages answer as a page, not as the API's JSON.
@@ -160,14 +163,46 @@ function notificationForms(ui: Ui, ctx: ServerContext, appChange: (path: string,
     try {
       const { rule, signingSecret } = await ctx.notifications.create(app.id, notificationInput(form), c.var.user);
       if (!signingSecret) return c.redirect(`/apps/${app.id}#notifications`, 303);
-      return renderApplication(c, ctx, app, undefined, { ruleId: rule.id, secret: signingSecret });
+      return renderApplication(c, ctx, app, { madeSecret: { ruleId: rule.id, secret: signingSecret } });
     } catch (err) {
-      return renderApplication(c, ctx, app, inputProblem(err));
+      return renderApplication(c, ctx, app, { error: inputProblem(err) });
     }
   });
   appChange('/apps/:app/notifications/:id/delete', async (app, _form, c) => {
     await ctx.notifications.delete(app.id, intParam(c.req.param('id'), 'notification rule id'), c.var.user);
     return `/apps/${app.id}#notifications`;
+  });
+}
+
+/**
+ * The schedule forms of the application page. A refused form is drawn again with what was typed
+ * and the error inside it (a bad expression with a caret under the character at fault).
+ */
+function schedulePages(ui: Ui, ctx: ServerContext): void {
+  const scheduleChange = (path: string, change: (app: Application, form: Form, c: UiContext) => Promise<unknown>) =>
+    ui.post(path, async (c) => {
+      const app = await findApplication(ctx, c);
+      const form = await readForm(c);
+      try {
+        await change(app, form, c);
+        return c.redirect(`/apps/${app.id}#schedules`, 303);
+      } catch (err) {
+        const problem = inputProblem(err);
+        const id = c.req.param('id');
+        const target = id === undefined ? 'new' : intParam(id, 'schedule id');
+        const column = problem instanceof CronSyntaxError ? problem.problem.column : undefined;
+        return renderApplication(c, ctx, app, { scheduleForm: { target, values: form, error: problem.message, ...(column !== undefined ? { column } : {}) }, status: problem.status });
+      }
+    });
+  const input = (form: Form) => ({ name: trim(form.name), expression: form.expression ?? '', pipeline: trim(form.pipeline), branch: trim(form.branch), timeZone: trim(form.timeZone) || 'UTC', enabled: form.enabled === 'on' });
+  scheduleChange('/apps/:app/schedules', (app, form, c) => ctx.schedules.create(app.id, input(form), c.var.user));
+  scheduleChange('/apps/:app/schedules/:id', (app, form, c) => ctx.schedules.update(app.id, intParam(c.req.param('id'), 'schedule id'), input(form), c.var.user));
+  ui.post('/apps/:app/schedules/:id/delete', async (c) => {
+    const app = await findApplication(ctx, c);
+    return attempt(c, ctx, app, async () => {
+      await ctx.schedules.remove(app.id, intParam(c.req.param('id'), 'schedule id'), c.var.user);
+      return `/apps/${app.id}#schedules`;
+    });
   });
 }
 
@@ -193,16 +228,26 @@ function runPages(ui: Ui, ctx: ServerContext): void {
   });
 }
 
-async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError, madeSecret?: { ruleId: number; secret: string }): Promise<Response> {
+/** What a form's answer adds to the application page: the refusal, a secret shown once, a schedule form drawn again. */
+interface PageExtras {
+  error?: InputError | undefined;
+  madeSecret?: { ruleId: number; secret: string };
+  scheduleForm?: ScheduleFormState;
+  status?: InputError['status'];
+}
+
+async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, extras: PageExtras = {}): Promise<Response> {
+  const { error, madeSecret, scheduleForm, status } = extras;
   const before = optionalId(c.req.query('before'));
   const manage = await ctx.canManageApplication(app.id, c.var.user);
-  const [pipelines, variables, keyPairs, runs, secret, rules] = await Promise.all([
+  const [pipelines, variables, keyPairs, runs, secret, rules, schedules] = await Promise.all([
     ctx.listPipelines(app.id),
     ctx.listVariables(app.id),
     ctx.listKeyPairs(app.id),
     ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
     manage ? ctx.getWebhookSecret(app.id, c.var.user) : undefined,
     manage ? ctx.notifications.list(app.id, c.var.user) : undefined,
+    ctx.schedules.list(app.id),
   ]);
   const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, ...(secret !== undefined ? { secret } : {}) };
   const page = (
@@ -218,10 +263,12 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       webhook={webhook}
       manage={manage}
       notifications={{ rules, emailEnabled: ctx.notifications.emailEnabled, madeSecret }}
+      schedules={schedules}
+      scheduleForm={scheduleForm}
       {...(error ? { error: error.message } : {})}
     />
   );
-  return c.html(page, error?.status ?? 200);
+  return c.html(page, status ?? error?.status ?? 200);
 }
 
 /** Runs a change; on success redirects to where it says, on an `InputError` shows the application page with the message. */
@@ -229,7 +276,7 @@ async function attempt(c: UiContext, ctx: ServerContext, app: Application, chang
   try {
     return c.redirect(await change(), 303);
   } catch (err) {
-    return renderApplication(c, ctx, app, inputProblem(err));
+    return renderApplication(c, ctx, app, { error: inputProblem(err) });
   }
 }
 

@@ -52,6 +52,9 @@ button.danger { background: #fff; color: var(--failed); border-color: var(--fail
 .login label { margin-bottom: .75rem; }
 .login input { width: 100%; }
 .keypair pre { background: #f1f3f6; border: 1px solid var(--line); border-radius: 5px; padding: .5rem; margin: .35rem 0; }
+.cron-caret { background: #fdecea; border: 1px solid #f3b7ab; border-radius: 5px; padding: .4rem .6rem; margin: -.6rem 0 .75rem; white-space: pre; }
+.error-text { color: var(--failed); }
+.schedule-form { margin: .5rem 0; }
 .pager { display: flex; gap: 1rem; margin-top: .75rem; }
 .meta { display: flex; gap: 1.5rem; flex-wrap: wrap; color: var(--muted); margin-bottom: 1rem; }
 .meta b { color: var(--fg); font-weight: 600; }

@@ -1,8 +1,9 @@
 import type { FC } from 'hono/jsx';
-import type { Application, KeyPair, NotificationRule, PipelineList, RunPage, User, Variable } from '../../context.ts';
+import type { Application, KeyPair, NotificationRule, PipelineList, RunPage, Schedule, User, Variable } from '../../context.ts';
 import { ErrorBox, Layout, PostForm, Section, formatTime } from '../components.tsx';
 import { Notifications } from './notifications.tsx';
 import { RunTable } from './run-table.tsx';
+import { Schedules, type ScheduleFormState } from './schedules.tsx';
 
 export interface ApplicationProps {
   user: User;
@@ -20,6 +21,9 @@ export interface ApplicationProps {
   manage: boolean;
   /** The notification rules (undefined when the user does not manage the application), and whether the server sends email. */
   notifications?: { rules: NotificationRule[] | undefined; emailEnabled: boolean; madeSecret?: { ruleId: number; secret: string } | undefined };
+  schedules: Schedule[];
+  /** A schedule form refused: drawn again with what was typed and the error (in the form, not at the top). */
+  scheduleForm?: ScheduleFormState | undefined;
   error?: string;
 }
 
@@ -51,6 +55,7 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
         {props.runs.nextBefore !== null ? <a href={`/apps/${props.app.id}?before=${props.runs.nextBefore}#runs`}>Older runs</a> : null}
       </div>
     </Section>
+    <Schedules {...props} />
     <Variables {...props} />
     <KeyPairs {...props} />
     <Webhook {...props} />
