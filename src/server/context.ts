@@ -25,6 +25,11 @@ export interface ServerContext {
    * (bad name, name taken, repository unreachable). A webhook secret is generated.
    */
   createApplication(input: NewApplication, by: User): Promise<Application>;
+  /**
+   * Makes the application private (its badges answer 404 to visitors, as for one that does not
+   * exist) or public again. Its maintainers and admins only (else 403).
+   */
+  setApplicationPrivate(appId: number, isPrivate: boolean, by: User): Promise<Application>;
   /** Deletes the application with its variables, key pairs and runs. */
   deleteApplication(appId: number, by: User): Promise<void>;
   /**
@@ -183,6 +188,8 @@ export interface Application {
   defaultBranch: string;
   /** The workflow a push starts (`workflows:` name in wercker.yml); null: the `build` pipeline. */
   workflow: string | null;
+  /** Visitors (not signed in) can't see it, not even its badges; set by its maintainers. */
+  private: boolean;
   createdAt: string;
 }
 

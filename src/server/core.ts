@@ -12,6 +12,8 @@ export interface ServerCore extends ServerContext {
   authenticator: Authenticator;
   /** Verifies the signature and queues runs; never throws for bad input (answers 4xx). */
   handlePushHook(appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<{ status: 200 | 202 | 400 | 401 | 404; body: Record<string, unknown> }>;
+  /** What a pipeline's badge shows for a branch (store/runs.ts pipelineBadgeState); the caller checks who may see it. */
+  badgeState(appId: number, pipeline: string, branch: string): Promise<{ finished: RunStatus | undefined; active: boolean }>;
   /** A run's status alone (one row read; getRun also folds its step list), undefined when there is no such run. */
   runStatus(runId: number): Promise<RunStatus | undefined>;
   /** The runner side of the embedded runner (its claims carry no token). */

@@ -69,6 +69,7 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
   const bodies: Record<string, Record<string, unknown>> = {
     'POST /api/applications': { name: `new-${role}`, repository: repo.dir },
     'POST /api/applications/:app/maintainers': { user: 'bob' },
+    'PATCH /api/applications/:app': { private: false },
     'POST /api/applications/:app/variables': { name: 'NEW_VAR', value: 'x' },
     'POST /api/applications/:app/keys': { name: 'another' },
     'POST /api/applications/:app/runs': { pipeline: 'build' },
@@ -116,9 +117,9 @@ async function walk(walker: User) {
 
 const MEMBER_REFUSED = [
   'DELETE /api/applications/:app', 'DELETE /api/applications/:app/keys/:id', 'DELETE /api/applications/:app/maintainers/:userId',
-  'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/users/:id',
+  'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/applications/:app', 'PATCH /api/users/:id',
   'POST /api/applications/:app/keys', 'POST /api/applications/:app/maintainers', 'POST /api/applications/:app/variables', 'POST /api/tokens', 'POST /api/users',
-  'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete',
+  'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete', 'POST /apps/:app/visibility',
 ].sort();
 
 describe('roles: every registered route, walked as a member and as an admin', () => {

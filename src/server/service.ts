@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Store } from '../store/db.ts';
 import { claimDelivery, releaseDelivery } from '../store/deliveries.ts';
 import { tokenClaimed } from '../store/queue.ts';
+import { pipelineBadgeState } from '../store/runs.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
 import { handlePushHook, type DeliveryLog } from './hook.ts';
@@ -106,6 +107,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     runners: new RunnerSide(runnerDeps, null),
     runnersFor: (tokenId) => new RunnerSide(runnerDeps, tokenId),
     tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
+    badgeState: (appId, pipeline, branch) => pipelineBadgeState(store, appId, pipeline, branch),
     limits,
     trustProxy: options.trustProxy ?? false,
     loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),

@@ -107,3 +107,14 @@ export async function deleteRunsOf(store: Store, tx: Transaction<Database>, appI
   await tx.deleteFrom('run_claims').where('run_id', 'in', ids).execute();
   await tx.deleteFrom('runs').where('application_id', '=', appId).execute();
 }
+
+/**
+ * What a pipeline's badge shows for a branch: the status of its newest finished run, and whether
+ * one of its runs is queued or running (for a pipeline that has not finished once yet).
+ */
+export async function pipelineBadgeState(store: Store, appId: number, pipeline: string, branch: string): Promise<{ finished: RunRow['status'] | undefined; active: boolean }> {
+  const ofPipeline = () => store.db.selectFrom('runs').select('status').where('application_id', '=', appId).where('pipeline', '=', pipeline).where('branch', '=', branch);
+  const finished = await ofPipeline().where('status', 'in', ['passed', 'failed', 'cancelled']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const active = await ofPipeline().where('status', 'in', ['queued', 'running']).limit(1).executeTakeFirst();
+  return { finished: finished?.status, active: Boolean(active) };
+}

@@ -20,6 +20,8 @@ export interface Database {
   applications: {
     id: Generated<number>; name: string; repository: string; default_branch: string; workflow: string | null;
     webhook_secret: string; created_at: string;
+    /** 1: visitors (not signed in) can't see it, not even its badges (migration 0010). */
+    private: Generated<number>;
   };
   variables: {
     id: Generated<number>; application_id: number; /** '' = every pipeline */ pipeline: string; name: string; value: string;

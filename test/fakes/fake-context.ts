@@ -49,11 +49,19 @@ function fakeApplications({ access, apps, variables, keyPairs, calls, now }: Fak
     getApplication: async (key) => apps.find((a) => a.id === key || a.name === key),
     createApplication: async (input) => {
       if (!/^[a-z0-9][a-z0-9-]*$/.test(input.name)) throw new InputError(`bad application name "${input.name}"`);
-      const app: Application = { id: apps.length + 1, name: input.name, repository: input.repository, defaultBranch: input.defaultBranch ?? 'main', workflow: null, createdAt: now };
+      const app: Application = { id: apps.length + 1, name: input.name, repository: input.repository, defaultBranch: input.defaultBranch ?? 'main', workflow: null, private: false, createdAt: now };
       apps.push(app);
       return app;
     },
     deleteApplication: async () => undefined,
+    setApplicationPrivate: async (appId, isPrivate) => {
+      calls.push(`setApplicationPrivate ${appId} ${isPrivate}`);
+      if (!access.manage) throw new InputError('only the application\'s maintainers and admins may make it private or public', 403);
+      const app = apps.find((a) => a.id === appId);
+      if (!app) throw new InputError(`no application ${appId}`, 404);
+      app.private = isPrivate;
+      return app;
+    },
     listPipelines: async () => ({ ref: 'main', commit: 'abcdef0123456789', pipelines: ['build', 'deploy'], workflows: [{ name: 'ship', pipelines: [{ name: 'build', pipelineName: 'build', requires: [] }, { name: 'deploy', pipelineName: 'deploy', requires: ['build'] }] }] }),
     getWebhookSecret: async () => {
       if (!access.manage) throw new InputError('only the application\'s maintainers and admins may see its webhook secret', 403);

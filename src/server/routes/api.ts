@@ -38,6 +38,12 @@ function applicationApi(api: Api, core: ServerCore, app: AppOf): void {
     return c.json({ application: created }, 201);
   });
   api.get('/applications/:app', async (c) => c.json({ application: await app(c) }));
+  api.patch('/applications/:app', async (c) => {
+    const b = await body(c);
+    if (b.private === undefined) throw new InputError('nothing to change: send {"private": true} or {"private": false}');
+    if (typeof b.private !== 'boolean' && b.private !== 'true' && b.private !== 'false') throw new InputError(`"private" is true or false, not ${JSON.stringify(b.private)}`);
+    return c.json({ application: await core.setApplicationPrivate((await app(c)).id, b.private === true || b.private === 'true', c.var.user) });
+  });
   api.delete('/applications/:app', async (c) => {
     await core.deleteApplication((await app(c)).id, c.var.user);
     return c.body(null, 204);

@@ -140,6 +140,10 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     await ctx.deleteVariable(app.id, intParam(c.req.param('id'), 'variable id'), c.var.user);
     return `/apps/${app.id}#variables`;
   });
+  appChange('/apps/:app/visibility', async (app, form, c) => {
+    await ctx.setApplicationPrivate(app.id, form.private === 'on', c.var.user);
+    return `/apps/${app.id}#badges`;
+  });
   appChange('/apps/:app/keys', async (app, form, c) => {
     await ctx.createKeyPair(app.id, trim(form.name), c.var.user);
     return `/apps/${app.id}#keys`;
@@ -194,6 +198,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       runs={runs}
       before={before}
       webhook={webhook}
+      baseUrl={ctx.baseUrl}
       manage={manage}
       {...(error ? { error: error.message } : {})}
     />

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import type { Application, KeyPair, PipelineList, RunPage, User, Variable } from '../../context.ts';
 import { ErrorBox, Layout, PostForm, Section, formatTime } from '../components.tsx';
+import { Badges } from './badges.tsx';
 import { RunTable } from './run-table.tsx';
 
 export interface ApplicationProps {
@@ -17,6 +18,8 @@ export interface ApplicationProps {
   webhook: { url: string; secret?: string };
   /** The user manages the application (variables, key pairs, webhook secret): else those forms are not drawn (the core would refuse them). */
   manage: boolean;
+  /** The server's public URL, for the badges' Markdown. */
+  baseUrl: string;
   error?: string;
 }
 
@@ -33,6 +36,7 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
       <span>
         default branch <b class="mono">{props.app.defaultBranch}</b>
       </span>
+      {props.app.private ? <span class="private">private</span> : null}
       {props.app.workflow ? (
         <span>
           a push starts workflow <b>{props.app.workflow}</b>
@@ -51,6 +55,7 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
     <Variables {...props} />
     <KeyPairs {...props} />
     <Webhook {...props} />
+    <Badges {...props} />
   </Layout>
 );
 
