@@ -19,6 +19,7 @@ export interface WebhookDelivery {
 
 /** The pull request actions that build: a new PR, new commits on it, a PR opened again. */
 export type PullRequestAction = 'opened' | 'synchronize' | 'reopened';
+export const PULL_REQUEST_ACTIONS: readonly PullRequestAction[] = ['opened', 'synchronize', 'reopened'];
 
 /** A delivery in the forge's own words, reduced to what the server acts on. */
 export type ForgeEvent =
