@@ -115,7 +115,7 @@ describe('Gitea commit statuses', () => {
   it('says whether a failure is worth retrying: a wrong token is not, a 5xx and an unreachable Gitea are', async () => {
     const wrong = await gitea.client(connection('nope')).postStatus(status).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(ForgeRequestError);
-    expect(wrong).toMatchObject({ status: 401, retryable: false, message: expect.stringContaining('token') });
+    expect(wrong).toMatchObject({ status: 401, retryable: false, message: expect.stringContaining('forge token') });
     api.problems.length = 0;
     api.failNext(1, 502);
     await expect(gitea.client(connection()).postStatus(status)).rejects.toMatchObject({ status: 502, retryable: true });

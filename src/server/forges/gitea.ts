@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
+import type { CreateStatusOption } from 'gitea-js';
 import { sameText } from '../auth.ts';
 import { branchNameProblem } from '../branch-name.ts';
+import { postStatusJson } from './http.ts';
 import {
-  ForgeRequestError, type CommitStatus, type Forge, type ForgeClient, type ForgeConnection, type ForgeEvent, type ForgeWebhooks,
+  type CommitStatus, type Forge, type ForgeClient, type ForgeConnection, type ForgeEvent, type ForgeWebhooks,
   type HeaderReader, type PullRequestAction, type WebhookDelivery,
 } from './forge.ts';
 
@@ -98,29 +100,10 @@ function pullRequestEvent(body: Json): ForgeEvent {
   };
 }
 
-/** How long one status request may take before it counts as a timeout (retried by the caller). */
-const REQUEST_TIMEOUT_MS = 10_000;
-
 function giteaClient(connection: ForgeConnection, fetchImpl: typeof fetch): ForgeClient {
-  return {
-    async postStatus(status, signal) {
-      const url = statusUrl(connection, status.sha);
-      const body = JSON.stringify(statusBody(status));
-      let res: Response;
-      try {
-        res = await fetchImpl(url, {
-          method: 'POST', body,
-          headers: { authorization: `token ${connection.token}`, 'content-type': 'application/json', accept: 'application/json' },
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-      } catch (err) {
-        throw new ForgeRequestError(`could not reach Gitea at ${connection.apiUrl}: ${(err as Error).message}`, true);
-      }
-      if (res.ok) return void (await res.body?.cancel());
-      const detail = (await res.text().catch(() => '')).slice(0, 300);
-      throw new ForgeRequestError(`Gitea answered ${res.status} to POST ${new URL(url).pathname}: ${detail}${hintFor(res.status)}`, res.status === 429 || res.status >= 500, res.status);
-    },
-  };
+  // Gitea takes its own `token` scheme (its description's AuthorizationHeaderToken); `Bearer` works only on newer versions.
+  const headers = { authorization: `token ${connection.token}`, accept: 'application/json' };
+  return { postStatus: (status, signal) => postStatusJson(fetchImpl, statusUrl(connection, status.sha), headers, statusBody(status), signal) };
 }
 
 /** `{apiUrl}/repos/{owner}/{repo}/statuses/{sha}`, each part escaped. */
@@ -129,13 +112,7 @@ function statusUrl(connection: Pick<ForgeConnection, 'apiUrl' | 'owner' | 'repo'
   return `${connection.apiUrl.replace(/\/+$/, '')}/repos/${part(connection.owner)}/${part(connection.repo)}/statuses/${part(sha)}`;
 }
 
-/** Gitea's `CreateStatusOption`: state, target_url, description, context. */
-function statusBody(status: CommitStatus): { state: string; target_url: string; description: string; context: string } {
+/** Gitea's `CreateStatusOption` (typed by gitea-js, generated from Gitea's swagger.v1.json). */
+function statusBody(status: CommitStatus): Required<CreateStatusOption> {
   return { state: status.state, target_url: status.targetUrl, description: status.description, context: status.context };
-}
-
-function hintFor(status: number): string {
-  if (status === 401) return ' (the token is wrong or expired: make a new one with the "repository: write" scope)';
-  if (status === 403 || status === 404) return ' (check the owner and repository names, and that the token\'s user may write to the repository)';
-  return '';
 }
