@@ -44,7 +44,7 @@ const send = (method: string, url: string, headers: Record<string, string>, body
   ...(body ? { body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body) } : {}),
 });
 
-/** What the walk needs: an application the admin made (the member does not maintain it), with a protected variable, key pairs and a finished run. */
+/** What the walk needs: an application the admin made (the member does not maintain it), with a protected variable, key pairs and a finished run (a fork's pull request, so an admin may approve it). */
 async function world(walker: User) {
   const shop = await core.createApplication({ name: 'shop', repository: repo.dir }, admin);
   const [v1, v2] = [
@@ -52,7 +52,7 @@ async function world(walker: User) {
     await core.setVariable(shop.id, { name: 'REGION', value: 'eu' }, admin),
   ];
   const [k1, k2] = [await core.createKeyPair(shop.id, 'deploy', admin), await core.createKeyPair(shop.id, 'backup', admin)];
-  const run = await core.triggerRun(shop.id, 'build', {}, admin);
+  const run = await core.triggerRun(shop.id, 'build', { origin: { forge: 'github', pullRequest: 3, untrusted: true } }, admin);
   await core.cancelRun(run.id, admin);
   const own = await core.auth.createToken('user', 'walker', walker);
   return { shop, v1, v2, k1, k2, run, own };
@@ -120,6 +120,7 @@ const MEMBER_REFUSED = [
   'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/applications/:app', 'PATCH /api/users/:id',
   'POST /api/applications/:app/keys', 'POST /api/applications/:app/maintainers', 'POST /api/applications/:app/variables', 'POST /api/tokens', 'POST /api/users',
   'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete', 'POST /apps/:app/visibility',
+  'PUT /api/applications/:app/forge', 'POST /apps/:app/forge', 'POST /api/runs/:id/approve', 'POST /runs/:id/approve',
 ].sort();
 
 describe('roles: every registered route, walked as a member and as an admin', () => {
@@ -220,7 +221,7 @@ describe('runner trust', () => {
     await core.setVariable(shop.id, { name: 'API_KEY', value: SECRET, protected: true }, admin);
     const holder = (await core.auth.createToken('runner', 'holder', admin)).token;
     const other = (await core.auth.createToken('runner', 'other', admin)).token;
-    const run = await core.triggerRun(shop.id, 'build', {}, admin);
+    const run = await core.triggerRun(shop.id, 'build', { origin: { forge: 'github', pullRequest: 3, untrusted: true } }, admin);
     const claimed = await send('POST', '/api/runner/claim', bearer(holder), { runner: 'holder' });
     const { job } = (await claimed.json()) as { job: { runId: number; lease: string; attempt: number } };
     return { shop, holder, other, run, job };

@@ -5,7 +5,11 @@ import { tokenClaimed } from '../store/queue.ts';
 import { pipelineBadgeState } from '../store/runs.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
-import { handlePushHook, type DeliveryLog } from './hook.ts';
+import { approvalService } from './forges/approval.ts';
+import { forgeOf } from './forges/registry.ts';
+import { forgeSettingsService } from './forges/settings.ts';
+import { startStatusReporter, type StatusRetry } from './forges/statuses.ts';
+import { handleForgeHook, type DeliveryLog } from './hook.ts';
 import { keyPairService } from './key-pairs.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
@@ -46,6 +50,8 @@ export interface CoreOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: the only directories local-path repositories may be in (none: refused). */
   allowLocalRepos?: string[];
+  /** How status requests to a forge are retried (forges/statuses.ts; tests shorten it). */
+  statusRetry?: StatusRetry;
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -95,6 +101,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
+  const forges = forgeSettingsService(store);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const core: Core = {
     get baseUrl() {
@@ -118,10 +125,17 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
-    handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers, deliveryLog(store)),
+    getForgeSettings: forges.getForgeSettings, setForgeSettings: forges.setForgeSettings, ...approvalService(store, queue),
+    async handleHook(kind, appName, delivery) {
+      const forge = forgeOf(kind);
+      if (!forge) return { status: 404, body: { error: `no webhook for forge ${kind} (github, gitea)` } };
+      const deps = { getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun, pullRequestPipeline: forges.pullRequestPipeline, deliveries: deliveryLog(store) };
+      return handleForgeHook(deps, forge, appName, delivery);
+    },
     startReaper: (intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) => startReaper(reap, intervalMs),
     sweepOutputs,
     startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
   };
+  startStatusReporter({ store, changes, baseUrl: () => runOptions.baseUrl, forgeConnection: forges.forgeConnection, ...(options.statusRetry ? { retry: options.statusRetry } : {}) });
   return core;
 }

@@ -2,7 +2,7 @@ import type { Store } from '../store/db.ts';
 import { latestPassedBuild, type RunRow } from '../store/runs.ts';
 import { requireApplication } from './applications.ts';
 import { assertBranchName } from './branch-name.ts';
-import { InputError, type ServerContext, type User } from './context.ts';
+import { InputError, type RunOrigin, type ServerContext, type User } from './context.ts';
 import type { RepoMirrors } from './repos.ts';
 import { runOf } from './run-history.ts';
 import type { RunQueue } from './run-queue.ts';
@@ -25,11 +25,17 @@ export function runTriggering(store: Store, mirrors: RepoMirrors, workflows: Wor
       if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
       const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
       if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
-      const base: WorkflowBase = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+      const base: WorkflowBase = { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by), ...originFields(opts.origin) };
       if (pipeline.startsWith('workflow:')) return runOf(store, await workflows.start(base, pipeline.slice('workflow:'.length)));
       return runOf(store, await queuePipeline(store, queue, base, pipeline));
     },
   };
+}
+
+/** A forge webhook's origin as run columns (a retry and a workflow's later runs keep them). */
+function originFields(origin: RunOrigin | undefined): Partial<WorkflowBase> {
+  if (!origin) return {};
+  return { forge: origin.forge, pull_request: origin.pullRequest ?? null, untrusted: origin.untrusted ? 1 : 0 };
 }
 
 /** Queues one pipeline: `deploy` as a deploy, any other as a build. */

@@ -46,10 +46,24 @@ export interface Database {
     events_truncated: Generated<number>;
     /** A workflow pipeline's source as planned when it was queued: JSON of `WorkflowInputs` (src/server/workflows.ts). */
     workflow_inputs: string | null;
+    /** The forge whose webhook the commit came from (commit statuses go back there); null: none. */
+    forge: string | null;
+    /** The pull request's number, for a run a pull_request webhook queued. */
+    pull_request: number | null;
+    /** 1: a fork's pull request, run without protected variables until an admin approves it. */
+    untrusted: Generated<number>;
+    approved_by: string | null; approved_at: string | null;
+    /** The last commit status request that failed (and why), until one succeeds. */
+    forge_status_error: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
   run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string; lease_id: string | null; token_id: number | null };
   /** Webhook deliveries already handled, by GitHub's delivery id: a replay queues nothing. */
   webhook_deliveries: { application_id: number; delivery_id: string; received_at: string };
+  /** The forge an application's repository lives on, its status token (write-only) and the pipeline pull requests run. */
+  application_forges: {
+    application_id: number; kind: string | null; api_url: string | null; owner: string | null; repo: string | null; token: string | null;
+    pr_pipeline: Generated<string>; updated_at: string;
+  };
 }

@@ -1,7 +1,7 @@
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Authenticator } from '../../src/server/auth.ts';
 import {
-  InputError, type Application, type KeyPair, type Run, type RunDetail, type ServerContext, type Session, type User, type Variable,
+  InputError, type Application, type ForgeSettings, type KeyPair, type Run, type RunDetail, type ServerContext, type Session, type User, type Variable,
 } from '../../src/server/context.ts';
 
 /**
@@ -17,6 +17,7 @@ export function fakeContext() {
     access: { manage: true },
     session: { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
     apps: [], variables: [], keyPairs: [], runs: [], calls: [],
+    forge: { kind: null, apiUrl: null, owner: null, repo: null, tokenSet: false, pullRequestPipeline: 'build' },
     now: '2026-12-02T12:00:00.000Z',
   };
   const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), auth: fakeAuth(state) };
@@ -25,7 +26,7 @@ export function fakeContext() {
     sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
     tokenUser: async () => undefined,
   };
-  return { ctx, authenticator, session, runs, calls, variables, access };
+  return { ctx, authenticator, session, runs, calls, variables, access, forge: state.forge };
 }
 
 /** What the fake keeps: ada, her session, and what the pages created (calls: what the forms asked for). */
@@ -39,11 +40,13 @@ interface FakeState {
   runs: RunDetail[];
   calls: string[];
   now: string;
+  /** The one forge setting every application shares here. */
+  forge: ForgeSettings;
 }
 
-type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun' | 'approveRun'>;
 
-function fakeApplications({ access, apps, variables, keyPairs, calls, now }: FakeState): AppMembers {
+function fakeApplications({ access, apps, variables, keyPairs, calls, now, forge }: FakeState): AppMembers {
   return {
     listApplications: async () => [...apps],
     getApplication: async (key) => apps.find((a) => a.id === key || a.name === key),
@@ -87,10 +90,19 @@ function fakeApplications({ access, apps, variables, keyPairs, calls, now }: Fak
       return k;
     },
     deleteKeyPair: async (_appId, id) => void calls.push(`deleteKeyPair ${id}`),
+    getForgeSettings: async () => ({ ...forge }),
+    setForgeSettings: async (_appId, input) => {
+      calls.push(`setForgeSettings kind=${input.kind} repository=${input.repository} token=${input.token ? 'given' : 'none'} pr=${input.pullRequestPipeline}`);
+      if (input.kind && input.kind !== 'github' && input.kind !== 'gitea') throw new InputError(`"kind": "${input.kind}" is not a forge werker knows (github, gitea)`);
+      const [owner, repo] = (input.repository ?? '').split('/');
+      Object.assign(forge, { kind: input.kind || null, apiUrl: input.apiUrl || 'https://api.github.com', owner: owner ?? null, repo: repo ?? null, pullRequestPipeline: input.pullRequestPipeline || 'build' });
+      if (input.token) forge.tokenSet = true;
+      return { ...forge };
+    },
   };
 }
 
-type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun' | 'approveRun'>;
 
 function fakeRuns({ apps, runs, calls, now }: FakeState): RunMembers {
   return {
@@ -120,6 +132,10 @@ function fakeRuns({ apps, runs, calls, now }: FakeState): RunMembers {
     },
     retryRun: async (id) => {
       calls.push(`retryRun ${id}`);
+      return runs.find((r) => r.id === id) as Run;
+    },
+    approveRun: async (id) => {
+      calls.push(`approveRun ${id}`);
       return runs.find((r) => r.id === id) as Run;
     },
   };

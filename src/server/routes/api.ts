@@ -20,6 +20,7 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   api.get('/me', (c) => c.json({ user: c.var.user, csrfToken: c.var.csrfToken || undefined }));
   applicationApi(api, core, app);
   settingsApi(api, core, app);
+  forgeApi(api, core, app);
   runApi(api, core, app);
   userApi(api, core);
   return api;
@@ -52,7 +53,7 @@ function applicationApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/webhook', async (c) => {
     const a = await app(c);
     const path = webhookPath(a.name);
-    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id, c.var.user), contentType: 'application/json', events: ['push'] });
+    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id, c.var.user), contentType: 'application/json', events: ['push', 'pull_request'] });
   });
 }
 
@@ -88,6 +89,19 @@ function settingsApi(api: Api, core: ServerCore, app: AppOf): void {
   });
 }
 
+/** The forge an application's statuses go to (the token is write-only) and what its pull requests run. */
+function forgeApi(api: Api, core: ServerCore, app: AppOf): void {
+  api.get('/applications/:app/forge', async (c) => c.json({ forge: await core.getForgeSettings((await app(c)).id) }));
+  api.put('/applications/:app/forge', async (c) => {
+    const b = await body(c);
+    const input = {
+      kind: 'kind' in b ? (opt(b, 'kind') ?? null) : undefined, apiUrl: opt(b, 'apiUrl'), repository: opt(b, 'repository'), owner: opt(b, 'owner'), repo: opt(b, 'repo'),
+      token: opt(b, 'token'), clearToken: b.clearToken === true || b.clearToken === 'true' || b.clearToken === 'on', pullRequestPipeline: opt(b, 'pullRequestPipeline'),
+    };
+    return c.json({ forge: await core.setForgeSettings((await app(c)).id, input, c.var.user) });
+  });
+}
+
 /** Runs: history, triggering, cancel and retry. */
 function runApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/runs', async (c) => c.json(await core.listRuns({ ...runQuery(c), appId: (await app(c)).id })));
@@ -105,6 +119,7 @@ function runApi(api: Api, core: ServerCore, app: AppOf): void {
   });
   api.post('/runs/:id/cancel', async (c) => c.json({ run: await core.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user) }));
   api.post('/runs/:id/retry', async (c) => c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
+  api.post('/runs/:id/approve', async (c) => c.json({ run: await core.approveRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
 }
 
 /** Users and API tokens (admins manage users; everyone their own tokens). */

@@ -144,6 +144,14 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     await ctx.setApplicationPrivate(app.id, form.private === 'on', c.var.user);
     return `/apps/${app.id}#badges`;
   });
+  appChange('/apps/:app/forge', async (app, form, c) => {
+    const input = {
+      kind: trim(form.kind) || null, apiUrl: trim(form.apiUrl), repository: trim(form.repository), token: trim(form.token),
+      clearToken: form.clearToken === 'on', pullRequestPipeline: trim(form.pullRequestPipeline),
+    };
+    await ctx.setForgeSettings(app.id, input, c.var.user);
+    return `/apps/${app.id}#forge`;
+  });
   appChange('/apps/:app/keys', async (app, form, c) => {
     await ctx.createKeyPair(app.id, trim(form.name), c.var.user);
     return `/apps/${app.id}#keys`;
@@ -174,17 +182,22 @@ function runPages(ui: Ui, ctx: ServerContext): void {
     const run = await ctx.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user);
     return c.redirect(`/runs/${run.id}`, 303);
   });
+  ui.post('/runs/:id/approve', async (c) => {
+    const run = await ctx.approveRun(intParam(c.req.param('id'), 'run id'), c.var.user);
+    return c.redirect(`/runs/${run.id}`, 303);
+  });
 }
 
 async function renderApplication(c: UiContext, ctx: ServerContext, app: Application, error?: InputError): Promise<Response> {
   const before = optionalId(c.req.query('before'));
   const manage = await ctx.canManageApplication(app.id, c.var.user);
-  const [pipelines, variables, keyPairs, runs, secret] = await Promise.all([
+  const [pipelines, variables, keyPairs, runs, secret, forge] = await Promise.all([
     ctx.listPipelines(app.id),
     ctx.listVariables(app.id),
     ctx.listKeyPairs(app.id),
     ctx.listRuns({ appId: app.id, limit: 20, ...(before !== undefined ? { before } : {}) }),
     manage ? ctx.getWebhookSecret(app.id, c.var.user) : undefined,
+    ctx.getForgeSettings(app.id),
   ]);
   const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, ...(secret !== undefined ? { secret } : {}) };
   const page = (
@@ -199,6 +212,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       before={before}
       webhook={webhook}
       baseUrl={ctx.baseUrl}
+      forge={forge}
       manage={manage}
       {...(error ? { error: error.message } : {})}
     />

@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
-import type { Application, KeyPair, PipelineList, RunPage, User, Variable } from '../../context.ts';
+import type { Application, ForgeSettings, KeyPair, PipelineList, RunPage, User, Variable } from '../../context.ts';
 import { ErrorBox, Layout, PostForm, Section, formatTime } from '../components.tsx';
+import { ForgeSection } from './forge-settings.tsx';
 import { Badges } from './badges.tsx';
 import { RunTable } from './run-table.tsx';
 
@@ -16,6 +17,8 @@ export interface ApplicationProps {
   before: number | undefined;
   /** Undefined `secret` when the user does not manage the application (only its maintainers and admins see it). */
   webhook: { url: string; secret?: string };
+  /** Where commit statuses go and what pull requests run (the token never: only whether one is set). */
+  forge: ForgeSettings;
   /** The user manages the application (variables, key pairs, webhook secret): else those forms are not drawn (the core would refuse them). */
   manage: boolean;
   /** The server's public URL, for the badges' Markdown. */
@@ -55,6 +58,7 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
     <Variables {...props} />
     <KeyPairs {...props} />
     <Webhook {...props} />
+    <ForgeSection app={props.app} forge={props.forge} csrf={props.csrf} manage={props.manage} />
     <Badges {...props} />
   </Layout>
 );
@@ -226,7 +230,7 @@ const KeyPairs: FC<ApplicationProps> = ({ app, keyPairs, csrf, manage }) => (
 );
 
 const Webhook: FC<ApplicationProps> = ({ webhook }) => (
-  <Section title="Push webhook" id="webhook">
+  <Section title="Webhook" id="webhook">
     <p>
       Payload URL <code id="webhook-url">{webhook.url}</code>{' '}
       <button type="button" class="secondary" data-copy="webhook-url">
@@ -234,7 +238,7 @@ const Webhook: FC<ApplicationProps> = ({ webhook }) => (
       </button>
     </p>
     <p class="muted">
-      Content type <code>application/json</code>, event <code>push</code>. The secret goes in the webhook's secret field, never in
+      Content type <code>application/json</code>, events <code>push</code> and <code>pull_request</code>. The secret goes in the webhook's secret field, never in
       the URL: each delivery is signed with it (<code>X-Hub-Signature-256</code>) and an unsigned one starts nothing.
     </p>
     {webhook.secret === undefined ? (

@@ -1,0 +1,81 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/server/context.ts';
+import { startServer, type RunningServer } from '../../src/server/start.ts';
+import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
+import { startGiteaApi, type GiteaApi } from '../helpers/forge-gitea.ts';
+import { tempGitRepo } from '../helpers/git-repo.ts';
+import { apiClient } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+// A Gitea push webhook into a real `werker server` with its embedded runner and the real engine;
+// the commit statuses go to a loopback Gitea that checks each request against Gitea's API description.
+const docker = await requireDocker();
+const APP = `gitea-${randomBytes(3).toString('hex')}`;
+const GITEA_TOKEN = `gitea-token-${randomBytes(6).toString('hex')}`;
+const YML = `box: ${BUSYBOX}\nbuild:\n  steps:\n    - script:\n        name: pass\n        code: echo built by werker\n`;
+const DOCUMENTED_PUSH = readFileSync(path.join(import.meta.dirname, '../fixtures/forges/gitea/push.json'), 'utf8');
+
+describe.skipIf(!docker)('a Gitea repository built by werker server', () => {
+  const repo = tempGitRepo({ 'wercker.yml': YML }, 'werker-gitea');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'werker-gitea-'));
+  let server: RunningServer;
+  let gitea: GiteaApi;
+  let api: ReturnType<typeof apiClient>;
+  let secret: string;
+
+  beforeAll(async () => {
+    gitea = await startGiteaApi(GITEA_TOKEN);
+    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, runners: 1, runtime: docker!, leaseMs: 15_000, log: () => undefined, allowLocalRepos: [tmpdir()] });
+    const user = await server.core.auth.createUser('tester', 'long enough password');
+    api = apiClient(server.url, (await server.core.auth.createToken('user', 'it', user)).token);
+    const { application } = await api.post<{ application: { id: number } }>('/api/applications', { name: APP, repository: repo.dir });
+    await server.core.setForgeSettings(application.id, { kind: 'gitea', apiUrl: gitea.apiUrl, repository: 'gitea/webhooks', token: GITEA_TOKEN }, user);
+    secret = (await api.get<{ secret: string }>(`/api/applications/${APP}/webhook`)).secret;
+  });
+  afterAll(async () => {
+    await server?.close();
+    await gitea?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    repo.remove();
+  });
+
+  /** Gitea's documented push, moved to this repository's branch and commit, signed as Gitea signs it. */
+  const push = (body: string, signature = createHmac('sha256', secret).update(body).digest('hex')) => fetch(`${server.url}/hooks/gitea/${APP}`, {
+    method: 'POST', body,
+    headers: { 'content-type': 'application/json', 'x-gitea-event': 'push', 'x-gitea-delivery': randomBytes(8).toString('hex'), 'x-gitea-signature': signature },
+  });
+  const documentedPushOf = (commit: string) => DOCUMENTED_PUSH.replaceAll('bffeb74224043ba2feb48d137756c8a9331c449a', commit).replace('refs/heads/develop', 'refs/heads/main');
+
+  it('refuses a forged delivery (body changed after signing): 401, nothing queued, no status', async () => {
+    const body = documentedPushOf(repo.head());
+    const res = await push(body.replace('Webhooks Yay!', 'Webhooks Nay!'), createHmac('sha256', secret).update(body).digest('hex'));
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain('X-Gitea-Signature');
+    expect((await api.get<{ runs: Run[] }>(`/api/applications/${APP}/runs`)).runs).toEqual([]);
+    expect(gitea.statuses).toEqual([]);
+  });
+
+  it('runs the pushed commit and reports pending, then success, for werker/build with the run\'s URL', async () => {
+    const commit = repo.head();
+    const res = await push(documentedPushOf(commit));
+    expect(res.status, await res.clone().text()).toBe(202);
+    const { run: runId } = (await res.json()) as { run: number };
+    const run = await waitFor(`run ${runId} to finish`, async () => {
+      const { run: now } = await api.get<{ run: Run }>(`/api/runs/${runId}`);
+      return now.status === 'queued' || now.status === 'running' ? undefined : now;
+    });
+    expect(run).toMatchObject({ status: 'passed', commit, branch: 'main' });
+    const done = await waitFor('the success status', async () => (gitea.statuses.some((s) => s.body.state === 'success') ? gitea.statuses : undefined), 30_000);
+    expect(gitea.problems).toEqual([]);
+    expect(done.map((s) => s.body.state)[0]).toBe('pending');
+    expect(done.at(-1)!.body.state).toBe('success');
+    for (const s of done) {
+      expect(s).toMatchObject({ owner: 'gitea', repo: 'webhooks', sha: commit, authorization: `token ${GITEA_TOKEN}` });
+      expect(s.body).toMatchObject({ context: 'werker/build', target_url: `${server.url}/runs/${runId}` });
+    }
+  });
+});
