@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,9 @@ const docker = await requireDocker();
 const APP = `gitea-${randomBytes(3).toString('hex')}`;
 const GITEA_TOKEN = `gitea-token-${randomBytes(6).toString('hex')}`;
 const YML = `box: ${BUSYBOX}\nbuild:\n  steps:\n    - script:\n        name: pass\n        code: echo built by werker\n`;
-const DOCUMENTED_PUSH = readFileSync(path.join(import.meta.dirname, '../fixtures/forges/gitea/push.json'), 'utf8');
+const FIXTURES = path.join(import.meta.dirname, '../fixtures/forges/gitea');
+const DOCUMENTED_PUSH = readFileSync(path.join(FIXTURES, 'push.json'), 'utf8');
+const PULL_REQUEST = readFileSync(path.join(FIXTURES, 'pull_request_opened.json'), 'utf8');
 
 describe.skipIf(!docker)('a Gitea repository built by werker server', () => {
   const repo = tempGitRepo({ 'wercker.yml': YML }, 'werker-gitea');
@@ -77,5 +80,31 @@ describe.skipIf(!docker)('a Gitea repository built by werker server', () => {
       expect(s).toMatchObject({ owner: 'gitea', repo: 'webhooks', sha: commit, authorization: `token ${GITEA_TOKEN}` });
       expect(s.body).toMatchObject({ context: 'werker/build', target_url: `${server.url}/runs/${runId}` });
     }
+  });
+
+  it('builds a pull request Forgejo announces (X-Forgejo-* headers) at its head commit, and reports on that commit', async () => {
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo.dir, ...args], { encoding: 'utf8' }).trim();
+    git('checkout', '--quiet', '-b', 'faster-checkout');
+    const head = repo.commit({ 'notes.txt': 'faster\n' }, 'faster checkout');
+    git('checkout', '--quiet', 'main');
+    const body = PULL_REQUEST.replaceAll('bffeb74224043ba2feb48d137756c8a9331c449a', head).replaceAll('"master"', '"main"');
+    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const res = await fetch(`${server.url}/hooks/gitea/${APP}`, {
+      method: 'POST', body,
+      headers: { 'content-type': 'application/json', 'x-forgejo-event': 'pull_request', 'x-forgejo-delivery': randomBytes(8).toString('hex'), 'x-forgejo-signature': signature },
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const { run: runId } = (await res.json()) as { run: number };
+    const run = await waitFor(`run ${runId} to finish`, async () => {
+      const { run: now } = await api.get<{ run: Run }>(`/api/runs/${runId}`);
+      return now.status === 'queued' || now.status === 'running' ? undefined : now;
+    });
+    expect(run).toMatchObject({ status: 'passed', commit: head, branch: 'faster-checkout', trigger: 'pull_request', pipeline: 'build' });
+    const onHead = await waitFor('the success status on the head commit', async () => {
+      const mine = gitea.statuses.filter((s) => s.sha === head);
+      return mine.some((s) => s.body.state === 'success') ? mine : undefined;
+    }, 30_000);
+    expect(gitea.problems).toEqual([]);
+    expect(onHead[0]!.body).toMatchObject({ state: 'pending', context: 'werker/build', target_url: `${server.url}/runs/${runId}` });
   });
 });
