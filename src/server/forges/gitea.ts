@@ -32,7 +32,7 @@ function giteaWebhooks(): ForgeWebhooks {
       if (!sent || !/^[0-9a-f]{64}$/.test(sent)) return false;
       return sameText(sent, createHmac('sha256', secret).update(delivery.rawBody).digest('hex'));
     },
-    deliveryId: (delivery) => giteaHeader(delivery.header, 'delivery')?.trim() || undefined,
+    deliveryId: (delivery) => giteaHeader(delivery.header, 'delivery')?.trim().slice(0, 200) || undefined,
     parse: (delivery) => parseGiteaDelivery(delivery),
   };
 }
