@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { description, errorsOf, paramProblem, resolveParam, validator, type Operation } from './github-api.ts';
 
@@ -165,4 +167,41 @@ function checkBody(req: IncomingMessage, op: Operation, raw: Buffer): Json | str
   }
   const v = validator('paths', op.template, op.method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema');
   return v(json) ? json : `the body does not fit GitHub's schema: ${errorsOf(v)}`;
+}
+
+// ── Recorded webhook payloads ─────────────────────────────────────────────────────────────────
+// GitHub's own example deliveries as @octokit/webhooks-examples ships them (recorded from GitHub).
+
+type Example = { name: string; examples: Json[] };
+const requireJson = createRequire(import.meta.url);
+let examples: Example[] | undefined;
+
+/** A copy of the first recorded payload of `event` that `pick` accepts. */
+export function recordedPayload(event: string, pick: (p: Json) => boolean = () => true): Json {
+  examples ??= JSON.parse(readFileSync(requireJson.resolve('@octokit/webhooks-examples'), 'utf8')) as Example[];
+  const found = examples.find((e) => e.name === event)?.examples.find(pick);
+  if (!found) throw new Error(`no recorded ${event} payload matches`);
+  return structuredClone(found);
+}
+
+export const withAction = (action: string) => (p: Json) => p.action === action;
+
+type PullRequestPart = { number: number; head: { sha: string; ref: string; label: string; repo: Json }; base: { ref: string } };
+
+/**
+ * GitHub's recorded `pull_request` payload for `action`, pointed at this test's commit and
+ * branches. `fork`: the head repository becomes another one (a fork, `forker/Hello-World`):
+ * no fork delivery is recorded, so the recorded one is changed in just those fields.
+ */
+export function pullRequestPayload(o: { action: string; headSha: string; headRef: string; baseRef: string; number?: number; fork?: boolean }): Json {
+  const p = recordedPayload('pull_request', withAction(o.action)) as Json & { number: number; pull_request: PullRequestPart };
+  const pr = p.pull_request;
+  Object.assign(pr.head, { sha: o.headSha, ref: o.headRef });
+  pr.base.ref = o.baseRef;
+  if (o.number !== undefined) p.number = pr.number = o.number;
+  if (o.fork) {
+    pr.head.repo = { ...pr.head.repo, id: 987654321, node_id: 'R_forked', full_name: 'forker/Hello-World', fork: true, owner: { ...(pr.head.repo.owner as Json), login: 'forker', id: 4242 } };
+    pr.head.label = `forker:${o.headRef}`;
+  }
+  return p;
 }

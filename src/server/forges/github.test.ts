@@ -1,19 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGitHubStatusApi, type GitHubStatusApi } from '../../../test/helpers/forge-github.ts';
+import { pullRequestPayload, recordedPayload, startGitHubStatusApi, withAction, type GitHubStatusApi } from '../../../test/helpers/forge-github.ts';
 import { validator, errorsOf } from '../../../test/helpers/github-api.ts';
 import { ForgeRequestError, type WebhookDelivery } from './forge.ts';
 import { githubForge } from './github.ts';
 
-// Recorded payloads: GitHub's own examples as @octokit/webhooks-examples ships them.
-type Example = { name: string; examples: Record<string, unknown>[] };
-const require = createRequire(import.meta.url);
-const examples = JSON.parse(readFileSync(require.resolve('@octokit/webhooks-examples'), 'utf8')) as Example[];
-const recorded = (event: string, pick: (p: Record<string, unknown>) => boolean = () => true) =>
-  structuredClone(examples.find((e) => e.name === event)!.examples.find(pick)!);
-const withAction = (action: string) => (p: Record<string, unknown>) => p.action === action;
+const recorded = recordedPayload;
 
 const SECRET = 'it-is-a-secret-to-everybody';
 const delivery = (event: string, body: string, signature?: string, id = 'd-1'): WebhookDelivery => {
@@ -24,15 +16,7 @@ const signed = async (event: string, payload: unknown) => {
   const body = JSON.stringify(payload);
   return delivery(event, body, await sign(SECRET, body));
 };
-
-/** A fork's pull request: GitHub's recorded `opened` payload with the head in another repository (no fork example is recorded). */
-function forkPullRequest(): Record<string, unknown> {
-  const p = recorded('pull_request', withAction('opened')) as { pull_request: { head: { repo: Record<string, unknown>; label: string; user: Record<string, unknown> } } };
-  const head = p.pull_request.head;
-  head.repo = { ...head.repo, id: 987654321, node_id: 'R_forked', full_name: 'forker/Hello-World', name: 'Hello-World', fork: true, owner: { ...(head.repo.owner as object), login: 'forker', id: 4242 } };
-  head.label = 'forker:changes';
-  return p;
-}
+const forkPullRequest = () => pullRequestPayload({ action: 'opened', headSha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', headRef: 'changes', baseRef: 'master', fork: true });
 
 describe('GitHub webhooks: signature first', () => {
   it('accepts a delivery signed with the secret, and refuses a forged, missing or stale one', async () => {

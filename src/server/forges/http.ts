@@ -17,8 +17,10 @@ export async function postStatusJson(fetchImpl: typeof fetch, url: string, heade
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   } catch (err) {
-    const why = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : (err as Error).message;
-    throw new ForgeRequestError(`POST ${url}: ${why}`, !signal?.aborted);
+    // The caller's signal may be a timeout of its own (AbortSignal.timeout): that is worth another try too.
+    const timedOut = timeout.aborted || (signal?.reason as Error | undefined)?.name === 'TimeoutError';
+    const why = timedOut ? 'no answer in time' : (err as Error).message;
+    throw new ForgeRequestError(`POST ${url}: ${why}`, timedOut || !signal?.aborted);
   }
   if (res.ok) {
     await res.body?.cancel();

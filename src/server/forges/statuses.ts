@@ -6,8 +6,8 @@ import { ForgeRequestError, type CommitStatus, type ForgeConnection } from './fo
 import { forgeOf } from './registry.ts';
 
 /** How often and how patiently a status request is tried (bounded: a forge that is down costs seconds, never the run). */
-export interface StatusRetry { attempts: number; firstDelayMs: number; maxDelayMs: number }
-export const DEFAULT_STATUS_RETRY: StatusRetry = { attempts: 5, firstDelayMs: 1000, maxDelayMs: 8000 };
+export interface StatusRetry { attempts: number; firstDelayMs: number; maxDelayMs: number; /** one request's time limit */ timeoutMs: number }
+export const DEFAULT_STATUS_RETRY: StatusRetry = { attempts: 5, firstDelayMs: 1000, maxDelayMs: 8000, timeoutMs: 10_000 };
 
 export interface StatusReporterDeps {
   store: Store;
@@ -67,12 +67,14 @@ async function postWithRetry(deps: StatusReporterDeps, connection: ForgeConnecti
   const retry = deps.retry ?? DEFAULT_STATUS_RETRY;
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.postStatus(status);
+      await client.postStatus(status, AbortSignal.timeout(retry.timeoutMs));
       await setForgeStatusError(deps.store, runId, null);
       return;
     } catch (err) {
+      // A newer status for the same commit and context is waiting: this one no longer matters.
+      if (superseded()) return;
       const final = !(err instanceof ForgeRequestError && err.retryable) || attempt >= retry.attempts;
-      if (final || superseded()) return recordFailure(deps.store, connection, runId, status, err as Error, attempt);
+      if (final) return recordFailure(deps.store, connection, runId, status, err as Error, attempt);
       await new Promise((r) => setTimeout(r, Math.min(retry.firstDelayMs * 2 ** (attempt - 1), retry.maxDelayMs)));
     }
   }
