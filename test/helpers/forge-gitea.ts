@@ -23,6 +23,8 @@ export interface GiteaStatusRequest {
   body: CreateStatusOption;
   authorization: string | undefined;
   at: number;
+  /** The HTTP status this stand-in answered (201, or the one `failNext` asked for). */
+  answered: number;
 }
 
 export interface GiteaApi {
@@ -176,8 +178,9 @@ function answer(req: IncomingMessage, res: ServerResponse, raw: Buffer, state: S
   const wrong = bodyProblems(body, found.op.bodyType ?? '');
   if (wrong.length) return refuse(422, wrong.join('; '));
   const [owner, repo, sha] = found.params as [string, string, string];
-  state.statuses.push({ owner, repo, sha, body: body as CreateStatusOption, authorization: auth, at: Date.now() });
-  if (state.failures.count > 0) {
+  const failing = state.failures.count > 0;
+  state.statuses.push({ owner, repo, sha, body: body as CreateStatusOption, authorization: auth, at: Date.now(), answered: failing ? state.failures.status : 201 });
+  if (failing) {
     state.failures.count--;
     return void res.writeHead(state.failures.status, { 'content-type': 'application/json' }).end('{"message":"stand-in failure"}');
   }

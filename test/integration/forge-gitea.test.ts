@@ -107,4 +107,21 @@ describe.skipIf(!docker)('a Gitea repository built by werker server', () => {
     expect(gitea.problems).toEqual([]);
     expect(onHead[0]!.body).toMatchObject({ state: 'pending', context: 'werker/build', target_url: `${server.url}/runs/${runId}` });
   });
+
+  it('tries the result status again when Gitea answers 503 once, with the same body', async () => {
+    const commit = repo.commit({ 'again.txt': 'again\n' }, 'again');
+    const res = await push(documentedPushOf(commit));
+    expect(res.status, await res.clone().text()).toBe(202);
+    // Once the run is reported running, Gitea fails the next request (the result) once.
+    await waitFor('the running status', async () => (gitea.statuses.filter((s) => s.sha === commit).length >= 2 ? true : undefined), 60_000, 20);
+    gitea.failNext(1, 503);
+    const mine = await waitFor('the success status accepted', async () => {
+      const got = gitea.statuses.filter((s) => s.sha === commit);
+      return got.some((s) => s.body.state === 'success' && s.answered === 201) ? got : undefined;
+    }, 60_000);
+    expect(gitea.problems).toEqual([]);
+    const results = mine.filter((s) => s.body.state === 'success');
+    expect(results.map((s) => s.answered)).toEqual([503, 201]);
+    expect(results[1]!.body).toEqual(results[0]!.body);
+  });
 });
