@@ -77,8 +77,8 @@ describe.skipIf(!docker)('GitHub: pull requests and commit statuses', () => {
     return { status: res.status, body: (await res.json()) as { run?: number; error?: string; ignored?: string } };
   };
   const finished = (id: number) => waitFor(`run ${id} finished`, async () => {
-    const { run } = await api.get<{ run: RunDetail }>(`/api/runs/${id}`);
-    return ['passed', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
+    const run = await server.core.getRun(id);
+    return run && ['passed', 'failed', 'cancelled'].includes(run.status) ? run : undefined;
   });
   const log = async (id: number) => JSON.stringify(await server.core.listRunEvents(id, 0, 100_000));
   const statusesOf = (sha: string, count: number) => waitFor(`${count} statuses for ${sha.slice(0, 8)}`, async () => {

@@ -20,7 +20,7 @@ export interface StatusReporterDeps {
 }
 
 /**
- * Commit statuses (docs/wercker-compat.md §server): every change of a run that came from a
+ * Commit statuses (src/server/README.md, forge routes): every change of a run that came from a
  * forge's webhook is posted back to that forge — pending when queued, pending "running" when a
  * runner took it, then success/failure/error — with the run page as the link and one context per
  * pipeline (`werker/build`), so a retry updates the same line on the commit. Requests for one
