@@ -101,6 +101,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Run-change listeners (commit statuses) write to the store: let them end first (their retries are bounded).
+      await core.runChanges.settled();
       await store.close();
     },
   };
