@@ -8,9 +8,15 @@ import { git } from '../runtime/git.ts';
 /** Written into each run's work dir: `host pid` of the runner process that holds it (see sweepWorkRoot in worker.ts). */
 export const OWNER_FILE = '.werker-owner';
 
-/** The repository at one commit, in `dir` (a fresh clone without checkout, then a detached checkout). */
+/**
+ * The repository at one commit, in `dir` (a fresh clone without checkout, then a detached
+ * checkout). A commit no branch holds — a pull request's head from a fork, which the forge keeps
+ * under `refs/pull/N/head` — is fetched by its id first.
+ */
 export async function checkoutCommit(repository: string, commit: string, dir: string): Promise<void> {
   await git(['clone', '--no-checkout', '--quiet', '--', repository, dir]);
+  const known = await git(['cat-file', '-e', `${commit}^{commit}`], dir).then(() => true, () => false);
+  if (!known) await git(['fetch', '--quiet', 'origin', commit], dir);
   await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit], dir);
 }
 

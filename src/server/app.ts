@@ -6,6 +6,7 @@ import { transportFacts } from './transport.ts';
 import type { ServerEnv } from './context.ts';
 import type { ServerCore } from './core.ts';
 import { apiRoutes } from './routes/api.ts';
+import { BADGE_PREFIX, badgeRoutes } from './routes/badges.ts';
 import { eventRoutes } from './routes/events.ts';
 import { HOOKS_PREFIX, hookRoutes } from './routes/hooks.ts';
 import { runnerRoutes } from './routes/runner.ts';
@@ -33,6 +34,7 @@ export function createApp(core: ServerCore, options: AppOptions = {}): Hono<Serv
   app.use('/login', throttleLogins(core.loginThrottle, core.trustProxy));
   app.get('/healthz', (c) => c.text('ok'));
   app.route(HOOKS_PREFIX, hookRoutes(core));
+  app.route(BADGE_PREFIX, badgeRoutes(core));
   app.route('/api/runner', runnerRoutes(core));
   app.route('/api', eventRoutes(core, options.heartbeatSeconds ?? 15));
   app.route('/api', apiRoutes(core));

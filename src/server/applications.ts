@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import {
   applicationNameTaken, deleteApplicationAndAll, deleteApplicationRow, findApplicationRow, getApplicationRow, insertApplication,
-  listApplicationRows, setDefaultBranch, type AppRow,
+  listApplicationRows, setApplicationPrivate, setDefaultBranch, type AppRow,
 } from '../store/applications.ts';
 import type { Store } from '../store/db.ts';
 import { insertMaintainer } from '../store/maintainers.ts';
@@ -17,10 +17,10 @@ import type { RepoMirrors } from './repos.ts';
 import type { ServerConfigReader } from './werckeryml.ts';
 
 export const toApplication = (r: AppRow): Application => ({
-  id: r.id, name: r.name, repository: r.repository, defaultBranch: r.default_branch, workflow: r.workflow, createdAt: r.created_at,
+  id: r.id, name: r.name, repository: r.repository, defaultBranch: r.default_branch, workflow: r.workflow, private: r.private === 1, createdAt: r.created_at,
 });
 
-type AppMembers = Pick<ServerContext, 'listApplications' | 'getApplication' | 'createApplication' | 'deleteApplication' | 'listPipelines' | 'getWebhookSecret'>;
+type AppMembers = Pick<ServerContext, 'listApplications' | 'getApplication' | 'createApplication' | 'deleteApplication' | 'listPipelines' | 'getWebhookSecret' | 'setApplicationPrivate'>;
 
 type Internal = {
   /** The webhook secret for checking a delivery's signature (no user involved). */
@@ -62,6 +62,11 @@ export function applicationService(store: Store, mirrors: RepoMirrors, configs: 
       await mirrors.remove(appId);
       configs.forget(appId);
       for (const file of outputs) await rm(file, { force: true });
+    },
+    async setApplicationPrivate(appId, isPrivate, by) {
+      await requireManagedApplication(store, appId, by, 'make it private or public');
+      await setApplicationPrivate(store, appId, isPrivate);
+      return toApplication(await requireApplication(store, appId));
     },
     listPipelines: async (appId, ref) => listPipelines(mirrors, configs, await requireApplication(store, appId), ref),
     async webhookSecret(appId) {

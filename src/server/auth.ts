@@ -11,9 +11,10 @@ export const SESSION_COOKIE = 'werker_session';
  * - `/login` (GET page, POST form) and `/assets/*` for the login page itself;
  * - `/hooks/*` carry their own proof (an HMAC signature per application);
  * - `/api/runner/*` need a runner token (checked in their router);
- * - `/healthz` says only "ok".
+ * - `/healthz` says only "ok";
+ * - `/badge/*` are public unless the application is private (routes/badges.ts checks).
  */
-export const PUBLIC_ROUTES: readonly RegExp[] = [/^\/login\/?$/, /^\/assets\//, /^\/hooks\//, /^\/api\/runner\//, /^\/healthz$/];
+export const PUBLIC_ROUTES: readonly RegExp[] = [/^\/login\/?$/, /^\/assets\//, /^\/hooks\//, /^\/api\/runner\//, /^\/healthz$/, /^\/badge\//];
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

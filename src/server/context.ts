@@ -25,6 +25,11 @@ export interface ServerContext {
    * (bad name, name taken, repository unreachable). A webhook secret is generated.
    */
   createApplication(input: NewApplication, by: User): Promise<Application>;
+  /**
+   * Makes the application private (its badges answer 404 to visitors, as for one that does not
+   * exist) or public again. Its maintainers and admins only (else 403).
+   */
+  setApplicationPrivate(appId: number, isPrivate: boolean, by: User): Promise<Application>;
   /** Deletes the application with its variables, key pairs and runs. */
   deleteApplication(appId: number, by: User): Promise<void>;
   /**
@@ -106,9 +111,51 @@ export interface ServerContext {
   // ── schedules ───────────────────────────────────────────────────────────────────────────────
   /** Cron schedules that queue runs (schedules.ts). */
   schedules: ScheduleContext;
+  /**
+   * Admins only: lets an untrusted run (a fork's pull request, which ran without protected
+   * variables) run again with them: queues a new run of the same pipeline and commit, trusted,
+   * recording who approved. 409 when the run is not an untrusted one.
+   */
+  approveRun(runId: number, by: User): Promise<Run>;
+
+  // ── forge (commit statuses, pull requests) ──────────────────────────────────────────────────
+  /** The application's forge settings; the token never comes back (`tokenSet` says whether one is stored). */
+  getForgeSettings(appId: number): Promise<ForgeSettings>;
+  /**
+   * Maintainers and admins: sets the forge (kind, API root, repository, token) and the pipeline
+   * pull requests run. A token left out or empty keeps the stored one; `clearToken` removes it.
+   * Throws `InputError` naming the field.
+   */
+  setForgeSettings(appId: number, input: ForgeSettingsInput, by: User): Promise<ForgeSettings>;
 
   // ── users and tokens ────────────────────────────────────────────────────────────────────────
   auth: ServerAuth;
+}
+
+/** Where an application's repository lives, for commit statuses (forges/settings.ts). */
+export interface ForgeSettings {
+  /** null: no forge, so no statuses are posted. */
+  kind: 'github' | 'gitea' | null;
+  apiUrl: string | null;
+  owner: string | null;
+  repo: string | null;
+  /** Whether a token is stored (it is write-only, like a protected variable). */
+  tokenSet: boolean;
+  /** What a pull request runs: a pipeline name, or `workflow:NAME` (default `build`). */
+  pullRequestPipeline: string;
+}
+
+export interface ForgeSettingsInput {
+  /** '' or null: no forge. */
+  kind?: string | null;
+  apiUrl?: string;
+  /** `owner/name`, or owner and repo apart. */
+  repository?: string;
+  owner?: string;
+  repo?: string;
+  token?: string;
+  clearToken?: boolean;
+  pullRequestPipeline?: string;
 }
 
 export interface ServerAuth {
@@ -191,6 +238,8 @@ export interface Application {
   defaultBranch: string;
   /** The workflow a push starts (`workflows:` name in wercker.yml); null: the `build` pipeline. */
   workflow: string | null;
+  /** Visitors (not signed in) can't see it, not even its badges; set by its maintainers. */
+  private: boolean;
   createdAt: string;
 }
 
@@ -328,6 +377,15 @@ export interface Run {
   cancelRequested: boolean;
   /** When the retention sweep (`--keep-outputs`) deleted the run's output: a deploy from it can't start. */
   outputRemovedAt?: string | null;
+  /** The pull request a forge's webhook queued it for (null: none). */
+  pullRequest?: number | null;
+  /** A fork's pull request not approved: it runs without protected variables and private keys. */
+  untrusted?: boolean;
+  /** The admin who approved this (once untrusted) run, and when. */
+  approvedBy?: string | null;
+  approvedAt?: string | null;
+  /** The last commit status request to the forge that failed, and why (null once one succeeded). */
+  forgeStatusError?: string | null;
 }
 
 export interface RunStep {
@@ -367,6 +425,15 @@ export interface TriggerOptions {
   branch?: string;
   commit?: string;
   trigger?: string;
+  /** Set by a forge's webhook only (never from a request body): where the commit came from, and whether it is trusted. */
+  origin?: RunOrigin;
+}
+
+/** A forge webhook's run: the forge statuses go back to, the pull request, and trust (a fork's PR: untrusted). */
+export interface RunOrigin {
+  forge: string;
+  pullRequest?: number;
+  untrusted?: boolean;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Authenticator } from './auth.ts';
 import type { RunStatus, ServerContext } from './context.ts';
+import type { WebhookDelivery } from './forges/forge.ts';
+import type { HookResult } from './hook.ts';
 import type { ServerLimits } from './limits.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { RunnerBackend } from '../runner/protocol.ts';
@@ -10,8 +12,10 @@ import type { RunnerBackend } from '../runner/protocol.ts';
  */
 export interface ServerCore extends ServerContext {
   authenticator: Authenticator;
-  /** Verifies the signature and queues runs; never throws for bad input (answers 4xx). */
-  handlePushHook(appName: string, rawBody: Buffer, headers: { signature?: string; event?: string; delivery?: string }): Promise<{ status: 200 | 202 | 400 | 401 | 404; body: Record<string, unknown> }>;
+  /** A forge's webhook (`forge`: github, gitea): verifies the signature and queues runs; never throws for bad input (answers 4xx). */
+  handleHook(forge: string, appName: string, delivery: WebhookDelivery): Promise<HookResult>;
+  /** What a pipeline's badge shows for a branch (store/runs.ts pipelineBadgeState); the caller checks who may see it. */
+  badgeState(appId: number, pipeline: string, branch: string): Promise<{ finished: RunStatus | undefined; active: boolean }>;
   /** A run's status alone (one row read; getRun also folds its step list), undefined when there is no such run. */
   runStatus(runId: number): Promise<RunStatus | undefined>;
   /** The runner side of the embedded runner (its claims carry no token). */

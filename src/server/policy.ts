@@ -10,6 +10,15 @@ export function requireAdmin(user: User, what: string): void {
   if (user.role !== 'admin') throw new InputError(`only an admin may ${what}`, 403);
 }
 
+/**
+ * Who may see an application (its badges too): anyone, unless it is private; then a signed-in,
+ * enabled user (every member reads every application, README "Roles"). Visitors, runner tokens
+ * and disabled users are not users here (`user` undefined).
+ */
+export function maySeeApplication(app: { private: boolean }, user: User | undefined): boolean {
+  return !app.private || user !== undefined;
+}
+
 /** Admins manage every application; a member only those they maintain. */
 export async function managesApplication(store: Store, appId: number, user: User): Promise<boolean> {
   if (user.role === 'admin') return true;

@@ -44,7 +44,7 @@ const send = (method: string, url: string, headers: Record<string, string>, body
   ...(body ? { body: form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body) } : {}),
 });
 
-/** What the walk needs: an application the admin made (the member does not maintain it), with a protected variable, key pairs and a finished run. */
+/** What the walk needs: an application the admin made (the member does not maintain it), with a protected variable, key pairs and a finished run (a fork's pull request, so an admin may approve it). */
 async function world(walker: User) {
   const shop = await core.createApplication({ name: 'shop', repository: repo.dir }, admin);
   const [v1, v2] = [
@@ -52,7 +52,7 @@ async function world(walker: User) {
     await core.setVariable(shop.id, { name: 'REGION', value: 'eu' }, admin),
   ];
   const [k1, k2] = [await core.createKeyPair(shop.id, 'deploy', admin), await core.createKeyPair(shop.id, 'backup', admin)];
-  const run = await core.triggerRun(shop.id, 'build', {}, admin);
+  const run = await core.triggerRun(shop.id, 'build', { origin: { forge: 'github', pullRequest: 3, untrusted: true } }, admin);
   await core.cancelRun(run.id, admin);
   const own = await core.auth.createToken('user', 'walker', walker);
   const rule = (n: number) => core.notifications.create(shop.id, { when: 'failure', channel: 'slack', url: `http://127.0.0.1:9/hook-${n}` }, admin);
@@ -77,6 +77,7 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
   const bodies: Record<string, Record<string, unknown>> = {
     'POST /api/applications': { name: `new-${role}`, repository: repo.dir },
     'POST /api/applications/:app/maintainers': { user: 'bob' },
+    'PATCH /api/applications/:app': { private: false },
     'POST /api/applications/:app/variables': { name: 'NEW_VAR', value: 'x' },
     'POST /api/applications/:app/keys': { name: 'another' },
     'POST /api/applications/:app/runs': { pipeline: 'build' },
@@ -130,13 +131,15 @@ async function walk(walker: User) {
 
 const MEMBER_REFUSED = [
   'DELETE /api/applications/:app', 'DELETE /api/applications/:app/keys/:id', 'DELETE /api/applications/:app/maintainers/:userId',
-  'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/users/:id',
+  'DELETE /api/applications/:app/variables/:id', 'GET /api/applications/:app/webhook', 'GET /api/users', 'PATCH /api/applications/:app', 'PATCH /api/users/:id',
   'POST /api/applications/:app/keys', 'POST /api/applications/:app/maintainers', 'POST /api/applications/:app/variables', 'POST /api/tokens', 'POST /api/users',
   'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete',
   'GET /api/applications/:app/notifications', 'POST /api/applications/:app/notifications', 'DELETE /api/applications/:app/notifications/:id',
   'POST /apps/:app/notifications', 'POST /apps/:app/notifications/:id/delete',
   'POST /api/applications/:app/schedules', 'PATCH /api/applications/:app/schedules/:id', 'DELETE /api/applications/:app/schedules/:id',
   'POST /apps/:app/schedules', 'POST /apps/:app/schedules/:id', 'POST /apps/:app/schedules/:id/delete',
+  'POST /apps/:app/keys', 'POST /apps/:app/keys/:id/delete', 'POST /apps/:app/variables', 'POST /apps/:app/variables/:id/delete', 'POST /apps/:app/visibility',
+  'PUT /api/applications/:app/forge', 'POST /apps/:app/forge', 'POST /api/runs/:id/approve', 'POST /runs/:id/approve',
 ].sort();
 
 describe('roles: every registered route, walked as a member and as an admin', () => {
@@ -240,7 +243,7 @@ describe('runner trust', () => {
     await core.setVariable(shop.id, { name: 'API_KEY', value: SECRET, protected: true }, admin);
     const holder = (await core.auth.createToken('runner', 'holder', admin)).token;
     const other = (await core.auth.createToken('runner', 'other', admin)).token;
-    const run = await core.triggerRun(shop.id, 'build', {}, admin);
+    const run = await core.triggerRun(shop.id, 'build', { origin: { forge: 'github', pullRequest: 3, untrusted: true } }, admin);
     const claimed = await send('POST', '/api/runner/claim', bearer(holder), { runner: 'holder' });
     const { job } = (await claimed.json()) as { job: { runId: number; lease: string; attempt: number } };
     return { shop, holder, other, run, job };

@@ -1,5 +1,5 @@
 import { isoNow, type Store } from '../store/db.ts';
-import { getRunRow } from '../store/runs.ts';
+import { getRunRow, inheritedForgeFields } from '../store/runs.ts';
 import { InputError, type ServerContext } from './context.ts';
 import { OutputRemovedError } from './retention.ts';
 import { finalEvent, type RunRecorder } from './run-events.ts';
@@ -33,7 +33,7 @@ export function runControl(store: Store, recorder: RunRecorder, queue: RunQueue)
       return runOf(store, await queue.enqueue({
         application_id: row.application_id, pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit_sha: row.commit_sha,
         trigger: 'retry', triggered_by: byName(by), workflow: row.workflow, workflow_step: row.workflow_step, workflow_run_id: row.workflow_run_id,
-        source_run_id: row.source_run_id, workflow_inputs: row.workflow_inputs, retry_of: row.id,
+        source_run_id: row.source_run_id, workflow_inputs: row.workflow_inputs, retry_of: row.id, ...inheritedForgeFields(row),
       }));
     },
   };

@@ -9,7 +9,7 @@ import { openOutput, receiveOutput } from './run-outputs.ts';
 import type { RunChanges } from './run-changes.ts';
 import type { RunQueue } from './run-queue.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
-import { jobVariables } from './variables.ts';
+import { jobVariables, trustedVariables, untrustedNotice } from './variables.ts';
 import type { Workflows } from './workflows.ts';
 
 export interface RunnerSideOptions {
@@ -38,9 +38,11 @@ export class RunnerSide implements RunnerBackend {
     this.deps.changes.emit(row, 'queued');
     const lease = row.lease_id!;
     const app = await requireApplication(store, row.application_id);
-    const variables = await jobVariables(store, row.application_id, row.pipeline);
-    recorder.remember(row.id, maskerFor(variables));
-    await recorder.record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }], this.#holds(lease));
+    const all = await jobVariables(store, row.application_id, row.pipeline);
+    // Masking covers every protected value, also those an untrusted run is not given.
+    recorder.remember(row.id, maskerFor(all));
+    const variables = trustedVariables(row, all);
+    await recorder.record(row.id, [{ type: 'log', level: 'info', text: `runner ${runner} took the run (attempt ${row.attempt})` }, ...untrustedNotice(row)], this.#holds(lease));
     return {
       runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
       pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl, ...this.deps.workflows.jobFields(row),

@@ -2,9 +2,14 @@ import path from 'node:path';
 import type { Store } from '../store/db.ts';
 import { claimDelivery, releaseDelivery } from '../store/deliveries.ts';
 import { tokenClaimed } from '../store/queue.ts';
+import { pipelineBadgeState } from '../store/runs.ts';
 import { applicationService } from './applications.ts';
 import type { ServerCore } from './core.ts';
-import { handlePushHook, type DeliveryLog } from './hook.ts';
+import { approvalService } from './forges/approval.ts';
+import { forgeOf } from './forges/registry.ts';
+import { forgeSettingsService } from './forges/settings.ts';
+import { startStatusReporter, type StatusRetry } from './forges/statuses.ts';
+import { handleForgeHook, type DeliveryLog } from './hook.ts';
 import { keyPairService } from './key-pairs.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
 import { LiveEvents } from './live.ts';
@@ -53,6 +58,8 @@ export interface CoreOptions {
   smtp?: SmtpSettings;
   /** Retries and timeouts of notification deliveries (tests shorten them). */
   notificationPolicy?: Partial<DeliveryPolicy>;
+  /** How status requests to a forge are retried (forges/statuses.ts; tests shorten it). */
+  statusRetry?: StatusRetry;
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -111,6 +118,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const notifier = new Notifier({ store, baseUrl: () => runOptions.baseUrl, smtp: options.smtp, ...(options.notificationPolicy ? { policy: options.notificationPolicy } : {}) });
   changes.on(notifier.onRunChange);
   const { tick: tickSchedules, ...schedules } = scheduleService({ store, mirrors, workflows, queue, changes, limits, now: options.now ?? (() => new Date()) });
+  const forges = forgeSettingsService(store);
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
   const core: Core = {
     get baseUrl() {
@@ -125,6 +133,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     runners: new RunnerSide(runnerDeps, null),
     runnersFor: (tokenId) => new RunnerSide(runnerDeps, tokenId),
     tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
+    badgeState: (appId, pipeline, branch) => pipelineBadgeState(store, appId, pipeline, branch),
     limits,
     trustProxy: options.trustProxy ?? false,
     loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),
@@ -135,7 +144,13 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },
-    handlePushHook: (appName, raw, headers) => handlePushHook({ getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun }, appName, raw, headers, deliveryLog(store)),
+    getForgeSettings: forges.getForgeSettings, setForgeSettings: forges.setForgeSettings, ...approvalService(store, queue),
+    async handleHook(kind, appName, delivery) {
+      const forge = forgeOf(kind);
+      if (!forge) return { status: 404, body: { error: `no webhook for forge ${kind} (github, gitea)` } };
+      const deps = { getApplication: core.getApplication, webhookSecret, triggerRun: core.triggerRun, pullRequestPipeline: forges.pullRequestPipeline, deliveries: deliveryLog(store) };
+      return handleForgeHook(deps, forge, appName, delivery);
+    },
     startReaper: (intervalMs = Math.max(500, Math.min(leaseMs / 2, 10_000))) => startReaper(reap, intervalMs),
     sweepOutputs,
     startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
@@ -143,5 +158,6 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     tickSchedules,
     startScheduler: (intervalMs = 10_000) => startScheduler(tickSchedules, intervalMs),
   };
+  startStatusReporter({ store, changes, baseUrl: () => runOptions.baseUrl, forgeConnection: forges.forgeConnection, ...(options.statusRetry ? { retry: options.statusRetry } : {}) });
   return core;
 }

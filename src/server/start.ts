@@ -114,6 +114,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Runs that ended while stopping still tell their listeners; then notification retries end (an attempt in flight has a timeout).
       await core.runChanges.settled().then(() => core.notifier.stop());
+      // Run-change listeners (commit statuses) write to the store: let them end first (their retries are bounded).
+      await core.runChanges.settled();
       await store.close();
     },
   };

@@ -2,7 +2,7 @@ import type { Store } from '../store/db.ts';
 import { latestPassedBuild, type NewRun } from '../store/runs.ts';
 import { requireApplication } from './applications.ts';
 import { assertBranchName } from './branch-name.ts';
-import { InputError, type ServerContext, type TriggerOptions, type User } from './context.ts';
+import { InputError, type RunOrigin, type ServerContext, type TriggerOptions, type User } from './context.ts';
 import type { RepoMirrors } from './repos.ts';
 import { runOf } from './run-history.ts';
 import type { RunQueue } from './run-queue.ts';
@@ -34,7 +34,13 @@ export async function resolveTrigger(store: Store, mirrors: RepoMirrors, appId: 
   if (opts.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(opts.commit)) throw new InputError(`"commit" is a commit id (7 to 40 hex digits), not ${JSON.stringify(opts.commit)}`);
   const commit = await mirrors.resolve(appId, app.repository, opts.commit ?? branch);
   if (!commit) throw new InputError(opts.commit ? `no commit ${opts.commit} in ${app.repository}` : `no branch ${branch} in ${app.repository}`);
-  return { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by) };
+  return { application_id: appId, branch, commit_sha: commit, trigger: opts.trigger ?? 'api', triggered_by: byName(by), ...originFields(opts.origin) };
+}
+
+/** A forge webhook's origin as run columns (a retry and a workflow's later runs keep them). */
+function originFields(origin: RunOrigin | undefined): Partial<WorkflowBase> {
+  if (!origin) return {};
+  return { forge: origin.forge, pull_request: origin.pullRequest ?? null, untrusted: origin.untrusted ? 1 : 0 };
 }
 
 /** The run of one pipeline, not queued yet: `deploy` as a deploy, any other as a build. */

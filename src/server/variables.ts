@@ -1,5 +1,7 @@
 import type { ServerVariable } from '../plan/variables.ts';
 import type { Store } from '../store/db.ts';
+import type { RunRow } from '../store/runs.ts';
+import type { RunEventBody } from '../engine/events.ts';
 import { keyPairRows } from '../store/key-pairs.ts';
 import { deleteVariableRow, findVariableRow, listVariableRows, pipelineVariableRows, saveVariableRow, type VariableRow } from '../store/variables.ts';
 import { requireApplication, requireManagedApplication } from './applications.ts';
@@ -46,6 +48,20 @@ export async function jobVariables(store: Store, appId: number, pipeline: string
     ...vars.map((v) => ({ name: v.name, value: v.value, protected: v.protected === 1 })),
     ...keys.flatMap((k) => [{ name: `${k.name}_PUBLIC`, value: k.public_key, protected: false }, { name: `${k.name}_PRIVATE`, value: k.private_key, protected: true }]),
   ];
+}
+
+/**
+ * What an untrusted run (a fork's pull request not approved by an admin) may see: no protected
+ * variable and no private key, since the fork wrote the wercker.yml that would get them.
+ */
+export function trustedVariables(row: Pick<RunRow, 'untrusted'>, variables: ServerVariable[]): ServerVariable[] {
+  return row.untrusted === 1 ? variables.filter((v) => !v.protected) : variables;
+}
+
+/** The log line an untrusted run starts with, saying what it lacks and how to get it. */
+export function untrustedNotice(row: Pick<RunRow, 'untrusted'>): RunEventBody[] {
+  if (row.untrusted !== 1) return [];
+  return [{ type: 'log', level: 'warn', text: 'this run is a pull request from a fork: protected variables and private keys are left out; an admin can approve it on the run page to run it with them' }];
 }
 
 function toVariable(r: VariableRow): Variable {

@@ -1,13 +1,13 @@
 import { inputsOf, planWorkflow, readySteps, type WorkflowPlan, type WorkflowStep } from '../plan/workflow.ts';
 import type { Store } from '../store/db.ts';
-import type { NewRun, RunRow } from '../store/runs.ts';
+import { inheritedForgeFields, type NewRun, type RunForgeField, type RunRow } from '../store/runs.ts';
 import { openWorkflowGroup, workflowGroupRuns } from '../store/workflows.ts';
 import { InputError } from './context.ts';
 import type { Job, WorkflowInputs } from '../runner/protocol.ts';
 import type { ServerConfigReader } from './werckeryml.ts';
 
 /** What a workflow's runs share: the application, the commit, who started it. */
-export type WorkflowBase = Pick<NewRun, 'application_id' | 'branch' | 'commit_sha' | 'trigger' | 'triggered_by'>;
+export type WorkflowBase = Pick<NewRun, 'application_id' | 'branch' | 'commit_sha' | 'trigger' | 'triggered_by'> & Partial<Pick<NewRun, RunForgeField>>;
 
 /**
  * Workflows on the server, with the meaning `werker workflow` has (src/plan/workflow.ts,
@@ -104,6 +104,6 @@ async function advanceNow(deps: WorkflowDeps, row: RunRow, group: number): Promi
   const passed = new Map<string, RunRow>();
   for (const r of runs) if (r.status === 'passed' && r.workflow_step) passed.set(r.workflow_step, r);
   const started = new Set(runs.flatMap((r) => (r.workflow_step ? [r.workflow_step] : [])));
-  const base = { application_id: row.application_id, branch: row.branch, commit_sha: row.commit_sha, trigger: 'workflow', triggered_by: row.triggered_by };
+  const base = { application_id: row.application_id, branch: row.branch, commit_sha: row.commit_sha, trigger: 'workflow', triggered_by: row.triggered_by, ...inheritedForgeFields(row) };
   for (const step of readySteps(plan, new Set(passed.keys()), started)) await deps.queue(stepRun(base, plan.name, group, step, passed));
 }

@@ -39,6 +39,11 @@ export async function setDefaultBranch(store: Store, id: number, branch: string)
   await store.db.updateTable('applications').set({ default_branch: branch }).where('id', '=', id).execute();
 }
 
+/** Makes the application private (1: visitors can't see it, not even its badges) or public (0). */
+export async function setApplicationPrivate(store: Store, id: number, isPrivate: boolean): Promise<void> {
+  await store.db.updateTable('applications').set({ private: isPrivate ? 1 : 0 }).where('id', '=', id).execute();
+}
+
 /** Application names by id (for run lists). */
 export async function applicationNames(store: Store, ids: number[]): Promise<Map<number, string>> {
   if (!ids.length) return new Map();

@@ -11,6 +11,8 @@ import { deliveriesAndEventCap } from './migrations/0004-deliveries-and-event-ca
 import { workflowInputs } from './migrations/0005-workflow-inputs.ts';
 import { notifications } from './migrations/0008-notifications.ts';
 import { schedules } from './migrations/0007-schedules.ts';
+import { forgesAndPullRequests } from './migrations/0006-forges-and-pull-requests.ts';
+import { privateApplications } from './migrations/0010-private-applications.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -82,6 +84,8 @@ async function migrate(store: Store): Promise<void> {
     '0004-deliveries-and-event-cap': deliveriesAndEventCap, '0005-workflow-inputs': workflowInputs,
     '0008-notifications': notifications(store.dialect),
     '0007-schedules': schedules(store.dialect),
+    '0006-forges-and-pull-requests': forgesAndPullRequests,
+    '0010-private-applications': privateApplications,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

@@ -5,14 +5,17 @@ import { isoNow, type Store } from './db.ts';
 export type RunRow = Selectable<Database['runs']>;
 export type EventRow = Selectable<Database['run_events']>;
 export type NewRun = Pick<RunRow, 'application_id' | 'pipeline' | 'kind' | 'branch' | 'commit_sha' | 'trigger' | 'triggered_by'> &
-  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of' | 'workflow_inputs'>>;
+  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of' | 'workflow_inputs' | RunForgeField>>;
+/** What a run knows of the forge it came from; a retry and a workflow's later runs keep them. */
+export type RunForgeField = 'forge' | 'pull_request' | 'untrusted' | 'approved_by' | 'approved_at';
 /** An event as stored: its type, the JSON of its body, its time. */
 export interface EventInput { type: string; body: string; at: string }
 
 /** Queues a run. */
 export async function createRun(store: Store, run: NewRun): Promise<RunRow> {
   return store.db.insertInto('runs').values({
-    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, workflow_inputs: null, ...run,
+    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, workflow_inputs: null,
+    forge: null, pull_request: null, approved_by: null, approved_at: null, forge_status_error: null, ...run,
     status: 'queued', attempt: 0, cancel_requested: 0, last_seq: 0, created_at: isoNow(),
   }).returningAll().executeTakeFirstOrThrow();
 }
@@ -105,5 +108,27 @@ export async function deleteRunsOf(store: Store, tx: Transaction<Database>, appI
   const ids = tx.selectFrom('runs').select('id').where('application_id', '=', appId);
   await tx.deleteFrom('run_events').where('run_id', 'in', ids).execute();
   await tx.deleteFrom('run_claims').where('run_id', 'in', ids).execute();
+  await tx.deleteFrom('application_forges').where('application_id', '=', appId).execute();
   await tx.deleteFrom('runs').where('application_id', '=', appId).execute();
+}
+
+/**
+ * What a pipeline's badge shows for a branch: the status of its newest finished run, and whether
+ * one of its runs is queued or running (for a pipeline that has not finished once yet).
+ */
+export async function pipelineBadgeState(store: Store, appId: number, pipeline: string, branch: string): Promise<{ finished: RunRow['status'] | undefined; active: boolean }> {
+  const ofPipeline = () => store.db.selectFrom('runs').select('status').where('application_id', '=', appId).where('pipeline', '=', pipeline).where('branch', '=', branch);
+  const finished = await ofPipeline().where('status', 'in', ['passed', 'failed', 'cancelled']).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  const active = await ofPipeline().where('status', 'in', ['queued', 'running']).limit(1).executeTakeFirst();
+  return { finished: finished?.status, active: Boolean(active) };
+}
+
+/** The forge fields a run passes on to its retry and to its workflow's later runs (trust included). */
+export function inheritedForgeFields(row: RunRow): Pick<RunRow, RunForgeField> {
+  return { forge: row.forge, pull_request: row.pull_request, untrusted: row.untrusted, approved_by: row.approved_by, approved_at: row.approved_at };
+}
+
+/** Records the outcome of a commit status request: the error, or null once one succeeded. */
+export async function setForgeStatusError(store: Store, runId: number, error: string | null): Promise<void> {
+  await store.db.updateTable('runs').set({ forge_status_error: error }).where('id', '=', runId).execute();
 }

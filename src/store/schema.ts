@@ -20,6 +20,8 @@ export interface Database {
   applications: {
     id: Generated<number>; name: string; repository: string; default_branch: string; workflow: string | null;
     webhook_secret: string; created_at: string;
+    /** 1: visitors (not signed in) can't see it, not even its badges (migration 0010). */
+    private: Generated<number>;
   };
   variables: {
     id: Generated<number>; application_id: number; /** '' = every pipeline */ pipeline: string; name: string; value: string;
@@ -44,6 +46,15 @@ export interface Database {
     events_truncated: Generated<number>;
     /** A workflow pipeline's source as planned when it was queued: JSON of `WorkflowInputs` (src/server/workflows.ts). */
     workflow_inputs: string | null;
+    /** The forge whose webhook the commit came from (commit statuses go back there); null: none. */
+    forge: string | null;
+    /** The pull request's number, for a run a pull_request webhook queued. */
+    pull_request: number | null;
+    /** 1: a fork's pull request, run without protected variables until an admin approves it. */
+    untrusted: Generated<number>;
+    approved_by: string | null; approved_at: string | null;
+    /** The last commit status request that failed (and why), until one succeeds. */
+    forge_status_error: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
@@ -68,5 +79,10 @@ export interface Database {
     next_run_at: string | null; last_occurrence_at: string | null; last_run_id: number | null;
     /** why the last occurrence queued no run (no such branch…), null when it queued one */ last_error: string | null;
     created_by: string; created_at: string; updated_at: string;
+  };
+  /** The forge an application's repository lives on, its status token (write-only) and the pipeline pull requests run. */
+  application_forges: {
+    application_id: number; kind: string | null; api_url: string | null; owner: string | null; repo: string | null; token: string | null;
+    pr_pipeline: Generated<string>; updated_at: string;
   };
 }

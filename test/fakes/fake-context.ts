@@ -1,7 +1,7 @@
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Authenticator } from '../../src/server/auth.ts';
 import {
-  InputError, type Application, type KeyPair, type Run, type RunDetail, type Schedule, type ServerContext, type Session, type User, type Variable,
+  InputError, type Application, type ForgeSettings, type KeyPair, type Run, type RunDetail, type Schedule, type ServerContext, type Session, type User, type Variable,
 } from '../../src/server/context.ts';
 import { checkTimeZone, readCron } from '../../src/server/schedule-times.ts';
 
@@ -18,6 +18,7 @@ export function fakeContext() {
     access: { manage: true },
     session: { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
     apps: [], variables: [], keyPairs: [], runs: [], schedules: [], calls: [],
+    forge: { kind: null, apiUrl: null, owner: null, repo: null, tokenSet: false, pullRequestPipeline: 'build' },
     now: '2026-12-02T12:00:00.000Z',
   };
   const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), schedules: fakeSchedules(state), auth: fakeAuth(state) };
@@ -26,7 +27,7 @@ export function fakeContext() {
     sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
     tokenUser: async () => undefined,
   };
-  return { ctx, authenticator, session, runs, calls, variables, access, schedules };
+  return { ctx, authenticator, session, runs, calls, variables, access, schedules, forge: state.forge };
 }
 
 /** What the fake keeps: ada, her session, and what the pages created (calls: what the forms asked for). */
@@ -41,21 +42,31 @@ interface FakeState {
   schedules: Schedule[];
   calls: string[];
   now: string;
+  /** The one forge setting every application shares here. */
+  forge: ForgeSettings;
 }
 
-type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'schedules' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'schedules' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun' | 'approveRun'>;
 
-function fakeApplications({ access, apps, variables, keyPairs, calls, now }: FakeState): AppMembers {
+function fakeApplications({ access, apps, variables, keyPairs, calls, now, forge }: FakeState): AppMembers {
   return {
     listApplications: async () => [...apps],
     getApplication: async (key) => apps.find((a) => a.id === key || a.name === key),
     createApplication: async (input) => {
       if (!/^[a-z0-9][a-z0-9-]*$/.test(input.name)) throw new InputError(`bad application name "${input.name}"`);
-      const app: Application = { id: apps.length + 1, name: input.name, repository: input.repository, defaultBranch: input.defaultBranch ?? 'main', workflow: null, createdAt: now };
+      const app: Application = { id: apps.length + 1, name: input.name, repository: input.repository, defaultBranch: input.defaultBranch ?? 'main', workflow: null, private: false, createdAt: now };
       apps.push(app);
       return app;
     },
     deleteApplication: async () => undefined,
+    setApplicationPrivate: async (appId, isPrivate) => {
+      calls.push(`setApplicationPrivate ${appId} ${isPrivate}`);
+      if (!access.manage) throw new InputError('only the application\'s maintainers and admins may make it private or public', 403);
+      const app = apps.find((a) => a.id === appId);
+      if (!app) throw new InputError(`no application ${appId}`, 404);
+      app.private = isPrivate;
+      return app;
+    },
     listPipelines: async () => ({ ref: 'main', commit: 'abcdef0123456789', pipelines: ['build', 'deploy'], workflows: [{ name: 'ship', pipelines: [{ name: 'build', pipelineName: 'build', requires: [] }, { name: 'deploy', pipelineName: 'deploy', requires: ['build'] }] }] }),
     getWebhookSecret: async () => {
       if (!access.manage) throw new InputError('only the application\'s maintainers and admins may see its webhook secret', 403);
@@ -93,10 +104,19 @@ function fakeApplications({ access, apps, variables, keyPairs, calls, now }: Fak
       },
       delete: async () => undefined,
     },
+    getForgeSettings: async () => ({ ...forge }),
+    setForgeSettings: async (_appId, input) => {
+      calls.push(`setForgeSettings kind=${input.kind} repository=${input.repository} token=${input.token ? 'given' : 'none'} pr=${input.pullRequestPipeline}`);
+      if (input.kind && input.kind !== 'github' && input.kind !== 'gitea') throw new InputError(`"kind": "${input.kind}" is not a forge werker knows (github, gitea)`);
+      const [owner, repo] = (input.repository ?? '').split('/');
+      Object.assign(forge, { kind: input.kind || null, apiUrl: input.apiUrl || 'https://api.github.com', owner: owner ?? null, repo: repo ?? null, pullRequestPipeline: input.pullRequestPipeline || 'build' });
+      if (input.token) forge.tokenSet = true;
+      return { ...forge };
+    },
   };
 }
 
-type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type RunMembers = Pick<ServerContext, 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun' | 'approveRun'>;
 
 function fakeRuns({ apps, runs, calls, now }: FakeState): RunMembers {
   return {
@@ -126,6 +146,10 @@ function fakeRuns({ apps, runs, calls, now }: FakeState): RunMembers {
     },
     retryRun: async (id) => {
       calls.push(`retryRun ${id}`);
+      return runs.find((r) => r.id === id) as Run;
+    },
+    approveRun: async (id) => {
+      calls.push(`approveRun ${id}`);
       return runs.find((r) => r.id === id) as Run;
     },
   };

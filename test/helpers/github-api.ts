@@ -38,14 +38,14 @@ export interface GitHubApi {
 }
 
 type Json = Record<string, unknown>;
-interface Operation { id: string; method: string; template: string; pattern: RegExp; host: 'api' | 'uploads'; op: Json }
+export interface Operation { id: string; method: string; template: string; pattern: RegExp; host: 'api' | 'uploads'; op: Json }
 
 const require = createRequire(import.meta.url);
 const SPEC_FILE = path.join(path.dirname(require.resolve('@octokit/openapi/package.json')), 'generated/api.github.com.json');
 let loaded: { spec: Json; ajv: Ajv; operations: Operation[] } | undefined;
 
 /** GitHub's description, read once, with an ajv that resolves its $refs. */
-function description(): NonNullable<typeof loaded> {
+export function description(): NonNullable<typeof loaded> {
   if (loaded) return loaded;
   const spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8')) as Json;
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, validateSchema: false });
@@ -65,23 +65,23 @@ function description(): NonNullable<typeof loaded> {
 
 /** A validator for the schema at a JSON pointer of the description. */
 const validators = new Map<string, ValidateFunction>();
-function validator(...pointer: string[]): ValidateFunction {
+export function validator(...pointer: string[]): ValidateFunction {
   const ref = `github#/${pointer.map((p) => encodeURIComponent(p.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/')}`;
   let v = validators.get(ref);
   if (!v) validators.set(ref, (v = description().ajv.compile({ $ref: ref })));
   return v;
 }
 
-const errorsOf = (v: ValidateFunction): string => (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}`).join('; ');
+export const errorsOf = (v: ValidateFunction): string => (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}`).join('; ');
 
-function resolveParam(p: Json): Json {
+export function resolveParam(p: Json): Json {
   const ref = p.$ref as string | undefined;
   if (!ref) return p;
   return ref.replace(/^#\//, '').split('/').reduce<Json>((o, k) => o[k] as Json, description().spec);
 }
 
 /** What is wrong with a parameter's value, by its schema's type and enum. */
-function paramProblem(param: Json, value: string): string | undefined {
+export function paramProblem(param: Json, value: string): string | undefined {
   const schema = (param.schema ?? {}) as Json;
   if (schema.type === 'integer' && !/^\d+$/.test(value)) return `${param.in} parameter ${param.name as string} must be an integer, got "${value}"`;
   if (Array.isArray(schema.enum) && !schema.enum.map(String).includes(value)) return `${param.in} parameter ${param.name as string} must be one of ${schema.enum.join(', ')}`;

@@ -12,6 +12,7 @@ const row: RunRow = {
   started_at: '2026-12-05T12:00:01.000Z', finished_at: '2026-12-05T12:00:13.500Z', duration_ms: 12_500,
   message: 'step "deploy" failed: token hunter2-protected-value refused <script>&', output_path: null, output_removed_at: null,
   lease_id: null, lease_token_id: null, events_truncated: 0, workflow_inputs: null,
+  forge: null, pull_request: null, untrusted: 0, approved_by: null, approved_at: null, forge_status_error: null,
 };
 const masker = new Masker(['hunter2-protected-value']);
 const notice = runNotice(row, 'shop', 'https://ci.example.com', 'failure', 'passed', masker);

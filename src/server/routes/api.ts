@@ -23,6 +23,7 @@ export function apiRoutes(core: ServerCore): Hono<ServerEnv> {
   settingsApi(api, core, app);
   notificationApi(api, core, app);
   scheduleApi(api, core, app);
+  forgeApi(api, core, app);
   runApi(api, core, app);
   userApi(api, core);
   return api;
@@ -41,6 +42,12 @@ function applicationApi(api: Api, core: ServerCore, app: AppOf): void {
     return c.json({ application: created }, 201);
   });
   api.get('/applications/:app', async (c) => c.json({ application: await app(c) }));
+  api.patch('/applications/:app', async (c) => {
+    const b = await body(c);
+    if (b.private === undefined) throw new InputError('nothing to change: send {"private": true} or {"private": false}');
+    if (typeof b.private !== 'boolean' && b.private !== 'true' && b.private !== 'false') throw new InputError(`"private" is true or false, not ${JSON.stringify(b.private)}`);
+    return c.json({ application: await core.setApplicationPrivate((await app(c)).id, b.private === true || b.private === 'true', c.var.user) });
+  });
   api.delete('/applications/:app', async (c) => {
     await core.deleteApplication((await app(c)).id, c.var.user);
     return c.body(null, 204);
@@ -49,7 +56,7 @@ function applicationApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/webhook', async (c) => {
     const a = await app(c);
     const path = webhookPath(a.name);
-    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id, c.var.user), contentType: 'application/json', events: ['push'] });
+    return c.json({ url: `${core.baseUrl}${path}`, path, secret: await core.getWebhookSecret(a.id, c.var.user), contentType: 'application/json', events: ['push', 'pull_request'] });
   });
 }
 
@@ -161,6 +168,19 @@ async function withCronPosition(c: Context, answer: () => Promise<Response>): Pr
   }
 }
 
+/** The forge an application's statuses go to (the token is write-only) and what its pull requests run. */
+function forgeApi(api: Api, core: ServerCore, app: AppOf): void {
+  api.get('/applications/:app/forge', async (c) => c.json({ forge: await core.getForgeSettings((await app(c)).id) }));
+  api.put('/applications/:app/forge', async (c) => {
+    const b = await body(c);
+    const input = {
+      kind: 'kind' in b ? (opt(b, 'kind') ?? null) : undefined, apiUrl: opt(b, 'apiUrl'), repository: opt(b, 'repository'), owner: opt(b, 'owner'), repo: opt(b, 'repo'),
+      token: opt(b, 'token'), clearToken: b.clearToken === true || b.clearToken === 'true' || b.clearToken === 'on', pullRequestPipeline: opt(b, 'pullRequestPipeline'),
+    };
+    return c.json({ forge: await core.setForgeSettings((await app(c)).id, input, c.var.user) });
+  });
+}
+
 /** Runs: history, triggering, cancel and retry. */
 function runApi(api: Api, core: ServerCore, app: AppOf): void {
   api.get('/applications/:app/runs', async (c) => c.json(await core.listRuns({ ...runQuery(c), appId: (await app(c)).id })));
@@ -178,6 +198,7 @@ function runApi(api: Api, core: ServerCore, app: AppOf): void {
   });
   api.post('/runs/:id/cancel', async (c) => c.json({ run: await core.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user) }));
   api.post('/runs/:id/retry', async (c) => c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
+  api.post('/runs/:id/approve', async (c) => c.json({ run: await core.approveRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
 }
 
 /** Users and API tokens (admins manage users; everyone their own tokens). */

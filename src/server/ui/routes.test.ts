@@ -261,4 +261,51 @@ describe('run page', () => {
   it('answers an unknown run with a 404 page', async () => {
     expect((await page('/runs/7')).res.status).toBe(404);
   });
+
+  it('offers an admin the approval of a finished fork pull request run, and shows who approved and a status not delivered', async () => {
+    const created = await appWithProtectedVariable();
+    await fake.ctx.triggerRun(created.id, 'build', {}, fake.session.user);
+    expect((await page('/runs/1')).html).not.toContain('id="run-untrusted"');
+    Object.assign(fake.runs[0]!, { status: 'passed', untrusted: true, pullRequest: 7 });
+    const { html } = await page('/runs/1');
+    expect(html).toContain('Pull request #7 from a fork: this run has no protected variables or private keys.');
+    expect(html).toContain('action="/runs/1/approve"');
+    expect(html).toContain('id="approve-run"');
+    fake.session.user.role = 'member';
+    expect((await page('/runs/1')).html).not.toContain('id="approve-run"');
+    fake.session.user.role = 'admin';
+    const res = await post('/runs/1/approve', { _csrf: fake.session.csrfToken });
+    expect(res.status).toBe(303);
+    expect(fake.calls).toContain('approveRun 1');
+    Object.assign(fake.runs[0]!, { untrusted: false, approvedBy: 'ada', approvedAt: '2026-12-02T12:00:00.000Z', forgeStatusError: 'the success status for werker/build was not posted after 5 tries: 503' });
+    const after = (await page('/runs/1')).html;
+    expect(after).toMatch(/approved by <b>ada<\/b>/);
+    expect(after).toContain('Commit status not delivered: the success status for werker/build was not posted after 5 tries: 503');
+  });
+});
+
+describe('forge settings', () => {
+  it('saves the forge and the pull request pipeline; the token is never drawn, only whether one is set', async () => {
+    const created = await appWithProtectedVariable();
+    expect((await page(`/apps/${created.id}`)).html).toContain('No forge set: runs post no commit statuses.');
+    const res = await post(`/apps/${created.id}/forge`, { _csrf: fake.session.csrfToken, kind: 'github', repository: 'acme/shop', apiUrl: '', token: 'ghp_do-not-show-me', pullRequestPipeline: 'test' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/apps/${created.id}#forge`);
+    expect(fake.calls).toContain('setForgeSettings kind=github repository=acme/shop token=given pr=test');
+    const { html } = await page(`/apps/${created.id}`);
+    expect(html).toContain('id="forge-token-set"');
+    expect(html).toMatch(/A pull request runs <b class="mono" id="forge-pr-pipeline">test<\/b>/);
+    expect(html).not.toContain('ghp_do-not-show-me');
+    const refused = await post(`/apps/${created.id}/forge`, { _csrf: fake.session.csrfToken, kind: 'gitlab', repository: 'acme/shop' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('&quot;kind&quot;: &quot;gitlab&quot; is not a forge werker knows');
+  });
+
+  it('hides the forge form from a user who does not manage the application', async () => {
+    const created = await appWithProtectedVariable();
+    fake.access.manage = false;
+    const { html } = await page(`/apps/${created.id}`);
+    expect(html).toContain('id="forge"');
+    expect(html).not.toContain('id="forge-settings"');
+  });
 });

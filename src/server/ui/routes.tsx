@@ -144,6 +144,18 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     await ctx.deleteVariable(app.id, intParam(c.req.param('id'), 'variable id'), c.var.user);
     return `/apps/${app.id}#variables`;
   });
+  appChange('/apps/:app/visibility', async (app, form, c) => {
+    await ctx.setApplicationPrivate(app.id, form.private === 'on', c.var.user);
+    return `/apps/${app.id}#badges`;
+  });
+  appChange('/apps/:app/forge', async (app, form, c) => {
+    const input = {
+      kind: trim(form.kind) || null, apiUrl: trim(form.apiUrl), repository: trim(form.repository), token: trim(form.token),
+      clearToken: form.clearToken === 'on', pullRequestPipeline: trim(form.pullRequestPipeline),
+    };
+    await ctx.setForgeSettings(app.id, input, c.var.user);
+    return `/apps/${app.id}#forge`;
+  });
   appChange('/apps/:app/keys', async (app, form, c) => {
     await ctx.createKeyPair(app.id, trim(form.name), c.var.user);
     return `/apps/${app.id}#keys`;
@@ -226,6 +238,10 @@ function runPages(ui: Ui, ctx: ServerContext): void {
     const run = await ctx.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user);
     return c.redirect(`/runs/${run.id}`, 303);
   });
+  ui.post('/runs/:id/approve', async (c) => {
+    const run = await ctx.approveRun(intParam(c.req.param('id'), 'run id'), c.var.user);
+    return c.redirect(`/runs/${run.id}`, 303);
+  });
 }
 
 /** What a form's answer adds to the application page: the refusal, a secret shown once, a schedule form drawn again. */
@@ -240,7 +256,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
   const { error, madeSecret, scheduleForm, status } = extras;
   const before = optionalId(c.req.query('before'));
   const manage = await ctx.canManageApplication(app.id, c.var.user);
-  const [pipelines, variables, keyPairs, runs, secret, rules, schedules] = await Promise.all([
+  const [pipelines, variables, keyPairs, runs, secret, rules, schedules, forge] = await Promise.all([
     ctx.listPipelines(app.id),
     ctx.listVariables(app.id),
     ctx.listKeyPairs(app.id),
@@ -248,6 +264,7 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
     manage ? ctx.getWebhookSecret(app.id, c.var.user) : undefined,
     manage ? ctx.notifications.list(app.id, c.var.user) : undefined,
     ctx.schedules.list(app.id),
+    ctx.getForgeSettings(app.id),
   ]);
   const webhook = { url: `${ctx.baseUrl}${webhookPath(app.name)}`, ...(secret !== undefined ? { secret } : {}) };
   const page = (
@@ -261,6 +278,8 @@ async function renderApplication(c: UiContext, ctx: ServerContext, app: Applicat
       runs={runs}
       before={before}
       webhook={webhook}
+      baseUrl={ctx.baseUrl}
+      forge={forge}
       manage={manage}
       notifications={{ rules, emailEnabled: ctx.notifications.emailEnabled, madeSecret }}
       schedules={schedules}

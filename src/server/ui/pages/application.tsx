@@ -1,7 +1,9 @@
 import type { FC } from 'hono/jsx';
-import type { Application, KeyPair, NotificationRule, PipelineList, RunPage, Schedule, User, Variable } from '../../context.ts';
+import type { Application, ForgeSettings, KeyPair, NotificationRule, PipelineList, RunPage, Schedule, User, Variable } from '../../context.ts';
 import { ErrorBox, Layout, PostForm, Section, formatTime } from '../components.tsx';
 import { Notifications } from './notifications.tsx';
+import { ForgeSection } from './forge-settings.tsx';
+import { Badges } from './badges.tsx';
 import { RunTable } from './run-table.tsx';
 import { Schedules, type ScheduleFormState } from './schedules.tsx';
 
@@ -17,6 +19,8 @@ export interface ApplicationProps {
   before: number | undefined;
   /** Undefined `secret` when the user does not manage the application (only its maintainers and admins see it). */
   webhook: { url: string; secret?: string };
+  /** Where commit statuses go and what pull requests run (the token never: only whether one is set). */
+  forge: ForgeSettings;
   /** The user manages the application (variables, key pairs, webhook secret): else those forms are not drawn (the core would refuse them). */
   manage: boolean;
   /** The notification rules (undefined when the user does not manage the application), and whether the server sends email. */
@@ -24,6 +28,8 @@ export interface ApplicationProps {
   schedules: Schedule[];
   /** A schedule form refused: drawn again with what was typed and the error (in the form, not at the top). */
   scheduleForm?: ScheduleFormState | undefined;
+  /** The server's public URL, for the badges' Markdown. */
+  baseUrl: string;
   error?: string;
 }
 
@@ -40,6 +46,7 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
       <span>
         default branch <b class="mono">{props.app.defaultBranch}</b>
       </span>
+      {props.app.private ? <span class="private">private</span> : null}
       {props.app.workflow ? (
         <span>
           a push starts workflow <b>{props.app.workflow}</b>
@@ -62,6 +69,8 @@ export const ApplicationPage: FC<ApplicationProps> = (props) => (
     {props.notifications ? (
       <Notifications app={props.app} csrf={props.csrf} pipelines={props.pipelines.pipelines} {...props.notifications} />
     ) : null}
+    <ForgeSection app={props.app} forge={props.forge} csrf={props.csrf} manage={props.manage} />
+    <Badges {...props} />
   </Layout>
 );
 
@@ -232,7 +241,7 @@ const KeyPairs: FC<ApplicationProps> = ({ app, keyPairs, csrf, manage }) => (
 );
 
 const Webhook: FC<ApplicationProps> = ({ webhook }) => (
-  <Section title="Push webhook" id="webhook">
+  <Section title="Webhook" id="webhook">
     <p>
       Payload URL <code id="webhook-url">{webhook.url}</code>{' '}
       <button type="button" class="secondary" data-copy="webhook-url">
@@ -240,7 +249,7 @@ const Webhook: FC<ApplicationProps> = ({ webhook }) => (
       </button>
     </p>
     <p class="muted">
-      Content type <code>application/json</code>, event <code>push</code>. The secret goes in the webhook's secret field, never in
+      Content type <code>application/json</code>, events <code>push</code> and <code>pull_request</code>. The secret goes in the webhook's secret field, never in
       the URL: each delivery is signed with it (<code>X-Hub-Signature-256</code>) and an unsigned one starts nothing.
     </p>
     {webhook.secret === undefined ? (

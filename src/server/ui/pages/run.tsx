@@ -39,6 +39,7 @@ export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
           </span>
         </h1>
         <RunMeta run={run} />
+        <ForgeNotes run={run} user={user} csrf={csrf} />
         {run.message ? <div class={run.status === 'cancelled' ? 'notice' : 'error'}>{run.message}</div> : null}
         {run.status === 'queued' && run.steps.length === 0 ? (
           <p class="muted" id="run-waiting">
@@ -93,6 +94,11 @@ const RunMeta: FC<{ run: RunDetail }> = ({ run }) => (
         deploys the output of <a href={`/runs/${run.sourceRunId}`}>#{run.sourceRunId}</a>
       </span>
     ) : null}
+    {run.pullRequest ? (
+      <span>
+        pull request <b>#{run.pullRequest}</b>
+      </span>
+    ) : null}
     {run.retryOf !== null ? (
       <span>
         retry of <a href={`/runs/${run.retryOf}`}>#{run.retryOf}</a>
@@ -111,6 +117,51 @@ const RunMeta: FC<{ run: RunDetail }> = ({ run }) => (
     ) : null}
   </div>
 );
+
+/**
+ * What the forge side says about the run: a fork's pull request that ran without protected
+ * variables (with the admin's approve button), who approved one, and a status that did not
+ * reach the forge.
+ */
+const ForgeNotes: FC<RunPageProps> = ({ run, user, csrf }) => {
+  const finished = FINAL_STATUSES.includes(run.status);
+  return (
+    <>
+      {run.untrusted ? (
+        <div class="notice" id="run-untrusted">
+          Pull request{run.pullRequest ? ` #${run.pullRequest}` : ''} from a fork: this run has no protected variables or private keys.
+          {user.role === 'admin' ? (
+            finished ? (
+              <PostForm action={`/runs/${run.id}/approve`} csrf={csrf} class="inline">
+                {' '}
+                <button type="submit" id="approve-run">
+                  Approve: run it with the application's variables
+                </button>
+              </PostForm>
+            ) : (
+              ' An admin can approve it once it has finished.'
+            )
+          ) : (
+            ' An admin can approve it to run it with them.'
+          )}
+        </div>
+      ) : null}
+      {run.approvedBy ? (
+        <div class="meta" id="run-approved">
+          <span>
+            approved by <b>{run.approvedBy}</b>
+            {run.approvedAt ? <> on {formatTime(run.approvedAt)}</> : null}
+          </span>
+        </div>
+      ) : null}
+      {run.forgeStatusError ? (
+        <div class="error" id="run-forge-status-error">
+          Commit status not delivered: {run.forgeStatusError}. Check the forge settings of the application (token, repository, API address).
+        </div>
+      ) : null}
+    </>
+  );
+};
 
 /** The same shape the live log (client/live-log.ts) makes for steps it learns of later (keep them in step). */
 const StepSection: FC<{ step: RunStep }> = ({ step }) => (

@@ -1,0 +1,70 @@
+import type { FC } from 'hono/jsx';
+import type { Application, ForgeSettings } from '../../context.ts';
+import { PostForm, Section } from '../components.tsx';
+
+export interface ForgeSectionProps {
+  app: Application;
+  forge: ForgeSettings;
+  csrf: string;
+  manage: boolean;
+}
+
+/**
+ * The forge commit statuses go to, and what a pull request runs. The token is write-only like a
+ * protected variable: the page says whether one is stored, never what it is.
+ */
+export const ForgeSection: FC<ForgeSectionProps> = ({ app, forge, csrf, manage }) => (
+  <Section title="Forge: commit statuses and pull requests" id="forge">
+    <p class="muted">
+      {forge.kind && forge.owner && forge.repo ? (
+        <>
+          Statuses go to <b class="mono">{`${forge.owner}/${forge.repo}`}</b> on {forge.kind} (<span class="mono">{forge.apiUrl}</span>),
+          token {forge.tokenSet ? <b id="forge-token-set">set</b> : <b id="forge-token-missing">not set (no statuses are posted)</b>}.
+        </>
+      ) : (
+        'No forge set: runs post no commit statuses.'
+      )}{' '}
+      A pull request runs <b class="mono" id="forge-pr-pipeline">{forge.pullRequestPipeline}</b>; one from a fork runs without protected variables until an admin approves it.
+    </p>
+    {manage ? <ForgeForm app={app} forge={forge} csrf={csrf} /> : null}
+  </Section>
+);
+
+const ForgeForm: FC<Omit<ForgeSectionProps, 'manage'>> = ({ app, forge, csrf }) => (
+  <PostForm action={`/apps/${app.id}/forge`} csrf={csrf} id="forge-settings">
+    <div class="row">
+      <label>
+        Forge
+        <select name="kind">
+          <option value="" selected={!forge.kind}>none</option>
+          <option value="github" selected={forge.kind === 'github'}>GitHub</option>
+          <option value="gitea" selected={forge.kind === 'gitea'}>Gitea / Forgejo</option>
+        </select>
+      </label>
+      <label>
+        Repository (owner/name)
+        <input name="repository" value={forge.owner && forge.repo ? `${forge.owner}/${forge.repo}` : ''} placeholder="acme/shop" autocomplete="off" />
+      </label>
+      <label>
+        API address
+        <input name="apiUrl" value={forge.apiUrl ?? ''} placeholder="https://api.github.com" autocomplete="off" />
+      </label>
+    </div>
+    <div class="row">
+      <label>
+        Token {forge.tokenSet ? '(stored; leave empty to keep it)' : ''}
+        <input name="token" type="password" autocomplete="new-password" placeholder={forge.tokenSet ? '••••••••' : 'a token that may write commit statuses'} />
+      </label>
+      {forge.tokenSet ? (
+        <label class="check">
+          <input type="checkbox" name="clearToken" /> remove the stored token
+        </label>
+      ) : null}
+      <label>
+        Pull request pipeline
+        <input name="pullRequestPipeline" value={forge.pullRequestPipeline} placeholder="build" autocomplete="off" />
+      </label>
+      <button type="submit">Save forge settings</button>
+    </div>
+  </PostForm>
+);
