@@ -23,6 +23,10 @@ export interface ServerLimits {
   configMs: number;
   /** Events stored per run; after that, output is dropped and a marker says so. */
   runEvents: number;
+  /** Shared caches one application may keep, all its pipelines and branches together (one upload may be no larger). */
+  cacheBytes: number;
+  /** Shared caches of every application together; beyond it the least recently used go. */
+  cacheTotalBytes: number;
 }
 
 const MB = 1024 * 1024;
@@ -37,6 +41,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   configNodes: DEFAULT_CONFIG_LIMITS.maxNodes,
   configMs: DEFAULT_CONFIG_LIMITS.timeBudgetMs,
   runEvents: 50_000,
+  cacheBytes: 4096 * MB,
+  cacheTotalBytes: 20 * 1024 * MB,
 };
 
 /** A size for messages: `25 MB`, `512 KB`, `300 bytes`. */

@@ -3,6 +3,7 @@ import type { Store } from '../store/db.ts';
 import { claimDelivery, releaseDelivery } from '../store/deliveries.ts';
 import { tokenClaimed } from '../store/queue.ts';
 import { applicationService } from './applications.ts';
+import { SharedCache } from './cache.ts';
 import type { ServerCore } from './core.ts';
 import { handlePushHook, type DeliveryLog } from './hook.ts';
 import { keyPairService } from './key-pairs.ts';
@@ -45,6 +46,8 @@ export interface CoreOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: the only directories local-path repositories may be in (none: refused). */
   allowLocalRepos?: string[];
+  /** Where the core's own notes go (cache uploads refused, evictions); default: nowhere. */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -90,7 +93,8 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const queue = new RunQueue(store, changes);
   const recorder = new RunRecorder(store, live, limits.runEvents, changes);
   const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
-  const runnerDeps = { store, workflows, queue, recorder, changes, options: runOptions };
+  const cache = new SharedCache(store, path.join(options.dataDir, 'cache'), { perApplicationBytes: limits.cacheBytes, totalBytes: limits.cacheTotalBytes }, options.log);
+  const runnerDeps = { store, workflows, queue, recorder, changes, cache, options: runOptions };
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
@@ -106,6 +110,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     runners: new RunnerSide(runnerDeps, null),
     runnersFor: (tokenId) => new RunnerSide(runnerDeps, tokenId),
     tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
+    sharedCache: cache,
     limits,
     trustProxy: options.trustProxy ?? false,
     loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),

@@ -50,4 +50,6 @@ export interface Database {
   run_claims: { id: Generated<number>; run_id: number; attempt: number; runner: string; claimed_at: string; lease_id: string | null; token_id: number | null };
   /** Webhook deliveries already handled, by GitHub's delivery id: a replay queues nothing. */
   webhook_deliveries: { application_id: number; delivery_id: string; received_at: string };
+  /** The shared cache of each application + pipeline + branch: the digest (sha-256) of its tar; size in bytes. */
+  cache_entries: { application_id: number; pipeline: string; branch: string; digest: string; size: number | string; created_at: string; last_used_at: string };
 }
