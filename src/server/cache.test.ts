@@ -74,6 +74,15 @@ describe.each(stores)('shared cache on %s', (_name, open) => {
     expect(await cache.find({ ...feature, applicationId: 2 }, 'main')).toBeUndefined();
   });
 
+  it.skipIf(!open)('a deleted application\'s caches go, with the tars no other application has', async () => {
+    await upload(await run({ application_id: 1 }), 'shared tar');
+    await upload(await run({ application_id: 1, branch: 'only-1' }), 'only in app 1');
+    await upload(await run({ application_id: 2 }), 'shared tar');
+    await cache.forgetApplication(1);
+    expect((await cacheEntriesByAge(store)).map((e) => e.applicationId)).toEqual([2]);
+    expect(readdirSync(path.join(dir, 'blobs'))).toEqual([`${blobOf('shared tar').digest}.tar`]);
+  });
+
   it.skipIf(!open)('pull-request runs read the cache but never write it', async () => {
     await upload(await run(), 'from a push');
     const pr = await run({ branch: 'feature/pr', trigger: 'pull_request' });

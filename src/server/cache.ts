@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
-  applicationHasDigest, cacheEntriesByAge, deleteCacheEntry, digestInUse, getCacheEntry, putCacheEntry, touchCacheEntry, type CacheEntry, type CacheKey,
+  applicationHasDigest, cacheEntriesByAge, deleteCacheEntriesOf, deleteCacheEntry, digestInUse, getCacheEntry, putCacheEntry, touchCacheEntry, type CacheEntry, type CacheKey,
 } from '../store/cache.ts';
 import type { Store } from '../store/db.ts';
 import type { RunRow } from '../store/runs.ts';
@@ -101,6 +101,7 @@ export class SharedCache {
       await receiveVerified(body, part, blob);
       if (!(await stillHeld())) return 'lost';
       await this.#point(keyOf(run), blob, () => rename(part, this.#blobPath(blob.digest)));
+      this.log(`werker server: stored the shared cache of run ${run.id} (${run.pipeline} on ${run.branch}, ${formatBytes(blob.size)})`);
       return { stored: true };
     } catch (err) {
       const why = uploadRefusal(err);
@@ -114,6 +115,13 @@ export class SharedCache {
   /** The tar of a found cache, as a stream. */
   open(found: FoundCache): ReadableStream<Uint8Array> {
     return Readable.toWeb(createReadStream(found.file)) as ReadableStream<Uint8Array>;
+  }
+
+  /** Removes a deleted application's caches (and their tars, unless another application has the same one). */
+  async forgetApplication(applicationId: number): Promise<void> {
+    for (const digest of await deleteCacheEntriesOf(this.store, applicationId)) {
+      if (!(await digestInUse(this.store, digest))) await rm(this.#blobPath(digest), { force: true });
+    }
   }
 
   /** Evicts least recently used caches until the application and the whole server are within their limits; never `keep`. */

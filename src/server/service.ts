@@ -95,7 +95,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
   const cache = new SharedCache(store, path.join(options.dataDir, 'cache'), { perApplicationBytes: limits.cacheBytes, totalBytes: limits.cacheTotalBytes }, options.log);
   const runnerDeps = { store, workflows, queue, recorder, changes, cache, options: runOptions };
-  const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
+  const { webhookSecret, ...apps } = applicationService(store, mirrors, configs, cache);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
   const sweepOutputs = outputSweeper(store, { keepOutputsDays: options.keepOutputsDays ?? DEFAULT_KEEP_OUTPUTS_DAYS, ...(options.now ? { now: options.now } : {}) });
