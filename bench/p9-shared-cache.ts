@@ -22,7 +22,7 @@ const HEAVY_STEP = `    - script:
           fi
 `;
 
-interface Case { name: string; dir: string; yml?: string; variables: { name: string; value: string; protected: boolean }[] }
+interface Case { name: string; app: string; dir: string; yml?: string; variables: { name: string; value: string; protected: boolean }[] }
 interface Pair { cold: number; warm: number; cacheLines: string[] }
 
 /**
@@ -39,8 +39,8 @@ export const p9SharedCache: Benchmark = {
     const root = await makeTempDir(scope, 'p9');
     const hello = path.join(repoRoot, 'examples/hello');
     const cases: Case[] = [
-      { name: 'nexchange', dir: path.join(repoRoot, 'examples/nexchange'), variables: environmentVariables(path.join(repoRoot, 'examples/nexchange/ENVIRONMENT')) },
-      { name: 'hello+deps', dir: hello, yml: readFileSync(path.join(hello, 'wercker.yml'), 'utf8').replace(/^  steps:\n/m, `  steps:\n${HEAVY_STEP}`), variables: environmentVariables(path.join(hello, 'ENVIRONMENT')) },
+      { name: 'nexchange', app: 'nexchange', dir: path.join(repoRoot, 'examples/nexchange'), variables: environmentVariables(path.join(repoRoot, 'examples/nexchange/ENVIRONMENT')) },
+      { name: 'hello+deps', app: 'hello', dir: hello, yml: readFileSync(path.join(hello, 'wercker.yml'), 'utf8').replace(/^  steps:\n/m, `  steps:\n${HEAVY_STEP}`), variables: environmentVariables(path.join(hello, 'ENVIRONMENT')) },
     ];
     const details: string[] = [];
     const results: { name: string; cold: number; warm: number }[] = [];
@@ -72,7 +72,7 @@ async function coldThenWarm(c: Case, dir: string, ctx: BenchContext): Promise<Pa
   const runtime = await connectDocker({});
   try {
     const user = await server.core.auth.createUser('bench', 'long enough password');
-    const app = await server.core.createApplication({ name: c.name.replace(/[^a-z0-9-]/g, '-'), repository: repo, defaultBranch: 'main' }, user);
+    const app = await server.core.createApplication({ name: c.app, repository: repo, defaultBranch: 'main' }, user);
     for (const v of c.variables) await server.core.setVariable(app.id, v, user);
     const times: number[] = [];
     const cacheLines: string[] = [];
@@ -83,7 +83,7 @@ async function coldThenWarm(c: Case, dir: string, ctx: BenchContext): Promise<Pa
       await runner.stop();
       const log = (await server.core.listRunEvents(run.id, 0, 20_000)).flatMap((e) => ('text' in e && /shared cache/.test(String(e.text)) ? [`${phase}: ${String(e.text)}`] : []));
       if (run.status !== 'passed') throw new Error(`${c.name} ${phase} run ${run.status}: ${run.message ?? ''}`);
-      ctx.log(`${c.name} ${phase}: ${formatMs(run.durationMs ?? 0)}`);
+      ctx.log(`${c.name} ${phase}: ${formatMs(run.durationMs ?? 0)}; ${log.join(' | ')}`);
       times.push(run.durationMs ?? 0);
       cacheLines.push(...log);
     }
