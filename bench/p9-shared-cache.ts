@@ -83,7 +83,8 @@ async function coldThenWarm(c: Case, dir: string, ctx: BenchContext): Promise<Pa
       await runner.stop();
       const log = (await server.core.listRunEvents(run.id, 0, 20_000)).flatMap((e) => ('text' in e && /shared cache/.test(String(e.text)) ? [`${phase}: ${String(e.text)}`] : []));
       if (run.status !== 'passed') throw new Error(`${c.name} ${phase} run ${run.status}: ${run.message ?? ''}`);
-      ctx.log(`${c.name} ${phase}: ${formatMs(run.durationMs ?? 0)}; ${log.join(' | ')}`);
+      const steps = run.steps.filter((st) => st.phase === 'main').map((st) => `${st.name} ${formatMs(st.durationMs ?? 0)}`).join(', ');
+      ctx.log(`${c.name} ${phase}: ${formatMs(run.durationMs ?? 0)} (steps: ${steps}); ${log.join(' | ')}`);
       times.push(run.durationMs ?? 0);
       cacheLines.push(...log);
     }
