@@ -22,9 +22,10 @@ import { p6DevReload } from './p6-dev-reload.ts';
 import { p7DeploySwap } from './p7-deploy-swap.ts';
 import { p7WatchRollback } from './p7-watch-rollback.ts';
 import { p8CheckConfig } from './p8-check-config.ts';
+import { p9SharedCache } from './p9-shared-cache.ts';
 import { startup } from './startup.ts';
 
-const ALL: Benchmark[] = [startup, p1Overhead, p2Dispatch, p3PostgisReady, p4Output, p5SourceCopy, p6DevReload, p7DeploySwap, p7WatchRollback, p8CheckConfig, fuzzCheckConfig];
+const ALL: Benchmark[] = [startup, p1Overhead, p2Dispatch, p3PostgisReady, p4Output, p5SourceCopy, p6DevReload, p7DeploySwap, p7WatchRollback, p8CheckConfig, p9SharedCache, fuzzCheckConfig];
 const DOC = path.join(repoRoot, 'docs/performance.md');
 
 function selected(args: string[]): Benchmark[] {

@@ -127,6 +127,9 @@ export interface PipelineFlags {
   fromStep?: string;
   /** False with --no-snapshot. */
   snapshot?: boolean;
+  /** `werker build --cache-from URL` (cache-from.ts); its token. */
+  cacheFrom?: string;
+  cacheToken?: string;
   /** wercker's hidden `--enable-dev-steps` (default true; `--enable-dev-steps=false` turns them off). */
   enableDevSteps: boolean;
 }

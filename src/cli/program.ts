@@ -140,7 +140,10 @@ const COMMANDS: CommandSpec[] = [
     alias: 'b',
     description: 'run the build pipeline (or --pipeline NAME) in containers',
     define: (cmd, ctx) => {
-      addPipelineOptions(cmd, { pipeline: 'build', directMount: false, noDefaultPath: false }).action(pipelineAction('build')(ctx));
+      addPipelineOptions(cmd, { pipeline: 'build', directMount: false, noDefaultPath: false })
+        .option('--cache-from <url>', 'start from a werker server\'s shared cache of a pipeline (http://SERVER/api/applications/APP/cache/PIPELINE[?branch=B]), read-only')
+        .option('--cache-token <token>', 'user token for --cache-from (default WERKER_TOKEN)')
+        .action(pipelineAction('build')(ctx));
     },
   },
   {
@@ -264,6 +267,8 @@ const COMMANDS: CommandSpec[] = [
         .option('--trust-proxy', 'believe X-Forwarded-Proto/-For from the reverse proxy in front (only when one is, and it sets them)')
         .option('--max-output-mb <mb>', 'largest build output a runner may upload', '4096')
         .option('--max-run-events <n>', 'events stored per run; past it, output is dropped behind an "output truncated" line', '50000')
+        .option('--max-cache-mb <mb>', 'shared caches one application may keep (all its pipelines and branches); least recently used go first', '4096')
+        .option('--max-cache-total-mb <mb>', 'shared caches of all applications together; least recently used go first', '20480')
         .option('--grace-seconds <s>', 'on SIGTERM, how long runs in progress may finish before they go back to the queue', '0')
         .option('--docker-host <url>', 'Docker engine address for the embedded runner')
         .option('--smtp-host <host>', 'send email notifications through this SMTP server (or WERKER_SMTP_HOST); none: email rules are refused')

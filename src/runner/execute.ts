@@ -16,6 +16,7 @@ import { shortId } from '../util/ids.ts';
 import { checkoutCommit, extractTar, OWNER_FILE, packDir } from './checkout.ts';
 import { DEFAULT_CONFIG_LIMITS } from './limits.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
+import { restoreSharedCache, storeSharedCache } from './shared-cache.ts';
 import { workflowEnvFile, workflowSource } from './workflow-inputs.ts';
 
 export interface ExecuteDeps {
@@ -77,6 +78,9 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       },
     });
     assertRunnable(plan);
+    // The engine copies <working dir>/cache into $WERCKER_CACHE_DIR and collects it back (§4.10).
+    const cacheDir = path.join(workingDir, 'cache');
+    await restoreSharedCache(job, deps.backend, cacheDir, log);
     const bus = createBus(String(job.runId), [(e) => events.engine(e)]);
     const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal });
     await events.flush();
@@ -84,6 +88,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       const out = path.join(workingDir, 'builds', plan.runId, 'output');
       if (existsSync(out)) await deps.backend.putOutput(job.runId, job.lease, packDir(out));
     }
+    if (result.status === 'passed') await storeSharedCache(job, deps.backend, cacheDir, temp, log);
     const status = result.status === 'errored' ? 'failed' : result.status;
     const finished = events.finished;
     return {

@@ -1,5 +1,5 @@
 import { WerkerError } from '../errors.ts';
-import { LEASE_HEADER, type Job, type RunnerBackend, type RunnerEvent, type RunnerFinish } from './protocol.ts';
+import { CACHE_BRANCH_HEADER, CACHE_DIGEST_HEADER, CACHE_SIZE_HEADER, LEASE_HEADER, type CacheCheck, type Job, type RunnerBackend, type RunnerEvent, type RunnerFinish } from './protocol.ts';
 
 /**
  * The runner protocol over HTTP (routes/runner.ts), for `werker runner --server URL`. The token
@@ -71,5 +71,31 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       if (!res.ok || !res.body) throw new Error(`source output: HTTP ${res.status}`);
       return res.body as ReadableStream<Uint8Array>;
     },
+    async getCache(runId, lease) {
+      const res = await call('GET', `/runs/${runId}/cache`, undefined, lease);
+      if (res.status === 204 || res.status === 409) return undefined;
+      if (!res.ok || !res.body) throw new Error(`shared cache: HTTP ${res.status} ${await res.text().catch(() => '')}`.trim());
+      return { found: cacheFound(res.headers), tar: res.body as ReadableStream<Uint8Array> };
+    },
+    async checkCache(runId, lease, blob) {
+      const res = await call('POST', `/runs/${runId}/cache`, blob, lease);
+      if (res.status === 409) return undefined;
+      if (!res.ok) throw new Error(`shared cache: HTTP ${res.status} ${await res.text().catch(() => '')}`.trim());
+      return (await res.json()) as CacheCheck;
+    },
+    async putCache(runId, lease, blob, tar) {
+      const res = await fetch(`${base}/api/runner/runs/${runId}/cache`, {
+        method: 'PUT', body: tar, duplex: 'half',
+        headers: { authorization: `Bearer ${token}`, [LEASE_HEADER]: lease, 'content-type': 'application/x-tar', [CACHE_DIGEST_HEADER]: blob.digest, [CACHE_SIZE_HEADER]: String(blob.size) },
+      } as RequestInit & { duplex: 'half' });
+      if (res.ok) return { stored: true };
+      const answer = (await res.json().catch(() => ({}))) as { error?: string };
+      return { stored: false, status: res.status, reason: answer.error ?? `HTTP ${res.status}` };
+    },
   };
+}
+
+/** The shared cache's facts from a download's headers (routes/runner.ts, routes/cache.ts). */
+export function cacheFound(headers: Headers): { digest: string; size: number; branch: string } {
+  return { digest: headers.get(CACHE_DIGEST_HEADER) ?? '', size: Number(headers.get(CACHE_SIZE_HEADER) ?? NaN), branch: decodeURIComponent(headers.get(CACHE_BRANCH_HEADER) ?? '') };
 }

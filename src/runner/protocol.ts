@@ -5,6 +5,11 @@ import type { WorkflowSource } from '../plan/workflow.ts';
 /** The header that carries a claim's lease id on every call about the run (never in a URL). */
 export const LEASE_HEADER = 'x-werker-lease';
 
+/** A shared cache tar's sha-256 (hex), size in bytes and branch (URI-encoded), on download and upload. */
+export const CACHE_DIGEST_HEADER = 'x-werker-cache-digest';
+export const CACHE_SIZE_HEADER = 'x-werker-cache-size';
+export const CACHE_BRANCH_HEADER = 'x-werker-cache-branch';
+
 /** What a runner gets when it claims a run: everything needed to run it without the database. */
 export interface Job {
   runId: number;
@@ -32,6 +37,12 @@ export interface Job {
   artifacts?: boolean;
   /** A workflow pipeline: its source as planned (src/plan/workflow.ts), made on the runner with assembleWorkflowSource. */
   workflow?: WorkflowInputs;
+  /**
+   * The shared cache (docs/wercker-compat.md §4.10): download it into the cache dir before the
+   * run (`getCache`); after a passed run, upload it (`checkCache`, then `putCache`) if `write`.
+   * Absent (an older server): no shared cache.
+   */
+  cache?: { write: boolean };
 }
 
 /** A workflow pipeline's source: the plan's layout, the run holding each input's output, the env file. */
@@ -50,6 +61,18 @@ export interface RunnerFinish {
   /** Extra detail for the run.finished event (the engine's own error, with hint). */
   error?: { message: string; hint?: string };
 }
+
+/** A cache tar as the runner packed it (src/runner/shared-cache.ts): its sha-256 (hex) and size in bytes. */
+export interface CacheBlob { digest: string; size: number }
+
+/** The cache the server has for a run: of its branch, or of the application's default branch when its branch has none. */
+export interface SharedCacheFound extends CacheBlob { branch: string }
+
+/** The answer before an upload: the server has that tar already (`stored`), or whether the run may send it. */
+export type CacheCheck = { stored: true; writable: true } | { stored: false; writable: true } | { stored: false; writable: false; reason: string };
+
+/** The answer to an upload: stored, or why not (the run still passes; the runner logs the reason). */
+export type CachePut = { stored: true } | { stored: false; status: number; reason: string };
 
 /** Events as the runner sends them: bodies; the server assigns seq, runId and keeps `at`. */
 export type RunnerEvent = RunEventBody & { at?: string };
@@ -70,6 +93,12 @@ export interface RunnerBackend {
    * retention removed it.
    */
   sourceOutput(runId: number, lease: string, from?: number): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** The run's shared cache (its branch's, else the default branch's), only for the claim that holds the run; undefined: none. */
+  getCache(runId: number, lease: string): Promise<{ found: SharedCacheFound; tar: ReadableStream<Uint8Array> } | undefined>;
+  /** Whether the server has this cache tar for the run already (then nothing is sent), or may take it; undefined: the run is no longer held. */
+  checkCache(runId: number, lease: string, blob: CacheBlob): Promise<CacheCheck | undefined>;
+  /** Uploads the run's cache tar; it becomes the cache only whole, with this digest and size. */
+  putCache(runId: number, lease: string, blob: CacheBlob, tar: ReadableStream<Uint8Array>): Promise<CachePut>;
   /**
    * Gives a held run back before it ended (the runner or the server is stopping): the server
    * logs `reason` and queues the run again (a run being cancelled ends as cancelled). False: not held.

@@ -7,6 +7,7 @@ import type { ServerEnv } from './context.ts';
 import type { ServerCore } from './core.ts';
 import { apiRoutes } from './routes/api.ts';
 import { BADGE_PREFIX, badgeRoutes } from './routes/badges.ts';
+import { cacheRoutes } from './routes/cache.ts';
 import { eventRoutes } from './routes/events.ts';
 import { HOOKS_PREFIX, hookRoutes } from './routes/hooks.ts';
 import { runnerRoutes } from './routes/runner.ts';
@@ -38,6 +39,7 @@ export function createApp(core: ServerCore, options: AppOptions = {}): Hono<Serv
   app.route('/api/runner', runnerRoutes(core));
   app.route('/api', eventRoutes(core, options.heartbeatSeconds ?? 15));
   app.route('/api', apiRoutes(core));
+  app.route('/api', cacheRoutes(core));
   const ui = options.ui ?? uiRoutes;
   if (ui) app.route('/', ui(core));
   return app;

@@ -7,6 +7,7 @@ import {
 import type { Store } from '../store/db.ts';
 import { insertMaintainer } from '../store/maintainers.ts';
 import { outputPathsOf } from '../store/outputs.ts';
+import type { SharedCache } from './cache.ts';
 import { assertBranchName } from './branch-name.ts';
 import { InputError, type Application, type NewApplication, type ServerContext, type User } from './context.ts';
 import { newSecret } from './passwords.ts';
@@ -45,7 +46,7 @@ export async function requireManagedApplication(store: Store, appId: number, by:
  * secret and deletion are for the application's maintainers and admins (policy.ts). Their
  * variables, key pairs and maintainers: variables.ts, key-pairs.ts, maintainers.ts.
  */
-export function applicationService(store: Store, mirrors: RepoMirrors, configs: ServerConfigReader): AppMembers & Internal {
+export function applicationService(store: Store, mirrors: RepoMirrors, configs: ServerConfigReader, cache: Pick<SharedCache, 'forgetApplication'>): AppMembers & Internal {
   return {
     async listApplications() {
       return (await listApplicationRows(store)).map(toApplication);
@@ -62,6 +63,7 @@ export function applicationService(store: Store, mirrors: RepoMirrors, configs: 
       await mirrors.remove(appId);
       configs.forget(appId);
       for (const file of outputs) await rm(file, { force: true });
+      await cache.forgetApplication(appId);
     },
     async setApplicationPrivate(appId, isPrivate, by) {
       await requireManagedApplication(store, appId, by, 'make it private or public');

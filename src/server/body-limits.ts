@@ -15,6 +15,7 @@ interface RouteLimit { bytes: number; what: string; stream: boolean }
 export function limitFor(method: string, path: string, limits: ServerLimits): RouteLimit {
   if (path.startsWith('/hooks/')) return { bytes: limits.webhookBytes, what: 'a webhook delivery', stream: false };
   if (method === 'PUT' && /^\/api\/runner\/runs\/[^/]+\/output$/.test(path)) return { bytes: limits.outputBytes, what: 'a build output (--max-output-mb)', stream: true };
+  if (method === 'PUT' && /^\/api\/runner\/runs\/[^/]+\/cache$/.test(path)) return { bytes: limits.cacheBytes, what: 'a shared cache upload (--max-cache-mb)', stream: true };
   if (path.startsWith('/api/runner/')) return { bytes: limits.runnerBytes, what: 'a runner request', stream: false };
   return { bytes: limits.apiBytes, what: 'a form or API request', stream: false };
 }

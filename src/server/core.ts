@@ -5,6 +5,7 @@ import type { HookResult } from './hook.ts';
 import type { ServerLimits } from './limits.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { RunnerBackend } from '../runner/protocol.ts';
+import type { SharedCache } from './cache.ts';
 
 /**
  * What the HTTP layer needs beyond the UI's ServerContext: recognising callers, the webhook
@@ -24,6 +25,8 @@ export interface ServerCore extends ServerContext {
   runnersFor(tokenId: number): RunnerBackend;
   /** Whether this runner token ever claimed the run (a report from one that never did gets 403). */
   tokenClaimed(runId: number, tokenId: number): Promise<boolean>;
+  /** The shared caches of pipelines (cache.ts): runners through their claims, users read-only (`werker build --cache-from`). */
+  sharedCache: SharedCache;
   /** What one request, wercker.yml or run may cost (limits.ts). */
   limits: ServerLimits;
   /** Believe X-Forwarded-Proto / X-Forwarded-For (`--trust-proxy`: only behind a proxy that sets them). */

@@ -27,6 +27,10 @@ export interface ServerLimits {
   schedulesPerApplication: number;
   /** The shortest time between two occurrences of a schedule. */
   scheduleMinIntervalMs: number;
+  /** Shared caches one application may keep, all its pipelines and branches together (one upload may be no larger). */
+  cacheBytes: number;
+  /** Shared caches of every application together; beyond it the least recently used go. */
+  cacheTotalBytes: number;
 }
 
 const MB = 1024 * 1024;
@@ -43,6 +47,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   runEvents: 50_000,
   schedulesPerApplication: 20,
   scheduleMinIntervalMs: 60_000,
+  cacheBytes: 4096 * MB,
+  cacheTotalBytes: 20 * 1024 * MB,
 };
 
 /** A size for messages: `25 MB`, `512 KB`, `300 bytes`. */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempGitRepo } from '../../test/helpers/git-repo.ts';
 import { openStore } from '../store/db.ts';
+import { getRunRow } from '../store/runs.ts';
 import { createApp } from './app.ts';
 import { PUBLIC_ROUTES } from './auth.ts';
 import type { ServerEnv, Session, User } from './context.ts';
@@ -54,6 +55,9 @@ async function world(walker: User) {
   const [k1, k2] = [await core.createKeyPair(shop.id, 'deploy', admin), await core.createKeyPair(shop.id, 'backup', admin)];
   const run = await core.triggerRun(shop.id, 'build', { origin: { forge: 'github', pullRequest: 3, untrusted: true } }, admin);
   await core.cancelRun(run.id, admin);
+  // A shared cache of shop's build, so its (read-only) route answers as it would for someone allowed.
+  const tar = Buffer.from('a cache tar');
+  await core.sharedCache.receive((await getRunRow(core.store, run.id))!, { digest: createHash('sha256').update(tar).digest('hex'), size: tar.length }, new Blob([tar]).stream(), async () => true);
   const own = await core.auth.createToken('user', 'walker', walker);
   const rule = (n: number) => core.notifications.create(shop.id, { when: 'failure', channel: 'slack', url: `http://127.0.0.1:9/hook-${n}` }, admin);
   const [n1, n2] = [(await rule(1)).rule, (await rule(2)).rule];
@@ -73,7 +77,7 @@ function request(method: string, route: string, w: Awaited<ReturnType<typeof wor
       : route.includes('/schedules/') ? (method === 'DELETE' ? w.s2.id : w.s1.id)
       : route.includes('/tokens/') ? w.own.info.id
         : route.includes('/users/') ? member.id : w.run.id;
-  const url = route.replace(':app', 'shop').replace(':userId', String(member.id)).replace(':id', String(id));
+  const url = route.replace(':app', 'shop').replace(':userId', String(member.id)).replace(':id', String(id)).replace(':pipeline', 'build');
   const bodies: Record<string, Record<string, unknown>> = {
     'POST /api/applications': { name: `new-${role}`, repository: repo.dir },
     'POST /api/applications/:app/maintainers': { user: 'bob' },

@@ -8,7 +8,8 @@ import { finalEvent, type RunRecorder } from './run-events.ts';
 import { openOutput, receiveOutput } from './run-outputs.ts';
 import type { RunChanges } from './run-changes.ts';
 import type { RunQueue } from './run-queue.ts';
-import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
+import type { CacheBlob, CacheCheck, CachePut, Job, RunnerBackend, RunnerEvent, RunnerFinish, SharedCacheFound } from '../runner/protocol.ts';
+import { keyOf, type SharedCache } from './cache.ts';
 import { jobVariables, trustedVariables, untrustedNotice } from './variables.ts';
 import type { Workflows } from './workflows.ts';
 
@@ -21,7 +22,7 @@ export interface RunnerSideOptions {
 }
 
 /** What the runner side works with: the store, the recorder and queue of runs, and the workflows to advance. */
-export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; options: RunnerSideOptions }
+export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; cache: SharedCache; options: RunnerSideOptions }
 
 /**
  * The runner side of the queue for one caller: `tokenId` is the runner token of a remote runner
@@ -46,6 +47,7 @@ export class RunnerSide implements RunnerBackend {
     return {
       runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
       pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl, ...this.deps.workflows.jobFields(row),
+      cache: { write: !this.deps.cache.readOnlyReason(row) },
     };
   }
 
@@ -95,6 +97,31 @@ export class RunnerSide implements RunnerBackend {
     return openOutput(source);
   }
 
+  async getCache(runId: number, lease: string): Promise<{ found: SharedCacheFound; tar: ReadableStream<Uint8Array> } | undefined> {
+    // Same guard as outputs: only the claim working on the run reads its application's cache.
+    const row = await this.#held(runId, lease);
+    if (!row) return undefined;
+    const app = await requireApplication(this.deps.store, row.application_id);
+    const found = await this.deps.cache.find(keyOf(row), app.default_branch);
+    return found && { found: { digest: found.digest, size: found.size, branch: found.branch }, tar: this.deps.cache.open(found) };
+  }
+
+  async checkCache(runId: number, lease: string, blob: CacheBlob): Promise<CacheCheck | undefined> {
+    const row = await this.#held(runId, lease);
+    return row && this.deps.cache.check(row, blob);
+  }
+
+  async putCache(runId: number, lease: string, blob: CacheBlob, tar: ReadableStream<Uint8Array>): Promise<CachePut> {
+    const row = await this.#held(runId, lease);
+    if (!row) {
+      await tar.cancel().catch(() => undefined);
+      return { stored: false, status: 409, reason: LOST };
+    }
+    // Still this claim's run once the upload is in: only then does it become the cache.
+    const put = await this.deps.cache.receive(row, blob, tar, async () => Boolean(await this.#held(runId, lease)));
+    return put === 'lost' ? { stored: false, status: 409, reason: LOST } : put;
+  }
+
   /** The guard of every report: the run is running under this claim (lease id) made with this token. */
   #holds(lease: string): (r: RunRow) => boolean {
     return (r) => r.status === 'running' && r.lease_id === lease && r.lease_token_id === this.tokenId;
@@ -106,6 +133,8 @@ export class RunnerSide implements RunnerBackend {
     return row && this.#holds(lease)(row) ? row : undefined;
   }
 }
+
+const LOST = 'this runner no longer holds the run';
 
 /**
  * A run given back before it ended: one whose cancel was asked for ends now; any other goes back

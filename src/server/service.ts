@@ -4,6 +4,7 @@ import { claimDelivery, releaseDelivery } from '../store/deliveries.ts';
 import { tokenClaimed } from '../store/queue.ts';
 import { pipelineBadgeState } from '../store/runs.ts';
 import { applicationService } from './applications.ts';
+import { SharedCache } from './cache.ts';
 import type { ServerCore } from './core.ts';
 import { approvalService } from './forges/approval.ts';
 import { forgeOf } from './forges/registry.ts';
@@ -60,6 +61,8 @@ export interface CoreOptions {
   notificationPolicy?: Partial<DeliveryPolicy>;
   /** How status requests to a forge are retried (forges/statuses.ts; tests shorten it). */
   statusRetry?: StatusRetry;
+  /** Where the core's own notes go (cache uploads refused, evictions); default: nowhere. */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -111,8 +114,9 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const queue = new RunQueue(store, changes);
   const recorder = new RunRecorder(store, live, limits.runEvents, changes);
   const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
-  const runnerDeps = { store, workflows, queue, recorder, changes, options: runOptions };
-  const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
+  const cache = new SharedCache(store, path.join(options.dataDir, 'cache'), { perApplicationBytes: limits.cacheBytes, totalBytes: limits.cacheTotalBytes }, options.log);
+  const runnerDeps = { store, workflows, queue, recorder, changes, cache, options: runOptions };
+  const { webhookSecret, ...apps } = applicationService(store, mirrors, configs, cache);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
   const notifier = new Notifier({ store, baseUrl: () => runOptions.baseUrl, smtp: options.smtp, ...(options.notificationPolicy ? { policy: options.notificationPolicy } : {}) });
@@ -134,6 +138,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     runnersFor: (tokenId) => new RunnerSide(runnerDeps, tokenId),
     tokenClaimed: (runId, tokenId) => tokenClaimed(store, runId, tokenId),
     badgeState: (appId, pipeline, branch) => pipelineBadgeState(store, appId, pipeline, branch),
+    sharedCache: cache,
     limits,
     trustProxy: options.trustProxy ?? false,
     loginThrottle: new LoginThrottle(options.now ? () => options.now!().getTime() : Date.now),

@@ -68,7 +68,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
-    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}) });
+    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}), log });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {

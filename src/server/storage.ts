@@ -17,7 +17,7 @@ export function prepareDataDir(dataDir: string, sqliteFile: string | undefined, 
   };
   check(dataDir, 0o700);
   if (sqliteFile) for (const f of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`]) check(f, 0o600);
-  for (const sub of ['outputs', 'repos', 'work']) check(path.join(dataDir, sub), 0o700);
+  for (const sub of ['outputs', 'repos', 'work', 'cache']) check(path.join(dataDir, sub), 0o700);
   return wide;
 }
 

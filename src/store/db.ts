@@ -13,6 +13,7 @@ import { notifications } from './migrations/0008-notifications.ts';
 import { schedules } from './migrations/0007-schedules.ts';
 import { forgesAndPullRequests } from './migrations/0006-forges-and-pull-requests.ts';
 import { privateApplications } from './migrations/0010-private-applications.ts';
+import { sharedCache } from './migrations/0009-shared-cache.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -86,6 +87,7 @@ async function migrate(store: Store): Promise<void> {
     '0007-schedules': schedules(store.dialect),
     '0006-forges-and-pull-requests': forgesAndPullRequests,
     '0010-private-applications': privateApplications,
+    '0009-shared-cache': sharedCache,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

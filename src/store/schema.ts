@@ -85,4 +85,6 @@ export interface Database {
     application_id: number; kind: string | null; api_url: string | null; owner: string | null; repo: string | null; token: string | null;
     pr_pipeline: Generated<string>; updated_at: string;
   };
+  /** The shared cache of each application + pipeline + branch: the digest (sha-256) of its tar; size in bytes. */
+  cache_entries: { application_id: number; pipeline: string; branch: string; digest: string; size: number | string; created_at: string; last_used_at: string };
 }

@@ -11,6 +11,7 @@ import { connectDocker } from '../../runtime/docker/client.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertPortsFree } from '../check-ports.ts';
+import { pullCacheFrom } from '../cache-from.ts';
 import { assertRunnable } from '../../plan/prepare.ts';
 import { prepareRun, warnOn } from '../prepare-run.ts';
 import { processTerminal } from '../terminal.ts';
@@ -38,6 +39,7 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
     plan = resumed.plan;
   }
   await assertPortsFree(plan, runtime.host);
+  await pullCacheFrom(plan, flags, out);
   return executeRun(plan, runtime, flags, out);
 }
 

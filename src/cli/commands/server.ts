@@ -23,6 +23,8 @@ export interface ServerFlags extends SmtpFlags {
   trustProxy?: boolean;
   maxOutputMb?: string;
   maxRunEvents?: string;
+  maxCacheMb?: string;
+  maxCacheTotalMb?: string;
   graceSeconds?: string;
   dockerHost?: string;
   createUser?: string;
@@ -55,7 +57,11 @@ export async function serverCommand(flags: ServerFlags, out: Output): Promise<nu
   if (keepOutputsRaw.trim() === '' || !Number.isFinite(keepOutputsDays) || keepOutputsDays < 0) {
     throw new UsageError(`--keep-outputs (or WERKER_KEEP_OUTPUTS_DAYS) takes a number of days, not "${keepOutputsRaw}"`, { hint: 'e.g. --keep-outputs 90; 0 keeps every output' });
   }
-  const limits = { outputBytes: positive(flags.maxOutputMb ?? '4096', '--max-output-mb') * 1024 * 1024, runEvents: positive(flags.maxRunEvents ?? '50000', '--max-run-events') };
+  const limits = {
+    outputBytes: positive(flags.maxOutputMb ?? '4096', '--max-output-mb') * 1024 * 1024, runEvents: positive(flags.maxRunEvents ?? '50000', '--max-run-events'),
+    cacheBytes: Math.floor(positive(flags.maxCacheMb ?? '4096', '--max-cache-mb') * 1024 * 1024),
+    cacheTotalBytes: Math.floor(positive(flags.maxCacheTotalMb ?? '20480', '--max-cache-total-mb') * 1024 * 1024),
+  };
   const graceMs = Number(flags.graceSeconds ?? '0') * 1000;
   if (!(graceMs >= 0)) throw new UsageError(`--grace-seconds takes a number of seconds, not "${flags.graceSeconds}"`);
   const allowLocalRepos = [...(flags.allowLocalRepos ?? []), ...(process.env.WERKER_ALLOW_LOCAL_REPOS ?? '').split(path.delimiter).filter(Boolean)].map((d) => path.resolve(d));

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { InputError, type ServerEnv } from '../context.ts';
 import type { ServerCore } from '../core.ts';
 import { OutputRemovedError } from '../retention.ts';
-import { LEASE_HEADER, type RunnerFinish } from '../../runner/protocol.ts';
+import { CACHE_BRANCH_HEADER, CACHE_DIGEST_HEADER, CACHE_SIZE_HEADER, LEASE_HEADER, type CacheBlob, type RunnerFinish } from '../../runner/protocol.ts';
 import { intParam } from './errors.ts';
 
 /**
@@ -16,7 +16,11 @@ import { intParam } from './errors.ts';
  * - `POST /api/runner/runs/:id/finish {status, durationMs, message?}` → 204;
  * - `POST /api/runner/runs/:id/release {reason}` → 204 (given back: the run is queued again);
  * - `PUT /api/runner/runs/:id/output` (tar) and `GET /api/runner/runs/:id/source[?from=RUN]` (the
- *   tar of the run it deploys from, or of RUN, one of its workflow inputs).
+ *   tar of the run it deploys from, or of RUN, one of its workflow inputs);
+ * - the shared cache (cache.ts): `GET /api/runner/runs/:id/cache` → the tar (headers
+ *   `x-werker-cache-digest`, `-size`, `-branch`) or 204; `POST …/cache {digest, size}` →
+ *   `{stored, writable, reason?}` (asked first: an unchanged cache is not sent again);
+ *   `PUT …/cache` (tar, with the digest and size headers) → 204, or 400/413/422/507 `{error}`.
  * Each answers 409 when the lease is no longer held (expired and requeued, finished, cancelled,
  * or an older claim), and 403 to a token that never claimed the run at all.
  */
@@ -72,7 +76,35 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
     if (!stream) throw new InputError('this run has no source output, or this claim no longer holds the run', 404);
     return c.body(stream, 200, { 'content-type': 'application/x-tar' });
   });
+  cacheRoutes(r, backend, lost, runId);
   return r;
+}
+
+type Backend = (c: Context<ServerEnv>) => ReturnType<ServerCore['runnersFor']>;
+
+/** The shared cache of the run, for the claim holding it (the same guards as the output). */
+function cacheRoutes(r: Hono<ServerEnv>, backend: Backend, lost: (c: Context) => Response, runId: (c: Context) => number): void {
+  r.get('/runs/:id/cache', async (c) => {
+    const got = await backend(c).getCache(runId(c), lease(c));
+    if (!got) return c.body(null, 204);
+    const { found, tar } = got;
+    return c.body(tar, 200, { 'content-type': 'application/x-tar', 'content-length': String(found.size), [CACHE_DIGEST_HEADER]: found.digest, [CACHE_SIZE_HEADER]: String(found.size), [CACHE_BRANCH_HEADER]: encodeURIComponent(found.branch) });
+  });
+  r.post('/runs/:id/cache', async (c) => {
+    const b = await json(c);
+    const answer = await backend(c).checkCache(runId(c), lease(c), { digest: String(b.digest ?? ''), size: Number(b.size) });
+    return answer ? c.json(answer) : lost(c);
+  });
+  r.put('/runs/:id/cache', async (c) => {
+    const body = c.req.raw.body;
+    if (!body) throw new InputError('the body must be the cache tar');
+    const blob: CacheBlob = { digest: c.req.header(CACHE_DIGEST_HEADER) ?? '', size: Number(c.req.header(CACHE_SIZE_HEADER)) };
+    const put = await backend(c).putCache(runId(c), lease(c), blob, body);
+    if (put.stored) return c.body(null, 204);
+    if (put.status === 409) return lost(c);
+    if (put.status === 413) c.header('connection', 'close');
+    return c.json({ error: put.reason }, put.status as 400 | 413 | 422 | 507);
+  });
 }
 
 /** Runner tokens only; and about a run, only a token that claimed it. */
