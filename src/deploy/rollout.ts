@@ -12,7 +12,7 @@ import type { Actor, ReleaseSpec, SshHost } from './release-spec.ts';
 import { watchRelease } from './watch.ts';
 
 /** Where one host stands, for the closing message (README "Several servers"). */
-type Serving = 'old' | 'new' | 'none' | 'unknown';
+type Serving = 'untouched' | 'old' | 'new' | 'none' | 'unknown';
 
 /** One host of the rollout. */
 interface HostRun {
@@ -93,7 +93,7 @@ async function lockAll(runs: HostRun[], spec: ReleaseSpec, actor: Actor, io: Rel
       for (const o of runs) if (o.locked) o.locked.audit.result = `not started: ${h.label}: ${err.message.replace(/^\S+: /, '')}`;
       throw err;
     });
-    h.serving = 'old';
+    h.serving = 'untouched';
   }
 }
 
@@ -136,12 +136,12 @@ async function runBatch(spec: ReleaseSpec, batch: HostRun[], balancer: Balancer 
   }));
   if (balancer) {
     for (const h of batch) {
-      const to = routes.get(h) ?? (h.live?.status === 'running' && h.live.port ? { name: h.live.name, port: h.live.port } : undefined);
+      const to = (h.serving === 'new' ? routes.get(h) : undefined) ?? (h.live?.status === 'running' && h.live.port ? { name: h.live.name, port: h.live.port } : undefined);
       if (to) balancer.set(h.host, to.name, to.port);
     }
     await balancer.write(`${batch.map((h) => h.label).join(' ')} in again`);
   }
-  noteFailures(batch, switched);
+  await noteFailures(batch, switched);
   if (spec.watch) {
     const watched = await Promise.allSettled(batch.map(async (h) => {
       if (!h.switched) return;
@@ -149,22 +149,34 @@ async function runBatch(spec: ReleaseSpec, batch: HostRun[], balancer: Balancer 
       if (res.outcome === 'cancelled') throw new CancelledError(`the watch of ${h.switched.name} on ${h.label} was cancelled after ${res.secs}s`);
       if (res.outcome === 'failed') throw new ReleaseError([`${h.label}: ${h.switched.name} failed its watch after ${res.secs}s: ${res.reason}`, ...res.details].join('\n'), res.hint);
     }));
-    noteFailures(batch, watched);
+    await noteFailures(batch, watched);
   }
 }
 
-/** Marks each host whose step failed (its own failure goes in its audit line) and throws the first failure. */
-function noteFailures(batch: HostRun[], results: PromiseSettledResult<void>[]): void {
+/**
+ * Marks each host whose step failed (its own failure goes in its audit line), finds out whether
+ * its SSH connection is still there, and throws the first failure.
+ */
+async function noteFailures(batch: HostRun[], results: PromiseSettledResult<void>[]): Promise<void> {
   let first: unknown;
-  results.forEach((res, i) => {
-    if (res.status === 'fulfilled') return;
+  for (const [i, res] of results.entries()) {
+    if (res.status === 'fulfilled') continue;
     const h = batch[i]!;
-    const err = res.reason as Error;
+    let err = res.reason as Error;
     h.locked!.audit.result = failedResult(err);
-    if (err instanceof SshError) h.lost = err.message;
+    if (err instanceof SshError || !(await reachable(h))) {
+      h.lost = err.message;
+      err = new ReleaseError(`${h.label}: lost SSH during the switch (${err.message})`, 'check the host (sshd, network), then deploy again');
+    }
     first ??= err;
-  });
+  }
   if (first !== undefined) throw first;
+}
+
+/** Whether the host still answers over its connection (a dropped one fails at once). */
+async function reachable(h: HostRun): Promise<boolean> {
+  const res = await h.locked!.r.try({ argv: ['true'] }, { quiet: true, timeoutMs: 10_000 }).catch(() => undefined);
+  return res?.code === 0;
 }
 
 /**
@@ -219,6 +231,7 @@ async function releaseAll(runs: HostRun[]): Promise<void> {
 function describeHost(h: HostRun): string {
   const release = h.serving === 'new' ? h.switched?.name : h.serving === 'old' ? (h.switched?.old?.name ?? h.live?.name) : undefined;
   const what = !h.locked ? 'not locked, not changed'
+    : h.serving === 'untouched' ? 'not changed (what it served before still serves)'
     : h.serving === 'none' ? 'no release live (none was before)'
     : h.serving === 'unknown' ? 'state unknown'
     : `${h.serving} release ${release ?? '?'} live`;
