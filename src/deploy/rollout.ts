@@ -1,5 +1,5 @@
 import { CancelledError, SshError } from '../errors.ts';
-import type { SshConnection } from '../runtime/ssh/connection.ts';
+import type { RemoteShell } from '../runtime/ssh/connection.ts';
 import { Balancer, hostLabel } from './balancer.ts';
 import { describeBatch, splitBatches } from './batches.ts';
 import { connectHost } from './day2-hosts.ts';
@@ -11,6 +11,9 @@ import {
 import type { Actor, ReleaseSpec, SshHost } from './release-spec.ts';
 import { watchRelease } from './watch.ts';
 
+/** How a host is reached (deploy/day2-hosts.ts connectHost; a stand-in in the unit tests). */
+export type Connect = (spec: ReleaseSpec, host: SshHost, signal?: AbortSignal) => Promise<RemoteShell & { close(): void }>;
+
 /** Where one host stands, for the closing message (README "Several servers"). */
 type Serving = 'untouched' | 'old' | 'new' | 'none' | 'unknown';
 
@@ -18,7 +21,7 @@ type Serving = 'untouched' | 'old' | 'new' | 'none' | 'unknown';
 interface HostRun {
   host: SshHost;
   label: string;
-  conn?: SshConnection;
+  conn?: RemoteShell & { close(): void };
   locked?: LockedHost;
   live?: ReleaseState | undefined;
   switched?: SwitchedHost;
@@ -40,7 +43,7 @@ interface HostRun {
  * ends on one release. Each host gets its audit line and its lock back whatever happened, and
  * the message says per host what it serves.
  */
-export async function rollout(spec: ReleaseSpec, actor: Actor, io: ReleaseIo): Promise<void> {
+export async function rollout(spec: ReleaseSpec, actor: Actor, io: ReleaseIo, connect: Connect = connectHost): Promise<void> {
   const runs: HostRun[] = spec.hosts.map((host) => ({ host, label: hostLabel(host), serving: 'unknown', note: '' }));
   const batches = splitBatches(runs, spec.batch);
   io.print(`deploying ${spec.release} to ${runs.length} hosts, ${describeBatch(spec.batch, runs.length)}${spec.balance ? `; nginx on ${spec.balance.front ? hostLabel(spec.balance.front) : 'every host'} balances across them` : ''}`);
@@ -52,7 +55,7 @@ export async function rollout(spec: ReleaseSpec, actor: Actor, io: ReleaseIo): P
   const onAbort = () => holding || runs.forEach((h) => h.conn?.close());
   io.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await lockAll(runs, spec, actor, io);
+    await lockAll(runs, spec, actor, io, connect);
     await prepareAll(runs, io.signal);
     if (io.signal?.aborted) throw new CancelledError('cancelled before any host switched');
     holding = true;
@@ -83,9 +86,9 @@ export async function rollout(spec: ReleaseSpec, actor: Actor, io: ReleaseIo): P
 }
 
 /** Connects and locks each host in order; a refusal lets go of the ones already locked, untouched. */
-async function lockAll(runs: HostRun[], spec: ReleaseSpec, actor: Actor, io: ReleaseIo): Promise<void> {
+async function lockAll(runs: HostRun[], spec: ReleaseSpec, actor: Actor, io: ReleaseIo, connect: Connect): Promise<void> {
   for (const h of runs) {
-    h.conn = await connectHost(spec, h.host, io.signal).catch((err: Error) => {
+    h.conn = await connect(spec, h.host, io.signal).catch((err: Error) => {
       throw new ReleaseError(`${h.label}: could not connect: ${err.message}`, 'nothing was changed on any host; check the host and its known-hosts line');
     });
     const print = (line: string) => io.print(`[${h.label}] ${line}`);
