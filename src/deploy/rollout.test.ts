@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../errors.ts';
 import { FakeServer, PROBE, type Answer } from '../../test/fakes/fake-remote-shell.ts';
 import { batchHosts, describeBatch, parseBatch, splitBatches } from './batches.ts';
 import { parseReleaseOptions } from './release-options.ts';
@@ -152,6 +153,34 @@ describe('rollout', () => {
     expect(lines).toContain('  10.0.0.2:22: new release app_v2 live; lock released; audit line written');
     for (const h of [h1, h2]) expect(h.ran).toContain('docker stop --time 1 app_v1');
   });
+
+  it('Ctrl-C while batch 2 is at its gate: batch 2 gives up, batch 1 goes back, exit as cancelled', async () => {
+    const ctl = new AbortController();
+    const h1 = liveV1('h1');
+    const h2 = liveV1('h2', { [PROBE]: () => (ctl.abort(), { stdout: '503 0.004 \nnot yet\n' }) });
+    const lines: string[] = [];
+    const byName = new Map([h1, h2].map((h) => [h.name, h]));
+    const err = await rollout(spec, actor, { print: (l) => lines.push(l), signal: ctl.signal }, async (_s, h) => byName.get(h.host)!).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(CancelledError);
+    expect((err as Error).message).toContain('  h1:22: old release app_v1 live; switched back from app_v2; lock released; audit line written');
+    expect(h1.sites.map((t) => /server 127\.0\.0\.1:(\d+);/.exec(t)?.[1])).toEqual(['8002', '8001']);
+    expect(h2.ran).toContain('docker rm --force app_v2');
+  });
+
+  it('a batch that fails its watch goes back, and so does every batch before it; later hosts are not touched', async () => {
+    let checks = 0;
+    const h1 = liveV1('h1');
+    // The gate's check passes, the watch's next three fail, the old release's gate on the way back passes.
+    const h2 = liveV1('h2', { [PROBE]: () => (++checks > 1 && checks <= 4 ? { stdout: '500 0.003 \nbroken\n' } : { stdout: '200 0.002 \nok\n' }) });
+    const h3 = liveV1('h3');
+    const s: ReleaseSpec = { ...spec, hosts: [{ host: 'h1', port: 22 }, { host: 'h2', port: 22 }, { host: 'h3', port: 22 }], watch: { seconds: 3 } };
+    const { error } = await run(s, [h1, h2, h3]);
+    expect(error?.message).toMatch(/^h2:22: app_v2 failed its watch after [\d.]+s: 3 health checks in a row failed/);
+    expect(error?.message).toContain('  h1:22: old release app_v1 live; switched back from app_v2');
+    expect(error?.message).toContain('  h2:22: old release app_v1 live; switched back from app_v2');
+    expect(error?.message).toContain('  h3:22: old release app_v1 live; lock released; audit line written');
+    expect(h3.ran.some((l) => l.startsWith('docker run'))).toBe(false);
+  }, 30_000);
 
   it('werker plan lists the batches and the balancing steps', () => {
     const s: ReleaseSpec = { ...spec, hosts: [{ host: '10.0.0.1', port: 22 }, { host: '10.0.0.2', port: 22 }, { host: '10.0.0.3', port: 22 }], batch: { percent: 50 }, balance: {} };

@@ -201,12 +201,12 @@ async function unwind(runs: HostRun[], balancer: Balancer | undefined, why: unkn
       const back = `switched back to ${h.switched!.old!.name}`;
       audit.result = audit.result.startsWith('failed:') ? `${audit.result}; ${back}` : `failed: the rollout stopped (${cause.slice(0, 200)}); ${back}`;
     } catch (err) {
-      h.lost ??= (err as Error).message;
-      if (balancer) {
+      if (!h.lost && !(await reachable(h))) h.lost = (err as Error).message;
+      if (balancer && h.lost) {
         balancer.set(h.host, h.switched!.old!.name, h.switched!.old!.port);
         h.serving = 'old';
         h.note = 'its old release is served through the balancer; its live pointer could not be reset';
-      } else h.note = `switching back failed: ${(err as Error).message}`;
+      } else h.note = `switching back failed: ${(err as Error).message.split('\n')[0]}`;
     }
   }));
   for (const h of runs) {

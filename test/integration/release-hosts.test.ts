@@ -70,7 +70,6 @@ describe.skipIf(!docker || !hosts)('internal/release to several hosts, in batche
     outputs.push(r.stdout + r.stderr);
     return r;
   };
-
   it('werker plan shows the batches and the balancing steps', async () => {
     const r = await runCli(['plan', fixture('release-hosts'), '--pipeline', 'deploy', '--git-commit', commit.v1], { env: { ...env, X_RELEASE_BATCH: '50%' } });
     expect(r.code, r.stderr).toBe(0);
