@@ -123,6 +123,13 @@ describe.skipIf(!docker || !hosts)('internal/release to several hosts, in batche
     console.log(`[bench] two hosts, batch 1, balanced: ${s.ok} requests through the front nginx during the rollout, ${s.failed} failed`);
   }, 120_000);
 
+  it('werker release status reports each host: v2 live, v1 previous', async () => {
+    const r = await runCli(['release', 'status', fixture('release-hosts'), '--working-dir', workDir, '--pipeline', 'deploy', '--json'], { env: { ...env, X_RELEASE_WATCH: '' } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const found = (JSON.parse(r.stdout) as { hosts: { host: string; live?: { name: string }; previous?: { name: string } }[] }).hosts;
+    expect(found.map((h) => [h.host, h.live?.name, h.previous?.name])).toEqual([[h1, release('v2'), release('v1')], [h2, release('v2'), release('v1')]]);
+  });
+
   it('v3 failing its health check on host 2 only: batch 2 fails, host 1 goes back, both serve v2', async () => {
     await conns[1]!.exec(['touch', `${flags}/fail-health`]);
     const load = startLoad(get, (p) => /^v\d /.exec(p.body)?.[0].trim(), { pauseMs: 10, maxMs: 90_000 });
