@@ -154,6 +154,17 @@ describe('rollout', () => {
     for (const h of [h1, h2]) expect(h.ran).toContain('docker stop --time 1 app_v1');
   });
 
+  it('with balance: all, every host\'s site balances across both, written the same on each', async () => {
+    const s: ReleaseSpec = { ...spec, hosts: [{ host: '10.0.0.1', port: 22 }, { host: '10.0.0.2', port: 22 }], balance: {} };
+    const h1 = liveV1('10.0.0.1');
+    const h2 = liveV1('10.0.0.2');
+    const { error } = await run(s, [h1, h2]);
+    expect(error).toBeUndefined();
+    expect(h1.sites).toHaveLength(4);
+    expect(h2.sites).toEqual(h1.sites);
+    expect(h2.sites.at(-1)).toContain('# Balanced: 10.0.0.2:22 runs app_v2, reached at 10.0.0.2:8002');
+  });
+
   it('Ctrl-C while batch 2 is at its gate: batch 2 gives up, batch 1 goes back, exit as cancelled', async () => {
     const ctl = new AbortController();
     const h1 = liveV1('h1');
