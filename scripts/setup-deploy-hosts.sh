@@ -40,6 +40,12 @@ addr() { echo "$NET.1$1"; }
 ns() { echo "werker-host$1"; }
 # Runs a command in host N: its network namespace and its mount namespace (per-host home and nginx).
 in_host() { local n=$1; shift; nsenter --mount="$RUN/host$n.mnt" --net="/run/netns/$(ns "$n")" -- "$@"; }
+# Starts a long-running command detached, its own pid in pidfile (sh writes $$, then execs it).
+start_detached() { # pidfile log command...
+  local pidfile=$1 logfile=$2; shift 2
+  setsid sh -c 'echo $$ >"$0"; shift; exec "$@"' "$pidfile" "$logfile" "$@" </dev/null >>"$logfile" 2>&1 &
+  for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
+}
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 stop_pid() { # pidfile [seconds]
   pid_alive "$1" || { rm -f "$1"; return 0; }
@@ -127,8 +133,8 @@ ip link set "$BRIDGE" up
 iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
 # The registry listens on 127.0.0.1 only: the bridge address forwards to it.
 if ! pid_alive "$RUN/socat-host.pid"; then
-  setsid socat "TCP-LISTEN:$REGISTRY_PORT,bind=$NET.1,fork,reuseaddr" "TCP:127.0.0.1:$REGISTRY_PORT" </dev/null >/dev/null 2>&1 &
-  echo $! >"$RUN/socat-host.pid"
+  rm -f "$RUN/socat-host.pid"
+  start_detached "$RUN/socat-host.pid" /dev/null socat "TCP-LISTEN:$REGISTRY_PORT,bind=$NET.1,fork,reuseaddr" "TCP:127.0.0.1:$REGISTRY_PORT"
 fi
 # A private mount for the per-host mount namespace files (a namespace can be bound only there).
 if ! mountpoint -q "$RUN"; then mount --bind "$RUN" "$RUN"; mount --make-private "$RUN"; fi
@@ -141,7 +147,9 @@ for n in "${HOSTS[@]}"; do
     log "making namespace $name ($(addr "$n"))"
     ip netns add "$name"
   fi
-  if ! ip link show "wkh$n" >/dev/null 2>&1; then
+  # A veth whose namespace end is gone (a namespace deleted while something still ran in it) is made again.
+  if ! ip -n "$name" link show eth0 >/dev/null 2>&1; then
+    ip link del "wkh$n" 2>/dev/null || true
     ip link add "wkh$n" type veth peer name eth0 netns "$name"
     ip link set "wkh$n" master "$BRIDGE" up
     ip -n "$name" addr add "$(addr "$n")/24" dev eth0
@@ -158,15 +166,18 @@ for n in "${HOSTS[@]}"; do
 
   # ---------------------------------------------------------------- registry
   if ! pid_alive "$d/socat.pid"; then
-    in_host "$n" setsid socat "TCP-LISTEN:$REGISTRY_PORT,bind=127.0.0.1,fork,reuseaddr" "TCP:$NET.1:$REGISTRY_PORT" </dev/null >/dev/null 2>&1 &
-    echo $! >"$d/socat.pid"
+    rm -f "$d/socat.pid"
+    start_detached "$d/socat.pid" /dev/null nsenter --mount="$RUN/host$n.mnt" --net="/run/netns/$name" -- \
+      socat "TCP-LISTEN:$REGISTRY_PORT,bind=127.0.0.1,fork,reuseaddr" "TCP:$NET.1:$REGISTRY_PORT"
   fi
 
   # ------------------------------------------------------------------ dockerd
   if ! pid_alive "$d/docker.pid"; then
     log "starting dockerd in $name (data $h/docker, socket $d/docker.sock)"
+    # The same storage driver as this machine's engine (setup-docker.sh chose one that works here).
+    driver=$(docker info --format '{{.Driver}}' 2>/dev/null || echo overlay2)
     in_host "$n" setsid dockerd --data-root "$h/docker" --exec-root "$d/exec" -H "unix://$d/docker.sock" \
-      --pidfile "$d/docker.pid" --storage-driver overlay2 --mtu 1400 --cgroup-parent "$name" \
+      --pidfile "$d/docker.pid" --storage-driver "$driver" --mtu 1400 --cgroup-parent "$name" \
       --bip "172.30.$n.1/24" </dev/null >"$h/dockerd.log" 2>&1 &
   fi
 
