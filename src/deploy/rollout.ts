@@ -106,6 +106,7 @@ async function prepareAll(runs: HostRun[], signal: AbortSignal | undefined): Pro
     h.live = await prepareHost(h.locked!.r, h.locked!.c, h.locked!.audit, signal);
     h.serving = h.live?.status === 'running' ? 'old' : 'none';
   }));
+  results.forEach((r, i) => r.status === 'rejected' && (runs[i]!.locked!.audit.result = failedResult(r.reason)));
   const failed = results.findIndex((r) => r.status === 'rejected');
   if (failed >= 0) {
     for (const h of runs) if (h.locked!.audit.result === 'failed' && results[runs.indexOf(h)]!.status === 'fulfilled') h.locked!.audit.result = `not started: preparing ${runs[failed]!.label} failed`;
