@@ -38,6 +38,11 @@ if [ "$rc" -eq 0 ]; then
   bash "$SCRIPT_DIR/setup-deploy-target.sh" || rc=$?
 fi
 if [ "$rc" -eq 0 ]; then
+  # two more deploy hosts (network namespaces, each with its own sshd, dockerd and nginx) for the multi-host release tests
+  step=setup-deploy-hosts
+  bash "$SCRIPT_DIR/setup-deploy-hosts.sh" || rc=$?
+fi
+if [ "$rc" -eq 0 ]; then
   # Debian's chromium for the web UI browser test (playwright-core drives it)
   step=setup-chromium
   bash "$SCRIPT_DIR/setup-chromium.sh" || rc=$?

@@ -128,13 +128,18 @@ export class ReleaseCommands {
     return cmd(this.#docker('rm', '--force', name));
   }
 
-  /** The new release beside the old one, on its own host port, with the app's env file. */
-  runRelease(port: number): RemoteCommand {
+  /**
+   * The new release beside the old one, on its own host port, with the app's env file. With
+   * `balance` it is published on the host's address too (`publishOn`), where the balancing nginx
+   * of another host reaches it; 127.0.0.1 stays for the health check and the host's own nginx.
+   */
+  runRelease(port: number, publishOn?: string): RemoteCommand {
     const s = this.spec;
+    const onHost = publishOn !== undefined && s.appPort !== undefined ? ['--publish', `${publishOn}:${port}:${s.appPort}`] : [];
     return cmd(this.#docker(
       'run', '--detach', '--name', s.release, '--network', s.network, '--restart', s.restart, '--env-file', this.envFile(s.release),
       '--label', `werker.release=${s.prefix}`, '--label', `werker.version=${s.tag}`, '--label', `werker.port=${port}`,
-      ...(s.appPort !== undefined ? ['--publish', `127.0.0.1:${port}:${s.appPort}`] : []),
+      ...(s.appPort !== undefined ? ['--publish', `127.0.0.1:${port}:${s.appPort}`] : []), ...onHost,
       ...s.ports.flatMap((p) => ['--publish', p]), ...s.volumes.flatMap((v) => ['--volume', v]), this.imageRef,
     ));
   }

@@ -9,17 +9,40 @@ import type { ReleaseSpec } from './release-spec.ts';
  * while new workers send new ones to the new release.
  */
 export function nginxSiteText(spec: ReleaseSpec, release: string, port: number): string {
+  return siteText(spec, release, [`127.0.0.1:${port}`], [`# Live release: ${release} on 127.0.0.1:${port}`]);
+}
+
+/** One host's live release as the balancing nginx reaches it. */
+export interface UpstreamServer {
+  host: string;
+  release: string;
+  address: string;
+  port: number;
+}
+
+/**
+ * With `balance` (deploy/balancer.ts): the upstream holds every host's live release at its
+ * host's address, minus the hosts being switched. nginx spreads requests round-robin and, should
+ * one not answer, tries the next (a connect error or timeout is retried on another server, a
+ * request that reached the app is not).
+ */
+export function balancedSiteText(spec: ReleaseSpec, servers: UpstreamServer[]): string {
+  const comments = servers.map((s) => `# Balanced: ${s.host} runs ${s.release}, reached at ${s.address}:${s.port}`);
+  return siteText(spec, servers[0]?.release ?? '-', servers.map((s) => `${s.address}:${s.port}`), comments);
+}
+
+function siteText(spec: ReleaseSpec, release: string, addresses: string[], comments: string[]): string {
   const nginx = spec.nginx!;
   const upstream = `werker_${spec.prefix.replace(/[^A-Za-z0-9_]/g, '_')}`;
   const log = spec.watch?.accessLog;
   const lines = [
     `# Written by werker (internal/release) for ${spec.prefix}; every deploy rewrites this file.`,
-    `# Live release: ${release} on 127.0.0.1:${port}`,
+    ...comments,
     // The watch window counts the new release's 5xx answers here: the upstream address says
     // which release answered (deploy/watch.ts).
     ...(log ? [`log_format ${upstream}_watch '$msec $upstream_addr $status';`] : []),
     `upstream ${upstream} {`,
-    `    server 127.0.0.1:${port};`,
+    ...addresses.map((a) => `    server ${a};`),
     '    keepalive 16;',
     '}',
     'server {',

@@ -4,6 +4,7 @@ import { Masker } from '../util/mask.ts';
 import { ReleaseCommands, type RemoteCommand } from './commands.ts';
 import { cronLines } from './cron.ts';
 import { day2PlanLines } from './day2-plan-lines.ts';
+import { rolloutPlanLines } from './rollout-plan-lines.ts';
 import { locateOptionErrors } from './option-errors.ts';
 import { parseReleaseOptions } from './release-options.ts';
 import type { ReleaseSpec } from './release-spec.ts';
@@ -88,7 +89,8 @@ export function releasePlanLines(plan: RunPlan): string[] {
       continue;
     }
     const s = parsed.spec;
-    lines.push(`    hosts: ${s.hosts.map((h) => `${s.user}@${h.host}:${h.port}`).join(' ')} (one after another; host keys checked against known-hosts)`);
+    lines.push(`    hosts: ${s.hosts.map((h) => `${s.user}@${h.host}:${h.port}`).join(' ')} (${s.hosts.length > 1 ? 'in batches, below' : 'one'}; host keys checked against known-hosts)`);
+    for (const l of rolloutPlanLines(s)) lines.push(`    ${l}`);
     lines.push(`    release: ${s.release} from ${s.image}:${s.tag}`);
     if (s.watch) lines.push(`    watch: ${s.watch.seconds}s after the switch; 5xx through nginx: ${s.watch.max5xxPercent === undefined ? 'not counted' : `at most ${s.watch.max5xxPercent}% (access log ${s.watch.accessLog})`}`);
     for (const a of s.accessories) if (a.mappedBy) lines.push(`    accessory ${a.name}: ${a.image}  (image map: ${a.mappedBy})`);

@@ -7,6 +7,7 @@ import { shellSplit } from '../util/shell-words.ts';
 import { cronJobs } from './cron.ts';
 import { parseForwardedProto, parseWatch } from './watch-options.ts';
 import { parseDay2Options } from './day2-options.ts';
+import { checkBalance, parseRollout } from './rollout-options.ts';
 import type { Accessory, EnvEntry, NginxSite, ReleaseSpec, SshHost, StaticFiles } from './release-spec.ts';
 
 /** A step's options as written, and the pipeline variables `$VAR` expands from. */
@@ -113,7 +114,7 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
     env: parseEnv(raw('env') ?? '', src.lookup, 'env', errors), restart, health,
     drainSec: int('drain', 10), stopTimeoutSec: int('stop-timeout', 10), keep: int('keep-releases', 3),
     accessories: parseAccessories(raw('accessories') ?? '', prefix, src.lookup, src.imageMap ?? [], errors),
-    cron: [], ...parseDay2Options(get, int, errors),
+    cron: [], ...parseDay2Options(get, int, errors), ...parseRollout(get, hosts, errors),
   };
   if (appPort !== undefined) spec.appPort = appPort;
   if (get('ssh-key-passphrase')) spec.sshKeyPassphrase = get('ssh-key-passphrase');
@@ -140,6 +141,7 @@ export function parseReleaseOptions(src: OptionSource): ParsedRelease {
     else if (!server) errors.push('registry: the image names no registry host (Docker Hub); set registry: docker.io');
     else spec.registry = { server: server.replace(/^https?:\/\//, '').replace(/\/.*$/, ''), username: get('registry-username'), password: get('registry-password') };
   }
+  checkBalance(spec, !!get('watch-5xx') && get('watch-5xx') !== 'off', errors);
   return errors.length ? { ok: false, errors } : { ok: true, spec };
 }
 

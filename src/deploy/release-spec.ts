@@ -43,6 +43,22 @@ export interface ReleaseSpec {
   /** `maintenance-page`: a file of the repository nginx serves (503) in maintenance mode. */
   maintenancePage?: string;
   registry?: RegistryLogin;
+  /** `batch`: how many hosts switch together (deploy/batches.ts); default one at a time. */
+  batch?: BatchSize;
+  /** `balance`: nginx balances across every host's live release (deploy/balancer.ts). */
+  balance?: Balance;
+}
+
+/** `batch: 2` (hosts) or `batch: 50%` (of the hosts, rounded up, at least one). */
+export type BatchSize = { hosts: number } | { percent: number };
+
+export interface Balance {
+  /**
+   * The hosts whose nginx site balances (`balance: front=HOST` names one of `hosts`; `balance:
+   * all` is every host). Each release is also published on its host's address, which the
+   * balancing nginx reaches it at.
+   */
+  front?: SshHost;
 }
 
 export interface ReleaseNotify {

@@ -3,7 +3,7 @@ import type { ExecResult, RemoteShell, RunningCommand } from '../runtime/ssh/con
 import { LOCK_BUSY, ReleaseCommands } from './commands.ts';
 import { withCronBlock, cronLines } from './cron.ts';
 import { HealthProbe, type CheckOutcome } from './health.ts';
-import { watchAfterSwitch } from './after-switch.ts';
+import { watchAfterSwitch, type Switched } from './after-switch.ts';
 import { accessLogSize } from './watch-commands.ts';
 import { ReleaseError, Remote, lastLines, showCommand } from './remote.ts';
 import type { Accessory, Actor, ReleaseSpec } from './release-spec.ts';
@@ -23,7 +23,7 @@ export interface ReleaseIo {
 export type Action = 'deploy' | 'rollback' | 'maintenance' | 'live';
 
 /** A release container as the server reports it. */
-interface ReleaseState {
+export interface ReleaseState {
   name: string;
   status: string;
   port: number | undefined;
@@ -37,32 +37,9 @@ interface ReleaseState {
  */
 export async function deployRelease(shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo): Promise<void> {
   await withLock(shell, spec, actor, io, 'deploy', spec.release, async (r, c, audit) => {
-    if (spec.registry) await r.run(c.login());
-    await r.run(c.pull(), { stream: true, timeoutMs: 30 * 60_000 });
-    const live = await readLive(r, c);
-    audit.from = live?.name;
-    await ensureNetwork(r, c);
-    await ensureAccessories(r, c, io.signal);
-    if (live?.name === spec.release && live.status === 'running') {
-      r.say(`${spec.release} is already the live release on ${r.host}; nothing to swap (its settings are those it was started with)`);
-      await installCron(r, c);
-      audit.result = 'ok (already live)';
-      return;
-    }
-    const port = freePort(spec, live);
-    await startRelease(r, c, port);
-    const previous = await r.read(c.readPrevious());
-    const logOffset = spec.watch?.accessLog ? Number(await r.read(accessLogSize(spec.watch.accessLog))) || 0 : 0;
-    await gateAndSwitch(r, c, spec.release, port, io.signal, async () => {
-      io.print(`${spec.release} did not become live; removing it (${live ? `${live.name} keeps serving` : 'nothing was live'})`);
-      await r.try(c.logs(spec.release), { stream: true });
-      await r.try(c.removeContainer(spec.release));
-      await r.try(c.removeReleaseFiles(spec.release));
-    });
-    const switchedAt = Date.now();
-    await setPointers(r, c, spec.release, live?.name);
-    await installCron(r, c);
-    const old = live?.status === 'running' ? { name: live.name, port: live.port ?? 0 } : undefined;
+    const live = await prepareHost(r, c, audit, io.signal);
+    if (await alreadyLive(r, c, live, audit)) return;
+    const { port, switchedAt, old, previous, logOffset } = await switchToNew(r, c, live, io.signal);
     if (spec.watch) {
       io.holdConnection?.();
       const moves = {
@@ -109,6 +86,75 @@ export async function rollbackRelease(shell: RemoteShell, spec: ReleaseSpec, act
   });
 }
 
+/** Login, pull, the live release (into the audit line), the app's network and accessories: nothing that changes what is served. */
+export async function prepareHost(r: Remote, c: ReleaseCommands, audit: Audit, signal: AbortSignal | undefined): Promise<ReleaseState | undefined> {
+  if (c.spec.registry) await r.run(c.login());
+  await r.run(c.pull(), { stream: true, timeoutMs: 30 * 60_000 });
+  const live = await readLive(r, c);
+  audit.from = live?.name;
+  await ensureNetwork(r, c);
+  await ensureAccessories(r, c, signal);
+  return live;
+}
+
+/** True (and the audit result set) when the release to deploy is already the running live one. */
+export async function alreadyLive(r: Remote, c: ReleaseCommands, live: ReleaseState | undefined, audit: Audit): Promise<boolean> {
+  if (live?.name !== c.spec.release || live.status !== 'running') return false;
+  r.say(`${c.spec.release} is already the live release on ${r.host}; nothing to swap (its settings are those it was started with)`);
+  await installCron(r, c);
+  audit.result = 'ok (already live)';
+  return true;
+}
+
+/** Where nginx (or the balancer) sends the app's traffic: to `name` on `port`. */
+export type Route = (name: string, port: number) => Promise<void>;
+
+/** A host that switched to the new release; the old one (if any) still runs. */
+export interface SwitchedHost extends Switched {
+  switchedAt: number;
+}
+
+/**
+ * The new release beside the live one, its health gate, then the switch (`route`, nginx by
+ * default), the pointers and cron. A failure before the switch removes the new release; the
+ * live one keeps serving. `publishOn`: the host's address, with balance.
+ */
+export async function switchToNew(r: Remote, c: ReleaseCommands, live: ReleaseState | undefined, signal: AbortSignal | undefined, route?: Route, publishOn?: string): Promise<SwitchedHost> {
+  const spec = c.spec;
+  const port = freePort(spec, live);
+  await startRelease(r, c, port, publishOn);
+  const previous = await r.read(c.readPrevious());
+  const logOffset = spec.watch?.accessLog ? Number(await r.read(accessLogSize(spec.watch.accessLog))) || 0 : 0;
+  await gateAndSwitch(r, c, spec.release, port, signal, async () => {
+    r.say(`${spec.release} did not become live; removing it (${live ? `${live.name} keeps serving` : 'nothing was live'})`);
+    await r.try(c.logs(spec.release), { stream: true });
+    await r.try(c.removeContainer(spec.release));
+    await r.try(c.removeReleaseFiles(spec.release));
+  }, route);
+  const switchedAt = Date.now();
+  await setPointers(r, c, spec.release, live?.name);
+  await installCron(r, c);
+  const old = live?.status === 'running' ? { name: live.name, port: live.port ?? 0 } : undefined;
+  return { name: spec.release, port, old, previous, logOffset, switchedAt };
+}
+
+/**
+ * Back to the release that served before (still running): its health gate, the switch, the
+ * pointers as they were; then the new one is drained and stopped (kept for a look).
+ */
+export async function switchBack(r: Remote, c: ReleaseCommands, s: SwitchedHost, route?: Route): Promise<void> {
+  const old = s.old!;
+  await gateAndSwitch(r, c, old.name, old.port, undefined, async () => undefined, route);
+  await setPointers(r, c, old.name, s.previous);
+  await retireOld(r, c, s.name, {}, Date.now());
+}
+
+/** After the rollout: the old release drained (from the switch) and stopped, old ones pruned. */
+export async function finishHost(r: Remote, c: ReleaseCommands, s: SwitchedHost): Promise<void> {
+  if (s.old) await retireOld(r, c, s.old.name, {}, s.switchedAt);
+  await prune(r, c, s.name, s.old?.name ?? (await r.read(c.readPrevious())));
+}
+
 /** The audit line's facts, filled in as the release goes. */
 export interface Audit {
   release: string;
@@ -121,6 +167,32 @@ export async function withLock(
   shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo, action: Action, release: string,
   body: (r: Remote, c: ReleaseCommands, audit: Audit) => Promise<void>,
 ): Promise<void> {
+  const h = await lockHost(shell, spec, actor, io, action, release);
+  try {
+    await body(h.r, h.c, h.audit);
+  } catch (err) {
+    // A result the body set before it threw (a watch that switched back, a cancelled watch) stays.
+    if (h.audit.result === 'failed') h.audit.result = failedResult(err);
+    throw err;
+  } finally {
+    await unlockHost(h);
+  }
+}
+
+export const failedResult = (err: unknown): string => `failed: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;
+
+/** A host whose deploy lock is held, with the audit line its unlock writes. */
+export interface LockedHost {
+  r: Remote;
+  c: ReleaseCommands;
+  audit: Audit;
+  lock: RunningCommand;
+  started: number;
+  line(a: Audit, secs: string): string;
+}
+
+/** Takes the host's deploy lock (or fails naming its holder, the refusal in the host's audit log). */
+export async function lockHost(shell: RemoteShell, spec: ReleaseSpec, actor: Actor, io: ReleaseIo, action: Action, release: string): Promise<LockedHost> {
   const r = new Remote(shell, io.print);
   const c = new ReleaseCommands(spec);
   await r.run(c.prepareState());
@@ -128,19 +200,16 @@ export async function withLock(
   const holder = `${action} of ${release === '(previous)' ? 'the previous release' : release} by ${actor.who}, run ${actor.runId}, since ${started.toISOString()}`;
   const line = (a: Audit, secs: string) => `${new Date().toISOString()} ${action} ${a.release} from=${a.from ?? '-'} by=${actor.who} run=${actor.runId} ${secs}s ${a.result}`;
   const lock = await takeLock(r, c, holder, (who) => line({ release, from: undefined, result: `refused: the lock is held by ${who}` }, '0.0'));
-  const audit: Audit = { release, from: undefined, result: 'failed' };
-  try {
-    await body(r, c, audit);
-  } catch (err) {
-    // A result the body set before it threw (a watch that switched back, a cancelled watch) stays.
-    if (audit.result === 'failed') audit.result = `failed: ${(err as Error).message.replace(/\s+/g, ' ').slice(0, 300)}`;
-    throw err;
-  } finally {
-    const secs = ((Date.now() - started.getTime()) / 1000).toFixed(1);
-    await r.try(c.audit(line(audit, secs)), { quiet: true }).catch(() => undefined);
-    await lock.end().catch(() => undefined);
-    r.say(`released the deploy lock on ${r.host}`);
-  }
+  return { r, c, lock, line, started: started.getTime(), audit: { release, from: undefined, result: 'failed' } };
+}
+
+/** Appends the audit line and lets the lock go, whatever happened; says whether the line was written. */
+export async function unlockHost(h: LockedHost): Promise<boolean> {
+  const secs = ((Date.now() - h.started) / 1000).toFixed(1);
+  const res = await h.r.try(h.c.audit(h.line(h.audit, secs)), { quiet: true }).catch(() => undefined);
+  await h.lock.end().catch(() => undefined);
+  h.r.say(`released the deploy lock on ${h.r.host}`);
+  return res?.code === 0;
 }
 
 /** Takes the lock or fails naming its holder (and notes the refusal in the audit log). */
@@ -237,22 +306,22 @@ async function pollEachSecond(timeoutSec: number, signal: AbortSignal | undefine
 }
 
 /** Removes a leftover container of the same name (a failed attempt, or an old copy), then starts the release. */
-async function startRelease(r: Remote, c: ReleaseCommands, port: number): Promise<void> {
+async function startRelease(r: Remote, c: ReleaseCommands, port: number, publishOn?: string): Promise<void> {
   const name = c.spec.release;
   if (await inspect(r, c, name)) {
     r.say(`removing an earlier container named ${name} (not live)`);
     await r.run(c.removeContainer(name));
   }
   await r.run(c.writeEnvFile(name, c.spec.env));
-  await r.run(c.runRelease(port));
+  await r.run(c.runRelease(port, publishOn));
 }
 
 /** Health gate, static files, then the nginx switch; on any failure `undo` runs and the error goes on. */
-async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: number, signal: AbortSignal | undefined, undo: () => Promise<void>): Promise<void> {
+async function gateAndSwitch(r: Remote, c: ReleaseCommands, name: string, port: number, signal: AbortSignal | undefined, undo: () => Promise<void>, route?: Route): Promise<void> {
   try {
     await waitHealthy(r, c, name, port, signal);
     if (c.spec.static) await r.runAll(c.publishStatic(name));
-    if (c.spec.nginx) await switchNginx(r, c, name, port);
+    if (c.spec.nginx) await (route ?? ((n, p) => switchNginx(r, c, n, p)))(name, port);
   } catch (err) {
     await undo().catch(() => undefined);
     throw err;

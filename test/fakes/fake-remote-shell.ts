@@ -7,9 +7,8 @@ export type Answer = Partial<ExecResult> | undefined;
 
 /** A server that answers each command by its first words, and records what ran. */
 export class FakeServer implements RemoteShell {
-  readonly host = 'srv';
   readonly ran: string[] = [];
-  constructor(private readonly answers: Record<string, Answer | ((stdin?: string) => Answer)>) {}
+  constructor(private readonly answers: Record<string, Answer | ((stdin?: string) => Answer)>, readonly host: string = 'srv') {}
 
   #answer(argv: readonly string[], stdin?: string): ExecResult {
     const line = argv.join(' ');
