@@ -154,7 +154,7 @@ export class SharedCache {
     if (evicted.length) this.log(`werker server: evicted ${evicted.length} shared cache(s) (least recently used) to stay within the cache limits`);
   }
 
-  #refusal(run: Pick<RunRow, 'trigger'>, blob: CacheBlob): UploadRefused | undefined {
+  #refusal(run: Pick<RunRow, 'trigger' | 'untrusted'>, blob: CacheBlob): UploadRefused | undefined {
     const readOnly = this.readOnlyReason(run);
     if (readOnly) return new UploadRefused(422, readOnly);
     if (!DIGEST.test(blob.digest) || !Number.isSafeInteger(blob.size) || blob.size <= 0) return new UploadRefused(400, 'a cache upload names its sha-256 digest (64 hex digits) and its size in bytes');
