@@ -265,6 +265,7 @@ const COMMANDS: CommandSpec[] = [
         .option('--max-output-mb <mb>', 'largest build output a runner may upload', '4096')
         .option('--max-run-events <n>', 'events stored per run; past it, output is dropped behind an "output truncated" line', '50000')
         .option('--grace-seconds <s>', 'on SIGTERM, how long runs in progress may finish before they go back to the queue', '0')
+        .option('--terminal-minutes <n>', 'keep a failed step\'s box this long for a terminal from the run\'s page (maintainers and admins; 0, the default, offers none)', '0')
         .option('--docker-host <url>', 'Docker engine address for the embedded runner')
         .option('--create-user <name>', 'create a user (password on stdin) and exit; the first user is the admin, later ones members')
         .option('--admin', 'with --create-user: make the user an admin')

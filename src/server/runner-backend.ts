@@ -9,6 +9,9 @@ import { openOutput, receiveOutput } from './run-outputs.ts';
 import type { RunChanges } from './run-changes.ts';
 import type { RunQueue } from './run-queue.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from '../runner/protocol.ts';
+import type { TerminalChannel, TerminalRequest } from '../runner/terminal-protocol.ts';
+import { POLL_WAIT_MS } from './terminal-hub.ts';
+import type { Terminals } from './terminals.ts';
 import { jobVariables } from './variables.ts';
 import type { Workflows } from './workflows.ts';
 
@@ -21,7 +24,7 @@ export interface RunnerSideOptions {
 }
 
 /** What the runner side works with: the store, the recorder and queue of runs, and the workflows to advance. */
-export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; options: RunnerSideOptions }
+export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; terminals: Terminals; options: RunnerSideOptions }
 
 /**
  * The runner side of the queue for one caller: `tokenId` is the runner token of a remote runner
@@ -44,6 +47,7 @@ export class RunnerSide implements RunnerBackend {
     return {
       runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
       pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl, ...this.deps.workflows.jobFields(row),
+      ...(this.deps.terminals.windowMs ? { terminalMs: this.deps.terminals.windowMs } : {}), ...resumeField(row),
     };
   }
 
@@ -63,6 +67,7 @@ export class RunnerSide implements RunnerBackend {
     const durationMs = Number(result.durationMs) || 0;
     const done = await this.deps.recorder.record(runId, [finalEvent(status, durationMs, result.error)], this.#holds(lease), (r) => ({
       status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null, lease_id: null,
+      snapshot_step: status === 'failed' && typeof result.snapshotStep === 'string' ? result.snapshotStep.slice(0, 300) : null,
       message: status === 'passed' ? null : (r.message ?? result.message ?? result.error?.message ?? null),
     }));
     if (!done) return false;
@@ -93,6 +98,28 @@ export class RunnerSide implements RunnerBackend {
     return openOutput(source);
   }
 
+  async nextTerminal(runId: number, lease: string, signal: AbortSignal): Promise<TerminalRequest | undefined> {
+    if (!(await this.#held(runId, lease))) return undefined;
+    return this.deps.terminals.hub.next(runId, POLL_WAIT_MS, signal);
+  }
+
+  /** The embedded runner's end of a terminal: in-process. */
+  async openTerminal(runId: number, lease: string, id: string): Promise<TerminalChannel | undefined> {
+    if (!(await this.#held(runId, lease))) return undefined;
+    return this.deps.terminals.hub.inProcess(runId, id);
+  }
+
+  /** A remote runner's socket for terminal `id` (routes: terminal-socket.ts). */
+  async connectTerminal(runId: number, lease: string, id: string, channel: TerminalChannel): Promise<boolean> {
+    if (!(await this.#held(runId, lease))) return false;
+    return this.deps.terminals.hub.connect(runId, id, channel);
+  }
+
+  /** Whether this claim holds the run (the terminal socket's check before it is accepted). */
+  async holds(runId: number, lease: string): Promise<boolean> {
+    return Boolean(await this.#held(runId, lease));
+  }
+
   /** The guard of every report: the run is running under this claim (lease id) made with this token. */
   #holds(lease: string): (r: RunRow) => boolean {
     return (r) => r.status === 'running' && r.lease_id === lease && r.lease_token_id === this.tokenId;
@@ -120,4 +147,15 @@ async function releaseRun(deps: RunnerSideDeps, row: RunRow, why: string, holds:
     () => ({ status: 'queued', runner: null, lease_until: null, lease_id: null, lease_token_id: null }));
   if (done) deps.queue.ring();
   return Boolean(done);
+}
+
+/** A retry from a step: where it resumes (the runner checks it has the snapshot). */
+function resumeField(row: RunRow): Pick<Job, 'resume'> {
+  if (!row.resume_from) return {};
+  try {
+    const r = JSON.parse(row.resume_from) as { run?: unknown; fromStep?: unknown };
+    return typeof r.run === 'number' && typeof r.fromStep === 'string' ? { resume: { run: r.run, fromStep: r.fromStep } } : {};
+  } catch {
+    return {};
+  }
 }

@@ -21,6 +21,7 @@ import { RunQueue } from './run-queue.ts';
 import { RunnerSide, type RunnerSideOptions } from './runner-backend.ts';
 import { sessionService } from './sessions.ts';
 import { tokenService } from './tokens.ts';
+import { terminalService } from './terminals.ts';
 import { runTriggering } from './triggering.ts';
 import { workflowService } from './workflows.ts';
 import { userAccounts } from './users.ts';
@@ -45,6 +46,10 @@ export interface CoreOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: the only directories local-path repositories may be in (none: refused). */
   allowLocalRepos?: string[];
+  /** `--terminal-minutes`: a failed step's box is kept this long for terminals (0, the default: none). */
+  terminalMinutes?: number;
+  /** The server's log (terminal audits); default stderr. */
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_KEEP_OUTPUTS_DAYS = 30;
@@ -90,7 +95,10 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const queue = new RunQueue(store, changes);
   const recorder = new RunRecorder(store, live, limits.runEvents, changes);
   const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
-  const runnerDeps = { store, workflows, queue, recorder, changes, options: runOptions };
+  const terminals = terminalService(store, recorder, changes, {
+    windowMs: (options.terminalMinutes ?? 0) * 60_000, log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  });
+  const runnerDeps = { store, workflows, queue, recorder, changes, terminals, options: runOptions };
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
@@ -99,6 +107,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     get baseUrl() {
       return runOptions.baseUrl;
     },
+    terminalMinutes: options.terminalMinutes ?? 0,
     ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
     ...runHistory(store, live), ...runTriggering(store, mirrors, workflows, queue), ...runControl(store, recorder, queue),
     auth,
@@ -113,6 +122,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     reap,
     onQueued: (fn) => queue.onQueued(fn),
     runChanges: changes,
+    terminals,
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },

@@ -10,6 +10,7 @@ import { prepareDataDir } from './storage.ts';
 import { configLimits, type ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from '../runner/worker.ts';
 import { createServerCore, type Core } from './service.ts';
+import { attachTerminalSockets } from './terminal-socket.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -34,6 +35,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** `--allow-local-repos DIR`: where local-path repositories may be. */
   allowLocalRepos?: string[];
+  /** `--terminal-minutes N`: runners keep a failed step's box N minutes for terminals (0: none). */
+  terminalMinutes?: number;
 }
 
 export interface RunningServer {
@@ -59,7 +62,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store = await openStore(opts.database ?? sqliteFile!);
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [] });
+    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
+    terminalMinutes: opts.terminalMinutes ?? 0, log });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
@@ -75,6 +79,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     throw err;
   }
+  const detachSockets = attachTerminalSockets(server as import('node:http').Server, core, log);
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   if (opts.baseUrl === undefined) {
@@ -98,6 +103,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       stopReaper();
       await stopSweep();
       await runner?.stop({ ...options, reason: 'the server stopped (SIGTERM or shutdown)' });
+      detachSockets();
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ import { outputRetention } from './migrations/0002-output-retention.ts';
 import { rolesAndLeases } from './migrations/0003-roles-and-leases.ts';
 import { deliveriesAndEventCap } from './migrations/0004-deliveries-and-event-cap.ts';
 import { workflowInputs } from './migrations/0005-workflow-inputs.ts';
+import { retryFromStep } from './migrations/0011-retry-from-step.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -78,6 +79,7 @@ async function migrate(store: Store): Promise<void> {
   const migrations: Record<string, Migration> = {
     '0001-init': init(store.dialect), '0002-output-retention': outputRetention, '0003-roles-and-leases': rolesAndLeases,
     '0004-deliveries-and-event-cap': deliveriesAndEventCap, '0005-workflow-inputs': workflowInputs,
+    '0011-retry-from-step': retryFromStep,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

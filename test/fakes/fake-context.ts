@@ -19,7 +19,7 @@ export function fakeContext() {
     apps: [], variables: [], keyPairs: [], runs: [], calls: [],
     now: '2026-12-02T12:00:00.000Z',
   };
-  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), auth: fakeAuth(state) };
+  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', terminalMinutes: 0, ...fakeApplications(state), ...fakeRuns(state), auth: fakeAuth(state) };
   const { session, runs, calls, variables, access } = state;
   const authenticator: Authenticator = {
     sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
@@ -41,7 +41,7 @@ interface FakeState {
   now: string;
 }
 
-type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
+type AppMembers = Omit<ServerContext, 'baseUrl' | 'terminalMinutes' | 'auth' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun'>;
 
 function fakeApplications({ access, apps, variables, keyPairs, calls, now }: FakeState): AppMembers {
   return {
