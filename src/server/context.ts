@@ -274,6 +274,8 @@ export interface Run {
   cancelRequested: boolean;
   /** When the retention sweep (`--keep-outputs`) deleted the run's output: a deploy from it can't start. */
   outputRemovedAt?: string | null;
+  /** A failed run left a snapshot of its box at this step on its runner: "Retry from this step" resumes there. */
+  snapshotStep?: string | null;
 }
 
 export interface RunStep {

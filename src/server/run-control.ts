@@ -36,7 +36,8 @@ export function runControl(store: Store, recorder: RunRecorder, queue: RunQueue)
         trigger: 'retry', triggered_by: byName(by), workflow: row.workflow, workflow_step: row.workflow_step, workflow_run_id: row.workflow_run_id,
         source_run_id: row.source_run_id, workflow_inputs: row.workflow_inputs, retry_of: row.id, ...(resume?.fields ?? {}),
       });
-      if (resume) await recorder.record(queued.id, [{ type: 'log', level: resume.fields ? 'info' : 'warn', text: resume.note }], (r) => r.status === 'queued');
+      // The embedded runner may have taken it already: the note goes in all the same.
+      if (resume) await recorder.record(queued.id, [{ type: 'log', level: resume.fields ? 'info' : 'warn', text: resume.note }], (r) => r.status === 'queued' || r.status === 'running');
       return runOf(store, (await getRunRow(store, queued.id)) ?? queued);
     },
   };

@@ -54,7 +54,7 @@ function toRun(r: RunRow, applicationName: string): Run {
     status: r.status, trigger: r.trigger, triggeredBy: r.triggered_by, workflow: r.workflow, workflowRunId: r.workflow_run_id,
     sourceRunId: r.source_run_id, retryOf: r.retry_of, attempt: r.attempt, runner: r.runner, createdAt: r.created_at,
     startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms, message: r.message, cancelRequested: r.cancel_requested === 1,
-    outputRemovedAt: r.output_removed_at,
+    outputRemovedAt: r.output_removed_at, snapshotStep: r.snapshot_step,
   };
 }
 
