@@ -41,9 +41,9 @@ export function terminalService(store: Store, recorder: RunRecorder, changes: Ru
     if (run.status !== 'running') hub.endRun(run.id, `the run is ${run.status}`);
   });
   const check = async (runId: number, user: User) => {
-    if (!options.windowMs) throw new InputError('this server offers no terminals: start it with --terminal-minutes N', 409);
     const row = await requireRun(store, runId);
     await requireTerminalAccess(store, row.application_id, user);
+    if (!options.windowMs) throw new InputError('this server offers no terminals: start it with --terminal-minutes N', 409);
     if (row.status !== 'running' || !hub.holding(runId)) {
       throw new InputError(`run ${runId} has no box to open a terminal in: a runner keeps a failed step's box for ${options.windowMs / 60_000} min after the failure, while the run is still running`, 409);
     }

@@ -7,6 +7,7 @@ import type { RunEvent } from '../../src/engine/events.ts';
 import type { Run, RunDetail, User } from '../../src/server/context.ts';
 import { startServer, type RunningServer } from '../../src/server/start.ts';
 import { createRun } from '../../src/store/runs.ts';
+import { spawnCli } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
 import { apiClient, leftoversOf } from '../helpers/server.ts';
@@ -154,7 +155,6 @@ describe.skipIf(!docker)('the server\'s terminal into a failed box, and retry fr
     expect(await logText(run.id)).toMatch(/left no snapshot of its box .* starts from the beginning/);
     // It runs every step again (and fails at check: a fresh box has no /tmp/fixed); stop it there.
     await waitFor('the box to be held', async () => (server.core.terminals.hub.holding(run.id) ? true : undefined), 120_000);
-    expect(await logText(run.id)).toContain('prepared');
     expect((await api.get<{ run: RunDetail }>(`/api/runs/${run.id}`)).run.steps.map((s) => s.name)).toContain('prepare');
     await api.post(`/api/runs/${run.id}/cancel`);
     await waitFor('the run to end', async () => ((await api.get<{ run: Run }>(`/api/runs/${run.id}`)).run.status === 'running' ? undefined : true), 60_000);
@@ -176,5 +176,51 @@ describe.skipIf(!docker)('the server\'s terminal into a failed box, and retry fr
     expect(ended.status).toBe('failed');
     expect(await logText(run.id)).toMatch(/is let go \(the run was cancelled\)/);
     await waitFor('the box to be removed', async () => ((await leftoversOf(docker!, APP)).length === 0 ? true : undefined), 30_000);
+  }, 240_000);
+});
+
+describe.skipIf(!docker)('the server\'s terminal through a remote `werker runner`', () => {
+  const repo = tempGitRepo({ 'wercker.yml': YML }, 'werker-srv-term-remote');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'werker-srv-term-remote-'));
+  const workDir = mkdtempSync(path.join(tmpdir(), 'werker-srv-term-work-'));
+  const app = `${APP}-r`;
+  let server: RunningServer;
+  let runner: ReturnType<typeof spawnCli>;
+  let api: ReturnType<typeof apiClient>;
+
+  beforeAll(async () => {
+    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, runners: 0, leaseMs: 15_000, log: () => undefined, allowLocalRepos: [tmpdir()], terminalMinutes: 2 });
+    const admin = await server.core.auth.createUser('admin', 'long enough password');
+    api = apiClient(server.url, (await server.core.auth.createToken('user', 'it', admin)).token);
+    await api.post('/api/applications', { name: app, repository: repo.dir });
+    await api.post(`/api/applications/${app}/variables`, { name: 'SOME_VAR', value: SECRET, protected: true });
+    const token = (await server.core.auth.createToken('runner', 'remote')).token;
+    runner = spawnCli(['runner', '--server', server.url, '--name', 'remote-1', '--poll-ms', '200', '--work-dir', workDir], { env: { WERKER_RUNNER_TOKEN: token } });
+  });
+  afterAll(async () => {
+    if (runner.child.exitCode === null && runner.child.signalCode === null) runner.child.kill('SIGKILL');
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
+    repo.remove();
+  });
+
+  it('relays the shell over the runner\'s own socket, masked; a runner that stops ends the terminal with a message and removes the box', async () => {
+    const { run } = await api.post<{ run: Run }>(`/api/applications/${app}/runs`, { pipeline: 'build' });
+    await waitFor('the remote runner to hold the box', async () => (server.core.terminals.hub.holding(run.id) ? true : undefined), 120_000);
+    const s = (await server.core.auth.login('admin', 'long enough password'))!;
+    const res = await fetch(`${server.url}/api/runs/${run.id}/terminal`, { method: 'POST', headers: { cookie: `werker_session=${s.token}`, 'x-csrf-token': s.csrfToken } });
+    const { path: socketPath } = (await res.json()) as { path: string };
+    const term = await openTerminal(`${server.url.replace(/^http/, 'ws')}${socketPath}`, { cookie: `werker_session=${s.token}`, origin: server.url });
+    await term.waitFor(PROMPT);
+    term.type('echo "over the runner: $SOME_VAR"\r');
+    await term.waitFor(/over the runner: \*\*\*/);
+    runner.child.kill('SIGTERM');
+    const closed = await term.closed;
+    expect(term.transcript()).toMatch(/\[werker\] .*(let go|terminal ended)/);
+    expect(closed.code).toBeGreaterThan(0);
+    expect(term.transcript()).not.toContain(SECRET);
+    await runner.done;
+    expect(await leftoversOf(docker!, app)).toEqual([]);
   }, 240_000);
 });
