@@ -131,6 +131,10 @@ describe.skipIf(!docker)('the server\'s terminal into a failed box, and retry fr
     const log = await logText(firstRun.id);
     expect(log).toMatch(/is let go \(the 30 s window is over\)/);
     expect(log).toContain('kept a snapshot of the box as werker-snapshot:');
+    const page = await (await fetch(`${server.url}/runs/${firstRun.id}`, { headers: { cookie: (await session('admin')).cookie } })).text();
+    expect(page).toContain('Retry from this step');
+    expect(page).toContain('name="fromStep" value="check"');
+    expect(page).not.toContain('id="terminal-open"');
     expect(await leftoversOf(docker!, APP)).toEqual([]);
   }, 180_000);
 
@@ -151,7 +155,14 @@ describe.skipIf(!docker)('the server\'s terminal into a failed box, and retry fr
   it('a retry from a step of a run that left no snapshot runs from the start and says so', async () => {
     const row = await createRun(server.core.store, { application_id: firstRun.applicationId, pipeline: 'build', kind: 'build', branch: firstRun.branch, commit_sha: firstRun.commit, trigger: 'api', triggered_by: 'admin' });
     await server.core.store.db.updateTable('runs').set({ status: 'failed', runner: firstRun.runner, finished_at: new Date().toISOString() }).where('id', '=', row.id).execute();
-    const { run } = await api.post<{ run: Run }>(`/api/runs/${row.id}/retry`, { fromStep: 'check' });
+    // The run page's "Retry from this step" button: a form post with the CSRF token.
+    const me = await session('admin');
+    const res = await fetch(`${server.url}/runs/${row.id}/retry`, {
+      method: 'POST', redirect: 'manual', headers: { cookie: me.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: me.csrf, fromStep: 'check' }),
+    });
+    expect(res.status).toBe(303);
+    const run = { id: Number(/\/runs\/(\d+)$/.exec(res.headers.get('location') ?? '')![1]) };
     expect(await logText(run.id)).toMatch(/left no snapshot of its box .* starts from the beginning/);
     // It runs every step again (and fails at check: a fresh box has no /tmp/fixed); stop it there.
     await waitFor('the box to be held', async () => (server.core.terminals.hub.holding(run.id) ? true : undefined), 120_000);
