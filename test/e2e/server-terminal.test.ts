@@ -61,6 +61,11 @@ describe.skipIf(!docker || !haveChromium)('the run page\'s terminal in chromium'
     await waitFor('the failed box to be held', async () => (server.core.terminals.hub.holding(run.id) ? true : undefined), 120_000);
     const { events } = await api.get<{ events: RunEvent[] }>(`/api/runs/${run.id}/events?format=json`);
     const failedAt = Date.parse(events.find((e) => e.type === 'step.finished' && e.status === 'failed')!.at);
+    const heldAt = await waitFor('the hold to be logged', async () => {
+      const { events: now } = await api.get<{ events: RunEvent[] }>(`/api/runs/${run.id}/events?format=json`);
+      const held = now.find((e) => e.type === 'log' && e.text.includes('its box is kept'));
+      return held ? Date.parse(held.at) : undefined;
+    }, 10_000);
 
     const session = (await server.core.auth.login('admin', 'long enough password'))!;
     const context = await browser.newContext();
@@ -72,7 +77,7 @@ describe.skipIf(!docker || !haveChromium)('the run page\'s terminal in chromium'
     const rows = page.locator('#terminal-screen .xterm-rows');
     await waitFor('a prompt in the browser', async () => ((await rows.innerText().catch(() => '')).includes('broken-here #') ? true : undefined), 30_000, 50);
     const prompt = Date.now();
-    console.log(`[measure] terminal: step failed → prompt in the browser ${prompt - failedAt} ms (page open → click → prompt ${prompt - clicked} ms)`);
+    console.log(`[measure] terminal: step failed → prompt in the browser ${prompt - failedAt} ms (step failed → box held ${heldAt - failedAt} ms; page open → click → prompt ${prompt - clicked} ms)`);
 
     await page.keyboard.type('pwd; echo "var=$SOME_VAR"');
     await page.keyboard.press('Enter');
