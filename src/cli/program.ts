@@ -270,6 +270,7 @@ const COMMANDS: CommandSpec[] = [
         .option('--max-cache-mb <mb>', 'shared caches one application may keep (all its pipelines and branches); least recently used go first', '4096')
         .option('--max-cache-total-mb <mb>', 'shared caches of all applications together; least recently used go first', '20480')
         .option('--grace-seconds <s>', 'on SIGTERM, how long runs in progress may finish before they go back to the queue', '0')
+        .option('--terminal-minutes <n>', 'keep a failed step\'s box this long for a terminal from the run\'s page (maintainers and admins; 0, the default, offers none)', '0')
         .option('--docker-host <url>', 'Docker engine address for the embedded runner')
         .option('--smtp-host <host>', 'send email notifications through this SMTP server (or WERKER_SMTP_HOST); none: email rules are refused')
         .option('--smtp-port <port>', 'its port (or WERKER_SMTP_PORT; default 587, 465 with --smtp-security tls, 25 with none)')

@@ -1,6 +1,6 @@
 import type { PlannedStep } from '../plan/types.ts';
 import type { Bus } from './events.ts';
-import { openFailureShell } from './failure-shell.ts';
+import { boxShell, openFailureShell, shellEnv } from './failure-shell.ts';
 import { keepsFailureState, readFailureState, type FailedBox } from './failure-state.ts';
 import type { RunDeps } from './run-types.ts';
 import type { SessionOptions } from './shell-session.ts';
@@ -29,6 +29,13 @@ export async function afterFailure(
         plan, runtime: box.runtime, containerId: box.containerId, bus, terminal: deps.terminal, step: failed, exitCode: outcome.exitCode, state,
         ...(deps.signal ? { signal: deps.signal } : {}),
       });
+    }
+    if (deps.holdFailedBox && !deps.signal?.aborted) {
+      const env = shellEnv(state.env);
+      await deps.holdFailedBox({
+        runtime: box.runtime, containerId: box.containerId, env, cwd: state.cwd, step: failed.displayName, exitCode: outcome.exitCode,
+        shell: () => boxShell(box.runtime, box.containerId, plan),
+      }).catch((err: unknown) => warn(bus, `the failed box's terminal ended with an error: ${(err as Error).message}`));
     }
     // wercker-init failing leaves nothing a resume could skip.
     if (plan.options.snapshot && failed.kind !== 'init' && !deps.signal?.aborted) {

@@ -32,12 +32,12 @@ export async function openFailureShell(input: FailureShellInput): Promise<void> 
     bus.emit({ type: 'log', level: 'warn', text: '--shell-on-failure needs a terminal: werker\'s input or output is not a TTY (or --json is on), so no shell is opened' });
     return;
   }
-  const cmd = await shellCommand(input);
+  const cmd = await boxShell(runtime, input.containerId, input.plan);
   if (!cmd) {
     bus.emit({ type: 'log', level: 'warn', text: `--shell-on-failure: the box ${input.plan.box.image} has no shell to open (no /bin/sh)` });
     return;
   }
-  const env = [...input.state.env].filter(([k]) => !NOT_COPIED.has(k)).map(([k, v]) => `${k}=${v}`);
+  const env = shellEnv(input.state.env);
   const code = input.exitCode === null ? '' : ` with exit code ${input.exitCode}`;
   const restarted = input.state.restarted ? ' (the step ended the box\'s shell: the box was started again, its processes are gone)' : '';
   bus.emit({
@@ -57,13 +57,18 @@ export async function openFailureShell(input: FailureShellInput): Promise<void> 
   }
 }
 
+/** The step's env as an exec's `K=V` list, without what belongs to the step's own shell. */
+export function shellEnv(env: Map<string, string>): string[] {
+  return [...env].filter(([k]) => !NOT_COPIED.has(k)).map(([k, v]) => `${k}=${v}`);
+}
+
 /** /bin/sh (bash when present); without it, the box's own cmd, which the steps ran in. */
-async function shellCommand(input: FailureShellInput): Promise<string[] | undefined> {
-  const probe = await input.runtime.exec(input.containerId, ['/bin/sh', '-c', 'exit 0']).catch(() => undefined);
+export async function boxShell(runtime: ContainerRuntime, containerId: string, plan: RunPlan): Promise<string[] | undefined> {
+  const probe = await runtime.exec(containerId, ['/bin/sh', '-c', 'exit 0']).catch(() => undefined);
   if (probe && probe.exitCode === 0) return SHELL;
   // A cmd such as `/bin/busybox sh` or `/usr/bin/bash` (werker's default runs /bin/sh -c …).
-  const own = input.plan.box.cmd;
+  const own = plan.box.cmd;
   if (!own?.length || own.includes('-c')) return undefined;
-  const works = await input.runtime.exec(input.containerId, [...own, '-c', 'exit 0']).catch(() => undefined);
+  const works = await runtime.exec(containerId, [...own, '-c', 'exit 0']).catch(() => undefined);
   return works && works.exitCode === 0 ? own : undefined;
 }

@@ -11,6 +11,24 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** The user's terminal, when there is one (internal/shell). */
   terminal?: TerminalStreams;
+  /**
+   * A runner for a server that offers terminals: called with the failed box before the snapshot,
+   * and the run waits until it resolves (docs/wercker-compat.md §8.4, werker's own).
+   */
+  holdFailedBox?: (box: HeldBox) => Promise<void>;
+}
+
+/** A failed step's box as a terminal opens into it: its shell state at the failure. */
+export interface HeldBox {
+  runtime: ContainerRuntime;
+  containerId: string;
+  /** The step's exported environment as `K=V` (the exec's env: hidden values present, never typed). */
+  env: string[];
+  cwd: string;
+  step: string;
+  exitCode: number | null;
+  /** The command that opens a shell in the box; undefined: the box has none. */
+  shell(): Promise<string[] | undefined>;
 }
 
 export interface RunResult {

@@ -36,7 +36,7 @@ const sha = (text: string, n = 64) => createHash('sha256').update(text).digest('
 
 /** One snapshot per project + pipeline (+ deploy target): the image tag. */
 export function snapshotKey(plan: Pick<RunPlan, 'projectDir' | 'pipeline' | 'options'>): string {
-  return sha([plan.projectDir, plan.pipeline, plan.options.deployTarget ?? ''].join('\0'), 16);
+  return sha([plan.options.snapshotScope ?? plan.projectDir, plan.pipeline, plan.options.deployTarget ?? ''].join('\0'), 16);
 }
 
 export const snapshotRef = (key: string): string => `${SNAPSHOT_REPO}:${key}`;

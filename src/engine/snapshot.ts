@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
@@ -23,7 +24,7 @@ export async function takeSnapshot(box: FailedBox, state: FailureState, failed: 
   const ref = snapshotRef(key);
   const info = await runtime.inspectContainer(box.containerId);
   const labels = snapshotLabels({
-    key, project: plan.projectDir, pipeline: plan.pipeline, run: plan.runId, step: failed.displayName, stepIndex: plan.steps.indexOf(failed),
+    key, project: plan.options.snapshotScope ?? plan.projectDir, pipeline: plan.pipeline, run: plan.runId, step: failed.displayName, stepIndex: plan.steps.indexOf(failed),
     ymlHash: existsSync(plan.configFile) ? hashText(readFileSync(plan.configFile, 'utf8')) : '', sourceHash, box: boxWritten(plan),
     steps: plan.steps.map(stepFingerprint), env: recordEnv(state.env, plan, failed, info.env),
   });
@@ -41,11 +42,11 @@ function boxWritten(plan: RunPlan): string {
   return plan.options.resume ? plan.options.resume.boxImage : plan.box.image;
 }
 
-/** Snapshots whose project directory no longer exists (a removed checkout, a test's temp dir). */
+/** Snapshots whose project directory no longer exists (a removed checkout, a test's temp dir); a runner's scope is no directory. */
 async function pruneOrphans(runtime: ContainerRuntime): Promise<void> {
   for (const image of await runtime.listImages(SNAPSHOT_LABEL)) {
     const info = readSnapshotLabels(image.labels);
-    if (info?.project && !existsSync(info.project)) await runtime.removeImage(image.id).catch(() => undefined);
+    if (info?.project && path.isAbsolute(info.project) && !existsSync(info.project)) await runtime.removeImage(image.id).catch(() => undefined);
   }
 }
 

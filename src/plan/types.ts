@@ -142,6 +142,11 @@ export interface RunOptions {
   shellOnFailure?: boolean;
   /** Keep a snapshot of the box when a main step fails, for `--resume` (docs/wercker-compat.md §8.4, werker's own). */
   snapshot?: boolean;
+  /**
+   * What a snapshot belongs to instead of the project dir: a runner's checkout is a temp dir per
+   * run, so it names the server's application and pipeline (engine/snapshot.ts).
+   */
+  snapshotScope?: string;
   /** `--resume` / `--from-step`: run from a snapshot (engine/snapshot.ts). */
   resume?: ResumeFrom;
 }

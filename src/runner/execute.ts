@@ -7,6 +7,7 @@ import type { Diagnostic } from '../config/diagnostics.ts';
 import { ConfigError, WerkerError } from '../errors.ts';
 import { createBus, type RunEvent, type RunEventBody } from '../engine/events.ts';
 import { runPipeline } from '../engine/run.ts';
+import type { HeldBox } from '../engine/run-types.ts';
 import { imageSettings } from '../plan/image-settings.ts';
 import { assertRunnable, preparePlan, type PrepareOptions } from '../plan/prepare.ts';
 import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '../plan/types.ts';
@@ -18,6 +19,9 @@ import { DEFAULT_CONFIG_LIMITS } from './limits.ts';
 import type { Job, RunnerBackend, RunnerEvent, RunnerFinish } from './protocol.ts';
 import { restoreSharedCache, storeSharedCache } from './shared-cache.ts';
 import { workflowEnvFile, workflowSource } from './workflow-inputs.ts';
+import { resumeOrStart, snapshotScope, snapshotStepOf } from './resume.ts';
+import { holdForTerminals } from './terminal-host.ts';
+import { Masker } from '../util/mask.ts';
 
 export interface ExecuteDeps {
   backend: RunnerBackend;
@@ -68,7 +72,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       log(`deploying the output of run ${job.sourceRunId}`);
     }
     const workingDir = path.join(temp, 'work');
-    const { plan } = await preparePlan({
+    const { plan: planned } = await preparePlan({
       project: { dir: projectDir, werckerYml: path.join(sourceDir, 'wercker.yml'), limits: deps.configLimits ?? DEFAULT_CONFIG_LIMITS },
       pipeline: job.pipeline, kind: job.kind, workingDir, options: runOptions(job), variables: { from: 'server', variables: job.variables, envFile: await workflowEnvFile(sourceDir, job.workflow?.envFile) },
       git: { branch: job.branch, commit: job.commit, tag: '' },
@@ -77,12 +81,16 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
       },
     });
-    assertRunnable(plan);
+    assertRunnable(planned);
+    const plan = await resumeOrStart(planned, job, deps.runtime, log);
     // The engine copies <working dir>/cache into $WERCKER_CACHE_DIR and collects it back (§4.10).
     const cacheDir = path.join(workingDir, 'cache');
     await restoreSharedCache(job, deps.backend, cacheDir, log);
     const bus = createBus(String(job.runId), [(e) => events.engine(e)]);
-    const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal });
+    const holdFailedBox = job.terminalMs && deps.runtime.execInteractive
+      ? (box: HeldBox) => holdForTerminals(box, { job, backend: deps.backend, windowMs: job.terminalMs!, masker: hiddenMasker(plan), signal: deps.signal, log })
+      : undefined;
+    const result = await runPipeline(plan, { runtime: deps.runtime, bus, signal: deps.signal, ...(holdFailedBox ? { holdFailedBox } : {}) });
     await events.flush();
     if (result.status === 'passed' && storesOutput(job)) {
       const out = path.join(workingDir, 'builds', plan.runId, 'output');
@@ -91,8 +99,9 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
     if (result.status === 'passed') await storeSharedCache(job, deps.backend, cacheDir, temp, log);
     const status = result.status === 'errored' ? 'failed' : result.status;
     const finished = events.finished;
+    const snapshotStep = status === 'failed' ? await snapshotStepOf(plan, deps.runtime) : undefined;
     return {
-      status, durationMs: Date.now() - started,
+      status, durationMs: Date.now() - started, ...(snapshotStep ? { snapshotStep } : {}),
       ...(result.failedStep ? { message: `step ${result.failedStep.name} failed${result.failedStep.message ? `: ${result.failedStep.message}` : ''}` } : {}),
       ...(finished?.type === 'run.finished' && finished.error ? { error: finished.error, message: finished.error.message } : {}),
     };
@@ -122,6 +131,11 @@ function renderSome(diagnostics: readonly Diagnostic[], source: string | undefin
   return rest > 0 ? `${shown}\n… and ${rest} more (run \`werker check-config\` on the commit to see them all)` : shown;
 }
 
+/** The run's protected values, for masking its terminals (the engine's bus masks the log with the same). */
+function hiddenMasker(plan: { env: { hidden?: boolean; value: string }[] }): Masker {
+  return new Masker(plan.env.filter((v) => v.hidden).map((v) => v.value));
+}
+
 /** Builds, and every workflow pipeline (docs/wercker-compat.md §4.11); an older server's job says nothing: builds. */
 const storesOutput = (job: Job): boolean => job.artifacts ?? job.kind === 'build';
 
@@ -134,6 +148,8 @@ function repoFacts(repository: string): { gitDomain?: string; gitOwner?: string;
 /** A server's run: a build keeps its output; the wercker.yml may set the timeouts and the ignore file (§4.9). */
 function runOptions(job: Job): PrepareOptions {
   return {
+    // A failed run keeps a snapshot of its box on this runner for "Retry from this step" (resume.ts).
+    snapshot: true, snapshotScope: snapshotScope(job),
     artifacts: storesOutput(job), directMount: false, exposePorts: false, publish: [], pull: 'missing', noRemove: false, enableVolumes: false,
     // The runner machine's image map and registry mirrors (WERKER_IMAGE_MAP, its user config file), as for a local run.
     ...imageSettings([], process.env),

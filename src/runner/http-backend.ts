@@ -1,5 +1,7 @@
 import { WerkerError } from '../errors.ts';
 import { CACHE_BRANCH_HEADER, CACHE_DIGEST_HEADER, CACHE_SIZE_HEADER, LEASE_HEADER, type CacheCheck, type Job, type RunnerBackend, type RunnerEvent, type RunnerFinish } from './protocol.ts';
+import type { TerminalRequest } from './terminal-protocol.ts';
+import { openSocket } from './terminal-socket.ts';
 
 /**
  * The runner protocol over HTTP (routes/runner.ts), for `werker runner --server URL`. The token
@@ -61,6 +63,21 @@ export function httpBackend(serverUrl: string, token: string, fetch: typeof glob
       } as RequestInit & { duplex: 'half' });
       return ok(res);
     },
+    async nextTerminal(runId, lease, signal) {
+      // A long poll: the server answers when someone opens a terminal, or with 204 after a while.
+      const res = await fetch(`${base}/api/runner/runs/${runId}/terminals/next`, {
+        method: 'POST', headers: { authorization: `Bearer ${token}`, [LEASE_HEADER]: lease }, signal,
+      }).catch((err: Error) => {
+        if (signal.aborted) return undefined;
+        throw err;
+      });
+      if (!res || res.status === 204 || res.status === 409) return undefined;
+      if (!res.ok) throw new Error(`terminal requests: HTTP ${res.status}`);
+      return ((await res.json()) as { terminal: TerminalRequest }).terminal;
+    },
+    openTerminal: (runId, lease, id) => openSocket(`${base.replace(/^http/, 'ws')}/api/runner/runs/${runId}/terminals/${encodeURIComponent(id)}`, {
+      authorization: `Bearer ${token}`, [LEASE_HEADER]: lease,
+    }),
     async sourceOutput(runId, lease, from) {
       const res = await call('GET', `/runs/${runId}/source${from === undefined ? '' : `?from=${from}`}`, undefined, lease);
       if (res.status === 404) return undefined;

@@ -1,6 +1,7 @@
 import type { RunEventBody } from '../engine/events.ts';
 import type { ServerVariable } from '../plan/variables.ts';
 import type { WorkflowSource } from '../plan/workflow.ts';
+import type { TerminalChannel, TerminalRequest } from './terminal-protocol.ts';
 
 /** The header that carries a claim's lease id on every call about the run (never in a URL). */
 export const LEASE_HEADER = 'x-werker-lease';
@@ -43,6 +44,13 @@ export interface Job {
    * Absent (an older server): no shared cache.
    */
   cache?: { write: boolean };
+  /**
+   * Keep a failed step's box this long for terminals from the run's page (the server's
+   * `--terminal-minutes`); absent or 0: no terminals (docs/wercker-compat.md §8.4, werker's own).
+   */
+  terminalMs?: number;
+  /** "Retry from this step": resume from the snapshot run `run` left, at step `fromStep`, when this runner has it. */
+  resume?: { run: number; fromStep: string };
 }
 
 /** A workflow pipeline's source: the plan's layout, the run holding each input's output, the env file. */
@@ -60,6 +68,8 @@ export interface RunnerFinish {
   message?: string;
   /** Extra detail for the run.finished event (the engine's own error, with hint). */
   error?: { message: string; hint?: string };
+  /** A failed run left a snapshot of its box on this runner, at this step ("Retry from this step" resumes there). */
+  snapshotStep?: string;
 }
 
 /** A cache tar as the runner packed it (src/runner/shared-cache.ts): its sha-256 (hex) and size in bytes. */
@@ -104,4 +114,11 @@ export interface RunnerBackend {
    * logs `reason` and queues the run again (a run being cancelled ends as cancelled). False: not held.
    */
   release(runId: number, lease: string, reason: string): Promise<boolean>;
+  /**
+   * While this runner holds a failed run's box: waits (long poll) for a terminal someone asked
+   * for on the run's page; undefined when none came in time or `signal` ended the wait.
+   */
+  nextTerminal?(runId: number, lease: string, signal: AbortSignal): Promise<TerminalRequest | undefined>;
+  /** Connects the runner's end of terminal `id`; undefined when the server no longer waits for it. */
+  openTerminal?(runId: number, lease: string, id: string): Promise<TerminalChannel | undefined>;
 }

@@ -13,6 +13,11 @@ export interface ServerContext {
    * Build links to the server with it, not with the request's URL (a proxy may rewrite the host).
    */
   readonly baseUrl: string;
+  /**
+   * `--terminal-minutes`: how long a runner keeps a failed step's box for terminals from the
+   * run's page (0: the server offers none). Whether a user may open one: canManageApplication.
+   */
+  readonly terminalMinutes: number;
 
   // ── applications ────────────────────────────────────────────────────────────────────────────
   /** Every application, by name. */
@@ -105,8 +110,13 @@ export interface ServerContext {
   triggerRun(appId: number, pipeline: string, options: TriggerOptions, by: User | string): Promise<Run>;
   /** Cancels a queued run at once, a running one through its runner (a few seconds). No-op when finished. */
   cancelRun(runId: number, by: User): Promise<Run>;
-  /** Queues a new run of the same application, pipeline, branch and commit. */
-  retryRun(runId: number, by: User): Promise<Run>;
+  /**
+   * Queues a new run of the same application, pipeline, branch and commit. `fromStep` ("Retry
+   * from this step", a failed run's failed step): the new run resumes from that step in the
+   * snapshot the run left on its runner, queued for that runner; without a snapshot it runs from
+   * the start, and its log says why (docs/wercker-compat.md §8.4, werker's own).
+   */
+  retryRun(runId: number, by: User, options?: { fromStep?: string }): Promise<Run>;
 
   // ── schedules ───────────────────────────────────────────────────────────────────────────────
   /** Cron schedules that queue runs (schedules.ts). */
@@ -386,6 +396,8 @@ export interface Run {
   approvedAt?: string | null;
   /** The last commit status request to the forge that failed, and why (null once one succeeded). */
   forgeStatusError?: string | null;
+  /** A failed run left a snapshot of its box at this step on its runner: "Retry from this step" resumes there. */
+  snapshotStep?: string | null;
 }
 
 export interface RunStep {

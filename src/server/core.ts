@@ -6,6 +6,7 @@ import type { ServerLimits } from './limits.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { RunnerBackend } from '../runner/protocol.ts';
 import type { SharedCache } from './cache.ts';
+import type { Terminals } from './terminals.ts';
 
 /**
  * What the HTTP layer needs beyond the UI's ServerContext: recognising callers, the webhook
@@ -33,4 +34,6 @@ export interface ServerCore extends ServerContext {
   trustProxy: boolean;
   /** Failed sign-ins per account and address (login-throttle.ts). */
   loginThrottle: LoginThrottle;
+  /** Terminals into failed boxes: tickets, checks, the hub pairing browsers with runners (terminals.ts). */
+  terminals: Terminals;
 }

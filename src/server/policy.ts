@@ -30,3 +30,15 @@ export async function requireManager(store: Store, appId: number, user: User, wh
     throw new InputError(`only the application's maintainers and admins may ${what}; ask an admin to make you a maintainer`, 403);
   }
 }
+
+/**
+ * Who may open a terminal into a run's box (docs/wercker-compat.md §8.4, werker's own): those who
+ * manage the application. A member reads every run's (masked) output, but a shell holds the
+ * run's protected values in its environment, and masking is no boundary against someone typing
+ * commands (`base64 <<<"$SECRET"`): only those who may set the values may have that.
+ */
+export async function requireTerminalAccess(store: Store, appId: number, user: User): Promise<void> {
+  if (!(await managesApplication(store, appId, user))) {
+    throw new InputError('only the application\'s maintainers and admins may open a terminal into its runs (the shell holds its protected values); ask an admin to make you a maintainer', 403);
+  }
+}

@@ -26,7 +26,7 @@ export class RunRecorder {
 
   /** Stores events (masked) while `guard` holds on the locked run row, with `update`'s changes; undefined when the guard failed. */
   async record(runId: number, bodies: EventBody[], guard: (r: RunRow) => boolean, update?: (r: RunRow) => Partial<RunRow>): Promise<RunRow | undefined> {
-    const masker = await this.#maskerOf(runId);
+    const masker = await this.maskerOf(runId);
     const inputs = bodies.map((b) => {
       // Where events enter the store: a runner of any version sends them, and the server adds lines of
       // its own, so the store masks at its door with the bus's rule (events.ts).
@@ -56,7 +56,8 @@ export class RunRecorder {
     this.#maskers.delete(runId);
   }
 
-  async #maskerOf(runId: number): Promise<Masker> {
+  /** The masker of the run's protected values (its claim's, while it runs): for its log and its terminals. */
+  async maskerOf(runId: number): Promise<Masker> {
     let m = this.#maskers.get(runId);
     if (!m) {
       const row = await getRunRow(this.store, runId);

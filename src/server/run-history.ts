@@ -56,6 +56,7 @@ function toRun(r: RunRow, applicationName: string): Run {
     startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms, message: r.message, cancelRequested: r.cancel_requested === 1,
     outputRemovedAt: r.output_removed_at, pullRequest: r.pull_request, untrusted: r.untrusted === 1, approvedBy: r.approved_by, approvedAt: r.approved_at,
     forgeStatusError: r.forge_status_error,
+    snapshotStep: r.snapshot_step,
   };
 }
 

@@ -10,6 +10,9 @@ import type { RunChanges } from './run-changes.ts';
 import type { RunQueue } from './run-queue.ts';
 import type { CacheBlob, CacheCheck, CachePut, Job, RunnerBackend, RunnerEvent, RunnerFinish, SharedCacheFound } from '../runner/protocol.ts';
 import { keyOf, type SharedCache } from './cache.ts';
+import type { TerminalChannel, TerminalRequest } from '../runner/terminal-protocol.ts';
+import { POLL_WAIT_MS } from './terminal-hub.ts';
+import type { Terminals } from './terminals.ts';
 import { jobVariables, trustedVariables, untrustedNotice } from './variables.ts';
 import type { Workflows } from './workflows.ts';
 
@@ -22,7 +25,7 @@ export interface RunnerSideOptions {
 }
 
 /** What the runner side works with: the store, the recorder and queue of runs, and the workflows to advance. */
-export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; cache: SharedCache; options: RunnerSideOptions }
+export interface RunnerSideDeps { store: Store; workflows: Workflows; recorder: RunRecorder; queue: RunQueue; changes: RunChanges; cache: SharedCache; terminals: Terminals; options: RunnerSideOptions }
 
 /**
  * The runner side of the queue for one caller: `tokenId` is the runner token of a remote runner
@@ -48,6 +51,7 @@ export class RunnerSide implements RunnerBackend {
       runId: row.id, attempt: row.attempt, lease, leaseMs: options.leaseMs, application: { id: app.id, name: app.name, repository: app.repository },
       pipeline: row.pipeline, kind: row.kind, branch: row.branch, commit: row.commit_sha, variables, sourceRunId: row.source_run_id, baseUrl: options.baseUrl, ...this.deps.workflows.jobFields(row),
       cache: { write: !this.deps.cache.readOnlyReason(row) },
+      ...(this.deps.terminals.windowMs ? { terminalMs: this.deps.terminals.windowMs } : {}), ...resumeField(row),
     };
   }
 
@@ -67,6 +71,7 @@ export class RunnerSide implements RunnerBackend {
     const durationMs = Number(result.durationMs) || 0;
     const done = await this.deps.recorder.record(runId, [finalEvent(status, durationMs, result.error)], this.#holds(lease), (r) => ({
       status, finished_at: isoNow(), duration_ms: durationMs, lease_until: null, lease_id: null,
+      snapshot_step: status === 'failed' && typeof result.snapshotStep === 'string' ? result.snapshotStep.slice(0, 300) : null,
       message: status === 'passed' ? null : (r.message ?? result.message ?? result.error?.message ?? null),
     }));
     if (!done) return false;
@@ -122,6 +127,28 @@ export class RunnerSide implements RunnerBackend {
     return put === 'lost' ? { stored: false, status: 409, reason: LOST } : put;
   }
 
+  async nextTerminal(runId: number, lease: string, signal: AbortSignal): Promise<TerminalRequest | undefined> {
+    if (!(await this.#held(runId, lease))) return undefined;
+    return this.deps.terminals.hub.next(runId, POLL_WAIT_MS, signal);
+  }
+
+  /** The embedded runner's end of a terminal: in-process. */
+  async openTerminal(runId: number, lease: string, id: string): Promise<TerminalChannel | undefined> {
+    if (!(await this.#held(runId, lease))) return undefined;
+    return this.deps.terminals.hub.inProcess(runId, id);
+  }
+
+  /** A remote runner's socket for terminal `id` (routes: terminal-socket.ts). */
+  async connectTerminal(runId: number, lease: string, id: string, channel: TerminalChannel): Promise<boolean> {
+    if (!(await this.#held(runId, lease))) return false;
+    return this.deps.terminals.hub.connect(runId, id, channel);
+  }
+
+  /** Whether this claim holds the run (the terminal socket's check before it is accepted). */
+  async holds(runId: number, lease: string): Promise<boolean> {
+    return Boolean(await this.#held(runId, lease));
+  }
+
   /** The guard of every report: the run is running under this claim (lease id) made with this token. */
   #holds(lease: string): (r: RunRow) => boolean {
     return (r) => r.status === 'running' && r.lease_id === lease && r.lease_token_id === this.tokenId;
@@ -151,4 +178,15 @@ async function releaseRun(deps: RunnerSideDeps, row: RunRow, why: string, holds:
     () => ({ status: 'queued', runner: null, lease_until: null, lease_id: null, lease_token_id: null }));
   if (done) deps.queue.ring();
   return Boolean(done);
+}
+
+/** A retry from a step: where it resumes (the runner checks it has the snapshot). */
+function resumeField(row: RunRow): Pick<Job, 'resume'> {
+  if (!row.resume_from) return {};
+  try {
+    const r = JSON.parse(row.resume_from) as { run?: unknown; fromStep?: unknown };
+    return typeof r.run === 'number' && typeof r.fromStep === 'string' ? { resume: { run: r.run, fromStep: r.fromStep } } : {};
+  } catch {
+    return {};
+  }
 }

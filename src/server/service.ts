@@ -30,6 +30,7 @@ import { RunQueue } from './run-queue.ts';
 import { RunnerSide, type RunnerSideOptions } from './runner-backend.ts';
 import { sessionService } from './sessions.ts';
 import { tokenService } from './tokens.ts';
+import { terminalService } from './terminals.ts';
 import { runTriggering } from './triggering.ts';
 import { scheduleService, startScheduler } from './schedules.ts';
 import { workflowService } from './workflows.ts';
@@ -61,7 +62,9 @@ export interface CoreOptions {
   notificationPolicy?: Partial<DeliveryPolicy>;
   /** How status requests to a forge are retried (forges/statuses.ts; tests shorten it). */
   statusRetry?: StatusRetry;
-  /** Where the core's own notes go (cache uploads refused, evictions); default: nowhere. */
+  /** `--terminal-minutes`: a failed step's box is kept this long for terminals (0, the default: none). */
+  terminalMinutes?: number;
+  /** Where the core's own notes go (cache uploads refused, evictions, terminal audits); default: stderr. */
   log?: (line: string) => void;
 }
 
@@ -114,8 +117,11 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   const queue = new RunQueue(store, changes);
   const recorder = new RunRecorder(store, live, limits.runEvents, changes);
   const workflows = workflowService(store, configs, (run) => queue.enqueue(run));
+  const terminals = terminalService(store, recorder, changes, {
+    windowMs: (options.terminalMinutes ?? 0) * 60_000, log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+  });
   const cache = new SharedCache(store, path.join(options.dataDir, 'cache'), { perApplicationBytes: limits.cacheBytes, totalBytes: limits.cacheTotalBytes }, options.log);
-  const runnerDeps = { store, workflows, queue, recorder, changes, cache, options: runOptions };
+  const runnerDeps = { store, workflows, queue, recorder, changes, cache, terminals, options: runOptions };
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs, cache);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });
@@ -128,6 +134,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     get baseUrl() {
       return runOptions.baseUrl;
     },
+    terminalMinutes: options.terminalMinutes ?? 0,
     ...apps, ...maintainerService(store), ...variableService(store), ...keyPairService(store),
     notifications: notificationSettings(store, Boolean(options.smtp)),
     ...runHistory(store, live), ...runTriggering(store, mirrors, workflows, queue), ...runControl(store, recorder, queue),
@@ -146,6 +153,7 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     reap,
     onQueued: (fn) => queue.onQueued(fn),
     runChanges: changes,
+    terminals,
     setBaseUrl: (url) => {
       runOptions.baseUrl = url;
     },

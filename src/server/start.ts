@@ -12,6 +12,7 @@ import { startRunner, type RunningRunner } from '../runner/worker.ts';
 import type { DeliveryPolicy } from './notifications/sender.ts';
 import type { SmtpSettings } from './notifications/smtp-settings.ts';
 import { createServerCore, type Core } from './service.ts';
+import { attachTerminalSockets } from './terminal-socket.ts';
 
 export interface ServerOptions {
   dataDir: string;
@@ -42,6 +43,8 @@ export interface ServerOptions {
   notificationPolicy?: Partial<DeliveryPolicy>;
   /** The clock of the schedules and the retention sweep (tests pass their own). */
   now?: () => Date;
+  /** `--terminal-minutes N`: runners keep a failed step's box N minutes for terminals (0: none). */
+  terminalMinutes?: number;
 }
 
 export interface RunningServer {
@@ -68,7 +71,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
-    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}), log });
+    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}), terminalMinutes: opts.terminalMinutes ?? 0, log });
   const app = createApp(core);
   const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
   try {
@@ -84,6 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     throw err;
   }
+  const detachSockets = attachTerminalSockets(server as import('node:http').Server, core, log);
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   if (opts.baseUrl === undefined) {
@@ -109,6 +113,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await stopSweep();
       await stopScheduler();
       await runner?.stop({ ...options, reason: 'the server stopped (SIGTERM or shutdown)' });
+      detachSockets();
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

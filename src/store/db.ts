@@ -14,6 +14,7 @@ import { schedules } from './migrations/0007-schedules.ts';
 import { forgesAndPullRequests } from './migrations/0006-forges-and-pull-requests.ts';
 import { privateApplications } from './migrations/0010-private-applications.ts';
 import { sharedCache } from './migrations/0009-shared-cache.ts';
+import { retryFromStep } from './migrations/0011-retry-from-step.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -88,6 +89,7 @@ async function migrate(store: Store): Promise<void> {
     '0006-forges-and-pull-requests': forgesAndPullRequests,
     '0010-private-applications': privateApplications,
     '0009-shared-cache': sharedCache,
+    '0011-retry-from-step': retryFromStep,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

@@ -11,7 +11,8 @@ import type { RunRow } from './runs.ts';
  *
  * Postgres: many runners claim at once; `FOR UPDATE SKIP LOCKED` lets each take a different
  * row without waiting, and the outer `status = 'queued'` re-check makes a row that changed under
- * the lock drop out. SQLite: one server process with one connection, so a transaction (select,
+ * the lock drop out. A run queued for one runner (a retry from its snapshot) is left to it until
+ * `for_runner_until`. SQLite: one server process with one connection, so a transaction (select,
  * then update if still queued) is already serialised.
  */
 export async function claimNextRun(store: Store, runner: string, leaseMs: number, tokenId: number | null = null): Promise<RunRow | undefined> {
@@ -27,12 +28,16 @@ export async function claimNextRun(store: Store, runner: string, leaseMs: number
         UPDATE runs SET status = 'running', runner = ${runner}, attempt = attempt + 1, lease_until = ${until},
           started_at = COALESCE(started_at, ${now}), lease_id = ${lease}, lease_token_id = ${tokenId}
         WHERE status = 'queued' AND id = (
-          SELECT id FROM runs WHERE status = 'queued' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
+          SELECT id FROM runs WHERE status = 'queued'
+            AND (for_runner IS NULL OR for_runner = ${runner} OR for_runner_until < ${now})
+          ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1
         )
         RETURNING *`.execute(tx);
       claimed = result.rows[0];
     } else {
-      const next = await tx.selectFrom('runs').select('id').where('status', '=', 'queued').orderBy('id').limit(1).executeTakeFirst();
+      const next = await tx.selectFrom('runs').select('id').where('status', '=', 'queued')
+        .where((eb) => eb.or([eb('for_runner', 'is', null), eb('for_runner', '=', runner), eb('for_runner_until', '<', now)]))
+        .orderBy('id').limit(1).executeTakeFirst();
       if (next) {
         claimed = await tx.updateTable('runs')
           .set((eb) => ({ status: 'running', runner, attempt: eb('attempt', '+', 1), lease_until: until, started_at: eb.fn.coalesce('started_at', eb.val(now)), lease_id: lease, lease_token_id: tokenId }))

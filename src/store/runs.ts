@@ -5,7 +5,7 @@ import { isoNow, type Store } from './db.ts';
 export type RunRow = Selectable<Database['runs']>;
 export type EventRow = Selectable<Database['run_events']>;
 export type NewRun = Pick<RunRow, 'application_id' | 'pipeline' | 'kind' | 'branch' | 'commit_sha' | 'trigger' | 'triggered_by'> &
-  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of' | 'workflow_inputs' | RunForgeField>>;
+  Partial<Pick<RunRow, 'workflow' | 'workflow_step' | 'workflow_run_id' | 'source_run_id' | 'retry_of' | 'workflow_inputs' | 'resume_from' | 'for_runner' | 'for_runner_until' | RunForgeField>>;
 /** What a run knows of the forge it came from; a retry and a workflow's later runs keep them. */
 export type RunForgeField = 'forge' | 'pull_request' | 'untrusted' | 'approved_by' | 'approved_at';
 /** An event as stored: its type, the JSON of its body, its time. */
@@ -14,7 +14,7 @@ export interface EventInput { type: string; body: string; at: string }
 /** Queues a run. */
 export async function createRun(store: Store, run: NewRun): Promise<RunRow> {
   return store.db.insertInto('runs').values({
-    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, workflow_inputs: null,
+    workflow: null, workflow_step: null, workflow_run_id: null, source_run_id: null, retry_of: null, workflow_inputs: null, snapshot_step: null, resume_from: null, for_runner: null, for_runner_until: null,
     forge: null, pull_request: null, approved_by: null, approved_at: null, forge_status_error: null, ...run,
     status: 'queued', attempt: 0, cancel_requested: 0, last_seq: 0, created_at: isoNow(),
   }).returningAll().executeTakeFirstOrThrow();

@@ -55,6 +55,12 @@ export interface Database {
     approved_by: string | null; approved_at: string | null;
     /** The last commit status request that failed (and why), until one succeeds. */
     forge_status_error: string | null;
+    /** The step a failed run's snapshot was taken at, on its runner (migration 0011). */
+    snapshot_step: string | null;
+    /** A retry resuming from a snapshot: JSON `{run, fromStep}`. */
+    resume_from: string | null;
+    /** Only this runner may claim the run until `for_runner_until` (it holds the snapshot). */
+    for_runner: string | null; for_runner_until: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */

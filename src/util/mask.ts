@@ -41,6 +41,25 @@ export class Masker {
     return upTo;
   }
 
+  /**
+   * For a stream cut at arbitrary places (a terminal): the masked text that can be shown now, and
+   * the tail to keep until more arrives, because a secret may begin there (a whole occurrence
+   * running into that tail is kept too). Nothing of a secret is ever shown before it is complete.
+   */
+  splitForStream(text: string): { shown: string; held: string } {
+    let cut = text.length;
+    for (const needle of this.#needles) {
+      for (let n = Math.min(needle.length - 1, text.length); n > 0; n--) {
+        if (text.endsWith(needle.slice(0, n))) {
+          cut = Math.min(cut, text.length - n);
+          break;
+        }
+      }
+    }
+    for (const [start, end] of this.#ranges(text)) if (start < cut && end > cut) cut = start;
+    return { shown: this.mask(text.slice(0, cut)), held: text.slice(cut) };
+  }
+
   mask(text: string): string {
     if (this.#needles.length === 0) return text;
     // Most lines hold no secret: find that out without building the ranges (called per output line).

@@ -21,7 +21,7 @@ export function fakeContext() {
     forge: { kind: null, apiUrl: null, owner: null, repo: null, tokenSet: false, pullRequestPipeline: 'build' },
     now: '2026-12-02T12:00:00.000Z',
   };
-  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', ...fakeApplications(state), ...fakeRuns(state), schedules: fakeSchedules(state), auth: fakeAuth(state) };
+  const ctx: ServerContext = { baseUrl: 'https://ci.example.test', terminalMinutes: 0, ...fakeApplications(state), ...fakeRuns(state), schedules: fakeSchedules(state), auth: fakeAuth(state) };
   const { session, runs, calls, variables, access, schedules } = state;
   const authenticator: Authenticator = {
     sessionUser: async (token) => (token === session.token ? { user, csrfToken: session.csrfToken } : undefined),
@@ -46,7 +46,7 @@ interface FakeState {
   forge: ForgeSettings;
 }
 
-type AppMembers = Omit<ServerContext, 'baseUrl' | 'auth' | 'schedules' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun' | 'approveRun'>;
+type AppMembers = Omit<ServerContext, 'baseUrl' | 'terminalMinutes' | 'auth' | 'schedules' | 'listRuns' | 'getRun' | 'listRunEvents' | 'followRun' | 'triggerRun' | 'cancelRun' | 'retryRun' | 'approveRun'>;
 
 function fakeApplications({ access, apps, variables, keyPairs, calls, now, forge }: FakeState): AppMembers {
   return {

@@ -26,6 +26,7 @@ export interface ServerFlags extends SmtpFlags {
   maxCacheMb?: string;
   maxCacheTotalMb?: string;
   graceSeconds?: string;
+  terminalMinutes?: string;
   dockerHost?: string;
   createUser?: string;
   /** With --create-user: the user is an admin (the first user always is). */
@@ -64,12 +65,16 @@ export async function serverCommand(flags: ServerFlags, out: Output): Promise<nu
   };
   const graceMs = Number(flags.graceSeconds ?? '0') * 1000;
   if (!(graceMs >= 0)) throw new UsageError(`--grace-seconds takes a number of seconds, not "${flags.graceSeconds}"`);
+  const terminalMinutes = Number(flags.terminalMinutes ?? '0');
+  if (!(terminalMinutes >= 0 && terminalMinutes <= 24 * 60)) {
+    throw new UsageError(`--terminal-minutes takes a number of minutes (0 to 1440), not "${flags.terminalMinutes}"`, { hint: 'e.g. --terminal-minutes 10; 0 (the default) offers no terminals' });
+  }
   const allowLocalRepos = [...(flags.allowLocalRepos ?? []), ...(process.env.WERKER_ALLOW_LOCAL_REPOS ?? '').split(path.delimiter).filter(Boolean)].map((d) => path.resolve(d));
   const trustProxy = flags.trustProxy === true || process.env.WERKER_TRUST_PROXY === '1';
   const smtp = smtpSettingsFrom(flags);
   const runtime = runners > 0 ? await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}) : undefined;
   const server = await startServer({
-    dataDir, host: flags.host, port, runners, leaseMs, keepOutputsDays, log: (l) => out.stderr(l), limits, allowLocalRepos, trustProxy,
+    dataDir, host: flags.host, port, runners, leaseMs, keepOutputsDays, log: (l) => out.stderr(l), limits, allowLocalRepos, trustProxy, terminalMinutes,
     ...(database ? { database } : {}), ...(flags.baseUrl ? { baseUrl: flags.baseUrl } : {}), ...(runtime ? { runtime } : {}), ...(smtp ? { smtp } : {}),
   });
   out.stderr(`werker server listening on ${server.url} (data ${dataDir}, database ${database ? server.core.store.describe : path.join(dataDir, 'werker.db')}, ${runners ? `${runners} embedded runner slot(s)` : 'no embedded runner'}, outputs kept ${keepOutputsDays ? `${keepOutputsDays} days` : 'forever'}, ${smtp ? `email via ${smtp.host}:${smtp.port} (${smtp.security})` : 'no email'})`);

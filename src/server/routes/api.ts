@@ -197,7 +197,15 @@ function runApi(api: Api, core: ServerCore, app: AppOf): void {
     return c.json({ run });
   });
   api.post('/runs/:id/cancel', async (c) => c.json({ run: await core.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user) }));
-  api.post('/runs/:id/retry', async (c) => c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
+  api.post('/runs/:id/retry', async (c) => {
+    const fromStep = opt(await body(c), 'fromStep');
+    return c.json({ run: await core.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user, fromStep === undefined ? {} : { fromStep }) }, 201);
+  });
+  // A one-time ticket for the terminal's socket (terminal-socket.ts): a signed-in page only (cookie + CSRF token).
+  api.post('/runs/:id/terminal', async (c) => {
+    if (c.var.authMethod !== 'session') throw new InputError('a terminal opens from a signed-in browser session (the run\'s page), not with a token', 403);
+    return c.json(await core.terminals.mintTicket(intParam(c.req.param('id'), 'run id'), c.var.user), 201);
+  });
   api.post('/runs/:id/approve', async (c) => c.json({ run: await core.approveRun(intParam(c.req.param('id'), 'run id'), c.var.user) }, 201));
 }
 

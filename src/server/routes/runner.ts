@@ -15,6 +15,9 @@ import { intParam } from './errors.ts';
  * - `POST /api/runner/runs/:id/events {events}` → 204 (bodies; the server numbers them);
  * - `POST /api/runner/runs/:id/finish {status, durationMs, message?}` → 204;
  * - `POST /api/runner/runs/:id/release {reason}` → 204 (given back: the run is queued again);
+ * - `POST /api/runner/runs/:id/terminals/next` → 200 `{ terminal: {id, user} }` or 204 after a
+ *   while (a long poll, while the runner holds a failed box); the runner then opens the WebSocket
+ *   `/api/runner/runs/:id/terminals/:tid` (server/terminal-socket.ts);
  * - `PUT /api/runner/runs/:id/output` (tar) and `GET /api/runner/runs/:id/source[?from=RUN]` (the
  *   tar of the run it deploys from, or of RUN, one of its workflow inputs);
  * - the shared cache (cache.ts): `GET /api/runner/runs/:id/cache` → the tar (headers
@@ -57,6 +60,10 @@ export function runnerRoutes(core: ServerCore): Hono<ServerEnv> {
     const b = await json(c);
     const ok = await backend(c).release(runId(c), lease(c), typeof b.reason === 'string' ? b.reason : '');
     return ok ? c.body(null, 204) : lost(c);
+  });
+  r.post('/runs/:id/terminals/next', async (c) => {
+    const request = await backend(c).nextTerminal!(runId(c), lease(c), c.req.raw.signal);
+    return request ? c.json({ terminal: request }) : c.body(null, 204);
   });
   r.put('/runs/:id/output', async (c) => {
     const body = c.req.raw.body;

@@ -228,14 +228,16 @@ function runPages(ui: Ui, ctx: ServerContext): void {
   ui.get('/runs/:id', async (c) => {
     const run = await ctx.getRun(intParam(c.req.param('id'), 'run id'));
     if (!run) return notFound(c, 'No such run.');
-    return c.html(<RunPage user={c.var.user} csrf={c.var.csrfToken} run={run} />);
+    const terminal = ctx.terminalMinutes > 0 && run.status === 'running' && (await ctx.canManageApplication(run.applicationId, c.var.user)) ? { minutes: ctx.terminalMinutes } : undefined;
+    return c.html(<RunPage user={c.var.user} csrf={c.var.csrfToken} run={run} {...(terminal ? { terminal } : {})} />);
   });
   ui.post('/runs/:id/cancel', async (c) => {
     const run = await ctx.cancelRun(intParam(c.req.param('id'), 'run id'), c.var.user);
     return c.redirect(`/runs/${run.id}`, 303);
   });
   ui.post('/runs/:id/retry', async (c) => {
-    const run = await ctx.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user);
+    const fromStep = (await c.req.parseBody())['fromStep'];
+    const run = await ctx.retryRun(intParam(c.req.param('id'), 'run id'), c.var.user, typeof fromStep === 'string' && fromStep ? { fromStep } : {});
     return c.redirect(`/runs/${run.id}`, 303);
   });
   ui.post('/runs/:id/approve', async (c) => {

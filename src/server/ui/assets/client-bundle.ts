@@ -55,6 +55,8 @@ export async function bundleClient(root: string): Promise<string> {
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
+    // xterm's stylesheet, put into the page by client/terminal.ts.
+    loader: { '.css': 'text' },
     logLevel: 'silent',
   });
   const [file] = result.outputFiles;

@@ -82,4 +82,7 @@ button.danger { background: #fff; color: var(--failed); border-color: var(--fail
 .log .message { padding: .4rem .75rem; color: var(--failed); }
 .result { margin-top: .75rem; font-weight: 600; }
 .result.passed { color: var(--passed); } .result.failed, .result.errored { color: var(--failed); } .result.cancelled { color: var(--cancelled); }
+.step-retry { margin: .4rem 0 .2rem 1.5rem; }
+.terminal { margin: 1rem 0; }
+.terminal-screen { height: 22rem; background: #000; padding: .3rem; border-radius: 6px; }
 `;

@@ -7,6 +7,8 @@ export interface RunPageProps {
   user: User;
   csrf: string;
   run: RunDetail;
+  /** The server offers terminals (--terminal-minutes) and the user manages the application. */
+  terminal?: { minutes: number };
 }
 
 /**
@@ -14,7 +16,7 @@ export interface RunPageProps {
  * store knows now; the live log (client/live-log.ts) fills in their output by
  * replaying the run's events and follows it live until `run.finished`.
  */
-export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
+export const RunPage: FC<RunPageProps> = ({ user, csrf, run, terminal }) => {
   const finished = FINAL_STATUSES.includes(run.status);
   return (
     <Layout title={`${run.applicationName} #${run.id}`} user={user} csrf={csrf}>
@@ -48,9 +50,10 @@ export const RunPage: FC<RunPageProps> = ({ user, csrf, run }) => {
         ) : null}
         <div class="log" id="log">
           {run.steps.map((step) => (
-            <StepSection step={step} />
+            <StepSection step={step} retry={run.status === 'failed' && step.phase === 'main' && step.status === 'failed' ? { runId: run.id, csrf } : undefined} />
           ))}
         </div>
+        {terminal && !finished ? <TerminalPanel runId={run.id} csrf={csrf} minutes={terminal.minutes} /> : null}
         <div id="run-result" class={`result ${finished ? run.status : ''}`}>
           {finished ? runResultText(run.status, run.durationMs) : ''}
         </div>
@@ -163,8 +166,11 @@ const ForgeNotes: FC<RunPageProps> = ({ run, user, csrf }) => {
   );
 };
 
-/** The same shape the live log (client/live-log.ts) makes for steps it learns of later (keep them in step). */
-const StepSection: FC<{ step: RunStep }> = ({ step }) => (
+/**
+ * The same shape the live log (client/live-log.ts) makes for steps it learns of later (keep them in step).
+ * A failed run's failed step offers "Retry from this step" (the snapshot its runner kept; docs/wercker-compat.md §8.4).
+ */
+const StepSection: FC<{ step: RunStep; retry?: { runId: number; csrf: string } | undefined }> = ({ step, retry }) => (
   <details data-key={stepKey(step.phase, step.step)} data-state={step.status} open={step.status !== 'passed'}>
     <summary>
       <span class="state"></span>
@@ -172,6 +178,26 @@ const StepSection: FC<{ step: RunStep }> = ({ step }) => (
       {step.phase === 'after' ? <span class="phase">after-step</span> : null}
       <span class="duration">{formatDuration(step.durationMs)}</span>
     </summary>
+    {retry ? (
+      <PostForm action={`/runs/${retry.runId}/retry`} csrf={retry.csrf} class="inline step-retry">
+        <input type="hidden" name="fromStep" value={step.name} />
+        <button type="submit" class="secondary">Retry from this step</button>
+      </PostForm>
+    ) : null}
     <pre class="output"></pre>
   </details>
+);
+
+/**
+ * A terminal into the failed step's box while its runner holds it (client/terminal.ts): the
+ * button asks for a one-time ticket, then the socket opens. Hidden once the run ends.
+ */
+const TerminalPanel: FC<{ runId: number; csrf: string; minutes: number }> = ({ runId, csrf, minutes }) => (
+  <section id="terminal" class="terminal" data-ticket={`/api/runs/${runId}/terminal`} data-csrf={csrf} data-state="idle" data-while-active>
+    <p class="muted">
+      When a step fails, its runner keeps the box for {minutes} min: open a shell in it, in the step's directory with its environment (protected values are masked in what it shows).{' '}
+      <button type="button" id="terminal-open" class="secondary">Open a terminal</button> <span id="terminal-status"></span>
+    </p>
+    <div id="terminal-screen" class="terminal-screen" hidden></div>
+  </section>
 );
