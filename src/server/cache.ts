@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -194,7 +195,15 @@ async function receiveVerified(body: ReadableStream<Uint8Array>, part: string, b
       done(null, chunk);
     },
   });
-  await pipe(Readable.fromWeb(body as WebReadableStream<Uint8Array>), meter, createWriteStream(part, { mode: 0o600 }));
+  const out = createWriteStream(part, { mode: 0o600 });
+  try {
+    await pipe(Readable.fromWeb(body as WebReadableStream<Uint8Array>), meter, out);
+  } catch (err) {
+    // A refused stream may still be opening its file: wait until it is closed, or the caller's
+    // removal of the part file could run first and the file appear after it.
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
+    throw err;
+  }
   if (bytes !== blob.size) throw new UploadRefused(400, `the upload ended after ${bytes} of its ${blob.size} bytes (cut off); the previous cache is kept`);
   const digest = hash.digest('hex');
   if (digest !== blob.digest) throw new UploadRefused(422, `the upload's sha-256 is ${digest}, not the ${blob.digest} it declared; the previous cache is kept`);

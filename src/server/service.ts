@@ -105,8 +105,8 @@ function deliveryLog(store: Store): DeliveryLog {
   };
 }
 
-/** Composes the server's services over one store: each job is a module of its own (src/server/README.md, "Layout"). */
-export function createServerCore(store: Store, options: CoreOptions): Core {
+/** What every job of the core shares: mirrors, the config reader, the queue, the recorder, status changes, terminals, the cache. */
+function sharedParts(store: Store, options: CoreOptions) {
   const mirrors = new RepoMirrors(path.join(options.dataDir, 'repos'), options.allowLocalRepos ?? []);
   const live = new LiveEvents();
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -122,6 +122,12 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
   });
   const cache = new SharedCache(store, path.join(options.dataDir, 'cache'), { perApplicationBytes: limits.cacheBytes, totalBytes: limits.cacheTotalBytes }, options.log);
   const runnerDeps = { store, workflows, queue, recorder, changes, cache, terminals, options: runOptions };
+  return { mirrors, live, limits, configs, leaseMs, runOptions, changes, queue, recorder, workflows, terminals, cache, runnerDeps };
+}
+
+/** Composes the server's services over one store: each job is a module of its own (src/server/README.md, "Layout"). */
+export function createServerCore(store: Store, options: CoreOptions): Core {
+  const { mirrors, live, limits, configs, leaseMs, runOptions, changes, queue, recorder, workflows, terminals, cache, runnerDeps } = sharedParts(store, options);
   const { webhookSecret, ...apps } = applicationService(store, mirrors, configs, cache);
   const auth = { ...userAccounts(store), ...sessionService(store), ...tokenService(store) };
   const reap = reaper(store, recorder, queue, { maxAttempts: options.maxAttempts ?? 3 });

@@ -11,7 +11,7 @@ import { configLimits, type ServerLimits } from './limits.ts';
 import { startRunner, type RunningRunner } from '../runner/worker.ts';
 import type { DeliveryPolicy } from './notifications/sender.ts';
 import type { SmtpSettings } from './notifications/smtp-settings.ts';
-import { createServerCore, type Core } from './service.ts';
+import { createServerCore, type Core, type CoreOptions } from './service.ts';
 import { attachTerminalSockets } from './terminal-socket.ts';
 
 export interface ServerOptions {
@@ -58,6 +58,33 @@ export interface RunningServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** The core's options from the server's. */
+function coreOptions(opts: ServerOptions, baseUrl: string, log: (line: string) => void): CoreOptions {
+  return {
+    dataDir: opts.dataDir, baseUrl, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
+    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
+    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}),
+    terminalMinutes: opts.terminalMinutes ?? 0, log,
+  };
+}
+
+/** Resolves once the socket listens; a taken port or a refused address is a usage error saying what to do. */
+async function listening(server: ReturnType<typeof serve>, opts: ServerOptions): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', () => resolve());
+      server.once('error', reject);
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+      throw new UsageError(`can't listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is taken' : 'permission denied'}`, { hint: 'pass another --port (or --host), or stop what listens there' });
+    }
+    throw err;
+  }
+}
+
 /** Store → core → HTTP server (+ embedded runner, the lease reaper, the output sweep and the schedules). */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -68,25 +95,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const sqliteFile = opts.database ? undefined : path.join(opts.dataDir, 'werker.db');
   prepareDataDir(opts.dataDir, sqliteFile, log);
   const store = await openStore(opts.database ?? sqliteFile!);
-  const core = createServerCore(store, { dataDir: opts.dataDir, baseUrl: baseHint, ...(opts.leaseMs ? { leaseMs: opts.leaseMs } : {}),
-    ...(opts.keepOutputsDays !== undefined ? { keepOutputsDays: opts.keepOutputsDays } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {}), trustProxy: opts.trustProxy ?? false, allowLocalRepos: opts.allowLocalRepos ?? [],
-    ...(opts.smtp ? { smtp: opts.smtp } : {}), ...(opts.notificationPolicy ? { notificationPolicy: opts.notificationPolicy } : {}), ...(opts.now ? { now: opts.now } : {}), terminalMinutes: opts.terminalMinutes ?? 0, log });
-  const app = createApp(core);
-  const server = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', () => resolve());
-      server.once('error', reject);
-    });
-  } catch (err) {
+  const core = createServerCore(store, coreOptions(opts, baseHint, log));
+  const server = serve({ fetch: createApp(core).fetch, hostname: opts.host, port: opts.port });
+  await listening(server, opts).catch(async (err: unknown) => {
     await store.close();
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-      throw new UsageError(`can't listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is taken' : 'permission denied'}`, { hint: 'pass another --port (or --host), or stop what listens there' });
-    }
     throw err;
-  }
+  });
   const detachSockets = attachTerminalSockets(server as import('node:http').Server, core, log);
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -117,10 +131,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // SSE streams keep connections open; close them with the server.
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Runs that ended while stopping still tell their listeners; then notification retries end (an attempt in flight has a timeout).
+      // Runs that ended while stopping still tell their listeners (commit statuses, notifications; their
+      // retries are bounded) before the store closes; then notification retries end (an attempt in flight has a timeout).
       await core.runChanges.settled().then(() => core.notifier.stop());
-      // Run-change listeners (commit statuses) write to the store: let them end first (their retries are bounded).
-      await core.runChanges.settled();
       await store.close();
     },
   };

@@ -108,20 +108,7 @@ function sessionPages(ui: Ui, ctx: ServerContext): void {
 function applicationPages(ui: Ui, ctx: ServerContext): void {
   ui.get('/', (c) => c.redirect('/apps', 302));
   ui.get('/apps', async (c) => c.html(<ApplicationsPage user={c.var.user} csrf={c.var.csrfToken} applications={await ctx.listApplications()} />));
-  ui.post('/apps', async (c) => {
-    const form = await readForm(c);
-    try {
-      const created = await ctx.createApplication(
-        { name: trim(form.name), repository: trim(form.repository), ...(trim(form.defaultBranch) ? { defaultBranch: trim(form.defaultBranch) } : {}) },
-        c.var.user,
-      );
-      return c.redirect(`/apps/${created.id}`, 303);
-    } catch (err) {
-      const error = inputProblem(err);
-      const page = <ApplicationsPage user={c.var.user} csrf={c.var.csrfToken} applications={await ctx.listApplications()} error={error.message} form={form} />;
-      return c.html(page, error.status);
-    }
-  });
+  applicationCreation(ui, ctx);
 
   ui.get('/apps/:app', async (c) => renderApplication(c, ctx, await findApplication(ctx, c)));
   /** A form on the application page: find the application, make the change, go where it says (or show the page with the problem). */
@@ -165,6 +152,24 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     return `/apps/${app.id}#keys`;
   });
   notificationForms(ui, ctx, appChange);
+}
+
+/** The form that registers an application: refused, the list is drawn again with what was typed. */
+function applicationCreation(ui: Ui, ctx: ServerContext): void {
+  ui.post('/apps', async (c) => {
+    const form = await readForm(c);
+    try {
+      const created = await ctx.createApplication(
+        { name: trim(form.name), repository: trim(form.repository), ...(trim(form.defaultBranch) ? { defaultBranch: trim(form.defaultBranch) } : {}) },
+        c.var.user,
+      );
+      return c.redirect(`/apps/${created.id}`, 303);
+    } catch (err) {
+      const error = inputProblem(err);
+      const page = <ApplicationsPage user={c.var.user} csrf={c.var.csrfToken} applications={await ctx.listApplications()} error={error.message} form={form} />;
+      return c.html(page, error.status);
+    }
+  });
 }
 
 /** The notification rule forms: a signing secret the server made is shown once, on the page that answers the form. */
