@@ -123,7 +123,7 @@ describe.skipIf(!docker || !haveChromium)('a GitHub pull request, walked through
     await page.click(`${form} button[type=submit]`);
     await page.waitForURL('**#forge');
     expect(await page.locator('#forge-token-set').innerText()).toBe('set');
-    expect(await page.locator('#forge p.muted').innerText()).toContain('Statuses go to acme/shop on github');
+    expect(await page.locator('#forge p.muted').innerText()).toContain('Statuses go to acme/shop on GitHub');
     expect(await page.inputValue(`${form} input[name=token]`)).toBe('');
     expect(await page.content()).not.toContain(FORGE_TOKEN);
     await page.locator('#forge').screenshot({ path: path.join(screenshots, 'server-forge.png') });
@@ -158,6 +158,7 @@ describe.skipIf(!docker || !haveChromium)('a GitHub pull request, walked through
     expect(await page.locator('#run').getAttribute('data-status')).toBe('passed');
     expect(await page.locator('#run-status').textContent()).toBe('passed');
     expect(await page.locator('#log').textContent()).toContain('hello from the pull request');
+    expect(await page.locator('.meta').first().innerText()).toContain(`started by pull_request: Codertocat (pull request #${PR_NUMBER})`);
     expect(await page.locator('.meta').first().innerText()).toContain(`pull request #${PR_NUMBER}`);
     expect(await page.content()).not.toContain(FORGE_TOKEN);
     await page.screenshot({ path: path.join(screenshots, 'server-pull-request-run.png'), fullPage: true });
