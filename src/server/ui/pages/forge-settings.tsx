@@ -2,6 +2,9 @@ import type { FC } from 'hono/jsx';
 import type { Application, ForgeSettings } from '../../context.ts';
 import { PostForm, Section } from '../components.tsx';
 
+/** The forge's name as its users write it (the select below shows the same). */
+const FORGE_NAMES: Record<NonNullable<ForgeSettings['kind']>, string> = { github: 'GitHub', gitea: 'Gitea / Forgejo' };
+
 export interface ForgeSectionProps {
   app: Application;
   forge: ForgeSettings;
@@ -18,7 +21,7 @@ export const ForgeSection: FC<ForgeSectionProps> = ({ app, forge, csrf, manage }
     <p class="muted">
       {forge.kind && forge.owner && forge.repo ? (
         <>
-          Statuses go to <b class="mono">{`${forge.owner}/${forge.repo}`}</b> on {forge.kind} (<span class="mono">{forge.apiUrl}</span>),
+          Statuses go to <b class="mono">{`${forge.owner}/${forge.repo}`}</b> on {FORGE_NAMES[forge.kind]} (<span class="mono">{forge.apiUrl}</span>),
           token {forge.tokenSet ? <b id="forge-token-set">set</b> : <b id="forge-token-missing">not set (no statuses are posted)</b>}.
         </>
       ) : (

@@ -76,7 +76,7 @@ const RunMeta: FC<{ run: RunDetail }> = ({ run }) => (
       commit <b class="mono">{shortCommit(run.commit)}</b>
     </span>
     <span>
-      started by <b>{run.trigger}</b> ({run.triggeredBy})
+      started by <b>{run.trigger}</b>: {run.triggeredBy}
     </span>
     <span>
       created <b>{formatTime(run.createdAt)}</b>
