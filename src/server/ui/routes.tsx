@@ -152,6 +152,7 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     const input = {
       kind: trim(form.kind) || null, apiUrl: trim(form.apiUrl), repository: trim(form.repository), token: trim(form.token),
       clearToken: form.clearToken === 'on', pullRequestPipeline: trim(form.pullRequestPipeline),
+      appId: trim(form.appId), installationId: trim(form.installationId), privateKey: trim(form.privateKey), clearApp: form.clearApp === 'on',
     };
     await ctx.setForgeSettings(app.id, input, c.var.user);
     return `/apps/${app.id}#forge`;
