@@ -32,13 +32,19 @@ export function appJwt(app: GitHubAppCredentials, nowMs: number): string {
 export class InstallationTokens {
   private readonly cache = new Map<string, { token: string; expiresAt: number }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  private readonly now: () => number;
+  private readonly renewBeforeMs: number;
+
+  constructor(opts: { now?: () => number; renewBeforeMs?: number } = {}) {
+    this.now = opts.now ?? Date.now;
+    this.renewBeforeMs = opts.renewBeforeMs ?? RENEW_BEFORE_MS;
+  }
 
   /** A token for the connection's repository: the cached one while it lasts, else a new one. */
   async tokenFor(c: ForgeConnection & { githubApp: GitHubAppCredentials }, fetchImpl: typeof fetch, signal?: AbortSignal): Promise<string> {
     const key = cacheKey(c);
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt - RENEW_BEFORE_MS > this.now()) return cached.token;
+    if (cached && cached.expiresAt - this.renewBeforeMs > this.now()) return cached.token;
     const fresh = await requestToken(c, appJwt(c.githubApp, this.now()), fetchImpl, signal);
     this.cache.set(key, fresh);
     return fresh.token;
