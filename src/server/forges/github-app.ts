@@ -30,8 +30,8 @@ export function appJwt(app: GitHubAppCredentials, nowMs: number): string {
 
 /** Installation tokens by App, installation and repository, each kept until shortly before it expires. */
 export class InstallationTokens {
-  private readonly cache = new Map<string, { token: string; expiresAt: number }>();
-
+  /** Each entry is the request for the token (settled or not): concurrent statuses share one request. */
+  private readonly cache = new Map<string, Promise<{ token: string; expiresAt: number }>>();
   private readonly now: () => number;
   private readonly renewBeforeMs: number;
 
@@ -44,10 +44,17 @@ export class InstallationTokens {
   async tokenFor(c: ForgeConnection & { githubApp: GitHubAppCredentials }, fetchImpl: typeof fetch, signal?: AbortSignal): Promise<string> {
     const key = cacheKey(c);
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt - this.renewBeforeMs > this.now()) return cached.token;
-    const fresh = await requestToken(c, appJwt(c.githubApp, this.now()), fetchImpl, signal);
+    if (cached) {
+      const t = await cached.catch(() => undefined);
+      if (t && t.expiresAt - this.renewBeforeMs > this.now()) return t.token;
+      // Refused, or renewed by another status meanwhile: look again.
+      if (this.cache.get(key) !== cached) return this.tokenFor(c, fetchImpl, signal);
+    }
+    const fresh = requestToken(c, appJwt(c.githubApp, this.now()), fetchImpl, signal);
     this.cache.set(key, fresh);
-    return fresh.token;
+    // A refused request is not kept: the next status asks again (the settings may have been fixed).
+    fresh.catch(() => this.cache.get(key) === fresh && this.cache.delete(key));
+    return (await fresh).token;
   }
 
   /** Forgets the connection's token (GitHub refused it: revoked, or the installation changed). */
