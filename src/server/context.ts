@@ -153,6 +153,10 @@ export interface ForgeSettings {
   tokenSet: boolean;
   /** What a pull request runs: a pipeline name, or `workflow:NAME` (default `build`). */
   pullRequestPipeline: string;
+  /** GitHub App credentials (used instead of the token when all three are set): the ids, and whether the key is stored (write-only). */
+  appId: string | null;
+  installationId: string | null;
+  privateKeySet: boolean;
 }
 
 export interface ForgeSettingsInput {
@@ -166,6 +170,12 @@ export interface ForgeSettingsInput {
   token?: string;
   clearToken?: boolean;
   pullRequestPipeline?: string;
+  /** GitHub App: its id, the installation's id, its private key (PEM); left out or empty keeps the stored one. */
+  appId?: string;
+  installationId?: string;
+  privateKey?: string;
+  /** Removes the App id, installation id and key. */
+  clearApp?: boolean;
 }
 
 export interface ServerAuth {

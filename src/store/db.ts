@@ -15,6 +15,7 @@ import { forgesAndPullRequests } from './migrations/0006-forges-and-pull-request
 import { privateApplications } from './migrations/0010-private-applications.ts';
 import { sharedCache } from './migrations/0009-shared-cache.ts';
 import { retryFromStep } from './migrations/0011-retry-from-step.ts';
+import { githubApp } from './migrations/0012-github-app.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -90,6 +91,7 @@ async function migrate(store: Store): Promise<void> {
     '0010-private-applications': privateApplications,
     '0009-shared-cache': sharedCache,
     '0011-retry-from-step': retryFromStep,
+    '0012-github-app': githubApp,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

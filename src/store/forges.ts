@@ -3,7 +3,7 @@ import { isoNow, type Store } from './db.ts';
 import type { Database } from './schema.ts';
 
 export type ForgeRow = Selectable<Database['application_forges']>;
-export type ForgeFields = Partial<Pick<ForgeRow, 'kind' | 'api_url' | 'owner' | 'repo' | 'token' | 'pr_pipeline'>>;
+export type ForgeFields = Partial<Pick<ForgeRow, 'kind' | 'api_url' | 'owner' | 'repo' | 'token' | 'pr_pipeline' | 'github_app_id' | 'github_installation_id' | 'github_private_key'>>;
 
 /** The application's forge settings; undefined when none were ever saved. */
 export async function forgeRow(store: Store, appId: number): Promise<ForgeRow | undefined> {

@@ -90,6 +90,8 @@ export interface Database {
   application_forges: {
     application_id: number; kind: string | null; api_url: string | null; owner: string | null; repo: string | null; token: string | null;
     pr_pipeline: Generated<string>; updated_at: string;
+    /** GitHub App credentials (0012): the private key is write-only like the token. */
+    github_app_id: string | null; github_installation_id: string | null; github_private_key: string | null;
   };
   /** The shared cache of each application + pipeline + branch: the digest (sha-256) of its tar; size in bytes. */
   cache_entries: { application_id: number; pipeline: string; branch: string; digest: string; size: number | string; created_at: string; last_used_at: string };

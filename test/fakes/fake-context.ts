@@ -18,7 +18,7 @@ export function fakeContext() {
     access: { manage: true },
     session: { token: 'session-token-1', user, csrfToken: 'csrf-token-1', expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
     apps: [], variables: [], keyPairs: [], runs: [], schedules: [], calls: [],
-    forge: { kind: null, apiUrl: null, owner: null, repo: null, tokenSet: false, pullRequestPipeline: 'build' },
+    forge: { kind: null, apiUrl: null, owner: null, repo: null, tokenSet: false, pullRequestPipeline: 'build', appId: null, installationId: null, privateKeySet: false },
     now: '2026-12-02T12:00:00.000Z',
   };
   const ctx: ServerContext = { baseUrl: 'https://ci.example.test', terminalMinutes: 0, ...fakeApplications(state), ...fakeRuns(state), schedules: fakeSchedules(state), auth: fakeAuth(state) };
@@ -111,6 +111,11 @@ function fakeApplications({ access, apps, variables, keyPairs, calls, now, forge
       const [owner, repo] = (input.repository ?? '').split('/');
       Object.assign(forge, { kind: input.kind || null, apiUrl: input.apiUrl || 'https://api.github.com', owner: owner ?? null, repo: repo ?? null, pullRequestPipeline: input.pullRequestPipeline || 'build' });
       if (input.token) forge.tokenSet = true;
+      if (input.appId || input.installationId || input.privateKey || input.clearApp) {
+        calls.push(`setForgeApp appId=${input.appId} installationId=${input.installationId} privateKey=${input.privateKey ? 'given' : 'none'} clearApp=${input.clearApp}`);
+      }
+      if (input.clearApp) Object.assign(forge, { appId: null, installationId: null, privateKeySet: false });
+      else Object.assign(forge, { appId: input.appId || forge.appId, installationId: input.installationId || forge.installationId, privateKeySet: forge.privateKeySet || Boolean(input.privateKey) });
       return { ...forge };
     },
   };

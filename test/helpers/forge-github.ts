@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { description, errorsOf, paramProblem, resolveParam, validator, type Operation } from './github-api.ts';
+import { jwtProblem, type GitHubAppServed } from './github-app-jwt.ts';
 
 /**
  * GitHub's REST API for commit statuses on loopback: every request is matched to an operation of
@@ -13,7 +15,18 @@ import { description, errorsOf, paramProblem, resolveParam, validator, type Oper
  * 422) and listed in `problems`, so a test that expects none fails. "Create a commit status" is
  * answered with GitHub's own example (checked against the response schema) and recorded.
  * `failNext(n, status)` answers the next n status requests with a 5xx; `hang` with no answer.
+ * With `app`, it is also a GitHub App's installation: "Create an installation access token"
+ * takes only a JWT signed by the App's key (github-app-jwt.ts checks it) and answers with a new
+ * token and its `expires_at`; the status route then takes those tokens until they expire (or
+ * `expireTokens()` ends them all).
  */
+export interface TokenRequest {
+  installationId: string;
+  claims: { iat: number; exp: number; iss: unknown };
+  body: Json;
+  issued?: string;
+}
+
 export interface StatusRequest {
   operationId: string;
   method: string;
@@ -36,6 +49,10 @@ export interface GitHubStatusApi {
   failNext(count: number, status?: number): void;
   /** The next `count` requests get no answer until the server closes. */
   hangNext(count: number): void;
+  /** Installation token requests (answered or refused), in arrival order. */
+  tokenRequests: TokenRequest[];
+  /** Ends every installation token issued so far (GitHub answers 401 to them from now on). */
+  expireTokens(): void;
   close(): Promise<void>;
 }
 
@@ -45,7 +62,9 @@ const ACCEPTED = ['application/vnd.github+json', 'application/vnd.github.v3+json
 const API_VERSIONS = ['2022-11-28'];
 const DOCS = 'https://docs.github.com/rest/commits/statuses';
 
-export async function startGitHubStatusApi(opts: { token: string; repos: string[] }): Promise<GitHubStatusApi> {
+export async function startGitHubStatusApi(opts: { token: string; repos: string[]; app?: GitHubAppServed }): Promise<GitHubStatusApi> {
+  const tokens = new Map<string, number>();
+  const tokenRequests: TokenRequest[] = [];
   const state = { statuses: [] as StatusRequest[], log: [] as string[], problems: [] as string[], fail: { count: 0, status: 503 }, hang: 0, hanging: [] as ServerResponse[] };
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
@@ -77,13 +96,15 @@ export async function startGitHubStatusApi(opts: { token: string; repos: string[
         ? `${where}: GitHub's description has ${candidates.map((o) => `${o.method} ${o.template}`).join(', ')} here, not ${method}`
         : `${where}: no operation of GitHub's description has this path`);
     }
-    const headerProblem = checkHeaders(req, opts.token);
+    const isTokenRoute = op.id === 'apps/create-installation-access-token';
+    const headerProblem = checkHeaders(req, isTokenRoute ? undefined : (auth) => auth === opts.token || (tokens.get(auth) ?? 0) > Date.now());
     if (headerProblem) return refuse(req, res, headerProblem.status, headerProblem.message, `${where}: ${headerProblem.message}`);
     const params = pathParams(op, url.pathname);
     const bad = paramProblems(op, params);
     if (bad.length) return refuse(req, res, 422, 'Validation Failed', `${where} (${op.id}): ${bad.join('; ')}`);
     const json = checkBody(req, op, raw);
     if (typeof json === 'string') return refuse(req, res, json.startsWith('content type') ? 415 : 422, 'Invalid request.', `${where} (${op.id}): ${json}`);
+    if (isTokenRoute) return answerTokenRequest(req, res, op, params.installation_id!, json ?? {});
     if (op.id !== 'repos/create-commit-status') return refuse(req, res, 501, 'Not Implemented', `${where}: ${op.id} is not served by the test server (werker should not call it)`);
     if (!opts.repos.includes(`${params.owner}/${params.repo}`)) return send(req, res, 404, { message: 'Not Found', documentation_url: DOCS });
     if (state.hang > 0) {
@@ -112,12 +133,33 @@ export async function startGitHubStatusApi(opts: { token: string; repos: string[
     send(req, res, 201, answer);
   };
 
+  /** A new installation token, when the JWT is the App's and the installation is its own. */
+  const answerTokenRequest = (req: IncomingMessage, res: ServerResponse, op: Operation, installationId: string, body: Json) => {
+    if (!opts.app) return refuse(req, res, 501, 'Not Implemented', 'an installation token was asked for, but this test server serves no GitHub App');
+    const checked = jwtProblem(req.headers.authorization, opts.app);
+    if (typeof checked === 'string') return refuse(req, res, 401, 'A JSON web token could not be decoded', `${op.id}: ${checked}`);
+    const request: TokenRequest = { installationId, claims: checked, body };
+    tokenRequests.push(request);
+    if (installationId !== opts.app.installationId) return send(req, res, 404, { message: 'Not Found', documentation_url: DOCS });
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    const expiresAt = Date.now() + (opts.app.tokenLifetimeMs ?? 3_600_000);
+    tokens.set(token, expiresAt);
+    request.issued = token;
+    const examples = (description().spec.components as { examples: Record<string, { value: Json }> }).examples;
+    const answer = { ...structuredClone(examples['installation-token']!.value), token, expires_at: new Date(expiresAt).toISOString().replace(/\.\d+Z$/, 'Z'), permissions: body.permissions ?? {} };
+    const v = validator('paths', op.template, 'post', 'responses', '201', 'content', 'application/json', 'schema');
+    if (!v(answer)) state.problems.push(`the test server's own token answer does not fit GitHub's schema: ${errorsOf(v)}`);
+    send(req, res, 201, answer);
+  };
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     apiUrl: `http://127.0.0.1:${port}`, statuses: state.statuses, log: state.log, problems: state.problems,
     failNext: (count, status = 503) => void (state.fail = { count, status }),
     hangNext: (count) => void (state.hang = count),
+    tokenRequests,
+    expireTokens: () => tokens.clear(),
     close: () => new Promise<void>((resolve) => {
       for (const r of state.hanging) r.destroy();
       server.closeAllConnections();
@@ -126,15 +168,21 @@ export async function startGitHubStatusApi(opts: { token: string; repos: string[
   };
 }
 
-/** What GitHub asks of every request: a User-Agent, a media type it serves, an API version it has, the token. */
-function checkHeaders(req: IncomingMessage, token: string): { status: number; message: string } | undefined {
+/**
+ * What GitHub asks of every request: a User-Agent, a media type it serves, an API version it has,
+ * the token (`accepts`: whether a `token`/`Bearer` credential is good; undefined: the route checks
+ * its own, a JWT).
+ */
+function checkHeaders(req: IncomingMessage, accepts: ((credential: string) => boolean) | undefined): { status: number; message: string } | undefined {
   if (!req.headers['user-agent']) return { status: 403, message: 'no User-Agent header (GitHub refuses requests without one)' };
   const accept = req.headers.accept;
   if (accept && !accept.split(',').some((a) => ACCEPTED.includes(a.split(';')[0]!.trim()))) return { status: 415, message: `Accept "${accept}" is not a media type GitHub's REST API serves` };
   const version = req.headers['x-github-api-version'];
   if (version !== undefined && !API_VERSIONS.includes(String(version))) return { status: 400, message: `X-GitHub-Api-Version ${String(version)} is not a version GitHub serves` };
   const auth = req.headers.authorization;
-  if (auth !== `token ${token}` && auth !== `Bearer ${token}`) return { status: 401, message: auth ? 'Bad credentials' : 'Requires authentication' };
+  if (!accepts) return undefined;
+  const credential = /^(token|Bearer) (\S+)$/.exec(auth ?? '')?.[2];
+  if (!credential || !accepts(credential)) return { status: 401, message: auth ? 'Bad credentials' : 'Requires authentication' };
   return undefined;
 }
 

@@ -77,8 +77,25 @@ export interface ForgeConnection {
   apiUrl: string;
   owner: string;
   repo: string;
-  /** A token allowed to write commit statuses (a secret: never returned, masked everywhere). */
-  token: string;
+  /** A token allowed to write commit statuses (a secret: never returned, masked everywhere); absent when a GitHub App posts. */
+  token?: string;
+  /** GitHub only: an App installed on the repository; preferred over `token` when both are set. */
+  githubApp?: GitHubAppCredentials;
+}
+
+/** A GitHub App's credentials: traded for short-lived installation tokens (github-app.ts). */
+export interface GitHubAppCredentials {
+  /** The App's numeric id (the JWT's issuer). */
+  appId: string;
+  /** The numeric id of the App's installation on the repository's owner. */
+  installationId: string;
+  /** The App's private key (PEM, RSA): a secret like the token. */
+  privateKey: string;
+}
+
+/** The secrets of a connection, for masking anything a forge echoes. */
+export function connectionSecrets(c: ForgeConnection): string[] {
+  return [c.token, c.githubApp?.privateKey].filter((s): s is string => Boolean(s));
 }
 
 /** A failed status request: `retryable` for timeouts, network errors, 429 and 5xx (tried again with backoff). */

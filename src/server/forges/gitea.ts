@@ -102,7 +102,7 @@ function pullRequestEvent(body: Json): ForgeEvent {
 
 function giteaClient(connection: ForgeConnection, fetchImpl: typeof fetch): ForgeClient {
   // Gitea takes its own `token` scheme (its description's AuthorizationHeaderToken); `Bearer` works only on newer versions.
-  const headers = { authorization: `token ${connection.token}`, accept: 'application/json' };
+  const headers = { authorization: `token ${connection.token ?? ""}`, accept: 'application/json' };
   return { postStatus: (status, signal) => postStatusJson(fetchImpl, statusUrl(connection, status.sha), headers, statusBody(status), signal) };
 }
 

@@ -2,8 +2,9 @@ import { verify } from '@octokit/webhooks-methods';
 import type { paths } from '@octokit/openapi-types';
 import type { components } from '@octokit/openapi-webhooks-types';
 import { branchNameProblem } from '../branch-name.ts';
+import { InstallationTokens } from './github-app.ts';
 import { postStatusJson } from './http.ts';
-import { PULL_REQUEST_ACTIONS, type CommitStatus, type Forge, type ForgeConnection, type ForgeEvent, type PullRequestAction, type WebhookDelivery } from './forge.ts';
+import { ForgeRequestError, PULL_REQUEST_ACTIONS, type CommitStatus, type Forge, type ForgeClient, type ForgeConnection, type ForgeEvent, type PullRequestAction, type WebhookDelivery } from './forge.ts';
 
 type Schemas = components['schemas'];
 type PushPayload = Schemas['webhook-push'];
@@ -34,18 +35,39 @@ export const githubForge: Forge = {
     deliveryId: (delivery) => delivery.header('x-github-delivery')?.trim().slice(0, 200) || undefined,
     parse: parseGitHubDelivery,
   },
-  client: (connection, fetchImpl = fetch) => ({
-    postStatus: (status, signal) => postStatusJson(fetchImpl, statusUrl(connection, status.sha), githubHeaders(connection), statusBody(status), signal),
-  }),
+  client: (connection, fetchImpl = fetch) => githubClient(connection, fetchImpl, installationTokens),
 };
+
+/** The server's installation tokens (one cache for every application's App credentials). */
+const installationTokens = new InstallationTokens();
+
+/**
+ * Statuses with the connection's token, or with an installation token of its GitHub App (asked
+ * for when none is cached or it is about to expire; forgotten when GitHub refuses it, so the
+ * next try asks for a new one).
+ */
+export function githubClient(connection: ForgeConnection, fetchImpl: typeof fetch, tokens: InstallationTokens): ForgeClient {
+  const app = connection.githubApp;
+  return {
+    async postStatus(status, signal) {
+      const token = app ? await tokens.tokenFor({ ...connection, githubApp: app }, fetchImpl, signal) : connection.token ?? '';
+      try {
+        await postStatusJson(fetchImpl, statusUrl(connection, status.sha), githubHeaders(token), statusBody(status), signal);
+      } catch (err) {
+        if (app && err instanceof ForgeRequestError && err.status === 401) tokens.forget({ ...connection, githubApp: app });
+        throw err;
+      }
+    },
+  };
+}
 
 function statusUrl(c: ForgeConnection, sha: string): string {
   return `${c.apiUrl}/repos/${encodeURIComponent(c.owner)}/${encodeURIComponent(c.repo)}/statuses/${sha}`;
 }
 
 /** What GitHub's REST API asks of every request (a User-Agent, its media type, the API version). */
-function githubHeaders(c: ForgeConnection): Record<string, string> {
-  return { accept: 'application/vnd.github+json', authorization: `Bearer ${c.token}`, 'user-agent': 'werker', 'x-github-api-version': '2022-11-28' };
+function githubHeaders(token: string): Record<string, string> {
+  return { accept: 'application/vnd.github+json', authorization: `Bearer ${token}`, 'user-agent': 'werker', 'x-github-api-version': '2022-11-28' };
 }
 
 function statusBody(s: CommitStatus): StatusBody {

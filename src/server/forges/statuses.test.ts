@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,9 +17,11 @@ import { createServerCore, type Core } from '../service.ts';
 const YML = 'box: werker-test/busybox\nbuild:\n  steps:\n    - script:\n        code: echo hi\n';
 const TOKEN = 'ghp_unit-test-forge-token';
 const repo = tempGitRepo({ 'wercker.yml': YML });
+const appKey = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } });
+const GITHUB_APP = { appId: '31337', installationId: '808' };
 let github: GitHubStatusApi;
 beforeAll(async () => {
-  github = await startGitHubStatusApi({ token: TOKEN, repos: ['acme/shop'] });
+  github = await startGitHubStatusApi({ token: TOKEN, repos: ['acme/shop'], app: { ...GITHUB_APP, publicKey: appKey.publicKey } });
 });
 afterAll(async () => {
   await github.close();
@@ -42,6 +45,7 @@ beforeEach(async () => {
   await core.setForgeSettings(appId, { kind: 'github', apiUrl: github.apiUrl, repository: 'acme/shop', token: TOKEN }, admin);
   github.statuses.length = 0;
   github.problems.length = 0;
+  github.tokenRequests.length = 0;
 });
 afterEach(async () => {
   await core.runChanges.settled();
@@ -133,5 +137,63 @@ describe('forge settings', () => {
     await expect(core.setForgeSettings(appId, { kind: 'github', repository: 'a/b', apiUrl: 'ftp://x' }, admin)).rejects.toThrow(/^"apiUrl": must be http\(s\)/);
     await expect(core.setForgeSettings(appId, { pullRequestPipeline: 'bad name' }, admin)).rejects.toThrow(/^"pullRequestPipeline"/);
     await expect(core.setForgeSettings(appId, { token: 'two words' }, admin)).rejects.toThrow(/^"token"/);
+  });
+});
+
+describe('commit statuses as a GitHub App', () => {
+  const putForge = async (body: Record<string, unknown>) => {
+    const { token } = await core.auth.createToken('user', 'test', admin);
+    const res = await app.request('/api/applications/shop/forge', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it('set through the API (the key never comes back), posts with an installation token instead of the token', async () => {
+    const res = await putForge({ appId: 31337, installationId: '808', privateKey: appKey.privateKey, clearToken: true });
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('PRIVATE KEY');
+    expect(JSON.parse(res.text)).toMatchObject({ forge: { kind: 'github', tokenSet: false, appId: '31337', installationId: '808', privateKeySet: true } });
+    expect(JSON.stringify(await core.getForgeSettings(appId))).not.toContain('PRIVATE KEY');
+    const { body } = await openPr();
+    await core.runChanges.settled();
+    expect(github.problems).toEqual([]);
+    // This suite's status requests time out after 300 ms: a slow first token request may be tried again.
+    expect(new Set(github.tokenRequests.map((t) => t.installationId))).toEqual(new Set(['808']));
+    expect(github.statuses.map((s) => [s.body.target_url, s.headers.authorization])).toEqual([[`https://ci.example.test/runs/${body.run}`, `Bearer ${github.tokenRequests.at(-1)!.issued}`]]);
+    expect((await core.getRun(body.run!))!.forgeStatusError).toBeNull();
+  });
+
+  it('a refused installation shows as the run\'s forge status error, with what to check; the key masked', async () => {
+    await core.setForgeSettings(appId, { appId: '31337', installationId: '809', privateKey: appKey.privateKey }, admin);
+    const { body } = await openPr();
+    await core.runChanges.settled();
+    const error = (await core.getRun(body.run!))!.forgeStatusError;
+    expect(error).toMatch(/the pending status for werker\/build was not posted after 1 try: POST .*\/app\/installations\/809\/access_tokens: 404 .*check the installation id/);
+    expect(error).not.toContain('PRIVATE KEY');
+    expect(github.statuses).toEqual([]);
+  });
+
+  it('clearApp goes back to the token', async () => {
+    await core.setForgeSettings(appId, { appId: '31337', installationId: '808', privateKey: appKey.privateKey }, admin);
+    expect((await putForge({ clearApp: true })).status).toBe(200);
+    expect(await core.getForgeSettings(appId)).toMatchObject({ tokenSet: true, appId: null, installationId: null, privateKeySet: false });
+    await openPr();
+    await core.runChanges.settled();
+    expect(github.tokenRequests).toEqual([]);
+    expect(github.statuses.map((s) => s.headers.authorization)).toEqual([`Bearer ${TOKEN}`]);
+  });
+
+  it('refuses App credentials that cannot be, naming the field, and never echoes the key', async () => {
+    const set = (input: Record<string, unknown>) => core.setForgeSettings(appId, input, admin);
+    await expect(set({ appId: 'my-app' })).rejects.toThrow(/^"appId": "my-app" is not a number/);
+    await expect(set({ installationId: '12 34' })).rejects.toThrow(/^"installationId": "12 34" is not a number/);
+    await expect(set({ privateKey: 'ghp_this-is-a-token' })).rejects.toThrow(/^"privateKey": give the GitHub App's private key/);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await expect(set({ privateKey: ec.privateKey })).rejects.toThrow(/^"privateKey": .*this is a ec key, GitHub signs with RSA/);
+    const broken = appKey.privateKey.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
+    const err = await set({ privateKey: broken }).catch((e: Error) => e);
+    expect(String(err)).toMatch(/"privateKey": .*cannot be read/);
+    expect(String(err)).not.toContain('AAAAAAAAAAAAAAAAAAAA');
+    await expect(set({ kind: 'gitea', apiUrl: 'https://gitea.example.test/api/v1', repository: 'acme/shop', appId: '1' })).rejects.toThrow(/^"appId": GitHub App credentials are for the GitHub forge only/);
+    expect((await putForge({ appId: 'x1' })).text).toContain('\\"appId\\": \\"x1\\" is not a number');
   });
 });

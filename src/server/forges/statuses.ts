@@ -2,7 +2,7 @@ import type { Store } from '../../store/db.ts';
 import { setForgeStatusError, type RunRow } from '../../store/runs.ts';
 import { maskerFor } from '../mask-events.ts';
 import type { RunChanges } from '../run-changes.ts';
-import { ForgeRequestError, type CommitStatus, type ForgeConnection } from './forge.ts';
+import { connectionSecrets, ForgeRequestError, type CommitStatus, type ForgeConnection } from './forge.ts';
 import { forgeOf } from './registry.ts';
 
 /** How often and how patiently a status request is tried (bounded: a forge that is down costs seconds, never the run). */
@@ -80,9 +80,9 @@ async function postWithRetry(deps: StatusReporterDeps, connection: ForgeConnecti
   }
 }
 
-/** Stores and logs why a status did not reach the forge, the token masked (a forge may echo it). */
+/** Stores and logs why a status did not reach the forge, the token and App key masked (a forge may echo them). */
 async function recordFailure(store: Store, connection: ForgeConnection, runId: number, status: CommitStatus, err: Error, attempts: number): Promise<void> {
-  const masked = maskerFor([{ value: connection.token, protected: true }]);
+  const masked = maskerFor(connectionSecrets(connection).map((value) => ({ value, protected: true })));
   const text = masked.mask(`${new Date().toISOString()}: the ${status.state} status for ${status.context} was not posted after ${attempts} ${attempts === 1 ? 'try' : 'tries'}: ${err.message}`);
   process.stderr.write(`werker server: run ${runId}: ${text}\n`);
   await setForgeStatusError(store, runId, text);

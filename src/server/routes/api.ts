@@ -175,11 +175,18 @@ function forgeApi(api: Api, core: ServerCore, app: AppOf): void {
     const b = await body(c);
     const input = {
       kind: 'kind' in b ? (opt(b, 'kind') ?? null) : undefined, apiUrl: opt(b, 'apiUrl'), repository: opt(b, 'repository'), owner: opt(b, 'owner'), repo: opt(b, 'repo'),
-      token: opt(b, 'token'), clearToken: b.clearToken === true || b.clearToken === 'true' || b.clearToken === 'on', pullRequestPipeline: opt(b, 'pullRequestPipeline'),
+      token: opt(b, 'token'), clearToken: flag(b.clearToken), pullRequestPipeline: opt(b, 'pullRequestPipeline'),
+      appId: idOpt(b, 'appId'), installationId: idOpt(b, 'installationId'), privateKey: opt(b, 'privateKey'), clearApp: flag(b.clearApp),
     };
     return c.json({ forge: await core.setForgeSettings((await app(c)).id, input, c.var.user) });
   });
 }
+
+/** A GitHub id given as a JSON number or as a string. */
+const idOpt = (b: Body, key: string) => (typeof b[key] === 'number' ? String(b[key]) : opt(b, key));
+
+/** A checkbox-like field: true, "true" or "on". */
+const flag = (value: unknown) => value === true || value === 'true' || value === 'on';
 
 /** Runs: history, triggering, cancel and retry. */
 function runApi(api: Api, core: ServerCore, app: AppOf): void {

@@ -301,6 +301,26 @@ describe('forge settings', () => {
     expect(await refused.text()).toContain('&quot;kind&quot;: &quot;gitlab&quot; is not a forge werker knows');
   });
 
+  it('takes GitHub App credentials: the ids are shown, the private key never, only that it is stored; clearApp removes them', async () => {
+    const created = await appWithProtectedVariable();
+    const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEdo-not-show-me\n-----END RSA PRIVATE KEY-----';
+    const form = { _csrf: fake.session.csrfToken, kind: 'github', repository: 'acme/shop', apiUrl: '', token: '', pullRequestPipeline: '' };
+    const res = await post(`/apps/${created.id}/forge`, { ...form, appId: ' 31337 ', installationId: '808', privateKey: key });
+    expect(res.status).toBe(303);
+    expect(fake.calls).toContain('setForgeApp appId=31337 installationId=808 privateKey=given clearApp=false');
+    const { html } = await page(`/apps/${created.id}`);
+    expect(html).toMatch(/as GitHub App <b class="mono" id="forge-app-set">31337<\/b> \(installation <span class="mono">808<\/span>, private key stored\)/);
+    expect(html).toContain('name="privateKey"');
+    expect(html).toContain('(stored; leave empty to keep it)');
+    expect(html).not.toContain('do-not-show-me');
+    expect(html).toContain('name="clearApp"');
+    await post(`/apps/${created.id}/forge`, { ...form, clearApp: 'on' });
+    expect(fake.calls).toContain('setForgeApp appId= installationId= privateKey=none clearApp=true');
+    const cleared = (await page(`/apps/${created.id}`)).html;
+    expect(cleared).not.toContain('id="forge-app-set"');
+    expect(cleared).not.toContain('name="clearApp"');
+  });
+
   it('hides the forge form from a user who does not manage the application', async () => {
     const created = await appWithProtectedVariable();
     fake.access.manage = false;

@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { clearSessionCookie, setSessionCookie } from '../auth.ts';
-import { InputError, type Application, type ServerContext, type ServerEnv } from '../context.ts';
+import { InputError, type Application, type ForgeSettingsInput, type ServerContext, type ServerEnv } from '../context.ts';
 import { notificationInput } from '../routes/api.ts';
 import { intParam } from '../routes/errors.ts';
 import { CronSyntaxError } from '../schedule-times.ts';
@@ -136,11 +136,7 @@ function applicationPages(ui: Ui, ctx: ServerContext): void {
     return `/apps/${app.id}#badges`;
   });
   appChange('/apps/:app/forge', async (app, form, c) => {
-    const input = {
-      kind: trim(form.kind) || null, apiUrl: trim(form.apiUrl), repository: trim(form.repository), token: trim(form.token),
-      clearToken: form.clearToken === 'on', pullRequestPipeline: trim(form.pullRequestPipeline),
-    };
-    await ctx.setForgeSettings(app.id, input, c.var.user);
+    await ctx.setForgeSettings(app.id, forgeInput(form), c.var.user);
     return `/apps/${app.id}#forge`;
   });
   appChange('/apps/:app/keys', async (app, form, c) => {
@@ -347,6 +343,13 @@ async function readForm(c: UiContext): Promise<Form> {
 }
 
 const trim = (v: string | undefined): string => (v ?? '').trim();
+
+/** The forge form: a token or GitHub App credentials (empty secret fields keep the stored ones). */
+const forgeInput = (form: Form): ForgeSettingsInput => ({
+  kind: trim(form.kind) || null, apiUrl: trim(form.apiUrl), repository: trim(form.repository), token: trim(form.token),
+  clearToken: form.clearToken === 'on', pullRequestPipeline: trim(form.pullRequestPipeline),
+  appId: trim(form.appId), installationId: trim(form.installationId), privateKey: trim(form.privateKey), clearApp: form.clearApp === 'on',
+});
 
 function optionalId(value: string | undefined): number | undefined {
   return value === undefined || value === '' ? undefined : intParam(value, 'before');

@@ -12,9 +12,13 @@ export interface ForgeSectionProps {
   manage: boolean;
 }
 
+/** Whether statuses go out as a GitHub App (all three set: the App wins over a token). */
+const appSet = (f: ForgeSettings) => f.kind === 'github' && Boolean(f.appId && f.installationId && f.privateKeySet);
+
 /**
- * The forge commit statuses go to, and what a pull request runs. The token is write-only like a
- * protected variable: the page says whether one is stored, never what it is.
+ * The forge commit statuses go to, and what a pull request runs. The token and a GitHub App's
+ * private key are write-only like a protected variable: the page says whether one is stored,
+ * never what it is.
  */
 export const ForgeSection: FC<ForgeSectionProps> = ({ app, forge, csrf, manage }) => (
   <Section title="Forge: commit statuses and pull requests" id="forge">
@@ -22,7 +26,14 @@ export const ForgeSection: FC<ForgeSectionProps> = ({ app, forge, csrf, manage }
       {forge.kind && forge.owner && forge.repo ? (
         <>
           Statuses go to <b class="mono">{`${forge.owner}/${forge.repo}`}</b> on {FORGE_NAMES[forge.kind]} (<span class="mono">{forge.apiUrl}</span>),
-          token {forge.tokenSet ? <b id="forge-token-set">set</b> : <b id="forge-token-missing">not set (no statuses are posted)</b>}.
+          {appSet(forge) ? (
+            <>
+              as GitHub App <b class="mono" id="forge-app-set">{forge.appId}</b> (installation <span class="mono">{forge.installationId}</span>, private key stored)
+            </>
+          ) : (
+            <>token {forge.tokenSet ? <b id="forge-token-set">set</b> : <b id="forge-token-missing">not set (no statuses are posted)</b>}</>
+          )}
+          .
         </>
       ) : (
         'No forge set: runs post no commit statuses.'
@@ -69,5 +80,29 @@ const ForgeForm: FC<Omit<ForgeSectionProps, 'manage'>> = ({ app, forge, csrf }) 
       </label>
       <button type="submit">Save forge settings</button>
     </div>
+    <GitHubAppFields forge={forge} />
   </PostForm>
+);
+
+/** A GitHub App instead of a token: its id, the installation's id, its private key (PEM, write-only). */
+const GitHubAppFields: FC<{ forge: ForgeSettings }> = ({ forge }) => (
+  <div class="row" id="forge-github-app">
+    <label>
+      GitHub App id
+      <input name="appId" value={forge.appId ?? ''} placeholder="123456" inputmode="numeric" autocomplete="off" />
+    </label>
+    <label>
+      Installation id
+      <input name="installationId" value={forge.installationId ?? ''} placeholder="7654321" inputmode="numeric" autocomplete="off" />
+    </label>
+    <label>
+      App private key {forge.privateKeySet ? '(stored; leave empty to keep it)' : '(PEM)'}
+      <textarea name="privateKey" rows={2} autocomplete="off" placeholder={forge.privateKeySet ? '••••••••' : '-----BEGIN RSA PRIVATE KEY-----'}></textarea>
+    </label>
+    {forge.appId || forge.installationId || forge.privateKeySet ? (
+      <label class="check">
+        <input type="checkbox" name="clearApp" /> remove the GitHub App credentials
+      </label>
+    ) : null}
+  </div>
 );
