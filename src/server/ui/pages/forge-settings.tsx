@@ -97,7 +97,7 @@ const GitHubAppFields: FC<{ forge: ForgeSettings }> = ({ forge }) => (
     </label>
     <label>
       App private key {forge.privateKeySet ? '(stored; leave empty to keep it)' : '(PEM)'}
-      <textarea name="privateKey" rows={2} autocomplete="off" placeholder={forge.privateKeySet ? '••••••••' : '-----BEGIN RSA PRIVATE KEY-----'}></textarea>
+      <textarea name="privateKey" rows={2} autocomplete="off" placeholder={forge.privateKeySet ? '••••••••' : 'the .pem file GitHub gave for the App'}></textarea>
     </label>
     {forge.appId || forge.installationId || forge.privateKeySet ? (
       <label class="check">
