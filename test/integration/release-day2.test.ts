@@ -197,13 +197,13 @@ describe.skipIf(!docker || !target)('werker release day-2 commands over SSH to a
     expect(m.code, m.stdout + m.stderr).toBe(0);
     expect(m.stdout).toContain('took the deploy lock');
     expect(m.stdout).toContain('maintenance mode on');
-    const page = await get('/');
+    const page = await getOnceReloaded('/', 503);
     expect(page.status).toBe(503);
     expect(page.body).toBe(readFileSync(path.join(project, 'maintenance.html'), 'utf8'));
     expect((await day2('status')).stdout).toMatch(/maintenance on since \d{4}-\S+ by \S+ \(werker release live ends it\)/);
     const l = await day2('live');
     expect(l.code, l.stdout + l.stderr).toBe(0);
-    expect(await get('/')).toEqual({ status: 200, body: 'v2\n' });
+    expect(await getOnceReloaded('/', 200)).toEqual({ status: 200, body: 'v2\n' });
     const audit = (await conn.exec(['tail', '-n', '2', `${stateDir}/audit.log`])).stdout.trim().split('\n');
     expect(audit[0]).toMatch(new RegExp(`maintenance ${release('v2')} from=- by=\\S+ run=\\S+ [\\d.]+s ok$`));
     expect(audit[1]).toMatch(new RegExp(`live ${release('v2')} from=- by=\\S+ run=\\S+ [\\d.]+s ok$`));
@@ -274,6 +274,20 @@ async function buildAndPush(v: 'v1' | 'v2'): Promise<void> {
 }
 
 const get = (urlPath: string) => getThroughNginx(siteHost, urlPath);
+
+/**
+ * The site as nginx serves it once a reload is in effect: `nginx -s reload` returns when the
+ * master has been told, and its old workers may answer a new connection for a moment after.
+ */
+async function getOnceReloaded(urlPath: string, status: number): Promise<{ status: number; body: string }> {
+  const until = Date.now() + 10_000;
+  let page = await get(urlPath);
+  while (page.status !== status && Date.now() < until) {
+    await sleep(200);
+    page = await get(urlPath);
+  }
+  return page;
+}
 
 /** `docker logs` processes on the host that follow this test's live release. */
 async function followers(): Promise<string> {
