@@ -85,15 +85,7 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing ${need[*]} (apt-get; output in $APT_LOG)"
-  made_policy=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  rc=0
-  { apt-get update -q && apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${need[@]}"; } >>"$APT_LOG" 2>&1 || rc=$?
-  [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
-  [ "$rc" = 0 ] || { tail -n 5 "$APT_LOG" >&2; die "apt-get install ${need[*]} failed; see $APT_LOG"; }
+  apt_get_install_no_start "$APT_LOG" "${need[@]}" || { tail -n 5 "$APT_LOG" >&2; die "apt-get install ${need[*]} failed; see $APT_LOG"; }
 fi
 
 # ----------------------------------------------------------------- user, keys

@@ -43,17 +43,7 @@ command -v flock >/dev/null 2>&1 || need+=(util-linux)
 [ -x /usr/bin/sudo ] || need+=(sudo)
 if [ "${#need[@]}" -gt 0 ]; then
   log "installing ${need[*]} (apt-get; output in $APT_LOG)"
-  # The packages' own services (sshd on :22, nginx's default site on :80) must not start:
-  # a policy-rc.d that says "no" keeps invoke-rc.d from starting them, ours run on test ports.
-  made_policy=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  rc=0
-  { apt-get update -q && apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${need[@]}"; } >>"$APT_LOG" 2>&1 || rc=$?
-  [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
-  [ "$rc" = 0 ] || { tail -n 5 "$APT_LOG" >&2; die "apt-get install ${need[*]} failed; see $APT_LOG"; }
+  apt_get_install_no_start "$APT_LOG" "${need[@]}" || { tail -n 5 "$APT_LOG" >&2; die "apt-get install ${need[*]} failed; see $APT_LOG"; }
 fi
 
 # ---------------------------------------------------------------------- user

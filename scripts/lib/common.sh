@@ -48,6 +48,19 @@ apt_get_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1
 }
 
+# apt_get_install_no_start LOG PKG...: apt_get_install, but the packages' own services (sshd on
+# :22, nginx's default site on :80) do not start: a policy-rc.d that says "no" keeps invoke-rc.d
+# from starting them (the deploy targets run their own on test ports).
+apt_get_install_no_start() {
+  local made= rc=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made=1
+  fi
+  apt_get_install "$@" || rc=$?
+  [ -z "$made" ] || rm -f /usr/sbin/policy-rc.d
+  return "$rc"
+}
+
 # sha256 of stdin, hex only.
 sha256_stdin() { sha256sum | cut -d' ' -f1; }
 

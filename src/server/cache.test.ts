@@ -3,22 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scratchDatabase, testDatabaseUrl } from '../../test/helpers/server.ts';
+import { storeBackends } from '../../test/helpers/server.ts';
 import { cacheEntriesByAge, putCacheEntry } from '../store/cache.ts';
-import { openStore, type Store } from '../store/db.ts';
+import type { Store } from '../store/db.ts';
 import { createRun, getRunRow, type RunRow } from '../store/runs.ts';
 import { SharedCache } from './cache.ts';
 
 // The shared cache's rules on the real store (SQLite always; PostgreSQL when the test one is
 // there, and with WERKER_REQUIRE_DOCKER=1 it must be), with real files in a temp data dir.
-const pgUrl = testDatabaseUrl();
-const stores: [string, (() => Promise<{ store: Store; drop(): Promise<void> }>) | undefined][] = [
-  ['SQLite', async () => ({ store: await openStore(':memory:'), drop: async () => undefined })],
-  ['PostgreSQL', pgUrl ? async () => {
-    const scratch = await scratchDatabase(pgUrl);
-    return { store: await openStore(scratch.url, { poolSize: 2 }), drop: () => scratch.drop() };
-  } : undefined],
-];
+const stores = storeBackends();
 
 const MB = 1024 * 1024;
 const blobOf = (text: string) => {

@@ -2,10 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scratchDatabase, testDatabaseUrl } from '../../test/helpers/server.ts';
+import { storeBackends } from '../../test/helpers/server.ts';
 import { tempGitRepo } from '../../test/helpers/git-repo.ts';
 import { WerkerError } from '../errors.ts';
-import { openStore, type Store } from '../store/db.ts';
 import { createRun, type RunRow } from '../store/runs.ts';
 import { createApp } from './app.ts';
 import { InputError, type User } from './context.ts';
@@ -20,14 +19,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const repo = tempGitRepo({ 'wercker.yml': 'box: werker-test/busybox\nbuild:\n  steps:\n    - script:\n        code: echo hi\ndeploy:\n  steps:\n    - script:\n        code: echo ship\n' }, 'werker-retention');
 afterAll(() => repo.remove());
 
-const pgUrl = testDatabaseUrl();
-const stores: [string, (() => Promise<{ store: Store; drop(): Promise<void> }>) | undefined][] = [
-  ['SQLite', async () => ({ store: await openStore(':memory:'), drop: async () => undefined })],
-  ['PostgreSQL', pgUrl ? async () => {
-    const scratch = await scratchDatabase(pgUrl);
-    return { store: await openStore(scratch.url, { poolSize: 2 }), drop: () => scratch.drop() };
-  } : undefined],
-];
+const stores = storeBackends();
 
 describe.each(stores)('output retention on %s', (_name, open) => {
   let dataDir: string;

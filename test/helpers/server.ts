@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+import { openStore, type Store } from '../../src/store/db.ts';
 
 /** The test PostgreSQL's URL (scripts/setup-postgres.sh), or undefined; fails when WERKER_REQUIRE_DOCKER=1 and there is none. */
 export function testDatabaseUrl(): string | undefined {
@@ -9,6 +10,21 @@ export function testDatabaseUrl(): string | undefined {
   const url = process.env.WERKER_TEST_DATABASE_URL ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
   if (!url && process.env.WERKER_REQUIRE_DOCKER === '1') throw new Error('no test PostgreSQL: run `bash scripts/setup-postgres.sh` (test-env.sh does)');
   return url;
+}
+
+/**
+ * The stores a store test runs on: SQLite always, PostgreSQL (a scratch database each time) when
+ * the test cluster is there — and with WERKER_REQUIRE_DOCKER=1 it must be. Use with `describe.each`.
+ */
+export function storeBackends(): [string, (() => Promise<{ store: Store; drop(): Promise<void> }>) | undefined][] {
+  const pgUrl = testDatabaseUrl();
+  return [
+    ['SQLite', async () => ({ store: await openStore(':memory:'), drop: async () => undefined })],
+    ['PostgreSQL', pgUrl ? async () => {
+      const scratch = await scratchDatabase(pgUrl);
+      return { store: await openStore(scratch.url, { poolSize: 2 }), drop: () => scratch.drop() };
+    } : undefined],
+  ];
 }
 
 /** JSON calls to a running server with a bearer token. */

@@ -16,7 +16,7 @@ import { fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { deployTarget, removeCronBlock, TARGET } from '../helpers/deploy-target.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
-import { REGISTRY } from '../helpers/registry.ts';
+import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
 import { freePorts, getThroughNginx } from '../helpers/site-load.ts';
 
 /**
@@ -333,15 +333,7 @@ async function cleanup(): Promise<void> {
     await conn.exec(['/usr/sbin/nginx', '-c', `${TARGET.nginxDir}/nginx.conf`, '-e', `${TARGET.nginxDir}/error.log`, '-s', 'reload']);
     conn.close();
   }
-  await deleteFromRegistry();
+  await deleteRegistryTags(repo, Object.values(commit));
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }
 
-async function deleteFromRegistry(): Promise<void> {
-  const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
-  for (const tag of Object.values(commit)) {
-    const head = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } }).catch(() => undefined);
-    const digest = head?.headers.get('docker-content-digest');
-    if (digest) await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${digest}`, { method: 'DELETE', headers: { authorization: auth } }).catch(() => undefined);
-  }
-}

@@ -12,7 +12,7 @@ import type { SshConnection } from '../../src/runtime/ssh/connection.ts';
 import { fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
 import { deployHosts, HOSTS, startHosts, stopSshd } from '../helpers/deploy-hosts.ts';
 import { requireDocker } from '../helpers/docker.ts';
-import { REGISTRY } from '../helpers/registry.ts';
+import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
 import { freePorts, startLoad, type Page } from '../helpers/site-load.ts';
 
 /**
@@ -253,11 +253,6 @@ async function cleanup(): Promise<void> {
     await c.exec(['/usr/sbin/nginx', '-c', `${HOSTS.nginxDir}/nginx.conf`, '-e', `${HOSTS.nginxDir}/error.log`, '-s', 'reload']);
     c.close();
   }
-  const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
-  for (const tag of Object.values(commit)) {
-    const head = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } }).catch(() => undefined);
-    const digest = head?.headers.get('docker-content-digest');
-    if (digest) await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${digest}`, { method: 'DELETE', headers: { authorization: auth } }).catch(() => undefined);
-  }
+  await deleteRegistryTags(repo, Object.values(commit));
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import { breakingAppFiles } from '../helpers/breaking-app.ts';
 import { fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
 import { deployTarget, TARGET } from '../helpers/deploy-target.ts';
 import { requireDocker } from '../helpers/docker.ts';
-import { REGISTRY } from '../helpers/registry.ts';
+import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
 import { freePorts, getThroughNginx, type Page } from '../helpers/site-load.ts';
 
 /**
@@ -220,11 +220,6 @@ async function cleanup(): Promise<void> {
     await conn.exec(['/usr/sbin/nginx', '-c', `${TARGET.nginxDir}/nginx.conf`, '-e', `${TARGET.nginxDir}/error.log`, '-s', 'reload']);
     conn.close();
   }
-  const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
-  for (const tag of Object.values(commit)) {
-    const head = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } }).catch(() => undefined);
-    const digest = head?.headers.get('docker-content-digest');
-    if (digest) await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${digest}`, { method: 'DELETE', headers: { authorization: auth } }).catch(() => undefined);
-  }
+  await deleteRegistryTags(repo, Object.values(commit));
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }
