@@ -32,6 +32,20 @@ describe.skipIf(!docker)('ShellSession in a real box', () => {
     return { id, session: new ShellSession(attached) };
   }
 
+  /**
+   * Whole lines from a sink that may get a line in pieces: on a loaded machine a pipe can stall
+   * mid-line for longer than the partial flush (250 ms), and the piece shown early is `partial`.
+   */
+  function wholeLines(sink: (stream: 'stdout' | 'stderr', line: string) => void) {
+    const pending = { stdout: '', stderr: '' };
+    return (stream: 'stdout' | 'stderr', text: string, partial?: boolean) => {
+      pending[stream] += text;
+      if (partial) return;
+      sink(stream, pending[stream]);
+      pending[stream] = '';
+    };
+  }
+
   function collect() {
     const lines: string[] = [];
     return { lines, onLine: (stream: 'stdout' | 'stderr', line: string) => lines.push(`${stream}:${line}`) };
@@ -99,11 +113,11 @@ describe.skipIf(!docker)('ShellSession in a real box', () => {
         let count = 0;
         let bytes = 0;
         let bad = 0;
-        const onLine = (_s: string, line: string) => {
+        const onLine = wholeLines((_s, line) => {
           count++;
           bytes += line.length + 1;
           if (line !== '0123456789abcdef0123456789abcde') bad++;
-        };
+        });
         const r = await session.run(['yes 0123456789abcdef0123456789abcde | head -n 32768'], { onLine });
         expect(r).toEqual({ kind: 'exited', status: 0 });
         expect({ count, bytes, bad }).toEqual({ count: 32768, bytes: 1024 * 1024, bad: 0 });
@@ -114,10 +128,10 @@ describe.skipIf(!docker)('ShellSession in a real box', () => {
         let count = 0;
         let last = '';
         const r = await session.run(["cat <<'WERKER_EOF'", ...body, 'WERKER_EOF'], {
-          onLine: (_s, line) => {
+          onLine: wholeLines((_s, line) => {
             count++;
             last = line;
-          },
+          }),
         });
         expect(r).toEqual({ kind: 'exited', status: 0 });
         expect(count).toBe(16384);
