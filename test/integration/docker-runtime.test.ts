@@ -151,12 +151,15 @@ describe.skipIf(!docker)('DockerRuntime on the real engine', () => {
     expect(await rt.containerLogs(client)).toContain('pong');
   });
 
-  it('commits a container with config changes', async () => {
+  it('commits a container with config changes, without pausing it', async () => {
     const id = await idleBox('commit');
     await rt.exec(id, ['sh', '-c', 'echo baked > /baked.txt']);
     const repo = `werker-test/commit-${label.value}`;
+    const since = Math.floor(Date.now() / 1000) - 1;
     const imageId = await rt.commitContainer(id, { repo, tag: 't1', message: 'test commit', config: { Cmd: ['cat', '/baked.txt'], Labels: label.labels } });
     try {
+      // A paused commit freezes the cgroup, and an exec starting then can leave it frozen for good.
+      expect(await containerActions(id, since)).not.toContain('pause');
       expect(imageId).toMatch(/^sha256:/);
       const info = await rt.inspectImage(`${repo}:t1`);
       expect(info.cmd).toEqual(['cat', '/baked.txt']);
@@ -223,3 +226,11 @@ describe.skipIf(!docker)('DockerRuntime on the real engine', () => {
     await rt.removeVolume(scoped.name('v'));
   });
 });
+
+/** The daemon's event actions for one container since `since` (seconds), up to now. */
+async function containerActions(id: string, since: number): Promise<string[]> {
+  const stream = (await docker!.docker.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: [id] } })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { Action: string }).Action);
+}

@@ -227,7 +227,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async commitContainer(id: string, opts: CommitOptions): Promise<string> {
-    const query: Record<string, string> = { container: id, repo: opts.repo, tag: opts.tag };
+    // Not paused: pausing freezes the container's cgroup, and a `docker exec` starting at that
+    // moment (a terminal opened on a held box) can leave it frozen for good, every later call on
+    // the container hanging. werker commits boxes between steps; a background job of a step
+    // may still write, and its file is then taken as it is at that moment.
+    const query: Record<string, string> = { container: id, repo: opts.repo, tag: opts.tag, pause: 'false' };
     if (opts.message) query.comment = opts.message;
     if (opts.author) query.author = opts.author;
     // The daemon merges this body over the container's own config (the Dockerfile-style changes).
