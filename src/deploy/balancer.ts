@@ -1,5 +1,5 @@
+import { applySite } from './nginx-apply.ts';
 import { balancedSiteText, type UpstreamServer } from './nginx-site.ts';
-import { ReleaseError, lastLines } from './remote.ts';
 import type { LockedHost } from './release.ts';
 import type { ReleaseSpec, SshHost } from './release-spec.ts';
 
@@ -42,20 +42,11 @@ export class Balancer {
     return [...this.#members.values()].map((m) => `${m.host} (${m.release} at ${m.address}:${m.port})`).join(', ') || 'no host';
   }
 
-  /** Writes the balanced site on each front host, tests it (the old file goes back if nginx rejects it) and reloads. */
+  /** Puts the balanced site in effect on each front host (nginx-apply.ts). */
   async write(why: string): Promise<void> {
     if (this.#members.size === 0) return;
     const text = balancedSiteText(this.spec, [...this.#members.values()]);
-    await Promise.all(this.fronts.map(async ({ r, c }) => {
-      const before = await r.read(c.readSite());
-      await r.run(c.writeSite(text), { quiet: true });
-      const test = await r.try(c.nginxTest(), { quiet: true });
-      if (test.code !== 0) {
-        await r.try(before === undefined ? c.removeSite() : c.writeSite(`${before}\n`), { quiet: true });
-        throw new ReleaseError(`${r.host}: nginx rejected the balanced site: ${lastLines(test)}`, 'the previous site file was put back');
-      }
-      await r.run(c.nginxReload(), { quiet: true });
-    }));
+    await Promise.all(this.fronts.map(({ r, c }) => applySite(r, c, text, { what: 'the balanced site', quiet: true })));
     for (const { r } of this.fronts) r.say(`balancer on ${r.host} (${why}): upstream ${this.describe()}`);
   }
 }

@@ -1,6 +1,7 @@
 import { cronPaths } from './cron.ts';
 import { cronScript } from './cron-runner.ts';
 import { nginxSiteText } from './nginx-site.ts';
+import { SITE_CHECK_SCRIPT, SITE_CHECK_SECONDS, siteCheckTarget } from './site-check.ts';
 import { probeCommand } from './probe.ts';
 import type { Accessory, CronJob, EnvEntry, ReleaseSpec } from './release-spec.ts';
 
@@ -195,6 +196,12 @@ export class ReleaseCommands {
 
   nginxReload(): RemoteCommand {
     return cmd([...this.spec.nginx!.command, '-s', 'reload']);
+  }
+
+  /** Asks nginx on the host until it serves the site file of this generation (site-check.ts). */
+  awaitSite(generation: string): RemoteCommand {
+    const t = siteCheckTarget(this.spec.nginx!, this.spec.prefix);
+    return cmd(['sh', '-c', SITE_CHECK_SCRIPT, 'sh', generation, t.url, t.hostHeader, String(SITE_CHECK_SECONDS)]);
   }
 
   /** Replaces a pointer file atomically (write beside it, then rename): cron reads `live` at any moment. */

@@ -1,7 +1,8 @@
 import type { RemoteShell } from '../runtime/ssh/connection.ts';
 import type { ReleaseCommands } from './commands.ts';
 import { maintenanceOf, maintenanceSiteText } from './maintenance-site.ts';
-import { ReleaseError, lastLines, type Remote } from './remote.ts';
+import { applySite } from './nginx-apply.ts';
+import { ReleaseError, type Remote } from './remote.ts';
 import { withLock, type ReleaseIo } from './release.ts';
 import type { Actor, ReleaseSpec } from './release-spec.ts';
 
@@ -19,7 +20,7 @@ export async function enterMaintenance(shell: RemoteShell, spec: ReleaseSpec, ac
     const live = await liveRelease(r, c);
     audit.release = live.name;
     const since = new Date().toISOString();
-    await writeAndReload(r, c, maintenanceSiteText(spec, live.name, since, actor.who, page));
+    await applySite(r, c, maintenanceSiteText(spec, live.name, since, actor.who, page), { what: 'the maintenance site' });
     r.say(`${r.host}: maintenance mode on: nginx answers 503 with the maintenance page for ${spec.nginx!.serverNames.join(' ')} (${live.name} keeps running behind it)`);
     audit.result = 'ok';
   });
@@ -32,7 +33,7 @@ export async function leaveMaintenance(shell: RemoteShell, spec: ReleaseSpec, ac
     const live = await liveRelease(r, c);
     audit.release = live.name;
     if (!maintenanceOf(await r.read(c.readSite())).on) r.say(`${r.host}: the site was not in maintenance mode; writing it for ${live.name} all the same`);
-    await writeAndReload(r, c, c.siteFor(live.name, live.port));
+    await applySite(r, c, c.siteFor(live.name, live.port), { what: 'the site' });
     r.say(`${r.host}: live: nginx sends ${spec.nginx!.serverNames.join(' ')} to ${live.name} (127.0.0.1:${live.port}) again`);
     audit.result = 'ok';
   });
@@ -51,14 +52,3 @@ async function liveRelease(r: Remote, c: ReleaseCommands): Promise<{ name: strin
   return { name, port: Number(port) };
 }
 
-/** Writes the site, tests the whole nginx config (the old file is put back if it fails), reloads. */
-async function writeAndReload(r: Remote, c: ReleaseCommands, text: string): Promise<void> {
-  const before = await r.read(c.readSite());
-  await r.run(c.writeSite(text));
-  const test = await r.try(c.nginxTest());
-  if (test.code !== 0) {
-    await r.try(before === undefined ? c.removeSite() : c.writeSite(`${before}\n`));
-    throw new ReleaseError(`${r.host}: nginx rejected the site: ${lastLines(test)}`, 'the previous site file was put back; nothing changed');
-  }
-  await r.run(c.nginxReload());
-}

@@ -11,6 +11,7 @@ import type { ReleaseSpec } from './release-spec.ts';
 import { showCommand } from './remote.ts';
 import { FAILED_IN_A_ROW } from './watch.ts';
 import { accessLogSize, count5xx } from './watch-commands.ts';
+import { SITE_CHECK_LINE } from './site-check.ts';
 
 /** Facts only the server knows, shown as placeholders. */
 const LIVE = '<live release>';
@@ -39,7 +40,7 @@ export function plannedCommands(spec: ReleaseSpec): string[] {
   if (check) add(check);
   add('(if it never passes: the new release is removed, the step fails, the live release keeps serving)', c.logs(spec.release), c.removeContainer(spec.release), c.removeReleaseFiles(spec.release));
   if (spec.static) add(...c.publishStatic(spec.release));
-  if (spec.nginx) add(c.readSite(), c.writeSite(c.siteFor(spec.release, port)), c.nginxTest(), '(if the test fails, the old site file is put back)', c.nginxReload());
+  if (spec.nginx) add(c.readSite(), c.writeSite(c.siteFor(spec.release, port)), c.nginxTest(), '(if the test fails, the old site file is put back)', c.nginxReload(), SITE_CHECK_LINE);
   add(...c.writePointer('previous', LIVE), ...c.writePointer('live', spec.release));
   for (const job of spec.cron) add(...c.writeCronScript(job));
   add(c.removeStaleCronScripts(), c.readCrontab(), c.writeCrontab(cronLines(spec.stateDir, spec.cron).join('\n')));

@@ -4,6 +4,7 @@ import { LOCK_BUSY, ReleaseCommands } from './commands.ts';
 import { withCronBlock, cronLines } from './cron.ts';
 import { HealthProbe, type CheckOutcome } from './health.ts';
 import { watchAfterSwitch, type Switched } from './after-switch.ts';
+import { applySite } from './nginx-apply.ts';
 import { accessLogSize } from './watch-commands.ts';
 import { ReleaseError, Remote, lastLines, showCommand } from './remote.ts';
 import type { Accessory, Actor, ReleaseSpec } from './release-spec.ts';
@@ -356,16 +357,9 @@ async function unhealthy(probe: HealthProbe, message: string): Promise<ReleaseEr
   return new ReleaseError([message, ...details].join('\n'), hint ?? 'see its log above; the live release was not touched');
 }
 
-/** Writes the site for the release, tests the whole config (putting the old file back if it fails), then reloads. */
+/** Puts the release's site in effect (nginx-apply.ts): nginx serves the release when this returns. */
 async function switchNginx(r: Remote, c: ReleaseCommands, name: string, port: number): Promise<void> {
-  const before = await r.read(c.readSite());
-  await r.run(c.writeSite(c.siteFor(name, port)));
-  const test = await r.try(c.nginxTest());
-  if (test.code !== 0) {
-    await r.try(before === undefined ? c.removeSite() : c.writeSite(`${before}\n`));
-    throw new ReleaseError(`${r.host}: nginx rejected the new site: ${lastLines(test)}`, 'the previous site file was put back');
-  }
-  await r.run(c.nginxReload());
+  await applySite(r, c, c.siteFor(name, port), { what: 'the new site' });
   r.say(`nginx now sends ${c.spec.nginx!.serverNames.join(' ')} to ${name} (127.0.0.1:${port})`);
 }
 

@@ -4,6 +4,7 @@ import { ReleaseCommands } from './commands.ts';
 import { balancedSiteText } from './nginx-site.ts';
 import type { ReleaseSpec } from './release-spec.ts';
 import { showCommand } from './remote.ts';
+import { SITE_CHECK_LINE } from './site-check.ts';
 
 /**
  * For `werker plan`: how several hosts are deployed (deploy/rollout.ts): the batches, and with
@@ -35,7 +36,7 @@ function balanceLines(spec: ReleaseSpec): string[] {
     `balance: nginx on ${fronts.map(hostLabel).join(' ')} balances across every host's live release`,
     `  # (each release is also published on its host's address, where the balancing nginx reaches it: e.g. --publish ${spec.hosts[0]!.host}:${port}:${spec.appPort ?? '?'} on ${hostLabel(spec.hosts[0]!)})`,
     '  # (before a batch switches, on each balancing host, its hosts out of the upstream:)',
-    `  $ ${showCommand(c.readSite())}`, `  $ ${showCommand(c.writeSite(site))}`, `  $ ${showCommand(c.nginxTest())}`, `  $ ${showCommand(c.nginxReload())}`,
+    `  $ ${showCommand(c.readSite())}`, `  $ ${showCommand(c.writeSite(site))}`, `  $ ${showCommand(c.nginxTest())}`, `  $ ${showCommand(c.nginxReload())}`, `  # ${SITE_CHECK_LINE}`,
     '  # (after it, the same with them back in at their new release\'s port; a batch of every host, or a first deploy, stays in and moves in that one reload)',
     ...site.split('\n').filter((l) => l.startsWith('# Balanced') || l.startsWith('    server ')).map((l) => `  ${l.startsWith('#') ? l : `# site: ${l.trim()}`}`),
   ];

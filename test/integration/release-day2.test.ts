@@ -9,7 +9,11 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReleaseCommands } from '../../src/deploy/commands.ts';
 import { cronJobs } from '../../src/deploy/cron.ts';
+import { applySite } from '../../src/deploy/nginx-apply.ts';
+import { Remote } from '../../src/deploy/remote.ts';
+import type { ReleaseSpec } from '../../src/deploy/release-spec.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import type { SshConnection } from '../../src/runtime/ssh/connection.ts';
 import { fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
@@ -197,17 +201,36 @@ describe.skipIf(!docker || !target)('werker release day-2 commands over SSH to a
     expect(m.code, m.stdout + m.stderr).toBe(0);
     expect(m.stdout).toContain('took the deploy lock');
     expect(m.stdout).toContain('maintenance mode on');
-    const page = await getOnceReloaded('/', 503);
+    // No waiting here: werker returns once nginx serves the maintenance site (deploy/site-check.ts).
+    const page = await get('/');
     expect(page.status).toBe(503);
     expect(page.body).toBe(readFileSync(path.join(project, 'maintenance.html'), 'utf8'));
     expect((await day2('status')).stdout).toMatch(/maintenance on since \d{4}-\S+ by \S+ \(werker release live ends it\)/);
     const l = await day2('live');
     expect(l.code, l.stdout + l.stderr).toBe(0);
-    expect(await getOnceReloaded('/', 200)).toEqual({ status: 200, body: 'v2\n' });
+    expect(await get('/')).toEqual({ status: 200, body: 'v2\n' });
     const audit = (await conn.exec(['tail', '-n', '2', `${stateDir}/audit.log`])).stdout.trim().split('\n');
     expect(audit[0]).toMatch(new RegExp(`maintenance ${release('v2')} from=- by=\\S+ run=\\S+ [\\d.]+s ok$`));
     expect(audit[1]).toMatch(new RegExp(`live ${release('v2')} from=- by=\\S+ run=\\S+ [\\d.]+s ok$`));
   });
+
+  it('a site nginx cannot take up (its port is taken) fails after the check, the old file back and the site as it was', async () => {
+    // nginx -t does not bind ports; the master's reload then fails to bind 127.0.0.1:2222 (this
+    // target's sshd) and keeps the old configuration. Only asking nginx afterwards finds that out.
+    const nginx = { site: `${TARGET.nginxDir}/sites/${prefix}-taken.conf`, serverNames: [`${prefix}-taken.test`], listen: `${TARGET.host}:${TARGET.port}`, command: ['/usr/sbin/nginx', '-c', `${TARGET.nginxDir}/nginx.conf`, '-e', `${TARGET.nginxDir}/error.log`] };
+    const c = new ReleaseCommands({ prefix: `${prefix}-taken`, stateDir, docker: ['docker'], nginx } as unknown as ReleaseSpec);
+    const said: string[] = [];
+    const started = Date.now();
+    const err = await applySite(new Remote(conn, (l) => said.push(l)), c, `server {\n    listen ${nginx.listen};\n    server_name ${nginx.serverNames[0]};\n    return 200 "taken\\n";\n}\n`, { what: 'the test site' }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    console.log(`[measure] a reload nginx did not take up: ${(err as Error).message}`);
+    expect((err as Error).message).toMatch(/^\[127\.0\.0\.1\]:2222: nginx did not take up the test site within 10 s of the reload \(it answered: .+\)$/);
+    // Asked for ~10 s (whole seconds of the host's clock) before giving up.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
+    expect((await conn.exec(['test', '-e', nginx.site])).code).toBe(1);
+    expect(await get('/')).toEqual({ status: 200, body: 'v2\n' });
+    expect((await conn.exec(['tail', '-n', '20', `${TARGET.nginxDir}/error.log`])).stdout).toMatch(/bind\(\) to 127\.0\.0\.1:2222 failed/);
+  }, 60_000);
 
   it('maintenance while a deploy holds the lock is refused, naming the holder; the site keeps serving', async () => {
     const holder = await conn.start(['flock', `${stateDir}/lock`, 'sh', '-c', `echo 'deploy of x by someone@else, run held-${id}' > ${stateDir}/lock.holder; echo held; exec cat > /dev/null`]);
@@ -274,20 +297,6 @@ async function buildAndPush(v: 'v1' | 'v2'): Promise<void> {
 }
 
 const get = (urlPath: string) => getThroughNginx(siteHost, urlPath);
-
-/**
- * The site as nginx serves it once a reload is in effect: `nginx -s reload` returns when the
- * master has been told, and its old workers may answer a new connection for a moment after.
- */
-async function getOnceReloaded(urlPath: string, status: number): Promise<{ status: number; body: string }> {
-  const until = Date.now() + 10_000;
-  let page = await get(urlPath);
-  while (page.status !== status && Date.now() < until) {
-    await sleep(200);
-    page = await get(urlPath);
-  }
-  return page;
-}
 
 /** `docker logs` processes on the host that follow this test's live release. */
 async function followers(): Promise<string> {
