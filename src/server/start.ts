@@ -113,6 +113,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stopReaper = core.startReaper();
   const stopSweep = core.startOutputSweep();
   const stopScheduler = core.startScheduler();
+  // Notification deliveries a stopped (or dead) server process left unfinished continue here.
+  core.notifier.start();
   let runner: RunningRunner | undefined;
   if (runtime) {
     runner = startRunner({
