@@ -134,7 +134,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Runs that ended while stopping still tell their listeners (commit statuses, notifications; their
-      // retries are bounded) before the store closes; then notification retries end (an attempt in flight has a timeout).
+      // retries are bounded) before the store closes; then notification retries end (an attempt in flight has a timeout)
+      // and their deliveries are let go in the store: the next server process continues them (notifications/sender.ts).
       await core.runChanges.settled().then(() => core.notifier.stop());
       await store.close();
     },
