@@ -115,6 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stopScheduler = core.startScheduler();
   // Notification deliveries a stopped (or dead) server process left unfinished continue here.
   core.notifier.start();
+  core.statusReporter.start();
   let runner: RunningRunner | undefined;
   if (runtime) {
     runner = startRunner({
@@ -135,8 +136,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Runs that ended while stopping still tell their listeners (commit statuses, notifications; their
       // retries are bounded) before the store closes; then notification retries end (an attempt in flight has a timeout)
-      // and their deliveries are let go in the store: the next server process continues them (notifications/sender.ts).
-      await core.runChanges.settled().then(() => core.notifier.stop());
+      // and their deliveries are let go in the store: the next server process continues them (notifications/sender.ts);
+      // commit statuses still owed are let go the same way (forges/statuses.ts).
+      await core.runChanges.settled().then(() => Promise.all([core.notifier.stop(), core.statusReporter.stop()]));
       await store.close();
     },
   };

@@ -17,6 +17,7 @@ import { sharedCache } from './migrations/0009-shared-cache.ts';
 import { retryFromStep } from './migrations/0011-retry-from-step.ts';
 import { githubApp } from './migrations/0012-github-app.ts';
 import { notificationDeliveries } from './migrations/0013-notification-deliveries.ts';
+import { forgeStatusLeases } from './migrations/0014-forge-status-leases.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -94,6 +95,7 @@ async function migrate(store: Store): Promise<void> {
     '0011-retry-from-step': retryFromStep,
     '0012-github-app': githubApp,
     '0013-notification-deliveries': notificationDeliveries,
+    '0014-forge-status-leases': forgeStatusLeases,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

@@ -61,6 +61,8 @@ export interface Database {
     resume_from: string | null;
     /** Only this runner may claim the run until `for_runner_until` (it holds the snapshot). */
     for_runner: string | null; for_runner_until: string | null;
+    /** The run status whose commit status the forge has not got yet, and who posts it until when (migration 0014). */
+    forge_status_owed: string | null; forge_status_lease: string | null; forge_status_until: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */

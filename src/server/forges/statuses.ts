@@ -1,5 +1,8 @@
-import type { Store } from '../../store/db.ts';
-import { setForgeStatusError, type RunRow } from '../../store/runs.ts';
+import { randomUUID } from 'node:crypto';
+import { isoNow, type Store } from '../../store/db.ts';
+import {
+  claimForgeStatus, newerRunOnContext, oweForgeStatus, owedForgeStatusRunIds, releaseForgeStatuses, setForgeStatusError, settleForgeStatus, type RunRow,
+} from '../../store/runs.ts';
 import { maskerFor } from '../mask-events.ts';
 import type { RunChanges } from '../run-changes.ts';
 import { connectionSecrets, ForgeRequestError, type CommitStatus, type ForgeConnection } from './forge.ts';
@@ -19,30 +22,127 @@ export interface StatusReporterDeps {
   fetchImpl?: typeof fetch;
 }
 
+/** Besides the retries' own time, how long a process holds a run's owed status before another may post it. */
+const LEASE_MARGIN_MS = 30_000;
+
+/** The commit status reporter: `start` takes up the statuses stopped or dead server processes left; `stop` ends it. */
+export interface StatusReporter {
+  /** Posts the owed statuses no process holds, at once and then every `intervalMs` (default 15 s). */
+  start(intervalMs?: number): void;
+  /** One sweep of `start`; returns how many runs' statuses it took up. */
+  resume(): Promise<number>;
+  /** Waits for the statuses being posted. */
+  settled(): Promise<void>;
+  /** Stops listening and sweeping, waits for posts in flight, and lets go of what is still owed. */
+  stop(): Promise<void>;
+}
+
 /**
  * Commit statuses (src/server/README.md, forge routes): every change of a run that came from a
  * forge's webhook is posted back to that forge — pending when queued, pending "running" when a
  * runner took it, then success/failure/error — with the run page as the link and one context per
  * pipeline (`werker/build`), so a retry updates the same line on the commit. Requests for one
  * commit and context go out in order; an older one still retrying gives way to a newer one.
- * Returns the function that stops listening.
+ *
+ * What is owed survives the process: before posting, the run is marked as owing its state's status
+ * under this process's lease (store/runs.ts `oweForgeStatus`), and the mark goes once the forge has
+ * it or the retries gave up. A server that stops lets go of the marks; one that dies holds them
+ * until the lease is over. `start` posts the current state of each run left owing one, claimed by
+ * a compare-and-set on the lease (one process of several on PostgreSQL), unless a newer run of the
+ * same commit and pipeline has taken its context over. A status says a state, so a repeat is harmless.
  */
-export function startStatusReporter(deps: StatusReporterDeps): () => void {
+export function startStatusReporter(deps: StatusReporterDeps): StatusReporter {
+  const { store } = deps;
+  const retry = deps.retry ?? DEFAULT_STATUS_RETRY;
+  const leaseId = randomUUID();
+  const leaseUntil = () => isoNow(retryBudgetMs(retry) + LEASE_MARGIN_MS);
   const lanes = new Map<string, { chain: Promise<void>; latest: number }>();
+  const pending = new Set<Promise<void>>();
   let seq = 0;
-  return deps.changes.on(async (run) => {
-    if (!run.forge) return;
-    const connection = await deps.forgeConnection(run.application_id);
-    if (!connection || connection.kind !== run.forge) return;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  /** Posts the status of `run`'s state in its commit and context's lane; resolves when the lane got that far. */
+  const post = async (run: RunRow, connection: ForgeConnection): Promise<void> => {
     const status = statusOf(run, deps.baseUrl());
     const key = `${run.application_id} ${status.sha} ${status.context}`;
     const lane = lanes.get(key) ?? { chain: Promise.resolve(), latest: 0 };
     const mine = (lane.latest = ++seq);
-    lane.chain = lane.chain.then(() => postWithRetry(deps, connection, run.id, status, () => lane.latest !== mine));
+    lane.chain = lane.chain.then(async () => {
+      if (await postWithRetry(deps, connection, run.id, status, () => lane.latest !== mine)) await settleForgeStatus(store, run.id, run.status);
+    });
     lanes.set(key, lane);
     await lane.chain;
     if (lane.latest === mine) lanes.delete(key);
+  };
+  const track = (p: Promise<unknown>) => {
+    const tracked: Promise<void> = p.then(() => undefined, (err: Error) => {
+      process.stderr.write(`werker server: a commit status failed: ${err.message}\n`);
+    }).finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+  const connectionFor = async (run: RunRow) => {
+    if (!run.forge) return undefined;
+    const connection = await deps.forgeConnection(run.application_id);
+    return connection && connection.kind === run.forge ? connection : undefined;
+  };
+
+  const stopListening = deps.changes.on(async (run) => {
+    if (stopped) return;
+    const connection = await connectionFor(run);
+    if (!connection) return;
+    await oweForgeStatus(store, run.id, run.status, leaseId, leaseUntil());
+    await post(run, connection);
   });
+
+  const resume = async (): Promise<number> => {
+    let taken = 0;
+    for (const id of await owedForgeStatusRunIds(store, isoNow())) {
+      if (stopped) break;
+      const run = await claimForgeStatus(store, id, leaseId, leaseUntil(), isoNow());
+      if (!run) continue;
+      const connection = await connectionFor(run);
+      // No forge any more, or a newer run's status stands on this commit and context now: nothing to post.
+      if (!connection || (await newerRunOnContext(store, run))) {
+        await settleForgeStatus(store, run.id, run.forge_status_owed!);
+        continue;
+      }
+      taken++;
+      // The run's state now (it may have moved on since it was owed): the mark is settled for that state.
+      if (run.forge_status_owed !== run.status) await oweForgeStatus(store, run.id, run.status, leaseId, leaseUntil());
+      track(post(run, connection));
+    }
+    return taken;
+  };
+
+  const settled = async () => {
+    while (pending.size) await Promise.all([...pending]);
+  };
+  return {
+    start(intervalMs = 15_000) {
+      if (timer || stopped) return;
+      timer = setInterval(() => track(resume()), intervalMs);
+      timer.unref();
+      track(resume());
+    },
+    resume,
+    settled,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      stopListening();
+      await settled();
+      await Promise.all([...lanes.values()].map((l) => l.chain));
+      await releaseForgeStatuses(store, leaseId);
+    },
+  };
+}
+
+/** The longest all attempts of one status may take: each attempt's time limit and the waits between them. */
+function retryBudgetMs(r: StatusRetry): number {
+  let total = r.attempts * r.timeoutMs;
+  for (let attempt = 1; attempt < r.attempts; attempt++) total += Math.min(r.firstDelayMs * 2 ** (attempt - 1), r.maxDelayMs);
+  return total;
 }
 
 /** The status a run's state shows on its commit. */
@@ -59,22 +159,28 @@ export function statusOf(run: Pick<RunRow, 'id' | 'status' | 'pipeline' | 'commi
   return { sha: run.commit_sha, state, context: `werker/${run.pipeline}`, description, targetUrl: `${baseUrl}/runs/${run.id}` };
 }
 
-/** Posts one status, trying again with doubling delays while the forge times out or answers 5xx/429. */
-async function postWithRetry(deps: StatusReporterDeps, connection: ForgeConnection, runId: number, status: CommitStatus, superseded: () => boolean): Promise<void> {
+/**
+ * Posts one status, trying again with doubling delays while the forge times out or answers 5xx/429.
+ * True when it ended (posted, or given up and recorded); false when a newer status took its place.
+ */
+async function postWithRetry(deps: StatusReporterDeps, connection: ForgeConnection, runId: number, status: CommitStatus, superseded: () => boolean): Promise<boolean> {
   const forge = forgeOf(connection.kind);
-  if (!forge) return;
+  if (!forge) return true;
   const client = forge.client(connection, deps.fetchImpl);
   const retry = deps.retry ?? DEFAULT_STATUS_RETRY;
   for (let attempt = 1; ; attempt++) {
     try {
       await client.postStatus(status, AbortSignal.timeout(retry.timeoutMs));
       await setForgeStatusError(deps.store, runId, null);
-      return;
+      return true;
     } catch (err) {
       // A newer status for the same commit and context is waiting: this one no longer matters.
-      if (superseded()) return;
+      if (superseded()) return false;
       const final = !(err instanceof ForgeRequestError && err.retryable) || attempt >= retry.attempts;
-      if (final) return recordFailure(deps.store, connection, runId, status, err as Error, attempt);
+      if (final) {
+        await recordFailure(deps.store, connection, runId, status, err as Error, attempt);
+        return true;
+      }
       await new Promise((r) => setTimeout(r, Math.min(retry.firstDelayMs * 2 ** (attempt - 1), retry.maxDelayMs)));
     }
   }
