@@ -85,10 +85,6 @@ export async function releaseDeliveries(store: Store, leaseId: string): Promise<
     .where('lease_id', '=', leaseId).where('status', '=', 'sending').execute();
 }
 
-export async function getDeliveryRow(store: Store, id: string): Promise<DeliveryRow | undefined> {
-  return store.db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Forgets deliveries that ended before `beforeIso` (their outcome stays on the rule). */
 export async function pruneDeliveries(store: Store, beforeIso: string): Promise<void> {
   await store.db.deleteFrom('notification_deliveries').where('status', '!=', 'sending').where('updated_at', '<', beforeIso).execute();

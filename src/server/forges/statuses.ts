@@ -52,56 +52,43 @@ export interface StatusReporter {
  * same commit and pipeline has taken its context over. A status says a state, so a repeat is harmless.
  */
 export function startStatusReporter(deps: StatusReporterDeps): StatusReporter {
-  const { store } = deps;
-  const retry = deps.retry ?? DEFAULT_STATUS_RETRY;
-  const leaseId = randomUUID();
-  const leaseUntil = () => isoNow(retryBudgetMs(retry) + LEASE_MARGIN_MS);
-  const lanes = new Map<string, { chain: Promise<void>; latest: number }>();
-  const pending = new Set<Promise<void>>();
-  let seq = 0;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  return new CommitStatuses(deps);
+}
 
-  /** Posts the status of `run`'s state in its commit and context's lane; resolves when the lane got that far. */
-  const post = async (run: RunRow, connection: ForgeConnection): Promise<void> => {
-    const status = statusOf(run, deps.baseUrl());
-    const key = `${run.application_id} ${status.sha} ${status.context}`;
-    const lane = lanes.get(key) ?? { chain: Promise.resolve(), latest: 0 };
-    const mine = (lane.latest = ++seq);
-    lane.chain = lane.chain.then(async () => {
-      if (await postWithRetry(deps, connection, run.id, status, () => lane.latest !== mine)) await settleForgeStatus(store, run.id, run.status);
-    });
-    lanes.set(key, lane);
-    await lane.chain;
-    if (lane.latest === mine) lanes.delete(key);
-  };
-  const track = (p: Promise<unknown>) => {
-    const tracked: Promise<void> = p.then(() => undefined, (err: Error) => {
-      process.stderr.write(`werker server: a commit status failed: ${err.message}\n`);
-    }).finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
-  const connectionFor = async (run: RunRow) => {
-    if (!run.forge) return undefined;
-    const connection = await deps.forgeConnection(run.application_id);
-    return connection && connection.kind === run.forge ? connection : undefined;
-  };
+class CommitStatuses implements StatusReporter {
+  readonly #deps: StatusReporterDeps;
+  readonly #retry: StatusRetry;
+  /** This process's lease on the statuses it owes. */
+  readonly #leaseId = randomUUID();
+  /** One chain of requests per commit and context: in order, the newest winning. */
+  readonly #lanes = new Map<string, { chain: Promise<void>; latest: number }>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #stopListening: () => void;
+  #seq = 0;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
 
-  const stopListening = deps.changes.on(async (run) => {
-    if (stopped) return;
-    const connection = await connectionFor(run);
-    if (!connection) return;
-    await oweForgeStatus(store, run.id, run.status, leaseId, leaseUntil());
-    await post(run, connection);
-  });
+  constructor(deps: StatusReporterDeps) {
+    this.#deps = deps;
+    this.#retry = deps.retry ?? DEFAULT_STATUS_RETRY;
+    this.#stopListening = deps.changes.on((run) => this.#onChange(run));
+  }
 
-  const resume = async (): Promise<number> => {
+  start(intervalMs = 15_000): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setInterval(() => this.#track(this.resume()), intervalMs);
+    this.#timer.unref();
+    this.#track(this.resume());
+  }
+
+  async resume(): Promise<number> {
+    const { store } = this.#deps;
     let taken = 0;
     for (const id of await owedForgeStatusRunIds(store, isoNow())) {
-      if (stopped) break;
-      const run = await claimForgeStatus(store, id, leaseId, leaseUntil(), isoNow());
+      if (this.#stopped) break;
+      const run = await claimForgeStatus(store, id, this.#leaseId, this.#leaseUntil(), isoNow());
       if (!run) continue;
-      const connection = await connectionFor(run);
+      const connection = await this.#connectionFor(run);
       // No forge any more, or a newer run's status stands on this commit and context now: nothing to post.
       if (!connection || (await newerRunOnContext(store, run))) {
         await settleForgeStatus(store, run.id, run.forge_status_owed!);
@@ -109,33 +96,63 @@ export function startStatusReporter(deps: StatusReporterDeps): StatusReporter {
       }
       taken++;
       // The run's state now (it may have moved on since it was owed): the mark is settled for that state.
-      if (run.forge_status_owed !== run.status) await oweForgeStatus(store, run.id, run.status, leaseId, leaseUntil());
-      track(post(run, connection));
+      if (run.forge_status_owed !== run.status) await oweForgeStatus(store, run.id, run.status, this.#leaseId, this.#leaseUntil());
+      this.#track(this.#post(run, connection));
     }
     return taken;
-  };
+  }
 
-  const settled = async () => {
-    while (pending.size) await Promise.all([...pending]);
-  };
-  return {
-    start(intervalMs = 15_000) {
-      if (timer || stopped) return;
-      timer = setInterval(() => track(resume()), intervalMs);
-      timer.unref();
-      track(resume());
-    },
-    resume,
-    settled,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      stopListening();
-      await settled();
-      await Promise.all([...lanes.values()].map((l) => l.chain));
-      await releaseForgeStatuses(store, leaseId);
-    },
-  };
+  async settled(): Promise<void> {
+    while (this.#pending.size) await Promise.all([...this.#pending]);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#stopListening();
+    await this.settled();
+    await Promise.all([...this.#lanes.values()].map((l) => l.chain));
+    await releaseForgeStatuses(this.#deps.store, this.#leaseId);
+  }
+
+  async #onChange(run: RunRow): Promise<void> {
+    if (this.#stopped) return;
+    const connection = await this.#connectionFor(run);
+    if (!connection) return;
+    await oweForgeStatus(this.#deps.store, run.id, run.status, this.#leaseId, this.#leaseUntil());
+    await this.#post(run, connection);
+  }
+
+  /** Posts the status of `run`'s state in its commit and context's lane; resolves when the lane got that far. */
+  async #post(run: RunRow, connection: ForgeConnection): Promise<void> {
+    const status = statusOf(run, this.#deps.baseUrl());
+    const key = `${run.application_id} ${status.sha} ${status.context}`;
+    const lane = this.#lanes.get(key) ?? { chain: Promise.resolve(), latest: 0 };
+    const mine = (lane.latest = ++this.#seq);
+    lane.chain = lane.chain.then(async () => {
+      if (await postWithRetry(this.#deps, connection, run.id, status, () => lane.latest !== mine)) await settleForgeStatus(this.#deps.store, run.id, run.status);
+    });
+    this.#lanes.set(key, lane);
+    await lane.chain;
+    if (lane.latest === mine) this.#lanes.delete(key);
+  }
+
+  async #connectionFor(run: RunRow): Promise<ForgeConnection | undefined> {
+    if (!run.forge) return undefined;
+    const connection = await this.#deps.forgeConnection(run.application_id);
+    return connection && connection.kind === run.forge ? connection : undefined;
+  }
+
+  #leaseUntil(): string {
+    return isoNow(retryBudgetMs(this.#retry) + LEASE_MARGIN_MS);
+  }
+
+  #track(p: Promise<unknown>): void {
+    const tracked: Promise<void> = p.then(() => undefined, (err: Error) => {
+      process.stderr.write(`werker server: a commit status failed: ${err.message}\n`);
+    }).finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+  }
 }
 
 /** The longest all attempts of one status may take: each attempt's time limit and the waits between them. */

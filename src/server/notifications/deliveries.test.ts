@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeBackends } from '../../../test/helpers/server.ts';
 import { isoNow, type Store } from '../../store/db.ts';
-import { deleteNotificationRuleRow, getDeliveryRow, insertDelivery, insertNotificationRule, listNotificationRuleRows, type NewDeliveryRow } from '../../store/notifications.ts';
+import { deleteNotificationRuleRow, insertDelivery, insertNotificationRule, listNotificationRuleRows, type NewDeliveryRow } from '../../store/notifications.ts';
 import { createRun } from '../../store/runs.ts';
 import { Notifier } from './sender.ts';
 
@@ -44,6 +44,8 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
     await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
   });
 
+  const getDeliveryRow = (id: string) => store.db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+
   /** A failed run with a webhook rule, and a delivery of it one attempt in, held as `lease`/`leaseUntil` say. */
   async function leftDelivery(id: string, lease: { id: string | null; until: string | null }): Promise<{ ruleId: number; runId: number; row: NewDeliveryRow }> {
     const appId = (await store.db.insertInto('applications').values({ name: `shop-${id}`, repository: '/r', default_branch: 'main', workflow: null, webhook_secret: 's', created_at: isoNow() }).returning('id').executeTakeFirstOrThrow()).id;
@@ -64,15 +66,15 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
     await Promise.all([a.settled(), b.settled()]);
     expect(receiver.hits.map((h) => h.delivery)).toEqual(['d-dead-process']);
     expect(JSON.parse(receiver.hits[0]!.body)).toMatchObject({ deliveryId: 'd-dead-process', reason: 'failure', run: { id: runId, status: 'failed', previousStatus: 'passed' } });
-    expect(await getDeliveryRow(store, 'd-dead-process')).toMatchObject({ status: 'delivered', attempts: 2, detail: 'HTTP 200 OK', lease_id: null });
-    expect(await listNotificationRuleRows(store, (await getDeliveryRow(store, 'd-dead-process'))!.application_id)).toMatchObject([{ last_run_id: runId, last_status: 'delivered', last_attempts: 2 }]);
+    expect(await getDeliveryRow('d-dead-process')).toMatchObject({ status: 'delivered', attempts: 2, detail: 'HTTP 200 OK', lease_id: null });
+    expect(await listNotificationRuleRows(store, (await getDeliveryRow('d-dead-process'))!.application_id)).toMatchObject([{ last_run_id: runId, last_status: 'delivered', last_attempts: 2 }]);
   });
 
   it('a delivery another live process holds is left to it', async () => {
     await leftDelivery('d-held', { id: 'alive', until: isoNow(60_000) });
     expect(await notifier().resume()).toBe(0);
     expect(receiver.hits).toEqual([]);
-    expect(await getDeliveryRow(store, 'd-held')).toMatchObject({ status: 'sending', attempts: 1, lease_id: 'alive' });
+    expect(await getDeliveryRow('d-held')).toMatchObject({ status: 'sending', attempts: 1, lease_id: 'alive' });
   });
 
   it('ends failed, saying why, when its rule was deleted or its run is gone', async () => {
@@ -84,10 +86,10 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
     expect(await n.resume()).toBe(2);
     await n.settled();
     expect(receiver.hits).toEqual([]);
-    expect(await getDeliveryRow(store, 'd-rule-gone')).toMatchObject({
+    expect(await getDeliveryRow('d-rule-gone')).toMatchObject({
       status: 'failed', attempts: 1, detail: `not sent: the notification rule ${ruleGone.ruleId} was deleted before the notification was delivered`,
     });
-    expect(await getDeliveryRow(store, 'd-run-gone')).toMatchObject({ status: 'failed', attempts: 1, detail: `not sent: run ${runGone.runId} no longer exists (its application was deleted?)` });
+    expect(await getDeliveryRow('d-run-gone')).toMatchObject({ status: 'failed', attempts: 1, detail: `not sent: run ${runGone.runId} no longer exists (its application was deleted?)` });
     expect(await listNotificationRuleRows(store, runGone.row.application_id)).toMatchObject([{ last_run_id: runGone.runId, last_status: 'failed' }]);
   });
 });
