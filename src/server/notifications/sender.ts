@@ -15,10 +15,14 @@ import { emailMessage, runNotice, slackBody, webhookBody, webhookHeaders, type R
 import { notificationReason, splitList } from './rules.ts';
 import type { SmtpSettings } from './smtp-settings.ts';
 
-/** How hard a delivery tries: `attempts` in all, waiting `firstDelayMs`, then twice as long each time (at most `maxDelayMs`). */
-export interface DeliveryPolicy { attempts: number; firstDelayMs: number; maxDelayMs: number; timeoutMs: number }
+/**
+ * How hard a delivery tries: `attempts` in all, waiting `firstDelayMs`, then twice as long each time
+ * (at most `maxDelayMs`), `timeoutMs` per attempt. A process holds a delivery until its next attempt's
+ * due time + `timeoutMs` + `leaseMarginMs`: one that dies leaves it to the others after that.
+ */
+export interface DeliveryPolicy { attempts: number; firstDelayMs: number; maxDelayMs: number; timeoutMs: number; leaseMarginMs: number }
 
-export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { attempts: 5, firstDelayMs: 2_000, maxDelayMs: 60_000, timeoutMs: 10_000 };
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { attempts: 5, firstDelayMs: 2_000, maxDelayMs: 60_000, timeoutMs: 10_000, leaseMarginMs: 30_000 };
 
 export interface NotifierDeps {
   store: Store;
@@ -28,11 +32,6 @@ export interface NotifierDeps {
   log?: (line: string) => void;
 }
 
-/**
- * How long past an attempt's due time a process holds a delivery: the attempt's own time limit
- * and this margin. A process that dies leaves its deliveries to others once it is over.
- */
-const LEASE_MARGIN_MS = 30_000;
 /** Ended deliveries are forgotten after this (their outcome stays on the rule). */
 const KEEP_ENDED_MS = 7 * 24 * 3600_000;
 
@@ -136,7 +135,7 @@ export class Notifier {
   }
 
   #leaseFor(dueMs: number): string {
-    return new Date(dueMs + this.#policy.timeoutMs + LEASE_MARGIN_MS).toISOString();
+    return new Date(dueMs + this.#policy.timeoutMs + this.#policy.leaseMarginMs).toISOString();
   }
 
   /** Sends one delivery to its end (or until this server stops), from the attempts and due time the store has. */
