@@ -31,6 +31,7 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
       req.on('data', (c: Buffer) => (body += c.toString('utf8')));
       req.on('end', () => {
         hits.push({ delivery: req.headers['x-werker-delivery'] as string | undefined, body });
+        if (req.url === '/hang') return; // never answered (the server closes it)
         res.writeHead(200).end('ok');
       });
     });
@@ -41,6 +42,7 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
     for (const n of notifiers.splice(0)) await n.stop();
     await store.close();
     await drop();
+    receiver.server.closeAllConnections();
     await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
   });
 
@@ -92,4 +94,26 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
     expect(await getDeliveryRow('d-run-gone')).toMatchObject({ status: 'failed', attempts: 1, detail: `not sent: run ${runGone.runId} no longer exists (its application was deleted?)` });
     expect(await listNotificationRuleRows(store, runGone.row.application_id)).toMatchObject([{ last_run_id: runGone.runId, last_status: 'failed' }]);
   });
+
+  it('a server stopping while an attempt is in flight lets the delivery go without counting the attempt; the next process sends it again', async () => {
+    const { ruleId } = await leftDelivery('d-cut-short', { id: null, until: null });
+    await store.db.updateTable('notification_rules').set({ target: `${new URL(receiver.url).origin}/hang` }).where('id', '=', ruleId).execute();
+    const first = notifier();
+    expect(await first.resume()).toBe(1);
+    await waitUntil(() => receiver.hits.length === 1);
+    await first.stop();
+    expect(await getDeliveryRow('d-cut-short')).toMatchObject({ status: 'sending', attempts: 1, lease_id: null, lease_until: null });
+
+    await store.db.updateTable('notification_rules').set({ target: receiver.url }).where('id', '=', ruleId).execute();
+    const next = notifier();
+    expect(await next.resume()).toBe(1);
+    await next.settled();
+    expect(receiver.hits.map((h) => h.delivery)).toEqual(['d-cut-short', 'd-cut-short']);
+    expect(await getDeliveryRow('d-cut-short')).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
 });
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
