@@ -51,12 +51,11 @@ export async function insertDelivery(store: Store, d: NewDeliveryRow): Promise<D
     .returningAll().executeTakeFirstOrThrow();
 }
 
-/** Deliveries still `sending` that nobody holds (lease let go, or over at `nowIso`): the ones a process may claim. */
-export async function claimableDeliveryIds(store: Store, nowIso: string): Promise<string[]> {
-  const rows = await store.db.selectFrom('notification_deliveries').select('id').where('status', '=', 'sending')
+/** Deliveries still `sending` that nobody holds (lease let go, or over at `nowIso`): the ones a process may claim, with when each is due. */
+export async function claimableDeliveries(store: Store, nowIso: string): Promise<Pick<DeliveryRow, 'id' | 'next_attempt_at'>[]> {
+  return store.db.selectFrom('notification_deliveries').select(['id', 'next_attempt_at']).where('status', '=', 'sending')
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', nowIso)]))
     .orderBy('created_at').execute();
-  return rows.map((r) => r.id);
 }
 
 /**

@@ -95,6 +95,21 @@ describe.each(backends)('notification deliveries left unfinished, on %s', (_name
     expect(await listNotificationRuleRows(store, runGone.row.application_id)).toMatchObject([{ last_run_id: runGone.runId, last_status: 'failed' }]);
   });
 
+  it('a claimed delivery due later is held through its due time and attempt, and let go again by a stop before then', async () => {
+    await leftDelivery('d-later', { id: null, until: null });
+    const due = new Date(Date.now() + 60_000).toISOString();
+    await store.db.updateTable('notification_deliveries').set({ next_attempt_at: due }).where('id', '=', 'd-later').execute();
+    const n = notifier();
+    expect(await n.resume()).toBe(1);
+    const held = (await getDeliveryRow('d-later'))!;
+    expect(held.lease_id).not.toBeNull();
+    expect(Date.parse(held.lease_until!)).toBeGreaterThanOrEqual(Date.parse(due) + 2_000);
+    expect(await notifier().resume()).toBe(0);
+    await n.stop();
+    expect(await getDeliveryRow('d-later')).toMatchObject({ status: 'sending', attempts: 1, next_attempt_at: due, lease_id: null });
+    expect(receiver.hits).toEqual([]);
+  });
+
   it('a server stopping while an attempt is in flight lets the delivery go without counting the attempt; the next process sends it again', async () => {
     const { ruleId } = await leftDelivery('d-cut-short', { id: null, until: null });
     await store.db.updateTable('notification_rules').set({ target: `${new URL(receiver.url).origin}/hang` }).where('id', '=', ruleId).execute();

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../../store/db.ts';
 import { getApplicationRow } from '../../store/applications.ts';
-import { isoNow } from '../../store/db.ts';
+import { isoNow, type Store } from '../../store/db.ts';
 import {
-  claimableDeliveryIds, claimDelivery, getNotificationRuleRow, insertDelivery, listNotificationRuleRows, previousResult, pruneDeliveries, recordDelivery,
+  claimableDeliveries, claimDelivery, getNotificationRuleRow, insertDelivery, listNotificationRuleRows, previousResult, pruneDeliveries, recordDelivery,
   releaseDeliveries, updateDelivery, type DeliveryRow, type NotificationRuleRow,
 } from '../../store/notifications.ts';
 import { getRunRow, type RunRow } from '../../store/runs.ts';
@@ -105,10 +104,11 @@ export class Notifier {
     const { store } = this.#deps;
     await pruneDeliveries(store, new Date(Date.now() - KEEP_ENDED_MS).toISOString());
     let taken = 0;
-    for (const id of await claimableDeliveryIds(store, isoNow())) {
+    for (const { id, next_attempt_at: due } of await claimableDeliveries(store, isoNow())) {
       if (this.#stop.signal.aborted) break;
       if (this.#driving.has(id)) continue;
-      const row = await claimDelivery(store, id, this.#leaseId, this.#leaseFor(Date.now()), isoNow());
+      // Held through its due time and its attempt: nobody else takes it up while this process waits for it.
+      const row = await claimDelivery(store, id, this.#leaseId, this.#leaseFor(Math.max(Date.now(), Date.parse(due))), isoNow());
       if (!row) continue;
       taken++;
       this.#track(this.#drive(row));
