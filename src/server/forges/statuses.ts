@@ -111,7 +111,7 @@ class CommitStatuses implements StatusReporter {
     clearInterval(this.#timer);
     this.#stopListening();
     await this.settled();
-    await Promise.all([...this.#lanes.values()].map((l) => l.chain));
+    await Promise.allSettled([...this.#lanes.values()].map((l) => l.chain));
     await releaseForgeStatuses(this.#deps.store, this.#leaseId);
   }
 
@@ -129,8 +129,10 @@ class CommitStatuses implements StatusReporter {
     const key = `${run.application_id} ${status.sha} ${status.context}`;
     const lane = this.#lanes.get(key) ?? { chain: Promise.resolve(), latest: 0 };
     const mine = (lane.latest = ++this.#seq);
+    // Settled once posted, given up, or given way to a newer status of the same commit and context (which this lane posts).
     lane.chain = lane.chain.then(async () => {
-      if (await postWithRetry(this.#deps, connection, run.id, status, () => lane.latest !== mine)) await settleForgeStatus(this.#deps.store, run.id, run.status);
+      await postWithRetry(this.#deps, connection, run.id, status, () => lane.latest !== mine);
+      await settleForgeStatus(this.#deps.store, run.id, run.status);
     });
     this.#lanes.set(key, lane);
     await lane.chain;
@@ -176,28 +178,22 @@ export function statusOf(run: Pick<RunRow, 'id' | 'status' | 'pipeline' | 'commi
   return { sha: run.commit_sha, state, context: `werker/${run.pipeline}`, description, targetUrl: `${baseUrl}/runs/${run.id}` };
 }
 
-/**
- * Posts one status, trying again with doubling delays while the forge times out or answers 5xx/429.
- * True when it ended (posted, or given up and recorded); false when a newer status took its place.
- */
-async function postWithRetry(deps: StatusReporterDeps, connection: ForgeConnection, runId: number, status: CommitStatus, superseded: () => boolean): Promise<boolean> {
+/** Posts one status, trying again with doubling delays while the forge times out or answers 5xx/429. */
+async function postWithRetry(deps: StatusReporterDeps, connection: ForgeConnection, runId: number, status: CommitStatus, superseded: () => boolean): Promise<void> {
   const forge = forgeOf(connection.kind);
-  if (!forge) return true;
+  if (!forge) return;
   const client = forge.client(connection, deps.fetchImpl);
   const retry = deps.retry ?? DEFAULT_STATUS_RETRY;
   for (let attempt = 1; ; attempt++) {
     try {
       await client.postStatus(status, AbortSignal.timeout(retry.timeoutMs));
       await setForgeStatusError(deps.store, runId, null);
-      return true;
+      return;
     } catch (err) {
       // A newer status for the same commit and context is waiting: this one no longer matters.
-      if (superseded()) return false;
+      if (superseded()) return;
       const final = !(err instanceof ForgeRequestError && err.retryable) || attempt >= retry.attempts;
-      if (final) {
-        await recordFailure(deps.store, connection, runId, status, err as Error, attempt);
-        return true;
-      }
+      if (final) return recordFailure(deps.store, connection, runId, status, err as Error, attempt);
       await new Promise((r) => setTimeout(r, Math.min(retry.firstDelayMs * 2 ** (attempt - 1), retry.maxDelayMs)));
     }
   }
