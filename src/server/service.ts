@@ -9,7 +9,7 @@ import type { ServerCore } from './core.ts';
 import { approvalService } from './forges/approval.ts';
 import { forgeOf } from './forges/registry.ts';
 import { forgeSettingsService } from './forges/settings.ts';
-import { startStatusReporter, type StatusRetry } from './forges/statuses.ts';
+import { startStatusReporter, type StatusReporter, type StatusRetry } from './forges/statuses.ts';
 import { handleForgeHook, type DeliveryLog } from './hook.ts';
 import { keyPairService } from './key-pairs.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './limits.ts';
@@ -88,6 +88,8 @@ export type Core = ServerCore & {
   startOutputSweep(intervalMs?: number): () => Promise<void>;
   /** Sends the notifications of finished runs (notifications/sender.ts); `stop` it before closing the store. */
   notifier: Notifier;
+  /** Posts commit statuses to forges (forges/statuses.ts); `start` takes up what stopped servers left, `stop` it before closing the store. */
+  statusReporter: StatusReporter;
   /** Queues a run for each schedule due now (schedules.ts); returns their ids. */
   tickSchedules(): Promise<number[]>;
   /** Ticks at once and then every `intervalMs` (default 10 s); its stop function waits for a tick in progress. */
@@ -174,9 +176,9 @@ export function createServerCore(store: Store, options: CoreOptions): Core {
     sweepOutputs,
     startOutputSweep: (intervalMs) => startOutputSweep(sweepOutputs, intervalMs),
     notifier,
+    statusReporter: startStatusReporter({ store, changes, baseUrl: () => runOptions.baseUrl, forgeConnection: forges.forgeConnection, ...(options.statusRetry ? { retry: options.statusRetry } : {}) }),
     tickSchedules,
     startScheduler: (intervalMs = 10_000) => startScheduler(tickSchedules, intervalMs),
   };
-  startStatusReporter({ store, changes, baseUrl: () => runOptions.baseUrl, forgeConnection: forges.forgeConnection, ...(options.statusRetry ? { retry: options.statusRetry } : {}) });
   return core;
 }

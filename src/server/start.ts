@@ -113,6 +113,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stopReaper = core.startReaper();
   const stopSweep = core.startOutputSweep();
   const stopScheduler = core.startScheduler();
+  // Notification deliveries a stopped (or dead) server process left unfinished continue here.
+  core.notifier.start();
+  core.statusReporter.start();
   let runner: RunningRunner | undefined;
   if (runtime) {
     runner = startRunner({
@@ -132,8 +135,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Runs that ended while stopping still tell their listeners (commit statuses, notifications; their
-      // retries are bounded) before the store closes; then notification retries end (an attempt in flight has a timeout).
-      await core.runChanges.settled().then(() => core.notifier.stop());
+      // retries are bounded) before the store closes; then notification retries end (an attempt in flight has a timeout)
+      // and their deliveries are let go in the store: the next server process continues them (notifications/sender.ts);
+      // commit statuses still owed are let go the same way (forges/statuses.ts).
+      await core.runChanges.settled().then(() => Promise.all([core.notifier.stop(), core.statusReporter.stop()]));
       await store.close();
     },
   };

@@ -16,6 +16,8 @@ import { privateApplications } from './migrations/0010-private-applications.ts';
 import { sharedCache } from './migrations/0009-shared-cache.ts';
 import { retryFromStep } from './migrations/0011-retry-from-step.ts';
 import { githubApp } from './migrations/0012-github-app.ts';
+import { notificationDeliveries } from './migrations/0013-notification-deliveries.ts';
+import { forgeStatusLeases } from './migrations/0014-forge-status-leases.ts';
 import type { Dialect } from './dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -92,6 +94,8 @@ async function migrate(store: Store): Promise<void> {
     '0009-shared-cache': sharedCache,
     '0011-retry-from-step': retryFromStep,
     '0012-github-app': githubApp,
+    '0013-notification-deliveries': notificationDeliveries,
+    '0014-forge-status-leases': forgeStatusLeases,
   };
   const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();

@@ -132,3 +132,45 @@ export function inheritedForgeFields(row: RunRow): Pick<RunRow, RunForgeField> {
 export async function setForgeStatusError(store: Store, runId: number, error: string | null): Promise<void> {
   await store.db.updateTable('runs').set({ forge_status_error: error }).where('id', '=', runId).execute();
 }
+
+/** The forge is owed the status of `status` (the run's state now), posted by `lease` until `until`. */
+export async function oweForgeStatus(store: Store, runId: number, status: string, lease: string, until: string): Promise<void> {
+  await store.db.updateTable('runs').set({ forge_status_owed: status, forge_status_lease: lease, forge_status_until: until }).where('id', '=', runId).execute();
+}
+
+/** The status of `status` reached the forge (or was given up): nothing owed, unless a newer state is. */
+export async function settleForgeStatus(store: Store, runId: number, status: string): Promise<void> {
+  await store.db.updateTable('runs').set({ forge_status_owed: null, forge_status_lease: null, forge_status_until: null })
+    .where('id', '=', runId).where('forge_status_owed', '=', status).execute();
+}
+
+/** Runs owing the forge a status that no server process holds (lease let go, or over at `nowIso`). */
+export async function owedForgeStatusRunIds(store: Store, nowIso: string): Promise<number[]> {
+  const rows = await store.db.selectFrom('runs').select('id').where('forge_status_owed', 'is not', null)
+    .where((eb) => eb.or([eb('forge_status_until', 'is', null), eb('forge_status_until', '<=', nowIso)])).orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Takes over posting a run's owed status: a compare-and-set on the lease, so of several server
+ * processes exactly one gets it (on PostgreSQL the second UPDATE waits for the first's row lock,
+ * then matches nothing). Undefined: someone else has it, or nothing is owed any more.
+ */
+export async function claimForgeStatus(store: Store, runId: number, lease: string, until: string, nowIso: string): Promise<RunRow | undefined> {
+  return store.db.updateTable('runs').set({ forge_status_lease: lease, forge_status_until: until })
+    .where('id', '=', runId).where('forge_status_owed', 'is not', null)
+    .where((eb) => eb.or([eb('forge_status_until', 'is', null), eb('forge_status_until', '<=', nowIso)]))
+    .returningAll().executeTakeFirst();
+}
+
+/** Lets go of the statuses `lease` still owes (a server stopping): the next process posts them at once. */
+export async function releaseForgeStatuses(store: Store, lease: string): Promise<void> {
+  await store.db.updateTable('runs').set({ forge_status_lease: null, forge_status_until: null }).where('forge_status_lease', '=', lease).execute();
+}
+
+/** A newer run of the same application, commit and pipeline: its status replaces this run's on the forge. */
+export async function newerRunOnContext(store: Store, run: Pick<RunRow, 'id' | 'application_id' | 'commit_sha' | 'pipeline'>): Promise<boolean> {
+  const row = await store.db.selectFrom('runs').select('id').where('application_id', '=', run.application_id).where('commit_sha', '=', run.commit_sha)
+    .where('pipeline', '=', run.pipeline).where('id', '>', run.id).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

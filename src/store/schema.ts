@@ -61,6 +61,8 @@ export interface Database {
     resume_from: string | null;
     /** Only this runner may claim the run until `for_runner_until` (it holds the snapshot). */
     for_runner: string | null; for_runner_until: string | null;
+    /** The run status whose commit status the forge has not got yet, and who posts it until when (migration 0014). */
+    forge_status_owed: string | null; forge_status_lease: string | null; forge_status_until: string | null;
   };
   run_events: { run_id: number; seq: number; attempt: number; type: string; body: string; at: string };
   /** Every claim of a run by a runner: the audit trail that shows a run was never held twice. */
@@ -77,6 +79,18 @@ export interface Database {
     target: string; signing_secret: string | null; created_by: string; created_at: string;
     /** The last delivery: its run, 'sending' | 'delivered' | 'failed', attempts so far, what happened, when. */
     last_run_id: number | null; last_status: 'sending' | 'delivered' | 'failed' | null; last_attempts: number | null; last_detail: string | null; last_at: string | null;
+  };
+  /** One delivery of a notification rule for a run, kept while it is sent so another server process can finish it (migration 0013). */
+  notification_deliveries: {
+    /** The delivery id receivers see (the same on every attempt). */
+    id: string; rule_id: number; application_id: number; run_id: number;
+    reason: 'failure' | 'recovery' | 'always'; previous_status: 'passed' | 'failed' | null;
+    status: 'sending' | 'delivered' | 'failed'; attempts: number;
+    /** When the next attempt is due (ISO). */
+    next_attempt_at: string; detail: string;
+    /** The process sending it and until when it holds it (null: nobody; free to claim). */
+    lease_id: string | null; lease_until: string | null;
+    created_at: string; updated_at: string;
   };
   /** Cron schedules that queue runs; `next_run_at` is the occurrence to claim (null: disabled). */
   schedules: {

@@ -14,6 +14,7 @@ const row: RunRow = {
   lease_id: null, lease_token_id: null, events_truncated: 0, workflow_inputs: null,
   forge: null, pull_request: null, untrusted: 0, approved_by: null, approved_at: null, forge_status_error: null,
   snapshot_step: null, resume_from: null, for_runner: null, for_runner_until: null,
+  forge_status_owed: null, forge_status_lease: null, forge_status_until: null,
 };
 const masker = new Masker(['hunter2-protected-value']);
 const notice = runNotice(row, 'shop', 'https://ci.example.com', 'failure', 'passed', masker);
