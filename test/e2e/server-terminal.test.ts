@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/engine/events.ts';
 import type { Run } from '../../src/server/context.ts';
@@ -33,6 +33,18 @@ build:
           mkdir -p broken-here && cd broken-here
           echo "failing on purpose"; exit 4
 `;
+
+/** The terminal's chunk (client/terminal-screen.ts, bundled apart: assets/client-bundle.ts). */
+const TERMINAL_CHUNK = /\/assets\/terminal-screen-[A-Z0-9]+\.js$/;
+
+/** The page's requests for the terminal's chunk, as they happen. */
+function trackTerminalChunk(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('request', (req) => {
+    if (TERMINAL_CHUNK.test(new URL(req.url()).pathname)) seen.push(req.url());
+  });
+  return seen;
+}
 
 describe.skipIf(!docker || !haveChromium)('the run page\'s terminal in chromium', () => {
   const repo = tempGitRepo({ 'wercker.yml': YML }, 'werker-ui-term');
@@ -71,9 +83,16 @@ describe.skipIf(!docker || !haveChromium)('the run page\'s terminal in chromium'
     const context = await browser.newContext();
     await context.addCookies([{ name: 'werker_session', value: session.token, url: server.url }]);
     const page = await context.newPage();
-    await page.goto(`${server.url}/runs/${run.id}`);
+    const chunkRequests = trackTerminalChunk(page);
+    await page.goto(`${server.url}/apps`, { waitUntil: 'networkidle' });
+    await page.goto(`${server.url}/runs/${run.id}`, { waitUntil: 'networkidle' });
+    // xterm.js is a chunk of its own: neither a page without a terminal nor the run page before the click loads it.
+    expect(chunkRequests).toEqual([]);
     const clicked = Date.now();
+    const chunkAnswer = page.waitForResponse((res) => TERMINAL_CHUNK.test(new URL(res.url()).pathname));
     await page.click('#terminal-open');
+    const chunk = await chunkAnswer;
+    expect([chunk.status(), chunk.headers()['content-type'], chunk.headers()['cache-control']]).toEqual([200, 'text/javascript; charset=utf-8', 'no-cache']);
     const rows = page.locator('#terminal-screen .xterm-rows');
     await waitFor('a prompt in the browser', async () => ((await rows.innerText().catch(() => '')).includes('broken-here #') ? true : undefined), 30_000, 50);
     const prompt = Date.now();
@@ -90,6 +109,26 @@ describe.skipIf(!docker || !haveChromium)('the run page\'s terminal in chromium'
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
     await waitFor('the terminal to close', async () => ((await page.getAttribute('#terminal', 'data-state')) === 'closed' ? true : undefined), 20_000);
+    expect(chunkRequests).toHaveLength(1);
+    await api.post(`/api/runs/${run.id}/cancel`);
+    await context.close();
+  }, 240_000);
+
+  it('says to reload the page when the terminal\'s chunk cannot be loaded (a page of an older build), and offers the button again', async () => {
+    const { run } = await api.post<{ run: Run }>(`/api/applications/${APP}/runs`, { pipeline: 'build' });
+    await waitFor('the failed box to be held', async () => (server.core.terminals.hub.holding(run.id) ? true : undefined), 120_000);
+    const session = (await server.core.auth.login('admin', 'long enough password'))!;
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'werker_session', value: session.token, url: server.url }]);
+    // What a server of a newer build answers for the chunk name an older page holds.
+    await context.route(TERMINAL_CHUNK, (route) => route.fulfill({ status: 404, body: 'No such asset.' }));
+    const page = await context.newPage();
+    await page.goto(`${server.url}/runs/${run.id}`);
+    await page.click('#terminal-open');
+    await waitFor('the terminal to give up', async () => ((await page.getAttribute('#terminal', 'data-state')) === 'closed' ? true : undefined), 20_000);
+    expect(await page.locator('#terminal-status').innerText()).toMatch(/^the terminal's script could not be loaded \(.+\): reload the page and open the terminal again$/);
+    expect(await page.isVisible('#terminal-open')).toBe(true);
+    expect(await page.isVisible('#terminal-screen')).toBe(false);
     await api.post(`/api/runs/${run.id}/cancel`);
     await context.close();
   }, 240_000);

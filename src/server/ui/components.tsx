@@ -40,7 +40,8 @@ export const Layout: FC<PropsWithChildren<PageProps>> = (props) => (
         <title>{`${props.title} · werker`}</title>
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/assets/werker.css" />
-        <script src="/assets/werker.js" defer></script>
+        {/* A module (deferred by itself): it imports the terminal's chunk from /assets/ when that is opened. */}
+        <script type="module" src="/assets/werker.js"></script>
       </head>
       <body>
         <header class="top">

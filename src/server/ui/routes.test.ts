@@ -105,6 +105,35 @@ describe('sign-in', () => {
     const css = await app.request('/assets/werker.css');
     expect((await app.request('/assets/werker.css', { headers: { 'if-none-match': css.headers.get('etag')! } })).status).toBe(304);
   });
+
+  it('loads xterm.js only as a chunk the script imports when the terminal is opened, served like the script', async () => {
+    const page = await (await app.request('/login')).text();
+    expect(page).toContain('<script type="module" src="/assets/werker.js"></script>');
+    expect(page).not.toMatch(/terminal-screen|modulepreload/);
+    const script = await (await app.request('/assets/werker.js')).text();
+    expect(script).not.toContain('xterm');
+    expect(script.length).toBeLessThan(40_000);
+    const chunks = [...script.matchAll(/import\("\.\/([\w-]+\.js)"\)/g)].map((m) => m[1]!);
+    expect(chunks).toEqual([expect.stringMatching(/^terminal-screen-[A-Z0-9]{8}\.js$/)]);
+
+    const chunk = await app.request(`/assets/${chunks[0]}`);
+    expect(chunk.status).toBe(200);
+    expect(chunk.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(chunk.headers.get('cache-control')).toBe('no-cache');
+    expect(chunk.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await chunk.text()).toContain('xterm-helper-textarea');
+    expect((await app.request(`/assets/${chunks[0]}`, { headers: { 'if-none-match': chunk.headers.get('etag')! } })).status).toBe(304);
+  });
+
+  it('answers 404 for a script the bundle does not have, and never reads a path', async () => {
+    const names = ['nope.js', 'terminal-screen-AAAAAAAA.js', 'terminal-screen.ts', 'werker.js.map', '..%2fclient-bundle.ts', '..%2f..%2f..%2f..%2fpackage.json',
+      '..%2F..%2F..%2F..%2Fpackage.json', '%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json', '..%5c..%5c..%5c..%5cpackage.json', '..%252f..%252fpackage.json', 'client%2fmain.ts', '.js', '%00werker.js'];
+    for (const name of names) {
+      const res = await app.request(`/assets/${name}`);
+      expect(res.status, name).toBe(404);
+      expect(await res.text(), name).not.toMatch(/"name": "werker"|import /);
+    }
+  });
 });
 
 describe('application page', () => {

@@ -6,7 +6,7 @@ import { intParam } from '../routes/errors.ts';
 import { CronSyntaxError } from '../schedule-times.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { sameOriginPath } from '../transport.ts';
-import { assetOf, loadClientScript, type Asset } from './assets/client-bundle.ts';
+import { assetOf, isClientScriptName, loadClientScripts, type Asset } from './assets/client-bundle.ts';
 import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
 import { ApplicationPage } from './pages/application.tsx';
@@ -49,7 +49,14 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
 
   const stylesheet = assetOf(STYLESHEET);
   ui.get('/assets/werker.css', (c) => asset(c, stylesheet, 'text/css; charset=utf-8'));
-  ui.get('/assets/werker.js', async (c) => asset(c, await loadClientScript(), 'text/javascript; charset=utf-8'));
+  // werker.js and the chunks it imports on demand (the terminal's xterm.js): only the bundle's
+  // own file names, looked up by name, so no path reaches the disk.
+  ui.get('/assets/:script', async (c) => {
+    const name = c.req.param('script');
+    const script = isClientScriptName(name) ? (await loadClientScripts()).get(name) : undefined;
+    if (!script) return c.text('No such asset.', 404, { 'x-content-type-options': 'nosniff' });
+    return asset(c, script, 'text/javascript; charset=utf-8');
+  });
 
   sessionPages(ui, ctx);
 
@@ -357,7 +364,7 @@ function optionalId(value: string | undefined): number | undefined {
 
 /** A stylesheet or script: asked again on each page (no-cache), answered 304 while its ETag (a hash of it) still matches. */
 function asset(c: UiContext, { body, etag }: Asset, type: string): Response {
-  const headers = { 'content-type': type, 'cache-control': 'no-cache', etag };
+  const headers = { 'content-type': type, 'cache-control': 'no-cache', etag, 'x-content-type-options': 'nosniff' };
   if (c.req.header('if-none-match')?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
   return c.body(body, 200, headers);
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The browser code's entry (client/main.ts) and where `npm run build` puts its bundle, from the package root. */
 export const CLIENT_ENTRY = 'src/server/ui/client/main.ts';
-export const BUILT_CLIENT = 'dist/ui/werker.js';
+export const BUILT_CLIENT_DIR = 'dist/ui';
+/** The script every page loads (/assets/werker.js); the other scripts of the bundle are chunks it imports when needed. */
+export const MAIN_SCRIPT = 'werker.js';
 
 /** A served file and its validator: browsers ask again each time (no-cache) and get a 304 while it is unchanged. */
 export interface Asset {
@@ -13,55 +15,83 @@ export interface Asset {
   etag: string;
 }
 
+/** The web UI's scripts by file name: werker.js and the chunks it imports on demand (the terminal's xterm.js). */
+export type ClientScripts = ReadonlyMap<string, Asset>;
+
 export const assetOf = (body: string): Asset => ({ body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
 
-let clientScript: Promise<Asset> | undefined;
+/**
+ * What a script of the bundle may be called: esbuild's `[name]-[hash].js` of a client/ file, or
+ * werker.js. Anything else asked for under /assets/ (a path, `..`, an encoded slash) is no script.
+ */
+export const isClientScriptName = (name: string): boolean => /^[\w-]+\.js$/.test(name);
+
+let clientScripts: Promise<ClientScripts> | undefined;
 
 /**
- * The web UI's script (/assets/werker.js). Run from source (tsx, the tests) it is bundled from
- * client/ with esbuild on first use, so it always matches the source; run from dist/ (`npm run
- * build`, an installed package) it is the bundle the build wrote. Made once, kept in memory.
+ * The web UI's scripts (/assets/werker.js and its chunks). Run from source (tsx, the tests) they
+ * are bundled from client/ with esbuild on first use, so they always match the source; run from
+ * dist/ (`npm run build`, an installed package) they are the files the build wrote to dist/ui/.
+ * Made once, kept in memory.
  */
-export function loadClientScript(): Promise<Asset> {
-  clientScript ??= readClientScript().catch((err: unknown) => {
-    clientScript = undefined;
+export function loadClientScripts(): Promise<ClientScripts> {
+  clientScripts ??= readClientScripts().catch((err: unknown) => {
+    clientScripts = undefined;
     throw err;
   });
-  return clientScript;
+  return clientScripts;
 }
 
-async function readClientScript(): Promise<Asset> {
+async function readClientScripts(): Promise<ClientScripts> {
   const here = fileURLToPath(import.meta.url);
   const root = packageRoot(path.dirname(here));
-  if (here.endsWith('.ts')) return assetOf(await bundleClient(root));
-  const built = path.join(root, BUILT_CLIENT);
-  if (!existsSync(built)) throw new Error(`the web UI's script is missing (${built}): build the package with \`npm run build\``);
-  return assetOf(readFileSync(built, 'utf8'));
+  const texts = here.endsWith('.ts') ? await bundleClient(root) : readBuiltClient(root);
+  return new Map([...texts].map(([name, text]) => [name, assetOf(text)]));
 }
 
-/** The browser bundle of client/main.ts and what it imports: one IIFE, no inline code (the pages' CSP allows only 'self' scripts). */
-export async function bundleClient(root: string): Promise<string> {
+/** The scripts `npm run build` wrote (build-ui.ts empties dist/ui/ first, so every .js there is this build's). */
+function readBuiltClient(root: string): Map<string, string> {
+  const dir = path.join(root, BUILT_CLIENT_DIR);
+  if (!existsSync(path.join(dir, MAIN_SCRIPT))) throw new Error(`the web UI's script is missing (${path.join(dir, MAIN_SCRIPT)}): build the package with \`npm run build\``);
+  const names = readdirSync(dir).filter(isClientScriptName);
+  return new Map(names.map((name) => [name, readFileSync(path.join(dir, name), 'utf8')]));
+}
+
+/**
+ * The browser bundle of client/main.ts and what it imports, by file name: werker.js, an ES module
+ * (no inline code: the pages' CSP allows only 'self' scripts), and a `[name]-[hash].js` chunk for
+ * each module it imports with `import()` (the terminal's xterm.js, which only a run page whose
+ * terminal is opened needs). The hash in a chunk's name changes with its content, so a page of an
+ * older build asks for a chunk that is gone (404) rather than one that no longer fits it.
+ */
+export async function bundleClient(root: string): Promise<Map<string, string>> {
   // Not a literal: a bundler packing werker itself must leave esbuild out (dist/ never calls it).
   const esbuildPackage = 'esbuild';
   const esbuild = (await import(esbuildPackage)) as typeof import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [path.join(root, CLIENT_ENTRY)],
+    entryPoints: { [path.basename(MAIN_SCRIPT, '.js')]: path.join(root, CLIENT_ENTRY) },
     tsconfig: path.join(root, 'src/server/ui/client/tsconfig.json'),
     bundle: true,
     write: false,
-    format: 'iife',
+    outdir: path.join(root, BUILT_CLIENT_DIR),
+    splitting: true,
+    format: 'esm',
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
     platform: 'browser',
     target: 'es2022',
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
-    // xterm's stylesheet, put into the page by client/terminal.ts.
+    // xterm's stylesheet, put into the page by client/terminal-screen.ts.
     loader: { '.css': 'text' },
     logLevel: 'silent',
   });
-  const [file] = result.outputFiles;
-  if (!file) throw new Error('esbuild produced no bundle for the web UI');
-  return file.text;
+  const scripts = new Map(result.outputFiles.map((file) => [path.basename(file.path), file.text]));
+  if (!scripts.has(MAIN_SCRIPT)) throw new Error('esbuild produced no bundle for the web UI');
+  const odd = [...scripts.keys()].find((name) => !isClientScriptName(name));
+  if (odd) throw new Error(`esbuild wrote ${odd} for the web UI, a name the server would not serve (assets/client-bundle.ts)`);
+  return scripts;
 }
 
 /** The directory of werker's package.json above `dir`: the checkout, or the installed package. */
