@@ -77,8 +77,12 @@ describe.each([['SQLite', true], ['PostgreSQL', Boolean(pgUrl)]] as const)('a no
     await first.core.runners.finish(run.id, job.lease, { status: 'failed', durationMs: 10, message: 'step failed' });
 
     const answered503 = await waitFor('the first attempt (answered 503)', async () => receiver.hits[0], 20_000, 20);
-    const [waiting] = await first.core.notifications.list(app.id, ada);
-    expect(waiting!.lastDelivery).toMatchObject({ runId: run.id, status: 'sending', attempts: 1, detail: `HTTP 503 Service Unavailable; trying again in ${RETRY_MS / 1000} s` });
+    // The receiver has answered; the outcome reaches the store a moment later.
+    const waiting = await waitFor('the 503 to be recorded', async () => {
+      const [r] = await first.core.notifications.list(app.id, ada);
+      return r?.lastDelivery?.attempts === 1 ? r : undefined;
+    }, 10_000, 20);
+    expect(waiting.lastDelivery).toMatchObject({ runId: run.id, status: 'sending', attempts: 1, detail: `HTTP 503 Service Unavailable; trying again in ${RETRY_MS / 1000} s` });
     await first.close();
     servers.splice(0);
 
