@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { sign } from '@octokit/webhooks-methods';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/corpus.ts';
+import { createServerUser, startServerProcess, stopServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
 import { pullRequestPayload, startGitHubStatusApi, type GitHubStatusApi } from '../helpers/forge-github.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
@@ -42,31 +43,11 @@ if (!haveChromium && process.env.WERKER_REQUIRE_DOCKER === '1') {
   throw new Error(`${CHROMIUM} is missing: run scripts/setup-chromium.sh (scripts/test-env.sh does)`);
 }
 
-const cliArgs = ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts')];
-
-/** `werker server` on a free loopback port (it prints where it listens), with its embedded runner. */
-async function startWerkerServer(dataDir: string): Promise<{ base: string; child: ChildProcess; output: () => string }> {
-  execFileSync(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--create-user', USER.name], { input: `${USER.password}\n`, stdio: 'pipe', cwd: repoRoot });
-  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--runners', '1', '--allow-local-repos', tmpdir()], {
-    cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  for (let i = 0; ; i++) {
-    const base = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
-    if (base && (await fetch(`${base}/healthz`).then((r) => r.ok, () => false))) return { base, child, output: () => output };
-    if (child.exitCode !== null) throw new Error(`werker server exited (${child.exitCode}):\n${output}`);
-    if (i > 300) throw new Error(`werker server did not answer within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.skipIf(!docker || !haveChromium)('a GitHub pull request, walked through in the web UI', () => {
   const repo = tempGitRepo({ 'wercker.yml': YML }, 'werker-forge-walk');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'werker-forge-walk-'));
   const screenshots = process.env.WERKER_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : path.join(dataDir, 'screenshots');
-  let server: Awaited<ReturnType<typeof startWerkerServer>>;
+  let server: ServerProcess;
   let github: GitHubStatusApi;
   let browser: Browser;
   let page: Page;
@@ -74,7 +55,8 @@ describe.skipIf(!docker || !haveChromium)('a GitHub pull request, walked through
 
   beforeAll(async () => {
     github = await startGitHubStatusApi({ token: FORGE_TOKEN, repos: ['acme/shop'] });
-    server = await startWerkerServer(dataDir);
+    createServerUser(dataDir, USER);
+    server = await startServerProcess(dataDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await (await browser.newContext()).newPage();
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
@@ -82,11 +64,7 @@ describe.skipIf(!docker || !haveChromium)('a GitHub pull request, walked through
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
-    if (server?.child.exitCode === null) {
-      const exited = new Promise((resolve) => server.child.once('exit', resolve));
-      server.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopServerProcess(server);
     await github?.close();
     rmSync(dataDir, { recursive: true, force: true });
     repo.remove();

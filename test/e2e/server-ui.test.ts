@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker } from '../helpers/docker.ts';
+import { createServerUser, startServerProcess, stopServerProcess, type ServerProcess } from '../helpers/server-process.ts';
 
 // The web UI end to end, as a person uses it: a real `werker server` (SQLite store, embedded
 // runner on the real Docker engine), driven through Debian's chromium. Sign in, add an
@@ -81,36 +82,6 @@ function makeRepository(): string {
   return dir;
 }
 
-interface RunningServer {
-  base: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
-const cliArgs = ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts')];
-
-/** `werker server --create-user NAME`, the password on stdin. */
-function createUser(dataDir: string): void {
-  execFileSync(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--create-user', USER.name], { input: `${USER.password}\n`, stdio: 'pipe', cwd: repoRoot });
-}
-
-/** `werker server` on a free loopback port (it prints where it listens), with its embedded runner. */
-async function startServer(dataDir: string): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...cliArgs, 'server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', '0', '--runners', '1', '--allow-local-repos', tmpdir()], {
-    cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  for (let i = 0; ; i++) {
-    const base = output.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
-    if (base && (await fetch(`${base}/healthz`).then((r) => r.ok, () => false))) return { base, child, output: () => output };
-    if (child.exitCode !== null) throw new Error(`werker server exited (${child.exitCode}):\n${output}`);
-    if (i > 300) throw new Error(`werker server did not answer within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** What the server process's runs left on the engine (runs label all they create with their owner, host:pid). */
 async function leftovers(runtime: DockerRuntime, pid: number): Promise<string[]> {
   const owner = `${hostname()}:${pid}`;
@@ -118,17 +89,8 @@ async function leftovers(runtime: DockerRuntime, pid: number): Promise<string[]>
   return [...found.containers.map((c) => `container ${c.name}`), ...found.networks.map((n) => `network ${n.name}`), ...found.volumes.map((v) => `volume ${v.name}`)];
 }
 
-async function stopServer(server: RunningServer | undefined): Promise<void> {
-  if (!server || server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', () => {
-  let server: RunningServer | undefined;
+  let server: ServerProcess | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let repository: string;
@@ -138,8 +100,8 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     SCREENSHOTS = process.env.WERKER_UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : tempDir('screenshots');
     repository = makeRepository();
     const dataDir = tempDir('data');
-    createUser(dataDir);
-    server = await startServer(dataDir);
+    createServerUser(dataDir, USER);
+    server = await startServerProcess(dataDir);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
@@ -152,7 +114,7 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
 
   afterAll(async () => {
     await browser?.close();
-    await stopServer(server);
+    await stopServerProcess(server);
     if (docker && server?.child.pid) {
       const found = await docker.listLabelled('werker.owner', `${hostname()}:${server.child.pid}`);
       await Promise.all(found.containers.map((c) => docker.removeContainer(c.id, { force: true, volumes: true })));
@@ -291,7 +253,7 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
   });
 
   it('leaves no container, network or volume behind once the server stops', async () => {
-    await stopServer(server);
+    await stopServerProcess(server);
     expect(server!.child.exitCode).toBe(0);
     expect(await leftovers(docker!, server!.child.pid!)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { startServer } from '../../src/server/start.ts';
+import { failedRunWithWebhook } from './failed-run-notice.ts';
 
 /**
  * A werker server in a process of its own, for tests that kill it (SIGKILL) mid-delivery: it
@@ -12,10 +13,5 @@ const server = await startServer({
   dataDir: args.dataDir, ...(args.database ? { database: args.database } : {}), host: '127.0.0.1', port: 0, runners: 0,
   allowLocalRepos: [tmpdir()], notificationPolicy: args.policy, log: (line) => process.stderr.write(`${line}\n`),
 });
-const ada = await server.core.auth.createUser('ada', 'long enough password');
-const app = await server.core.createApplication({ name: 'shop', repository: args.repo }, ada);
-await server.core.notifications.create(app.id, { when: 'failure', channel: 'webhook', url: args.receiver, secret: 'whsec_crash-test-secret' }, ada);
-const run = await server.core.triggerRun(app.id, 'build', {}, ada);
-const job = (await server.core.runners.claim('r1'))!;
-await server.core.runners.finish(run.id, job.lease, { status: 'failed', durationMs: 10, message: 'step failed' });
+const { run } = await failedRunWithWebhook(server, args.repo, args.receiver, 'whsec_crash-test-secret');
 process.stdout.write(`${JSON.stringify({ runId: run.id })}\n`);

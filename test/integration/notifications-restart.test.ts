@@ -9,6 +9,7 @@ import type { NotificationRule } from '../../src/server/context.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/start.ts';
 import { openStore } from '../../src/store/db.ts';
 import { repoRoot } from '../helpers/corpus.ts';
+import { failedRunWithWebhook } from '../helpers/failed-run-notice.ts';
 import { tempGitRepo } from '../helpers/git-repo.ts';
 import { scratchDatabase, sleep, testDatabaseUrl } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -69,12 +70,7 @@ describe.each([['SQLite', true], ['PostgreSQL', Boolean(pgUrl)]] as const)('a no
 
   it.skipIf(!available)('the server stops while the delivery waits to retry; the next server sends it with the same id and it ends delivered', async () => {
     const first = await start();
-    const ada = await first.core.auth.createUser('ada', 'long enough password');
-    const app = await first.core.createApplication({ name: 'shop', repository: repo.dir }, ada);
-    await first.core.notifications.create(app.id, { when: 'failure', channel: 'webhook', url: receiver.url, secret: 'whsec_restart-test-secret' }, ada);
-    const run = await first.core.triggerRun(app.id, 'build', {}, ada);
-    const job = (await first.core.runners.claim('r1'))!;
-    await first.core.runners.finish(run.id, job.lease, { status: 'failed', durationMs: 10, message: 'step failed' });
+    const { ada, app, run } = await failedRunWithWebhook(first, repo.dir, receiver.url, 'whsec_restart-test-secret');
 
     const answered503 = await waitFor('the first attempt (answered 503)', async () => receiver.hits[0], 20_000, 20);
     // The receiver has answered; the outcome reaches the store a moment later.
