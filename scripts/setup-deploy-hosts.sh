@@ -46,28 +46,37 @@ start_detached() { # pidfile log command...
   setsid sh -c 'echo $$ >"$0"; shift; exec "$@"' "$pidfile" "$logfile" "$@" </dev/null >>"$logfile" 2>&1 &
   for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
 }
-pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-stop_pid() { # pidfile [seconds]
-  pid_alive "$1" || { rm -f "$1"; return 0; }
-  local pid; pid=$(cat "$1")
+# True when PIDFILE names a live COMM process inside host N's network namespace: the per-host
+# pid files sit in one /run, which may outlive a boot, and a stale one could name a pid that
+# the other host's (or any) process holds now.
+host_pid_running() { # N pidfile comm
+  pid_running "$2" "$3" || return 1
+  [ "$(stat -L -c %i "/proc/$(cat "$2")/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$(ns "$1")" 2>/dev/null)" ]
+}
+host_socat_running() { pid_running "$RUN/socat-host.pid" socat "bind=$NET.1,"; }
+stop_pid() { # pidfile seconds check-command...: stops the process only when the check says it is ours
+  local pidfile=$1 secs=$2; shift 2
+  "$@" || { rm -f "$pidfile"; return 0; }
+  local pid; pid=$(cat "$pidfile")
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 $((${2:-10} * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 $((secs * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  rm -f "$1"
+  rm -f "$pidfile"
 }
 
 # ----------------------------------------------------------------------- stop
 if [ "${1:-start}" = stop ]; then
   for n in "${HOSTS[@]}"; do
     d=$RUN/host$n
-    stop_pid "$d/sshd.pid"; stop_pid "$d/socat.pid"; stop_pid "$d/socat-host.pid"
-    [ -e "$RUN/host$n.mnt" ] && pid_alive "$ROOT/host$n/nginx/nginx.pid" && stop_pid "$ROOT/host$n/nginx/nginx.pid"
-    stop_pid "$d/docker.pid" 30
+    stop_pid "$d/sshd.pid" 10 host_pid_running "$n" "$d/sshd.pid" sshd
+    stop_pid "$d/socat.pid" 10 host_pid_running "$n" "$d/socat.pid" socat
+    stop_pid "$ROOT/host$n/nginx/nginx.pid" 10 host_pid_running "$n" "$ROOT/host$n/nginx/nginx.pid" nginx
+    stop_pid "$d/docker.pid" 30 host_pid_running "$n" "$d/docker.pid" dockerd
     if mountpoint -q "$RUN/host$n.mnt" 2>/dev/null; then umount "$RUN/host$n.mnt"; fi
     rm -f "$RUN/host$n.mnt"
     ip netns del "$(ns "$n")" 2>/dev/null || true
   done
-  stop_pid "$RUN/socat-host.pid"
+  stop_pid "$RUN/socat-host.pid" 10 host_socat_running
   ip link del "$BRIDGE" 2>/dev/null || true
   iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || true
   log "stopped the deploy hosts (data kept in $ROOT)"
@@ -124,7 +133,7 @@ ip link set "$BRIDGE" up
 # reach each other (the balancing nginx of one host proxies to the release of the other).
 iptables -C FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
 # The registry listens on 127.0.0.1 only: the bridge address forwards to it.
-if ! pid_alive "$RUN/socat-host.pid"; then
+if ! host_socat_running; then
   rm -f "$RUN/socat-host.pid"
   start_detached "$RUN/socat-host.pid" /dev/null socat "TCP-LISTEN:$REGISTRY_PORT,bind=$NET.1,fork,reuseaddr" "TCP:127.0.0.1:$REGISTRY_PORT"
 fi
@@ -157,14 +166,15 @@ for n in "${HOSTS[@]}"; do
   fi
 
   # ---------------------------------------------------------------- registry
-  if ! pid_alive "$d/socat.pid"; then
+  if ! host_pid_running "$n" "$d/socat.pid" socat; then
     rm -f "$d/socat.pid"
     start_detached "$d/socat.pid" /dev/null nsenter --mount="$RUN/host$n.mnt" --net="/run/netns/$name" -- \
       socat "TCP-LISTEN:$REGISTRY_PORT,bind=127.0.0.1,fork,reuseaddr" "TCP:$NET.1:$REGISTRY_PORT"
   fi
 
   # ------------------------------------------------------------------ dockerd
-  if ! pid_alive "$d/docker.pid"; then
+  if ! host_pid_running "$n" "$d/docker.pid" dockerd; then
+    rm -f "$d/docker.pid"
     log "starting dockerd in $name (data $h/docker, socket $d/docker.sock)"
     # The same storage driver as this machine's engine (setup-docker.sh chose one that works here).
     driver=$(docker info --format '{{.Driver}}' 2>/dev/null || echo overlay2)
@@ -192,8 +202,8 @@ AllowTcpForwarding no
 X11Forwarding no
 SetEnv DOCKER_HOST=unix://$d/docker.sock
 EOF
-  if pid_alive "$d/sshd.pid" && [ "$old" != "$(cat "$h/sshd/sshd_config")" ]; then stop_pid "$d/sshd.pid"; fi
-  if ! pid_alive "$d/sshd.pid"; then
+  if [ "$old" != "$(cat "$h/sshd/sshd_config")" ]; then stop_pid "$d/sshd.pid" 10 host_pid_running "$n" "$d/sshd.pid" sshd; fi
+  if ! host_pid_running "$n" "$d/sshd.pid" sshd; then
     mkdir -p /run/sshd
     /usr/sbin/sshd -t -f "$h/sshd/sshd_config" || die "sshd rejects $h/sshd/sshd_config"
     log "starting sshd in $name on $(addr "$n"):22"
@@ -223,7 +233,7 @@ http {
 }
 EOF
   chown "$DEPLOY_USER:$DEPLOY_USER" "$h/nginx/nginx.conf"
-  if ! pid_alive "$h/nginx/nginx.pid"; then
+  if ! host_pid_running "$n" "$h/nginx/nginx.pid" nginx; then
     log "starting nginx in $name on :$NGINX_PORT (as $DEPLOY_USER)"
     in_host "$n" su -s /bin/sh "$DEPLOY_USER" -c "/usr/sbin/nginx -c $ROOT/nginx/nginx.conf -e $ROOT/nginx/error.log -t -q" ||
       die "nginx of host $n rejects its config (or a site in $h/nginx/sites)"

@@ -101,13 +101,13 @@ X11Forwarding no
 Subsystem sftp internal-sftp
 EOF
 mkdir -p /run/sshd
-pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if pid_alive "$ROOT/sshd/sshd.pid" && [ "$old_config" != "$(cat "$ROOT/sshd/sshd_config")" ]; then
+sshd_running() { pid_running "$ROOT/sshd/sshd.pid" sshd "$ROOT/sshd/sshd_config"; }
+if sshd_running && [ "$old_config" != "$(cat "$ROOT/sshd/sshd_config")" ]; then
   log "sshd_config changed: restarting sshd"
   kill "$(cat "$ROOT/sshd/sshd.pid")"
-  for _ in $(seq 1 50); do pid_alive "$ROOT/sshd/sshd.pid" || break; sleep 0.1; done
+  for _ in $(seq 1 50); do sshd_running || break; sleep 0.1; done
 fi
-if ! pid_alive "$ROOT/sshd/sshd.pid"; then
+if ! sshd_running; then
   /usr/sbin/sshd -t -f "$ROOT/sshd/sshd_config" || die "sshd rejects $ROOT/sshd/sshd_config"
   log "starting sshd on 127.0.0.1:$SSH_PORT and $SSH_STD_ADDR:22"
   /usr/sbin/sshd -f "$ROOT/sshd/sshd_config" -E "$ROOT/sshd/sshd.log"
@@ -140,7 +140,7 @@ http {
 EOF
 chown "$DEPLOY_USER:$DEPLOY_USER" "$NGINX/nginx.conf"
 nginx_as_user() { su -s /bin/sh "$DEPLOY_USER" -c "/usr/sbin/nginx -c $NGINX/nginx.conf -e $NGINX/error.log $*"; }
-if ! pid_alive "$NGINX/nginx.pid"; then
+if ! pid_running "$NGINX/nginx.pid" nginx "$NGINX/nginx.conf"; then
   log "starting nginx on 127.0.0.1:$NGINX_PORT (as $DEPLOY_USER)"
   nginx_as_user -t -q || die "nginx rejects $NGINX/nginx.conf (or a site in $NGINX/sites)"
   nginx_as_user

@@ -9,6 +9,18 @@ log() { printf '[%s] %s\n' "$WERKER_SCRIPT_NAME" "$*" >&2; }
 warn() { printf '[%s] WARNING: %s\n' "$WERKER_SCRIPT_NAME" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$WERKER_SCRIPT_NAME" "$*" >&2; exit 1; }
 
+# pid_running PIDFILE COMM [TEXT]: true when PIDFILE names a live process called COMM whose
+# command line contains TEXT. `kill -0` alone is not enough: /run is not a tmpfs on every
+# machine, so a pid file can outlive the boot that wrote it and name a pid some other program
+# has been given since (a CI machine once skipped starting an sshd that way).
+pid_running() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] || return 1
+  [ -z "${3:-}" ] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$3"
+}
+
 # The API version spoken by Debian bookworm's dockerd (20.10).
 WERKER_FALLBACK_API_VERSION=1.41
 
