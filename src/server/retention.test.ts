@@ -166,4 +166,22 @@ describe.each(stores)('output retention on %s', (_name, open) => {
     expect(await core.sweepOutputs()).toEqual([]);
     expect(hasOutput(old)).toBe(true);
   });
+
+  it.skipIf(!open)('keeps every output a queued workflow step that requires several pipelines will read', async () => {
+    await setup(30);
+    const api = await finished({ pipeline: 'api', daysAgo: 60 });
+    await finished({ pipeline: 'api', daysAgo: 50 });
+    const web = await finished({ pipeline: 'web', daysAgo: 60 });
+    await finished({ pipeline: 'web', daysAgo: 50 });
+    const inputs = { source: { layout: 'merged', from: ['api', 'web'] }, inputs: [{ name: 'api', runId: api.id }, { name: 'web', runId: web.id }] };
+    const step = await createRun(core.store, {
+      application_id: appId, pipeline: 'deploy', kind: 'deploy', branch: 'main', commit_sha: api.commit_sha, trigger: 'workflow', triggered_by: 'ada',
+      workflow: 'ship', workflow_step: 'deploy', workflow_inputs: JSON.stringify(inputs),
+    });
+    expect(await core.sweepOutputs()).toEqual([]);
+    expect(hasOutput(api) && hasOutput(web)).toBe(true);
+    // Once the step has finished, the inputs are old outputs like any other.
+    await core.store.db.updateTable('runs').set({ status: 'passed', finished_at: NOW.toISOString() }).where('id', '=', step.id).execute();
+    expect((await core.sweepOutputs()).sort((a, b) => a - b)).toEqual([api.id, web.id]);
+  });
 });
