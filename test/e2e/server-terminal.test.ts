@@ -92,7 +92,7 @@ describe.skipIf(!docker || !haveChromium)('the run page\'s terminal in chromium'
     const chunkAnswer = page.waitForResponse((res) => TERMINAL_CHUNK.test(new URL(res.url()).pathname));
     await page.click('#terminal-open');
     const chunk = await chunkAnswer;
-    expect([chunk.status(), chunk.headers()['content-type'], chunk.headers()['cache-control']]).toEqual([200, 'text/javascript; charset=utf-8', 'no-cache']);
+    expect([chunk.status(), chunk.headers()['content-type'], chunk.headers()['cache-control']]).toEqual([200, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable']);
     const rows = page.locator('#terminal-screen .xterm-rows');
     await waitFor('a prompt in the browser', async () => ((await rows.innerText().catch(() => '')).includes('broken-here #') ? true : undefined), 30_000, 50);
     const prompt = Date.now();

@@ -6,7 +6,7 @@ import { intParam } from '../routes/errors.ts';
 import { CronSyntaxError } from '../schedule-times.ts';
 import { webhookPath } from '../routes/hooks.ts';
 import { sameOriginPath } from '../transport.ts';
-import { assetOf, isClientScriptName, loadClientScripts, type Asset } from './assets/client-bundle.ts';
+import { assetOf, isClientScriptName, isHashedChunkName, loadClientScripts, type Asset } from './assets/client-bundle.ts';
 import { STYLESHEET } from './assets/stylesheet.ts';
 import { clearLoginCsrf, issueLoginCsrf, loginCsrfMatches } from './login-csrf.ts';
 import { ApplicationPage } from './pages/application.tsx';
@@ -55,7 +55,7 @@ export function uiRoutes(ctx: ServerContext): Hono<ServerEnv> {
     const name = c.req.param('script');
     const script = isClientScriptName(name) ? (await loadClientScripts()).get(name) : undefined;
     if (!script) return c.text('No such asset.', 404, { 'x-content-type-options': 'nosniff' });
-    return asset(c, script, 'text/javascript; charset=utf-8');
+    return asset(c, script, 'text/javascript; charset=utf-8', isHashedChunkName(name) ? IMMUTABLE : REVALIDATE);
   });
 
   sessionPages(ui, ctx);
@@ -363,8 +363,12 @@ function optionalId(value: string | undefined): number | undefined {
 }
 
 /** A stylesheet or script: asked again on each page (no-cache), answered 304 while its ETag (a hash of it) still matches. */
-function asset(c: UiContext, { body, etag }: Asset, type: string): Response {
-  const headers = { 'content-type': type, 'cache-control': 'no-cache', etag, 'x-content-type-options': 'nosniff' };
+const REVALIDATE = 'no-cache';
+/** A year, the longest a cache is asked to keep anything; the name changes with the content. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+function asset(c: UiContext, { body, etag }: Asset, type: string, cacheControl = REVALIDATE): Response {
+  const headers = { 'content-type': type, 'cache-control': cacheControl, etag, 'x-content-type-options': 'nosniff' };
   if (c.req.header('if-none-match')?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers);
   return c.body(body, 200, headers);
 }

@@ -26,6 +26,12 @@ export const assetOf = (body: string): Asset => ({ body, etag: `"${createHash('s
  */
 export const isClientScriptName = (name: string): boolean => /^[\w-]+\.js$/.test(name);
 
+/**
+ * A chunk named by esbuild's `[name]-[hash]`: its content never changes under that name, so a
+ * browser may keep it for good. werker.js keeps one name across builds and is revalidated.
+ */
+export const isHashedChunkName = (name: string): boolean => /^[\w-]+-[A-Z0-9]{8}\.js$/.test(name);
+
 let clientScripts: Promise<ClientScripts> | undefined;
 
 /**
