@@ -47,6 +47,8 @@ interface Created {
   stopped?: boolean;
   /** The hash of the source copied in ('mounted' with --direct-mount), for a snapshot's label. */
   sourceHash?: string;
+  /** The setup phase (images, services, box) ended: a later error is no setup failure. */
+  setUp?: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = err instanceof WerkerError ? err.hint : undefined;
     result = { status: cancelled ? 'cancelled' : 'errored', exitCode: cancelled ? 130 : err instanceof WerkerError ? err.exitCode : 1, durationMs: 0 };
+    if (!cancelled && !created.setUp) bus.emit({ type: 'phase.finished', phase: 'setup', status: 'failed', durationMs: Date.now() - started });
     if (!cancelled) bus.emit({ type: 'log', level: 'warn', text: e.message });
     result.durationMs = Date.now() - started;
     await cleanup(plan, runtime, created);
@@ -119,6 +122,8 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   await ready;
   signal?.throwIfAborted();
   const boxId = box.containerId;
+  created.setUp = true;
+  bus.emit({ type: 'phase.finished', phase: 'setup', status: 'passed', durationMs: Date.now() - started });
 
   const scope = { network, labels };
   const { run: mainSteps, skipped } = stepsFromResume(plan) ?? stepsAfterCheckpoint(plan);
