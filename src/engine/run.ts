@@ -5,6 +5,7 @@ import { PipelineEnv } from '../plan/environment.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { shortId } from '../util/ids.ts';
+import { listingText, listStored } from './artifact-listing.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
@@ -150,6 +151,8 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   if (passed) await commitAfterSteps({ plan, runtime, containerId: boxId, session: box.session }, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
+    // wercker's listing of the stored files (§4.10), bounded, before werker's count and size.
+    bus.emit({ type: 'log', level: 'info', text: listingText(stored.from, await listStored(stored.dir)) });
     bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
     result.artifactsDir = stored.dir;
   }
