@@ -104,6 +104,8 @@ describe('detectCommand', () => {
   });
 
   it('refuses a path that is not a directory, saying what to do', async () => {
-    await expect(detectCommand(path.join(tmpdir(), 'werker-no-such-dir-x'), bufferOutput(), answers())).rejects.toThrow(/no such directory/);
+    const out = bufferOutput();
+    await expect(detectCommand(path.join(tmpdir(), 'werker-no-such-dir-x'), out, answers())).rejects.toThrow(/no such directory/);
+    expect(out.out).toBe('');
   });
 });

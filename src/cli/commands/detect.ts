@@ -43,8 +43,9 @@ export type AskLine = () => Promise<string | undefined>;
 
 export async function detectCommand(target: string, out: Output, askLine: AskLine = stdinLine): Promise<number> {
   const dir = path.resolve(target);
+  const names = directoryNames(dir);
   out.stdout('########### Detecting your project! #############');
-  const stack = detectStack(directoryNames(dir));
+  const stack = detectStack(names);
   if (stack === 'default') out.stdout('No stack detected, generating default wercker.yml');
   else out.stdout(`Detected: ${stack}\nGenerating wercker.yml`);
 
