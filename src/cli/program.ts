@@ -177,6 +177,20 @@ const COMMANDS: CommandSpec[] = [
     description: 'day 2 of the pipeline\'s internal/release servers: status, logs, exec, maintenance, live',
     define: (release, ctx) => defineReleaseCommands(release, ctx),
   },
+  // wercker's `detect` and its short name `de` (docs/wercker-compat.md §8.1).
+  {
+    name: 'detect',
+    alias: 'de',
+    description: 'guess the project\'s stack from its files and write a wercker.yml to start from',
+    define: (cmd, { out, setCode }) => {
+      cmd
+        .argument('[path]', 'project directory', '.')
+        .action(async (target: string) => {
+          const { detectCommand } = await import('./commands/detect.ts');
+          setCode(await detectCommand(target, out));
+        });
+    },
+  },
   {
     name: 'version',
     alias: 'v',

@@ -57,7 +57,10 @@ function fillPipeline(spec: PipelineSpec, node: YMap, path: PathPart[], bag: Dia
         const text = scalarText(value);
         if (text === undefined) bag.warn('ignored-value', value.span, p, `"${key}" must be text; wercker ignored this value and so does werker`);
         else if (key === 'base-path') spec.basePath = text.replace(/\/+$/, '');
-        else spec.sourceDir = text;
+        else {
+          spec.sourceDir = text;
+          warnPipelineSourceDir(spec.name, text, keySpan, p, bag);
+        }
         break;
       }
       case 'docker':
@@ -73,6 +76,18 @@ function fillPipeline(spec: PipelineSpec, node: YMap, path: PathPart[], bag: Dia
     }
   }
   return spec;
+}
+
+/**
+ * `source-dir` inside a pipeline: wercker knew it only at the top level, read it here as a
+ * deploy target and, its value being no step list, dropped the pipeline ("No pipeline named …").
+ * werker keeps it as an extension, the pipeline's own source dir, since that is what the
+ * writer meant, and says that wercker would not run this file (docs/wercker-compat.md §2.3).
+ */
+function warnPipelineSourceDir(name: string, dir: string, keySpan: Span, path: PathPart[], bag: DiagnosticBag): void {
+  bag.warn('pipeline-source-dir', keySpan, path,
+    `"source-dir" inside a pipeline is a werker extension: pipeline ${name}'s steps start in ${dir} under the source; wercker read it as a deploy target and dropped this pipeline ("No pipeline named ${name}")`,
+    'to keep the file runnable by wercker, move source-dir to the top level (it then applies to every pipeline)');
 }
 
 /**

@@ -100,6 +100,19 @@ describe('what wercker dropped silently, werker warns about', () => {
     expect(run).toMatchObject([{ severity: 'error', path: 'build.after_steps', message: expect.stringMatching(/^pipeline build cannot run: "after_steps" is not a pipeline key/) }]);
   });
 
+  it('source-dir inside a pipeline: wercker dropped the pipeline, werker keeps it as an extension and warns at the key', () => {
+    const { config, all } = load(`box: a\nbuild:\n  source-dir: app\n  steps: [x]\n`);
+    expect(config!.pipelines.build).toMatchObject({ sourceDir: 'app', deployTargets: {} });
+    expect(config!.pipelines.build!.problems).toBeUndefined();
+    expect(all).toMatchObject([{
+      severity: 'warning', code: 'pipeline-source-dir', line: 3, col: 3, path: 'build.source-dir',
+      message: expect.stringMatching(/werker extension.*wercker read it as a deploy target and dropped this pipeline \("No pipeline named build"\)/),
+      hint: expect.stringContaining('move source-dir to the top level'),
+    }]);
+    // Run, the pipeline is checked without an error (the warning stays a warning).
+    expect(checkConfig(config, [], 'build').filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
   it('values of the wrong type in known keys', () => {
     const { config, all } = load(`box: {id: a, ports: 8000, bogus: 1}\ncommand-timeout: 2.5\nno-response-timeout: 90\nbuild: {steps: [x]}\n`);
     expect(config!.box!.ports).toEqual([]);

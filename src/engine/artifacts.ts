@@ -12,6 +12,8 @@ const MAX_ARTIFACT_BYTES = 5000 * 1024 * 1024;
 
 export interface StoredArtifacts {
   dir: string;
+  /** The box's directory the files came from: the output dir, or the source when it held none. */
+  from: string;
   files: number;
   bytes: number;
 }
@@ -26,11 +28,15 @@ export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, c
   const outDir = path.join(runDir, 'output');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  let stored = await copyOut(runtime, containerId, plan.paths.output, outDir, path.join(runDir, 'output.tar'));
-  if (stored.files === 0) stored = await copyOut(runtime, containerId, plan.paths.base, outDir, path.join(runDir, 'output.tar'));
+  let from = plan.paths.output;
+  let stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'));
+  if (stored.files === 0) {
+    from = plan.paths.base;
+    stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'));
+  }
   await writeFile(path.join(runDir, 'run.json'), JSON.stringify(runRecord(plan), null, 2));
   await pointLatest(plan.workingDir, plan.kind === 'deploy' ? 'latest_deploy' : 'latest', runDir);
-  return { dir: outDir, ...stored };
+  return { dir: outDir, from, ...stored };
 }
 
 /** What a later `werker deploy` of this output needs to know about the build. */

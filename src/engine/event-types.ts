@@ -31,7 +31,11 @@ export type RunEventBody =
    */
   | { type: 'step.output'; step: number; stream: 'stdout' | 'stderr'; text: string; partial?: true }
   | { type: 'step.finished'; step: number; name: string; phase: StepPhase; status: 'passed' | 'failed'; exitCode: number | null; durationMs: number; message?: string; hint?: string }
-  | { type: 'phase.finished'; phase: StepPhase; status: 'passed' | 'failed' }
+  /**
+   * A phase ended. `setup` (wercker's `setup environment` step, docs/wercker-compat.md §4.1): the
+   * images, services and box are up, or one of them failed; with how long since `run.started`.
+   */
+  | { type: 'phase.finished'; phase: StepPhase; status: 'passed' | 'failed'; durationMs?: number }
   | { type: 'artifacts.stored'; path: string; files: number; bytes: number }
   | { type: 'log'; level: 'info' | 'warn' | 'debug'; text: string }
   | { type: 'run.finished'; status: 'passed' | 'failed' | 'cancelled' | 'errored'; durationMs: number; error?: { message: string; hint?: string } };

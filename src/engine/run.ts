@@ -5,6 +5,7 @@ import { PipelineEnv } from '../plan/environment.ts';
 import type { PlannedStep, RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { shortId } from '../util/ids.ts';
+import { listingText, listStored } from './artifact-listing.ts';
 import { storeArtifacts } from './artifacts.ts';
 import { attachSession, createBox, envExports, type RunningBox } from './box.ts';
 import { startBoxShell } from './box-shell.ts';
@@ -47,6 +48,8 @@ interface Created {
   stopped?: boolean;
   /** The hash of the source copied in ('mounted' with --direct-mount), for a snapshot's label. */
   sourceHash?: string;
+  /** The setup phase (images, services, box) ended: a later error is no setup failure. */
+  setUp?: boolean;
 }
 
 /**
@@ -75,6 +78,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = err instanceof WerkerError ? err.hint : undefined;
     result = { status: cancelled ? 'cancelled' : 'errored', exitCode: cancelled ? 130 : err instanceof WerkerError ? err.exitCode : 1, durationMs: 0 };
+    if (!cancelled && !created.setUp) bus.emit({ type: 'phase.finished', phase: 'setup', status: 'failed', durationMs: Date.now() - started });
     if (!cancelled) bus.emit({ type: 'log', level: 'warn', text: e.message });
     result.durationMs = Date.now() - started;
     await cleanup(plan, runtime, created);
@@ -119,6 +123,8 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   await ready;
   signal?.throwIfAborted();
   const boxId = box.containerId;
+  created.setUp = true;
+  bus.emit({ type: 'phase.finished', phase: 'setup', status: 'passed', durationMs: Date.now() - started });
 
   const scope = { network, labels };
   const { run: mainSteps, skipped } = stepsFromResume(plan) ?? stepsAfterCheckpoint(plan);
@@ -145,6 +151,8 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   if (passed) await commitAfterSteps({ plan, runtime, containerId: boxId, session: box.session }, bus);
   if (passed && plan.options.artifacts) {
     const stored = await storeArtifacts(plan, runtime, boxId);
+    // wercker's listing of the stored files (§4.10), bounded, before werker's count and size.
+    bus.emit({ type: 'log', level: 'info', text: listingText(stored.from, await listStored(stored.dir)) });
     bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
     result.artifactsDir = stored.dir;
   }

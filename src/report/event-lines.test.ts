@@ -15,7 +15,9 @@ const words = (body: RunEventBody) => {
 // (server/ui/client/live-log.ts) show them; the browser side is checked in test/e2e/live-log.test.ts.
 describe('event lines', () => {
   it('say what happened in wercker\'s words (docs/wercker-compat.md §4.1)', () => {
-    expect(words({ type: 'run.started', pipeline: 'build', box: 'busybox', services: ['pg'], steps: [], afterSteps: [] })).toBe('--> build: box busybox, services pg (run r1)');
+    expect(words({ type: 'run.started', pipeline: 'build', box: 'busybox', services: ['pg'], steps: [], afterSteps: [] })).toBe('--> build: box busybox, services pg (run r1)\n--> Running step: setup environment');
+    expect(words({ type: 'phase.finished', phase: 'setup', status: 'passed', durationMs: 2260 })).toBe('Step passed: setup environment (2.26s)');
+    expect(words({ type: 'phase.finished', phase: 'setup', status: 'failed', durationMs: 500 })).toBe('Step failed: setup environment (0.50s)');
     expect(words({ type: 'step.started', step: 2, name: 'greet', phase: 'main' })).toBe('--> Running step: greet');
     expect(words({ type: 'step.started', step: 1, name: 'report', phase: 'after' })).toBe('Running after-step: report');
     expect(words({ type: 'step.finished', step: 2, name: 'greet', phase: 'main', status: 'passed', exitCode: 0, durationMs: 1500 })).toBe('Step passed: greet (1.50s)');

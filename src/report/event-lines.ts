@@ -21,6 +21,9 @@ type Describer<K extends RunEventType> = (e: Extract<RunEvent, { type: K }>) => 
 /** One entry per event type: a new event kind does not compile until it has its words. */
 type Describers = { [K in RunEventType]: Describer<K> };
 
+/** wercker's name for everything before the first step (docs/wercker-compat.md §4.1). */
+export const SETUP_STEP = 'setup environment';
+
 const seg = (text: string, tone: Tone = 'plain', strong?: boolean): Segment => (strong ? { text, tone, strong: true } : { text, tone });
 const NEWLINE = seg('\n');
 
@@ -35,7 +38,11 @@ const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\
  * Undefined: the event shows nothing.
  */
 const describers: Describers = {
-  'run.started': (e) => [seg(`--> ${e.pipeline}: box ${e.box}${e.services.length ? `, services ${e.services.join(', ')}` : ''}`, 'heading', true), seg(` (run ${e.runId})`, 'note')],
+  // wercker counted the setup as a step, `setup environment` (§4.1): its images, services and box lines come under it.
+  'run.started': (e) => [
+    seg(`--> ${e.pipeline}: box ${e.box}${e.services.length ? `, services ${e.services.join(', ')}` : ''}`, 'heading', true), seg(` (run ${e.runId})`, 'note'),
+    NEWLINE, seg(`--> Running step: ${SETUP_STEP}`, 'step', true),
+  ],
   'image.pull': (e) => (e.status.startsWith('Pulling from') || e.status.startsWith('Status:') ? [seg(`    ${e.image}: ${e.status}`)] : undefined),
   'image.ready': (e) => [seg(`    image ${e.image} ${e.pulled ? `pulled in ${secs(e.durationMs)}` : 'present'}`, 'note')],
   'service.started': (e) => [seg(`--> Service ${e.name} (${e.image}) started`, 'note')],
@@ -51,7 +58,10 @@ const describers: Describers = {
     const problem = stepProblem(e);
     return [seg(`${what} failed: ${e.name}`, 'failed', true), took, ...(problem ? [NEWLINE, ...problem] : [])];
   },
-  'phase.finished': (e) => (e.phase === 'main' && e.status === 'passed' ? [seg('Steps passed', 'passed')] : undefined),
+  'phase.finished': (e) => {
+    if (e.phase === 'setup') return setupFinished(e.status, e.durationMs);
+    return e.phase === 'main' && e.status === 'passed' ? [seg('Steps passed', 'passed')] : undefined;
+  },
   'artifacts.stored': (e) => [seg(`--> Stored artifacts: ${e.files} files, ${size(e.bytes)} in ${e.path}`, 'note')],
   log: (e) => (e.level === 'debug' ? undefined : [seg(e.text, e.level === 'warn' ? 'warning' : 'plain')]),
   'run.finished': (e) => {
@@ -62,6 +72,12 @@ const describers: Describers = {
     return text;
   },
 };
+
+/** The setup phase's end in wercker's words for a step; why it failed follows in the run's error. */
+function setupFinished(status: 'passed' | 'failed', durationMs: number | undefined): EventText {
+  const took = durationMs === undefined ? [] : [seg(` (${secs(durationMs)})`, 'note')];
+  return status === 'passed' ? [seg(`Step passed: ${SETUP_STEP}`, 'passed'), ...took] : [seg(`Step failed: ${SETUP_STEP}`, 'failed', true), ...took];
+}
 
 /** The text of an event, or undefined when it shows nothing (a debug log, most pull progress). */
 export function describeEvent(event: RunEvent): EventText | undefined {

@@ -23,6 +23,7 @@ describe('reporters', () => {
     story.forEach((e) => bus.emit(e));
     expect(text.split('\n').map((l) => l.replace(/ \(\d+\.\d+s\)$/, ''))).toEqual([
       '--> build: box busybox (run r1)',
+      '--> Running step: setup environment',
       '--> Running step: greet',
       'hello',
       'Step failed: greet',

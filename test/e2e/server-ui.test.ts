@@ -200,7 +200,7 @@ describe.skipIf(!docker || !haveChromium)('werker server web UI in chromium', ()
     // the end of the main steps under the last one (phase.finished, which the page once ignored).
     expect(output).toMatch(/\nSteps passed\n/);
     const preparing = await page.locator('#log details[data-key=prepare] pre.output').evaluate((pre) => pre.textContent);
-    expect(preparing).toMatch(/\n--> build: box werker-test\/busybox:latest \(run \d+\)\n {4}image werker-test\/busybox:latest (present|pulled in \d+\.\d+s)\n/);
+    expect(preparing).toMatch(/\n--> build: box werker-test\/busybox:latest \(run \d+\)\n--> Running step: setup environment\n {4}image werker-test\/busybox:latest (present|pulled in \d+\.\d+s)\n(?:[\s\S]*\n)?Step passed: setup environment \(\d+\.\d+s\)\n/);
     // The step list carries durations.
     expect(await tokenStep.locator('.duration').innerText()).toMatch(/^\d+(ms|\.\ds)$/);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'server-run.png'), fullPage: true });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
@@ -33,6 +33,20 @@ describe.skipIf(!docker)('§2 what wercker accepted runs as it did, failing only
     expect(r.stdout).toContain('Step passed: wercker-init');
     expect(r.stdout).toMatch(/Pipeline finished/);
     expect(r.stderr).toContain(`${p.yml}:2:1 build: warning: pipeline build has no steps; it only starts its box, as in wercker`);
+  });
+
+  it('§2.3 "source-dir" inside a pipeline: kept as a werker extension (its steps start there), with a warning at the key that wercker dropped the pipeline', async () => {
+    const p = project(`${BOX}\nbuild:\n  source-dir: app\n  steps:\n    - script: {code: pwd}\n`);
+    mkdirSync(path.join(p.dir, 'app'));
+    const warning = `${p.yml}:3:3 build.source-dir: warning: "source-dir" inside a pipeline is a werker extension`;
+    const check = await runCli(['check-config', p.dir]);
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stderr).toContain(warning);
+    expect(check.stderr).toContain('("No pipeline named build")');
+    const r = await build(p);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('/pipeline/source/app\n');
+    expect(r.stderr).toContain(warning);
   });
 
   it('§2.5 a step id with a space: the other pipelines run; its own fails when run, naming its position', async () => {

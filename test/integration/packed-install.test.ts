@@ -43,9 +43,9 @@ function helloProject(): string {
 }
 
 describe('the packed and installed werker', () => {
-  it('installs its bundle, built-in steps and schema, and only the packages the bundle leaves out', () => {
+  it('installs its bundle, built-in steps, detect templates and schema, and only the packages the bundle leaves out', () => {
     const pkg = installed.packageDir;
-    for (const file of ['dist/cli/main.js', 'steps/create-file/step.yml', 'schema/wercker.schema.json', 'README.md']) {
+    for (const file of ['dist/cli/main.js', 'steps/create-file/step.yml', 'templates/nodejs.yml', 'templates/default.yml', 'schema/wercker.schema.json', 'README.md']) {
       expect(existsSync(path.join(pkg, file)), file).toBe(true);
     }
     expect(existsSync(path.join(pkg, 'src'))).toBe(false);
@@ -75,6 +75,16 @@ describe('the packed and installed werker', () => {
     const bad = await werker(['check-config'], project);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^wercker\.yml:4:7 build\.steps\.0: error: a step cannot be a list/m);
+  });
+
+  it('werker detect writes its template from the installed package, and check-config passes it', async () => {
+    const project = tempDir();
+    writeFileSync(path.join(project, 'requirements.txt'), '');
+    const r = await werker(['detect'], project);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(readFileSync(path.join(project, 'wercker.yml'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'templates/python.yml'), 'utf8'));
+    const check = await werker(['check-config'], project);
+    expect(check.code, check.stderr).toBe(0);
   });
 
   it('werker schema prints the committed JSON Schema', async () => {

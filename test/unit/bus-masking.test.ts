@@ -44,7 +44,7 @@ function samples(s: string): { [T in RunEventType]: Sample<T> } {
     'step.started': { type: 'step.started', step: 1, name: s, phase: 'main' },
     'step.output': { type: 'step.output', step: 1, stream: 'stdout', text: `token: ${s}`, partial: true },
     'step.finished': { type: 'step.finished', step: 1, name: s, phase: 'after', status: 'failed', exitCode: 1, durationMs: 5, message: s, hint: s },
-    'phase.finished': { type: 'phase.finished', phase: 'setup', status: 'passed' },
+    'phase.finished': { type: 'phase.finished', phase: 'setup', status: 'passed', durationMs: 9 },
     'artifacts.stored': { type: 'artifacts.stored', path: s, files: 6, bytes: 7 },
     'log': { type: 'log', level: 'warn', text: s },
     'run.finished': { type: 'run.finished', status: 'errored', durationMs: 8, error: { message: s, hint: s } },

@@ -16,7 +16,7 @@ async function reached(argv: string[]): Promise<string> {
 }
 
 describe('command names', () => {
-  it.each([['b', 'build'], ['d', 'deploy'], ['w', 'workflow'], ['v', 'version']])('%s is %s', async (short, long) => {
+  it.each([['b', 'build'], ['d', 'deploy'], ['de', 'detect'], ['w', 'workflow'], ['v', 'version']])('%s is %s', async (short, long) => {
     expect(await reached([short])).toBe(long);
   });
 

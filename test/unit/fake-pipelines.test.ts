@@ -25,14 +25,14 @@ const OPTIONS: PrepareOptions = {
   imageMap: [], commandTimeoutMs: 30_000, noResponseTimeoutMs: 30_000,
 };
 
-async function runFixture(name: string, env: Record<string, string> = {}): Promise<{ result: RunResult; events: RunEvent[]; guestRoot: string }> {
+async function runFixture(name: string, env: Record<string, string> = {}, Runtime: typeof FakeRuntime = FakeRuntime): Promise<{ result: RunResult; events: RunEvent[]; guestRoot: string }> {
   const guestRoot = tempDir();
   const { plan } = await preparePlan({
     project: { dir: path.join(fixtures, name) }, pipeline: 'build', kind: 'build', workingDir: tempDir(), options: OPTIONS,
     variables: { from: 'host', env, envFile: [] }, git: { branch: 'main', commit: 'c0ffee', tag: '' }, overrides: { runId: `fake-${name}` },
   });
   assertRunnable(plan);
-  runtime = new FakeRuntime({ hostRoot: guestRoot, cwd: guestRoot });
+  runtime = new Runtime({ hostRoot: guestRoot, cwd: guestRoot });
   const events: RunEvent[] = [];
   const result = await runPipeline(guestPathsUnder(plan, guestRoot), { runtime, bus: createBus(plan.runId, [(e) => events.push(e)]) });
   return { result, events, guestRoot };
@@ -61,12 +61,32 @@ describe('whole pipelines on the fake runtime', () => {
     expect(output).not.toContain('NOT REACHED');
     // The after-steps run in the restarted box: exports are gone (docs/wercker-compat.md §4.8).
     expect(output).toContain('result=failed failed=fail foo=unset');
-    // The engine's order: started, main steps, the main phase failed, after-steps, finished.
+    // The engine's order: started, the setup passed, main steps, the main phase failed, after-steps, finished.
     const order = events.map((e) => e.type).filter((t) => t === 'run.started' || t === 'phase.finished' || t === 'run.finished');
-    expect(order).toEqual(['run.started', 'phase.finished', 'phase.finished', 'run.finished']);
-    expect(events.filter((e) => e.type === 'phase.finished').map((e) => `${e.phase}:${e.status}`)).toEqual(['main:failed', 'after:passed']);
+    expect(order).toEqual(['run.started', 'phase.finished', 'phase.finished', 'phase.finished', 'run.finished']);
+    expect(events.filter((e) => e.type === 'phase.finished').map((e) => `${e.phase}:${e.status}`)).toEqual(['setup:passed', 'main:failed', 'after:passed']);
+    // wercker's `setup environment` step (docs/wercker-compat.md §4.1) ends before the first step starts.
+    const setupEnd = events.findIndex((e) => e.type === 'phase.finished' && e.phase === 'setup');
+    expect(setupEnd).toBeLessThan(events.findIndex((e) => e.type === 'step.started'));
+    expect(events[setupEnd]).toMatchObject({ durationMs: expect.any(Number) });
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+  });
+
+  it('a setup that fails is wercker\'s failed `setup environment` step: no step runs, the run errors (§4.1)', async () => {
+    class NoPulls extends FakeRuntime {
+      override async pullImage(ref: string): Promise<void> {
+        throw new Error(`pull access denied for ${ref}`);
+      }
+      override async imageExists(): Promise<boolean> {
+        return false;
+      }
+    }
+    const { result, events } = await runFixture('basics', {}, NoPulls);
+    expect(result.status).toBe('errored');
+    expect(events.some((e) => e.type === 'step.started')).toBe(false);
+    const ends = events.filter((e) => e.type === 'phase.finished' || e.type === 'run.finished').map((e) => `${e.type}:${'phase' in e ? `${e.phase}:` : ''}${e.status}`);
+    expect(ends).toEqual(['phase.finished:setup:failed', 'run.finished:errored']);
   });
 
   it('fails a step that ends the shell, with the hint', async () => {
