@@ -45,6 +45,7 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .addOption(new Option('--application-id <id>').hideHelp().default(env.WERCKER_APPLICATION_ID))
     .addOption(new Option('--application-name <name>').hideHelp().default(env.WERCKER_APPLICATION_NAME))
     .addOption(new Option('--application-owner-name <name>').hideHelp().default(env.WERCKER_APPLICATION_OWNER_NAME))
+    .addOption(new Option('--application-started-by-name <name>').hideHelp().default(env.WERCKER_APPLICATION_STARTED_BY_NAME))
     .addOption(new Option('--git-domain <d>').hideHelp().default(env.WERCKER_GIT_DOMAIN))
     .addOption(new Option('--git-owner <o>').hideHelp().default(env.WERCKER_GIT_OWNER))
     .addOption(new Option('--git-repository <r>').hideHelp().default(env.WERCKER_GIT_REPOSITORY))
@@ -115,6 +116,10 @@ export interface PipelineFlags {
   applicationId?: string;
   applicationName?: string;
   applicationOwnerName?: string;
+  /** wercker's `--application-started-by-name`: WERCKER_STARTED_BY (docs/wercker-compat.md §8.3). */
+  applicationStartedByName?: string;
+  /** The global `--base-url` (program.ts hands it on): the base of WERCKER_APPLICATION_URL and WERCKER_RUN_URL (§3.2). */
+  baseUrl?: string;
   gitDomain?: string;
   gitOwner?: string;
   gitRepository?: string;

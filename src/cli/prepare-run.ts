@@ -25,7 +25,7 @@ export async function prepareRun(
   const options = runOptions(flags, warn);
   const prepared = await preparePlan({
     project: { dir: projectDir, werckerYml: flags.werckerYml }, pipeline: flags.pipeline, kind, workingDir: path.resolve(flags.workingDir), options,
-    variables: { from: 'host', env: process.env, envFile: readEnvironment(environmentFile, projectDir) },
+    variables: { from: 'host', env: hostEnv(flags), envFile: readEnvironment(environmentFile, projectDir) },
     overrides: overrides(flags), secrets: flags.secret, devSteps: flags.enableDevSteps !== false, stepSources: flags, imageInfo: runtime, warn,
   });
   return prepared.plan;
@@ -78,7 +78,12 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
 
 function overrides(flags: PipelineFlags): NonNullable<PlanInput['overrides']> {
   const o: NonNullable<PlanInput['overrides']> = {};
-  const keys = ['runId', 'applicationId', 'applicationName', 'applicationOwnerName', 'gitDomain', 'gitOwner', 'gitRepository', 'gitBranch', 'gitCommit', 'gitTag', 'sourceDir'] as const;
+  const keys = ['runId', 'applicationId', 'applicationName', 'applicationOwnerName', 'gitDomain', 'gitOwner', 'gitRepository', 'gitBranch', 'gitCommit', 'gitTag', 'sourceDir', 'baseUrl'] as const;
   for (const k of keys) if (flags[k] !== undefined) o[k] = flags[k];
   return o;
+}
+
+/** The host env, with `--application-started-by-name` as the WERCKER_STARTED_BY it mirrors (docs/wercker-compat.md §8.3). */
+function hostEnv(flags: PipelineFlags): NodeJS.ProcessEnv {
+  return flags.applicationStartedByName ? { ...process.env, WERCKER_STARTED_BY: flags.applicationStartedByName } : process.env;
 }

@@ -92,7 +92,8 @@ function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): Pipeli
   const appName = o.applicationName || path.basename(input.projectDir);
   const owner = o.applicationOwnerName || safeUser() || 'wercker';
   const appId = o.applicationId || appName;
-  const baseUrl = o.baseUrl || 'http://localhost:7373';
+  // wercker's default base URL (docs/wercker-compat.md §3.2); a server run passes its own, `--base-url` another.
+  const baseUrl = o.baseUrl || 'https://app.wercker.com';
   const runUrl = `${baseUrl}/${owner}/${appName}/runs/${input.pipeline.name}/${runId}`;
   const b: [string, string][] = [
     ['WERCKER', 'true'], ['WERCKER_ROOT', '/pipeline/source'], ['WERCKER_SOURCE_DIR', paths.sourceDir],
