@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '../plan/types.ts';
+import type { Verbosity } from '../engine/transcript.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -118,6 +119,8 @@ export interface PipelineFlags {
   applicationOwnerName?: string;
   /** wercker's `--application-started-by-name`: WERCKER_STARTED_BY (docs/wercker-compat.md §8.3). */
   applicationStartedByName?: string;
+  /** The global `--verbose` / `--debug` (program.ts hands them on): what the run shows of the lines sent to the box (§3.5). */
+  verbosity?: Verbosity;
   /** The global `--base-url` (program.ts hands it on): the base of WERCKER_APPLICATION_URL and WERCKER_RUN_URL (§3.2). */
   baseUrl?: string;
   gitDomain?: string;

@@ -77,14 +77,17 @@ export function buildProgram(out: Output, argv?: readonly string[]): Program {
 
 /**
  * Global flags that stand for a command's own: `--log-json` is the command's `--json` (wercker
- * logged JSON; werker's --json prints its events as JSON lines), and `--base-url` reaches the
+ * logged JSON; werker's --json prints its events as JSON lines), `--verbose`/`--debug` reach a
+ * run as its `verbosity`, and `--base-url` reaches the
  * pipeline commands as theirs (the server command has its own `--base-url`, the address users
  * reach it at, which a global one written after `server` fills too).
  */
 function handOnGlobals(program: Command, action: Command): void {
-  const globals = program.opts() as { logJson?: boolean; baseUrl?: string };
+  const globals = program.opts() as { logJson?: boolean; baseUrl?: string; verbose?: boolean; debug?: boolean };
   const has = (long: string) => action.options.some((o) => o.long === long);
   if (globals.logJson && has('--json')) action.setOptionValue('json', true);
+  // What the run shows of the lines sent to the box's shell (§3.5; engine/transcript.ts).
+  if (globals.debug || globals.verbose) action.setOptionValue('verbosity', globals.debug ? 'debug' : 'verbose');
   if (globals.baseUrl && action.getOptionValue('baseUrl') === undefined) action.setOptionValue('baseUrl', globals.baseUrl);
 }
 

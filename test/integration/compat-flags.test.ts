@@ -46,4 +46,24 @@ describe.skipIf(!docker)('wercker\'s flags and the variables they set', () => {
     expect(r.stdout).toContain('app-url=https://app.wercker.com/#applications/shop');
     expect(r.stdout).toContain('started-by=host-user');
   });
+
+  it('§3.5: --verbose shows the public export lines with a secret masked; --debug shows the hidden ones too, marked [ ]', async () => {
+    const p = project(`${BOX}\nbuild:\n  steps:\n    - script:\n        name: show\n        code: echo "token is $TOKEN"\n`);
+    const env = { X_GREETING: 'hello', XXX_TOKEN: 'pa55-word-9', X_COPY: 'pa55-word-9' };
+    const verbose = await runCli(['--verbose', 'build', p.dir, '--working-dir', p.wd], { env });
+    expect(verbose.code, verbose.stdout + verbose.stderr).toBe(0);
+    expect(verbose.stdout).toContain('export GREETING="hello"\n');
+    expect(verbose.stdout).toContain('export COPY="***"\n');
+    expect(verbose.stdout).toContain('export WERCKER_STEP_NAME="script"\n');
+    expect(verbose.stdout).toContain('token is ***');
+    expect(verbose.stdout).not.toMatch(/export TOKEN=|mkdir -p|pa55-word-9/);
+    const debug = await runCli(['--debug', 'build', p.dir, '--working-dir', p.wd], { env });
+    expect(debug.code, debug.stdout + debug.stderr).toBe(0);
+    expect(debug.stdout).toContain('export GREETING="hello"\n');
+    expect(debug.stdout).toContain('[ ] export TOKEN="***"\n');
+    expect(debug.stdout).toMatch(/\[ \] \. "\/pipeline\/script-[\w-]+\/run\.sh" < \/dev\/null\n/);
+    expect(debug.stdout).not.toContain('pa55-word-9');
+    const plain = await runCli(['build', p.dir, '--working-dir', p.wd], { env });
+    expect(plain.stdout).not.toMatch(/export |\[ \]/);
+  });
 });

@@ -44,7 +44,7 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
 }
 
 /** run → report for a prepared plan: reporters, the run's log file, Ctrl-C handling. */
-export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json'>, out: Output): Promise<number> {
+export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json' | 'verbosity'>, out: Output): Promise<number> {
   const log = logFileReporter(path.join(plan.workingDir, 'logs', `${plan.runId}.log`));
   const screen = flags.json ? ndjsonReporter((t) => out.write(t)) : lineReporter((t) => out.write(t), out.color);
   let interrupts = 0;
@@ -71,7 +71,7 @@ export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags
   try {
     // An interactive step (internal/shell) gets the terminal, unless stdout carries --json.
     const terminal = flags.json ? undefined : processTerminal();
-    const result = await runPipeline(plan, { runtime, bus, signal: controller.signal, ...(terminal ? { terminal } : {}) });
+    const result = await runPipeline(plan, { runtime, bus, signal: controller.signal, ...(terminal ? { terminal } : {}), ...(flags.verbosity ? { verbosity: flags.verbosity } : {}) });
     return result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);
