@@ -121,6 +121,8 @@ export interface PipelineFlags {
   applicationStartedByName?: string;
   /** The global `--verbose` / `--debug` (program.ts hands them on): what the run shows of the lines sent to the box (§3.5). */
   verbosity?: Verbosity;
+  /** wercker's hidden `--suppress-build-logs`: the steps' output is kept from the screen, not from the log file (§8.3). */
+  suppressBuildLogs?: boolean;
   /** The global `--base-url` (program.ts hands it on): the base of WERCKER_APPLICATION_URL and WERCKER_RUN_URL (§3.2). */
   baseUrl?: string;
   gitDomain?: string;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
@@ -66,4 +66,14 @@ describe.skipIf(!docker)('wercker\'s flags and the variables they set', () => {
     const plain = await runCli(['build', p.dir, '--working-dir', p.wd], { env });
     expect(plain.stdout).not.toMatch(/export |\[ \]/);
   });
+
+  it('§8.3: --suppress-build-logs keeps a step\'s output off the screen and in the log file', async () => {
+    const p = project(`${BOX}\nbuild:\n  steps:\n    - script:\n        name: noisy\n        code: echo quiet-marker-42\n`);
+    const r = await runCli(['build', p.dir, '--working-dir', p.wd, '--suppress-build-logs', '--run-id', 'quiet-run']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('Step passed: noisy');
+    expect(r.stdout + r.stderr).not.toContain('quiet-marker-42');
+    expect(readFileSync(path.join(p.wd, 'logs', 'quiet-run.log'), 'utf8')).toContain('quiet-marker-42');
+  });
 });
+

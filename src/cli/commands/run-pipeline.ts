@@ -44,9 +44,11 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
 }
 
 /** run → report for a prepared plan: reporters, the run's log file, Ctrl-C handling. */
-export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json' | 'verbosity'>, out: Output): Promise<number> {
+export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json' | 'verbosity' | 'suppressBuildLogs'>, out: Output): Promise<number> {
   const log = logFileReporter(path.join(plan.workingDir, 'logs', `${plan.runId}.log`));
-  const screen = flags.json ? ndjsonReporter((t) => out.write(t)) : lineReporter((t) => out.write(t), out.color);
+  const reporter = flags.json ? ndjsonReporter((t) => out.write(t)) : lineReporter((t) => out.write(t), out.color);
+  // wercker's --suppress-build-logs (docs/wercker-compat.md §8.3): the steps' output stays off the screen, not out of the log file.
+  const screen: EventSink = flags.suppressBuildLogs ? (e) => e.type !== 'step.output' && reporter(e) : reporter;
   let interrupts = 0;
   // Once a second Ctrl-C removes the containers under the run, what the run says next is noise.
   const sinks: EventSink[] = [log.sink, (e) => interrupts < 2 && screen(e)];
