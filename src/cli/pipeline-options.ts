@@ -111,6 +111,8 @@ export interface PipelineFlags {
   dockerNetwork?: string;
   dockerDns: string[];
   dockerMemory?: string;
+  /** wercker's hidden `--docker-memory-swap` MB (§8.3). */
+  dockerMemorySwap?: string;
   stepSource: string[];
   stepsRegistry?: string;
   runId?: string;

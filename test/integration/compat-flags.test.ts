@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { runCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
@@ -74,6 +76,22 @@ describe.skipIf(!docker)('wercker\'s flags and the variables they set', () => {
     expect(r.stdout).toContain('Step passed: noisy');
     expect(r.stdout + r.stderr).not.toContain('quiet-marker-42');
     expect(readFileSync(path.join(p.wd, 'logs', 'quiet-run.log'), 'utf8')).toContain('quiet-marker-42');
+  });
+
+  it('§8.3: --docker-memory-swap is the box\'s MemorySwap; without --docker-memory it is refused', async () => {
+    const p = project(`${BOX}\nbuild:\n  steps:\n    - script: {code: echo swapped}\n`);
+    const runId = `swap${randomBytes(4).toString('hex')}`;
+    try {
+      const r = await runCli(['build', p.dir, '--working-dir', p.wd, '--docker-memory', '64', '--docker-memory-swap', '192', '--no-remove', '--run-id', runId]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const box = await docker!.docker.getContainer(`wercker-pipeline-${runId}`).inspect();
+      expect(box.HostConfig).toMatchObject({ Memory: 64 * 1024 * 1024, MemorySwap: 192 * 1024 * 1024 });
+    } finally {
+      await removeLeftovers(docker!, { runId });
+    }
+    const alone = await runCli(['build', p.dir, '--working-dir', p.wd, '--docker-memory-swap', '192']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('error: --docker-memory-swap needs --docker-memory');
   });
 });
 
