@@ -118,6 +118,13 @@ describe('planRun', () => {
     expect(() => plan(yml, 'deploy', { options: { ...options, deployTarget: 'nope' } })).toThrow(/no deploy target nope/);
   });
 
+  it('sets WERCKER_DEPLOYTARGET_NAME for a deploy with --deploy-target only, not for a build running a deploy target (§3.2)', () => {
+    const yml = 'box: a\ndeploy:\n  steps: [script: {code: a}]\n  production:\n    - script: {name: ship, code: b}\n';
+    const target = (kind: 'build' | 'deploy') => plan(yml, 'deploy', { kind, options: { ...options, deployTarget: 'production' } }).env.find((v) => v.name === 'WERCKER_DEPLOYTARGET_NAME')?.value;
+    expect(target('deploy')).toBe('production');
+    expect(target('build')).toBeUndefined();
+  });
+
   it('names the link variables from the ports and env, and from image metadata when known', () => {
     const p = plan('box: a\nbuild:\n  services:\n    - id: redis\n      name: cache-1\n  steps: [script: {code: x}]\n');
     expect(p.services[0]!.linkVarNames).toEqual(['CACHE_1_NAME']);
