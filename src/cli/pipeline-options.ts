@@ -94,6 +94,9 @@ export interface PipelineFlags {
   werckerYml?: string;
   json?: boolean;
   dockerHost?: string;
+  /** wercker's `--docker-tls-verify` / `--docker-cert-path`: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH (§8.3; docker-flags.ts). */
+  dockerTlsVerify?: string;
+  dockerCertPath?: string;
   imageMap: string[];
   pull: string;
   dockerLocal?: boolean;

@@ -38,4 +38,12 @@ describe('global flags', () => {
       expect(out.out).toMatch(/^werker version \d+\.\d+\.\d+/);
     }
   });
+
+  it('--docker-tls-verify and --docker-cert-path are read as DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (§8.3)', async () => {
+    const out = bufferOutput();
+    const code = await main(['build', '.', '--docker-host', 'tcp://127.0.0.1:1', '--docker-tls-verify', '1', '--docker-cert-path', '/no/such/certs'], out);
+    expect(code, out.err).toBe(2);
+    expect(out.err).toContain('error: cannot read the Docker TLS certificates in /no/such/certs');
+  });
 });
+

@@ -8,6 +8,7 @@ import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { resolveDeploySource } from '../deploy-source.ts';
 import { lineReporter, logFileReporter, ndjsonReporter } from '../../report/reporters.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
+import { dockerConnection } from '../docker-flags.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertPortsFree } from '../check-ports.ts';
@@ -24,7 +25,7 @@ import { processTerminal } from '../terminal.ts';
  * ends a dev session normally: the watch passes, after-steps run, exit 0.
  */
 export async function runPipelineCommand(kind: RunKind, target: string | undefined, flags: PipelineFlags, global: { environment: string }, out: Output): Promise<number> {
-  const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {});
+  const runtime = await connectDocker(dockerConnection(flags));
   let source = { dir: target ?? '.', flags };
   if (kind === 'deploy') {
     const found = resolveDeploySource(target, flags);
