@@ -48,9 +48,11 @@ async function reportError(err: unknown, out: Output, command: Command | undefin
   return 1;
 }
 
-/** `--no-colors`, `--no-colors=true`, `--colors=false` and the like (Go booleans, §8.2). */
+/** `--no-colors`, `--no-colors=true`, `--colors=false` and the like (Go booleans, §8.2); `--debug` implies it, as in wercker. */
 function colorsOff(argv: string[]): boolean {
   return argv.some((arg) => {
+    const debug = /^--?debug(?:=(.*))?$/.exec(arg);
+    if (debug) return debug[1] === undefined || parseGoBool(debug[1]) === true;
     const m = /^--(no-)?colou?rs?(?:=(.*))?$/.exec(arg);
     if (!m) return false;
     const value = m[2] === undefined ? true : parseGoBool(m[2]);

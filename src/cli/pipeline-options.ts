@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_COMMAND_TIMEOUT_MIN, DEFAULT_NO_RESPONSE_TIMEOUT_MIN } from '../plan/types.ts';
+import type { Verbosity } from '../engine/transcript.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -45,6 +46,7 @@ export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; d
     .addOption(new Option('--application-id <id>').hideHelp().default(env.WERCKER_APPLICATION_ID))
     .addOption(new Option('--application-name <name>').hideHelp().default(env.WERCKER_APPLICATION_NAME))
     .addOption(new Option('--application-owner-name <name>').hideHelp().default(env.WERCKER_APPLICATION_OWNER_NAME))
+    .addOption(new Option('--application-started-by-name <name>').hideHelp().default(env.WERCKER_APPLICATION_STARTED_BY_NAME))
     .addOption(new Option('--git-domain <d>').hideHelp().default(env.WERCKER_GIT_DOMAIN))
     .addOption(new Option('--git-owner <o>').hideHelp().default(env.WERCKER_GIT_OWNER))
     .addOption(new Option('--git-repository <r>').hideHelp().default(env.WERCKER_GIT_REPOSITORY))
@@ -92,6 +94,9 @@ export interface PipelineFlags {
   werckerYml?: string;
   json?: boolean;
   dockerHost?: string;
+  /** wercker's `--docker-tls-verify` / `--docker-cert-path`: DOCKER_TLS_VERIFY / DOCKER_CERT_PATH (§8.3; docker-flags.ts). */
+  dockerTlsVerify?: string;
+  dockerCertPath?: string;
   imageMap: string[];
   pull: string;
   dockerLocal?: boolean;
@@ -109,12 +114,22 @@ export interface PipelineFlags {
   dockerNetwork?: string;
   dockerDns: string[];
   dockerMemory?: string;
+  /** wercker's hidden `--docker-memory-swap` MB (§8.3). */
+  dockerMemorySwap?: string;
   stepSource: string[];
   stepsRegistry?: string;
   runId?: string;
   applicationId?: string;
   applicationName?: string;
   applicationOwnerName?: string;
+  /** wercker's `--application-started-by-name`: WERCKER_STARTED_BY (docs/wercker-compat.md §8.3). */
+  applicationStartedByName?: string;
+  /** The global `--verbose` / `--debug` (program.ts hands them on): what the run shows of the lines sent to the box (§3.5). */
+  verbosity?: Verbosity;
+  /** wercker's hidden `--suppress-build-logs`: the steps' output is kept from the screen, not from the log file (§8.3). */
+  suppressBuildLogs?: boolean;
+  /** The global `--base-url` (program.ts hands it on): the base of WERCKER_APPLICATION_URL and WERCKER_RUN_URL (§3.2). */
+  baseUrl?: string;
   gitDomain?: string;
   gitOwner?: string;
   gitRepository?: string;

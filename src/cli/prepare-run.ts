@@ -25,7 +25,7 @@ export async function prepareRun(
   const options = runOptions(flags, warn);
   const prepared = await preparePlan({
     project: { dir: projectDir, werckerYml: flags.werckerYml }, pipeline: flags.pipeline, kind, workingDir: path.resolve(flags.workingDir), options,
-    variables: { from: 'host', env: process.env, envFile: readEnvironment(environmentFile, projectDir) },
+    variables: { from: 'host', env: hostEnv(flags), envFile: readEnvironment(environmentFile, projectDir) },
     overrides: overrides(flags), secrets: flags.secret, devSteps: flags.enableDevSteps !== false, stepSources: flags, imageInfo: runtime, warn,
   });
   return prepared.plan;
@@ -71,6 +71,7 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
   if (flags.deployTarget) options.deployTarget = flags.deployTarget;
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
+  if (flags.dockerMemorySwap) options.memorySwapMb = memorySwap(flags.dockerMemorySwap, options.memoryMb);
   Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;
@@ -78,7 +79,24 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
 
 function overrides(flags: PipelineFlags): NonNullable<PlanInput['overrides']> {
   const o: NonNullable<PlanInput['overrides']> = {};
-  const keys = ['runId', 'applicationId', 'applicationName', 'applicationOwnerName', 'gitDomain', 'gitOwner', 'gitRepository', 'gitBranch', 'gitCommit', 'gitTag', 'sourceDir'] as const;
+  const keys = ['runId', 'applicationId', 'applicationName', 'applicationOwnerName', 'gitDomain', 'gitOwner', 'gitRepository', 'gitBranch', 'gitCommit', 'gitTag', 'sourceDir', 'baseUrl'] as const;
   for (const k of keys) if (flags[k] !== undefined) o[k] = flags[k];
   return o;
+}
+
+/** The host env, with `--application-started-by-name` as the WERCKER_STARTED_BY it mirrors (docs/wercker-compat.md §8.3). */
+function hostEnv(flags: PipelineFlags): NodeJS.ProcessEnv {
+  return flags.applicationStartedByName ? { ...process.env, WERCKER_STARTED_BY: flags.applicationStartedByName } : process.env;
+}
+
+/**
+ * `--docker-memory-swap` MB (docs/wercker-compat.md §8.3): the box's memory plus swap, as Docker
+ * reads it, so it needs `--docker-memory` and may not be below it; -1 lets the box swap without limit.
+ */
+function memorySwap(flag: string, memoryMb: number | undefined): number {
+  const mb = Number(flag);
+  if (!Number.isFinite(mb) || (mb <= 0 && mb !== -1)) throw new UsageError(`--docker-memory-swap takes MB (a positive number, or -1 for no limit), not "${flag}"`);
+  if (!memoryMb) throw new UsageError('--docker-memory-swap needs --docker-memory', { hint: 'Docker limits swap only together with memory: add --docker-memory MB (swap is memory plus swap, in MB)' });
+  if (mb !== -1 && mb < memoryMb) throw new UsageError(`--docker-memory-swap ${flag} is less than --docker-memory ${memoryMb}`, { hint: 'the swap limit is memory plus swap: give at least the memory, e.g. twice it' });
+  return mb;
 }

@@ -52,6 +52,10 @@ export function buildProgram(out: Output, argv?: readonly string[]): Program {
       const registry = (cmd.opts() as { stepsRegistry?: string }).stepsRegistry;
       if (registry) process.env.STEPS_REGISTRY = registry;
     })
+    // wercker's global --log-json and hidden --base-url (docs/wercker-compat.md §8.2, §3.2).
+    .option('--log-json', 'print events as JSON lines (each command\'s --json)')
+    .addOption(new Option('--base-url <url>', 'the base of WERCKER_APPLICATION_URL and WERCKER_RUN_URL').hideHelp())
+    .hook('preAction', (_program, action) => handOnGlobals(program, action))
     .exitOverride()
     .hook('preAction', (_program, action) => {
       program.ranCommand = action;
@@ -69,6 +73,22 @@ export function buildProgram(out: Output, argv?: readonly string[]): Program {
   }
   addBooleanOpposites(program);
   return program;
+}
+
+/**
+ * Global flags that stand for a command's own: `--log-json` is the command's `--json` (wercker
+ * logged JSON; werker's --json prints its events as JSON lines), `--verbose`/`--debug` reach a
+ * run as its `verbosity`, and `--base-url` reaches the
+ * pipeline commands as theirs (the server command has its own `--base-url`, the address users
+ * reach it at, which a global one written after `server` fills too).
+ */
+function handOnGlobals(program: Command, action: Command): void {
+  const globals = program.opts() as { logJson?: boolean; baseUrl?: string; verbose?: boolean; debug?: boolean };
+  const has = (long: string) => action.options.some((o) => o.long === long);
+  if (globals.logJson && has('--json')) action.setOptionValue('json', true);
+  // What the run shows of the lines sent to the box's shell (§3.5; engine/transcript.ts).
+  if (globals.debug || globals.verbose) action.setOptionValue('verbosity', globals.debug ? 'debug' : 'verbose');
+  if (globals.baseUrl && action.getOptionValue('baseUrl') === undefined) action.setOptionValue('baseUrl', globals.baseUrl);
 }
 
 /**
@@ -198,6 +218,9 @@ const COMMANDS: CommandSpec[] = [
     define: (cmd, { out }) => {
       cmd
         .option('--json', 'as JSON')
+        // wercker's (§8.1): its beta channel and update check were hosted; accepted, they change nothing.
+        .addOption(new Option('--beta').hideHelp())
+        .addOption(new Option('--no-update-check').hideHelp())
         .action((opts: { json?: boolean }) => {
           out.stdout(opts.json ? JSON.stringify({ version: VERSION }) : `werker version ${VERSION}`);
         });

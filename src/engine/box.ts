@@ -47,6 +47,7 @@ export async function createBox(
     spec.exposedPorts = Object.keys(spec.portBindings);
   }
   if (plan.options.memoryMb) spec.memoryBytes = Math.round(plan.options.memoryMb * (plan.services.length ? 0.75 : 1) * 1024 * 1024);
+  if (plan.options.memorySwapMb) spec.memorySwapBytes = plan.options.memorySwapMb < 0 ? -1 : Math.round(plan.options.memorySwapMb * 1024 * 1024);
   if (plan.options.dockerDns?.length) spec.dns = plan.options.dockerDns;
   return runtime.createContainer(spec);
 }

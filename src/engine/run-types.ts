@@ -1,5 +1,6 @@
 import type { ContainerRuntime, TerminalStreams } from '../runtime/runtime.ts';
 import type { Bus } from './events.ts';
+import type { Verbosity } from './transcript.ts';
 
 // What runPipeline takes and returns, apart from run.ts: a local service's nested build
 // (local-service.ts) is run by it and run.ts calls that, so these types cannot live in either.
@@ -16,6 +17,8 @@ export interface RunDeps {
    * and the run waits until it resolves (docs/wercker-compat.md §8.4, werker's own).
    */
   holdFailedBox?: (box: HeldBox) => Promise<void>;
+  /** `--verbose` / `--debug`: show the lines sent to the box's shell (engine/transcript.ts, docs/wercker-compat.md §3.5). */
+  verbosity?: Verbosity;
 }
 
 /** A failed step's box as a terminal opens into it: its shell state at the failure. */

@@ -34,6 +34,7 @@ import { afterFailure } from './failure-box.ts';
 import { keepsFailureState } from './failure-state.ts';
 import { stepsFromResume } from './snapshot.ts';
 import { hashingStream } from './source-archive.ts';
+import { transcript } from './transcript.ts';
 
 /** Tracks what a run created, so cleanup removes exactly that, whatever happened. */
 interface Created {
@@ -94,6 +95,7 @@ export async function runPipeline(plan: RunPlan, deps: RunDeps): Promise<RunResu
 async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: number): Promise<RunResult> {
   const { runtime, bus, signal } = deps;
   const labels = runLabels(plan.runId);
+  const sent = deps.verbosity ? transcript(plan, deps.verbosity, bus) : undefined;
   warnIgnoredVolumes(plan, bus);
   await ensureImages(plan, runtime, bus, signal);
   await buildLocalServices(plan, deps, runPipeline, (image) => (created.images ??= []).push(image));
@@ -114,7 +116,7 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   let box: RunningBox;
   try {
     signal?.throwIfAborted();
-    box = await setUpBox(plan, runtime, bus, created, network, labels, services, signal);
+    box = await setUpBox(plan, runtime, bus, created, network, labels, services, signal, sent);
   } catch (err) {
     setupFailed.abort();
     await ready.catch(() => undefined);
@@ -139,7 +141,7 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   const passed = main.outcome.status === 'passed';
   if (!passed) await showServiceLogs(runtime, bus, created.services ?? []);
   if (!passed && main.failed) {
-    await afterFailure({ plan, runtime, containerId: boxId, session: box.session }, main.failed, main.outcome, deps, created.sourceHash ?? '', sessionOptions(bus));
+    await afterFailure({ plan, runtime, containerId: boxId, session: box.session }, main.failed, main.outcome, deps, created.sourceHash ?? '', sessionOptions(bus, sent));
   } else if (keepsFailureState(plan) && box.session.alive) {
     // The failure trap (failure-state.ts) must not fire when the after-steps restart the box.
     await box.session.run(['trap - EXIT'], {});
@@ -158,7 +160,7 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   }
   if (plan.afterSteps.length) {
     box.session.close();
-    created.session = await attachSession(runtime, boxId, true, sessionOptions(bus));
+    created.session = await attachSession(runtime, boxId, true, sessionOptions(bus, sent));
     const resultVars = [quoteForExport('WERCKER_RESULT', passed ? 'passed' : 'failed')];
     if (!passed && main.failed) {
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
@@ -185,14 +187,14 @@ function warnIgnoredVolumes(plan: RunPlan, bus: Bus): void {
 }
 
 /** A partial line is shown only up to where a secret could begin; output waits while a reporter (the log file) catches up. */
-function sessionOptions(bus: Bus): SessionOptions {
-  return { holdBack: (t) => bus.holdBack(t), congested: () => bus.congested() };
+function sessionOptions(bus: Bus, sent?: SessionOptions['onSend']): SessionOptions {
+  return { holdBack: (t) => bus.holdBack(t), congested: () => bus.congested(), ...(sent ? { onSend: sent } : {}) };
 }
 
 /** The box, its shell (checked to be one), the source and the pipeline env: everything before the first step. */
 async function setUpBox(
   plan: RunPlan, runtime: ContainerRuntime, bus: Bus, created: Created, network: string, labels: Record<string, string>,
-  services: RunningService[], signal: AbortSignal | undefined,
+  services: RunningService[], signal: AbortSignal | undefined, sent: SessionOptions['onSend'],
 ): Promise<RunningBox> {
   const cacheDir = path.resolve(plan.workingDir, 'cache');
   await mkdir(cacheDir, { recursive: true });
@@ -200,7 +202,7 @@ async function setUpBox(
   created.stepDirs = true;
   const boxId = await createBox(plan, runtime, network, labels, services, cacheDir, stepBinds);
   created.containers.push(boxId);
-  created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(bus), signal);
+  created.session = await startBoxShell(plan, runtime, boxId, sessionOptions(bus, sent), signal);
   created.sourceHash = await prepareGuest(plan, runtime, boxId, created.session);
   await hidden(created.session, [...envExports(plan.env), ...dockerNetworkExports(plan, network)], 'export the environment');
   return { containerId: boxId, session: created.session };

@@ -44,6 +44,8 @@ export interface SessionOptions {
    * in the pipe (and the step's writes block) instead of piling up in werker's memory.
    */
   congested?: () => Promise<void> | undefined;
+  /** Every line sent to the shell, the batch's status lines too (`--verbose`/`--debug`, engine/transcript.ts). */
+  onSend?: (lines: string[]) => void;
 }
 
 interface ActiveBatch {
@@ -77,6 +79,7 @@ export class ShellSession {
   readonly #graceMs: number;
   readonly #onIdleLine: SessionOptions['onIdleLine'];
   readonly #congested: SessionOptions['congested'];
+  readonly #onSend: SessionOptions['onSend'];
   /** Shared by every batch uuid of this session, so one search per line finds current and stale sentinels alike. */
   readonly #uuidPrefix = randomUUID().slice(0, 13);
   #paused = false;
@@ -90,6 +93,7 @@ export class ShellSession {
     this.#graceMs = opts.stderrGraceMs ?? 1000;
     this.#onIdleLine = opts.onIdleLine;
     this.#congested = opts.congested;
+    this.#onSend = opts.onSend;
     this.#parser = new SentinelParser({
       line: (stream, text, partial) => (this.#batch ? this.#batch.onLine : this.#onIdleLine)?.(stream, text, partial),
       status: (code) => this.#onStatus(code),
@@ -117,7 +121,9 @@ export class ShellSession {
     const uuid = this.#uuidPrefix + randomUUID().slice(13);
     this.#parser.expect(uuid);
     const result = new Promise<BatchResult>((resolve) => this.#start(resolve, opts));
-    const text = [...lines, `echo ${uuid} $?`, `printf '${uuid}\\072\\n' >&2 || :`].join('\n') + '\n';
+    const sent = [...lines, `echo ${uuid} $?`, `printf '${uuid}\\072\\n' >&2 || :`];
+    this.#onSend?.(sent);
+    const text = sent.join('\n') + '\n';
     this.#proc.stdin.write(text);
     return result;
   }

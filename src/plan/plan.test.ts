@@ -99,11 +99,30 @@ describe('planRun', () => {
     expect(p.env.find((v) => v.name === 'WERCKER_ROOT')!.value).toBe('/pipeline/source');
   });
 
+  it('bases WERCKER_APPLICATION_URL and WERCKER_RUN_URL on https://app.wercker.com, or on --base-url / a server\'s own (§3.2)', () => {
+    const yml = 'box: a\nbuild:\n  steps: [script: {code: x}]\n';
+    const env = (p: ReturnType<typeof plan>) => Object.fromEntries(p.env.map((v) => [v.name, v.value]));
+    const owner = env(plan(yml)).WERCKER_APPLICATION_OWNER_NAME;
+    expect(env(plan(yml))).toMatchObject({
+      WERCKER_APPLICATION_URL: 'https://app.wercker.com/#applications/shop',
+      WERCKER_RUN_URL: `https://app.wercker.com/${owner}/shop/runs/build/r1`, WERCKER_BUILD_URL: `https://app.wercker.com/${owner}/shop/runs/build/r1`,
+    });
+    const own = env(plan(yml, 'build', { overrides: { runId: 'r1', baseUrl: 'http://ci.example:7373' } }));
+    expect(own).toMatchObject({ WERCKER_APPLICATION_URL: 'http://ci.example:7373/#applications/shop', WERCKER_RUN_URL: `http://ci.example:7373/${owner}/shop/runs/build/r1` });
+  });
+
   it('takes a deploy target\'s steps with --deploy-target', () => {
     const yml = 'box: a\ndeploy:\n  steps: [script: {code: a}]\n  production:\n    - script: {name: ship, code: b}\n';
     const p = plan(yml, 'deploy', { options: { ...options, deployTarget: 'production' } });
     expect(p.steps.map((s) => s.displayName)).toEqual(['wercker-init', 'ship']);
     expect(() => plan(yml, 'deploy', { options: { ...options, deployTarget: 'nope' } })).toThrow(/no deploy target nope/);
+  });
+
+  it('sets WERCKER_DEPLOYTARGET_NAME for a deploy with --deploy-target only, not for a build running a deploy target (§3.2)', () => {
+    const yml = 'box: a\ndeploy:\n  steps: [script: {code: a}]\n  production:\n    - script: {name: ship, code: b}\n';
+    const target = (kind: 'build' | 'deploy') => plan(yml, 'deploy', { kind, options: { ...options, deployTarget: 'production' } }).env.find((v) => v.name === 'WERCKER_DEPLOYTARGET_NAME')?.value;
+    expect(target('deploy')).toBe('production');
+    expect(target('build')).toBeUndefined();
   });
 
   it('names the link variables from the ports and env, and from image metadata when known', () => {

@@ -92,7 +92,8 @@ function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): Pipeli
   const appName = o.applicationName || path.basename(input.projectDir);
   const owner = o.applicationOwnerName || safeUser() || 'wercker';
   const appId = o.applicationId || appName;
-  const baseUrl = o.baseUrl || 'http://localhost:7373';
+  // wercker's default base URL (docs/wercker-compat.md §3.2); a server run passes its own, `--base-url` another.
+  const baseUrl = o.baseUrl || 'https://app.wercker.com';
   const runUrl = `${baseUrl}/${owner}/${appName}/runs/${input.pipeline.name}/${runId}`;
   const b: [string, string][] = [
     ['WERCKER', 'true'], ['WERCKER_ROOT', '/pipeline/source'], ['WERCKER_SOURCE_DIR', paths.sourceDir],
@@ -106,7 +107,8 @@ function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): Pipeli
   b.push(['WERCKER_RUN_ID', runId], ['WERCKER_RUN_URL', runUrl]);
   if (input.kind === 'deploy') b.push(['WERCKER_DEPLOY_ID', runId], ['WERCKER_DEPLOY_URL', runUrl]);
   else b.push(['WERCKER_BUILD_ID', runId], ['WERCKER_BUILD_URL', runUrl]);
-  if (input.options.deployTarget) b.push(['WERCKER_DEPLOYTARGET_NAME', input.options.deployTarget]);
+  // wercker set it for a deploy only, though build and dev run a deploy target's steps too (docs/wercker-compat.md §3.2).
+  if (input.kind === 'deploy' && input.options.deployTarget) b.push(['WERCKER_DEPLOYTARGET_NAME', input.options.deployTarget]);
   b.push(
     ['WERCKER_GIT_DOMAIN', o.gitDomain ?? ''], ['WERCKER_GIT_OWNER', o.gitOwner || safeUser()],
     ['WERCKER_GIT_REPOSITORY', o.gitRepository ?? ''], ['WERCKER_GIT_BRANCH', o.gitBranch ?? input.git.branch],

@@ -130,6 +130,8 @@ export interface RunOptions {
   dockerNetwork?: string;
   dockerDns?: string[];
   memoryMb?: number;
+  /** `--docker-memory-swap` MB: the box's memory plus swap, -1 unlimited (docs/wercker-compat.md §8.3). */
+  memorySwapMb?: number;
   ignoreFile: string;
   /** The image map: `--image-map` rules, then WERKER_IMAGE_MAP's, then the user config file's (§6.4). */
   imageMap: ImageMapRule[];

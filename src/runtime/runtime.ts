@@ -119,6 +119,8 @@ export interface ContainerSpec {
   exposedPorts?: string[];
   privileged?: boolean;
   memoryBytes?: number;
+  /** Memory plus swap (Docker's MemorySwap; -1: unlimited swap). */
+  memorySwapBytes?: number;
   dns?: string[];
   restartPolicy?: { name: 'no' | 'always' | 'unless-stopped' | 'on-failure'; maximumRetryCount?: number };
   volumes?: string[];

@@ -2,6 +2,7 @@ import { releasePlanLines } from '../../deploy/plan-lines.ts';
 import { dockerRunImage } from '../../plan/step-images.ts';
 import type { RunPlan } from '../../plan/types.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
+import { dockerConnection } from '../docker-flags.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { prepareRun, warnOn } from '../prepare-run.ts';
@@ -12,7 +13,7 @@ import { prepareRun, warnOn } from '../prepare-run.ts';
  * answers, only to read image metadata.
  */
 export async function planCommand(target: string, flags: PipelineFlags, global: { environment: string }, out: Output, kind: RunPlan['kind'] = 'build'): Promise<number> {
-  const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {}).catch(() => undefined);
+  const runtime = await connectDocker(dockerConnection(flags)).catch(() => undefined);
   const plan = await prepareRun(kind, target, flags, global.environment, runtime, warnOn(out));
   const view = planView(plan);
   out.stdout(flags.json ? JSON.stringify(view, null, 2) : renderPlan(view));

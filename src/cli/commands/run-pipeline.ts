@@ -8,6 +8,7 @@ import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { resolveDeploySource } from '../deploy-source.ts';
 import { lineReporter, logFileReporter, ndjsonReporter } from '../../report/reporters.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
+import { dockerConnection } from '../docker-flags.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertPortsFree } from '../check-ports.ts';
@@ -24,7 +25,7 @@ import { processTerminal } from '../terminal.ts';
  * ends a dev session normally: the watch passes, after-steps run, exit 0.
  */
 export async function runPipelineCommand(kind: RunKind, target: string | undefined, flags: PipelineFlags, global: { environment: string }, out: Output): Promise<number> {
-  const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {});
+  const runtime = await connectDocker(dockerConnection(flags));
   let source = { dir: target ?? '.', flags };
   if (kind === 'deploy') {
     const found = resolveDeploySource(target, flags);
@@ -44,9 +45,11 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
 }
 
 /** run → report for a prepared plan: reporters, the run's log file, Ctrl-C handling. */
-export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json'>, out: Output): Promise<number> {
+export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags: Pick<PipelineFlags, 'json' | 'verbosity' | 'suppressBuildLogs'>, out: Output): Promise<number> {
   const log = logFileReporter(path.join(plan.workingDir, 'logs', `${plan.runId}.log`));
-  const screen = flags.json ? ndjsonReporter((t) => out.write(t)) : lineReporter((t) => out.write(t), out.color);
+  const reporter = flags.json ? ndjsonReporter((t) => out.write(t)) : lineReporter((t) => out.write(t), out.color);
+  // wercker's --suppress-build-logs (docs/wercker-compat.md §8.3): the steps' output stays off the screen, not out of the log file.
+  const screen: EventSink = flags.suppressBuildLogs ? (e) => e.type !== 'step.output' && reporter(e) : reporter;
   let interrupts = 0;
   // Once a second Ctrl-C removes the containers under the run, what the run says next is noise.
   const sinks: EventSink[] = [log.sink, (e) => interrupts < 2 && screen(e)];
@@ -71,7 +74,7 @@ export async function executeRun(plan: RunPlan, runtime: ContainerRuntime, flags
   try {
     // An interactive step (internal/shell) gets the terminal, unless stdout carries --json.
     const terminal = flags.json ? undefined : processTerminal();
-    const result = await runPipeline(plan, { runtime, bus, signal: controller.signal, ...(terminal ? { terminal } : {}) });
+    const result = await runPipeline(plan, { runtime, bus, signal: controller.signal, ...(terminal ? { terminal } : {}), ...(flags.verbosity ? { verbosity: flags.verbosity } : {}) });
     return result.exitCode;
   } finally {
     process.off('SIGINT', onSignal);

@@ -7,6 +7,7 @@ import { assembleWorkflowSource } from '../../engine/workflow-source.ts';
 import { ConfigError, UsageError } from '../../errors.ts';
 import { planWorkflow, type WorkflowStep } from '../../plan/workflow.ts';
 import { connectDocker } from '../../runtime/docker/client.ts';
+import { dockerConnection } from '../docker-flags.ts';
 import { readGitInfo } from '../../runtime/git.ts';
 import type { ContainerRuntime } from '../../runtime/runtime.ts';
 import { objectId } from '../../util/ids.ts';
@@ -32,7 +33,7 @@ export async function workflowCommand(name: string | undefined, target: string, 
   if (!plan) {
     throw new UsageError(`No workflow named ${name}`, { hint: `workflows in ${loaded.file}: ${loaded.config.workflows.map((w) => w.name).join(', ') || 'none'}` });
   }
-  const runtime = await connectDocker(flags.dockerHost ? { host: flags.dockerHost } : {});
+  const runtime = await connectDocker(dockerConnection(flags));
   // Every pipeline gets the project's git facts, also those that run on an output (no .git there), as on the server.
   const git = await readGitInfo(projectDir);
   const shared: PipelineFlags = { ...flags, werckerYml: path.resolve(loaded.file), gitBranch: flags.gitBranch ?? git.branch, gitCommit: flags.gitCommit ?? git.commit, gitTag: flags.gitTag ?? git.tag };

@@ -16,7 +16,7 @@ import type {
   TerminalStreams,
   ListedImage,
 } from '../runtime.ts';
-import { resolveDockerAddress } from './address.ts';
+import { dockerEnv, findDockerAddress, type DockerTlsFlags } from './address.ts';
 import { toCreateOptions } from './container-options.ts';
 import { demuxBuffer, demuxToChunks } from './demux.ts';
 import { runExec, type ExecOptions } from './exec.ts';
@@ -262,12 +262,14 @@ export class DockerRuntime implements ContainerRuntime {
 }
 
 /**
- * Connects to the engine at --docker-host / DOCKER_HOST / the default socket and pins the API
+ * Connects to the engine at --docker-host / DOCKER_HOST / the default socket / wercker's fallbacks
+ * (address.ts; --docker-tls-verify and --docker-cert-path read as their variables) and pins the API
  * version the daemon reports: dockerode otherwise sends unversioned paths, which a daemon serves
  * at its newest version, and we want requests and answers to match what this daemon speaks.
  */
-export async function connectDocker(opts: { host?: string } = {}): Promise<DockerRuntime> {
-  const address = resolveDockerAddress(opts.host);
+export async function connectDocker(opts: { host?: string } & DockerTlsFlags = {}): Promise<DockerRuntime> {
+  const { address, tried } = await findDockerAddress(opts.host, dockerEnv(opts));
+  if (!address) throw new RuntimeUnavailableError(`no Docker engine answers at ${tried.join(', ')}`, { hint: START_HINT });
   let apiVersion: string;
   try {
     // dockerode accepts an abortSignal here though its types omit it; without one a tcp://

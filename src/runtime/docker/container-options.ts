@@ -43,9 +43,10 @@ function toHostConfig(spec: ContainerSpec): Docker.HostConfig {
     );
   }
   if (spec.privileged) host.Privileged = true;
-  // Swap is left unset: the daemon then allows twice the memory, as wercker's boxes had
-  // (docs/wercker-compat.md §4.2).
+  // Swap unset: the daemon then allows twice the memory, as wercker's boxes had
+  // (docs/wercker-compat.md §4.2); `--docker-memory-swap` sets it (§8.3).
   if (spec.memoryBytes) host.Memory = spec.memoryBytes;
+  if (spec.memorySwapBytes) host.MemorySwap = spec.memorySwapBytes;
   if (spec.dns?.length) host.Dns = spec.dns;
   if (spec.extraHosts?.length) host.ExtraHosts = spec.extraHosts;
   if (spec.restartPolicy) {
