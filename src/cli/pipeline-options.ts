@@ -132,4 +132,8 @@ export interface PipelineFlags {
   cacheToken?: string;
   /** wercker's hidden `--enable-dev-steps` (default true; `--enable-dev-steps=false` turns them off). */
   enableDevSteps: boolean;
+  /** wercker's hidden `--guest-root`, `--mnt-root`, `--report-root` (docs/wercker-compat.md §4.3). */
+  guestRoot?: string;
+  mntRoot?: string;
+  reportRoot?: string;
 }

@@ -12,6 +12,7 @@ import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 import { commitOptions } from './commit-options.ts';
 import { imageSettings } from '../plan/image-settings.ts';
+import { guestRoots } from '../plan/guest-roots.ts';
 
 /**
  * The CLI's way onto the one road (plan/prepare.ts): the pipeline flags as run options, the
@@ -71,6 +72,9 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
   if (flags.deployTarget) options.deployTarget = flags.deployTarget;
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
+  if (flags.guestRoot !== undefined || flags.mntRoot !== undefined || flags.reportRoot !== undefined) {
+    options.guestRoots = guestRoots({ guest: flags.guestRoot, mnt: flags.mntRoot, report: flags.reportRoot });
+  }
   Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;

@@ -1,5 +1,6 @@
 import type { EnvVar } from './environment.ts';
 import type { ImageMapRule } from './image-map.ts';
+import type { GuestRoots } from './guest-roots.ts';
 import type { RegistryMirror } from './registry-mirrors.ts';
 
 export type RunKind = 'build' | 'dev' | 'deploy';
@@ -149,6 +150,8 @@ export interface RunOptions {
   snapshotScope?: string;
   /** `--resume` / `--from-step`: run from a snapshot (engine/snapshot.ts). */
   resume?: ResumeFrom;
+  /** `--guest-root`, `--mnt-root`, `--report-root` (docs/wercker-compat.md §4.3); default /pipeline, /mnt, /report. */
+  guestRoots?: GuestRoots;
 }
 
 /** Where a resumed run starts: the snapshot image, the first main step to run, and the earlier steps' exports. */
