@@ -136,4 +136,6 @@ export interface PipelineFlags {
   guestRoot?: string;
   mntRoot?: string;
   reportRoot?: string;
+  /** wercker's hidden `--attach-on-error` (docs/wercker-compat.md §4.7): the shell of --shell-on-failure. */
+  attachOnError?: boolean;
 }

@@ -141,6 +141,8 @@ export interface RunOptions {
   noResponseTimeoutMs: number;
   /** `--shell-on-failure`: a shell in the box where a main step failed (docs/wercker-compat.md §8.4, werker's own). */
   shellOnFailure?: boolean;
+  /** The flag that asked for it, for its messages: `--shell-on-failure` unless wercker's `--attach-on-error` (§4.7). */
+  shellOnFailureFlag?: '--attach-on-error';
   /** Keep a snapshot of the box when a main step fails, for `--resume` (docs/wercker-compat.md §8.4, werker's own). */
   snapshot?: boolean;
   /**
