@@ -1,6 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { runCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
@@ -105,3 +108,88 @@ describe.skipIf(!docker)('§4.3 --guest-root, --mnt-root, --report-root', () => 
   });
 });
 
+
+const URL_PROJECT = `box: werker-test/busybox
+build:
+  steps:
+    - script:
+        name: show
+        code: |
+          echo "app=$WERCKER_APPLICATION_NAME pwd=$(pwd) branch=[$WERCKER_GIT_BRANCH] commit=[$WERCKER_GIT_COMMIT]"
+          echo "files: $(ls | tr '\\n' ' ')"
+          cat src/app.txt
+deploy:
+  steps:
+    - script:
+        name: show
+        code: echo "deploying app=$WERCKER_APPLICATION_NAME files=$(ls | tr '\\n' ' ')"
+`;
+
+describe.skipIf(!docker)('§4.3 / §8.3 an http(s) tarball URL as the target', () => {
+  let server: Server;
+  let base = '';
+  beforeAll(async () => {
+    // The tarballs, made by tar as a user would: one with a top-level directory (as GitHub's are), one without.
+    const made = tmp();
+    mkdirSync(path.join(made, 'shop-1a2b3c', 'src'), { recursive: true });
+    writeFileSync(path.join(made, 'shop-1a2b3c', 'wercker.yml'), URL_PROJECT);
+    writeFileSync(path.join(made, 'shop-1a2b3c', 'src', 'app.txt'), 'the app from the tarball\n');
+    execFileSync('tar', ['-czf', path.join(made, 'shop.tar.gz'), '-C', made, 'shop-1a2b3c']);
+    execFileSync('tar', ['-cf', path.join(made, 'flat.tar'), '-C', path.join(made, 'shop-1a2b3c'), '.']);
+    const files: Record<string, string> = { '/releases/shop.tar.gz': 'shop.tar.gz', '/repos/acme/site/tarball/main': 'flat.tar' };
+    server = createServer((req, res) => {
+      const file = files[req.url ?? ''];
+      if (!file) {
+        res.statusCode = 404;
+        res.end('not found');
+        return;
+      }
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(readFileSync(path.join(made, file)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server?.close(resolve)));
+
+  it('werker build URL downloads the .tar.gz into the working dir and runs it as the project, named after the file', async () => {
+    const wd = tmp();
+    const r = await runCli(['build', `${base}/releases/shop.tar.gz`, '--working-dir', wd, '--run-id', 'iturl01']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Downloading the project from ${base}/releases/shop.tar.gz`);
+    expect(r.stdout).toContain('app=shop pwd=/pipeline/source branch=[] commit=[]');
+    expect(r.stdout).toContain('files: src wercker.yml');
+    expect(r.stdout).toContain('the app from the tarball');
+    expect(readdirSync(path.join(wd, 'projects'))).toEqual(['shop']);
+    expect(await leftovers('iturl01')).toEqual([]);
+  });
+
+  it('werker deploy takes a GitHub-style tarball URL (an uncompressed tar here), named after the repository; --application-name wins', async () => {
+    const wd = tmp();
+    const r = await runCli(['deploy', `${base}/repos/acme/site/tarball/main`, '--working-dir', wd]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('deploying app=site files=src wercker.yml');
+    const named = await runCli(['deploy', `${base}/repos/acme/site/tarball/main`, '--working-dir', wd, '--application-name', 'storefront']);
+    expect(named.stdout).toContain('deploying app=storefront');
+  });
+
+  it('a 404 and an unreachable server fail with exit 1, say what to check, and leave nothing behind', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const cases: [string, string][] = [
+      [`${base}/releases/missing.tar.gz`, `error: could not download the project from ${base}/releases/missing.tar.gz: HTTP 404 Not Found`],
+      [`http://127.0.0.1:${port}/shop.tar.gz`, `error: could not download the project from http://127.0.0.1:${port}/shop.tar.gz: connect ECONNREFUSED`],
+    ];
+    for (const [url, message] of cases) {
+      const wd = path.join(tmp(), 'wd');
+      const r = await runCli(['build', url, '--working-dir', wd, '--run-id', 'iturl02']);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toContain(message);
+      expect(r.stderr).toContain('hint: ');
+      expect(existsSync(wd)).toBe(false);
+    }
+    expect(await leftovers('iturl02')).toEqual([]);
+  });
+});
