@@ -49,18 +49,21 @@ export async function fetchProject(url: string, workingDir: string): Promise<{ d
   }
   const name = projectNameFromUrl(parsed.href);
   const projects = path.join(workingDir, 'projects');
-  // The first directory this made (the working dir itself on a first run), to remove on failure.
-  const made = await mkdir(projects, { recursive: true });
-  const temp = await mkdtemp(path.join(projects, `.download-${name}-`));
   const stop = new AbortController();
   const onSignal = () => stop.abort(new CancelledError(`interrupted while downloading ${url}`));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // The first directory this makes (the working dir itself on a first run), removed on failure.
+  let made: string | undefined;
+  let temp: string | undefined;
   try {
+    made = await mkdir(projects, { recursive: true });
+    temp = await mkdtemp(path.join(projects, `.download-${name}-`));
     const archive = path.join(temp, 'download');
     await download(parsed.href, archive, stop.signal);
     const tree = path.join(temp, 'tree');
     await unpack(url, archive, tree);
+    stop.signal.throwIfAborted();
     const dir = path.join(projects, name);
     await rm(dir, { recursive: true, force: true });
     await rename(await projectRoot(tree), dir);
@@ -71,7 +74,7 @@ export async function fetchProject(url: string, workingDir: string): Promise<{ d
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (temp) await rm(temp, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // Where the run puts things in the box, and what it takes as the project (docs/wercker-compat.md
 // §4.3, §8.3), on the real engine through the CLI.
@@ -138,6 +139,8 @@ describe.skipIf(!docker)('§4.3 / §8.3 an http(s) tarball URL as the target', (
     execFileSync('tar', ['-cf', path.join(made, 'flat.tar'), '-C', path.join(made, 'shop-1a2b3c'), '.']);
     const files: Record<string, string> = { '/releases/shop.tar.gz': 'shop.tar.gz', '/repos/acme/site/tarball/main': 'flat.tar' };
     server = createServer((req, res) => {
+      // A download that never ends: a gzip header, then nothing.
+      if (req.url === '/releases/slow.tar.gz') return void res.write(Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
       const file = files[req.url ?? ''];
       if (!file) {
         res.statusCode = 404;
@@ -150,7 +153,10 @@ describe.skipIf(!docker)('§4.3 / §8.3 an http(s) tarball URL as the target', (
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise((resolve) => server?.close(resolve)));
+  afterAll(() => {
+    server?.closeAllConnections();
+    return new Promise((resolve) => server?.close(resolve));
+  });
 
   it('werker build URL downloads the .tar.gz into the working dir and runs it as the project, named after the file', async () => {
     const wd = tmp();
@@ -191,5 +197,19 @@ describe.skipIf(!docker)('§4.3 / §8.3 an http(s) tarball URL as the target', (
       expect(existsSync(wd)).toBe(false);
     }
     expect(await leftovers('iturl02')).toEqual([]);
+  });
+
+  it('Ctrl-C during the download stops it: exit 130, nothing left', async () => {
+    const wd = path.join(tmp(), 'wd');
+    const { child, done } = spawnCli(['build', `${base}/releases/slow.tar.gz`, '--working-dir', wd]);
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    // The download has begun once its temp dir is there.
+    await waitFor('the download to start', async () => (existsSync(path.join(wd, 'projects')) ? true : undefined), 30_000);
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code, stderr).toBe(130);
+    expect(stderr).toContain(`interrupted while downloading ${base}/releases/slow.tar.gz`);
+    expect(existsSync(wd)).toBe(false);
   });
 });
