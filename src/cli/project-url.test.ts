@@ -6,6 +6,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bufferOutput } from '../../test/fakes/buffer-output.ts';
+import { main } from './cli.ts';
 import { fetchProject, isProjectUrl, projectNameFromUrl } from './project-url.ts';
 
 type Entry = { name: string; body?: string; type?: 'directory' | 'symlink'; linkname?: string };
@@ -128,5 +130,14 @@ describe('an http(s) URL as the project (docs/wercker-compat.md §4.3)', () => {
     await fetchProject(`${base}/flat.tar`, wd);
     await expect(fetchProject(`${base}/missing.tar.gz`, wd)).rejects.toThrow(/HTTP 404/);
     expect(readdirSync(path.join(wd, 'projects'))).toEqual(['flat']);
+  });
+
+  it('werker plan refuses a URL with exit 2 (a plan fetches nothing) and downloads nothing', async () => {
+    const wd = workingDir();
+    const out = bufferOutput();
+    const code = await main(['plan', `${base}/flat.tar`, '--working-dir', wd], out);
+    expect(code).toBe(2);
+    expect(out.err).toContain(`werker plan reads a project directory, not a URL (${base}/flat.tar)`);
+    expect(existsSync(wd)).toBe(false);
   });
 });
