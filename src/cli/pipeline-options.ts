@@ -10,8 +10,8 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
  */
 export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; directMount: boolean; noDefaultPath?: boolean }): Command {
   const env = process.env;
-  if (defaults.noDefaultPath) cmd.argument('[path]', 'project directory, or a build\'s output (default: the latest build\'s output, else .)');
-  else cmd.argument('[path]', 'project directory', '.');
+  if (defaults.noDefaultPath) cmd.argument('[path]', 'project directory, a build\'s output, or an http(s) URL of a tarball (default: the latest build\'s output, else .)');
+  else cmd.argument('[path]', 'project directory, or an http(s) URL of its tarball (build, dev)', '.');
   return cmd
     .option('--pipeline <name>', 'pipeline to run', env.WERCKER_PIPELINE ?? defaults.pipeline)
     .option('--deploy-target <name>', 'run this deploy target\'s steps instead of steps', env.WERCKER_DEPLOYTARGET_NAME)
@@ -147,4 +147,10 @@ export interface PipelineFlags {
   cacheToken?: string;
   /** wercker's hidden `--enable-dev-steps` (default true; `--enable-dev-steps=false` turns them off). */
   enableDevSteps: boolean;
+  /** wercker's hidden `--guest-root`, `--mnt-root`, `--report-root` (docs/wercker-compat.md §4.3). */
+  guestRoot?: string;
+  mntRoot?: string;
+  reportRoot?: string;
+  /** wercker's hidden `--attach-on-error` (docs/wercker-compat.md §4.7): the shell of --shell-on-failure. */
+  attachOnError?: boolean;
 }

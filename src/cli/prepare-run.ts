@@ -12,6 +12,7 @@ import { renderDiagnostics } from '../report/diagnostics.ts';
 import type { PipelineFlags } from './pipeline-options.ts';
 import { commitOptions } from './commit-options.ts';
 import { imageSettings } from '../plan/image-settings.ts';
+import { guestRoots } from '../plan/guest-roots.ts';
 
 /**
  * The CLI's way onto the one road (plan/prepare.ts): the pipeline flags as run options, the
@@ -62,7 +63,7 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
     artifacts: Boolean(flags.artifacts), directMount: Boolean(flags.directMount), exposePorts: Boolean(flags.exposePorts),
     publish: flags.publish, pull, noRemove: flags.remove === false, enableVolumes: Boolean(flags.enableVolumes),
     dockerDns: flags.dockerDns, ignoreFile: flags.ignoreFile,
-    shellOnFailure: Boolean(flags.shellOnFailure), snapshot: flags.snapshot !== false,
+    shellOnFailure: Boolean(flags.shellOnFailure || flags.attachOnError), snapshot: flags.snapshot !== false,
     ...imageSettings(flags.imageMap, process.env, warn),
     // The wercker.yml's values replace these (plan/prepare.ts, docs/wercker-compat.md §4.9).
     commandTimeoutMs: minutes(flags.commandTimeout, 'command-timeout') * 60_000,
@@ -72,6 +73,11 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
   if (flags.dockerMemorySwap) options.memorySwapMb = memorySwap(flags.dockerMemorySwap, options.memoryMb);
+  // wercker's --attach-on-error opens the same shell (docs/wercker-compat.md §4.7); its messages name the flag given.
+  if (flags.attachOnError && !flags.shellOnFailure) options.shellOnFailureFlag = '--attach-on-error';
+  if (flags.guestRoot !== undefined || flags.mntRoot !== undefined || flags.reportRoot !== undefined) {
+    options.guestRoots = guestRoots({ guest: flags.guestRoot, mnt: flags.mntRoot, report: flags.reportRoot });
+  }
   Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;

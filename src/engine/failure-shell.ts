@@ -21,20 +21,21 @@ export interface FailureShellInput {
 }
 
 /**
- * `--shell-on-failure` (docs/wercker-compat.md §8.4, werker's own): an interactive shell in the
+ * `--shell-on-failure` (docs/wercker-compat.md §8.4, werker's own; wercker's `--attach-on-error`, §4.7): an interactive shell in the
  * box, in the failed step's directory, with its exported env as the exec's environment (so
  * hidden values are there but never typed or printed by werker). The run goes on (after-steps,
  * cleanup) when the user leaves it. Without a terminal, or in a box without a shell, it says so.
  */
 export async function openFailureShell(input: FailureShellInput): Promise<void> {
   const { runtime, terminal, bus } = input;
+  const flag = input.plan.options.shellOnFailureFlag ?? '--shell-on-failure';
   if (!terminal || !runtime.execInteractive) {
-    bus.emit({ type: 'log', level: 'warn', text: '--shell-on-failure needs a terminal: werker\'s input or output is not a TTY (or --json is on), so no shell is opened' });
+    bus.emit({ type: 'log', level: 'warn', text: `${flag} needs a terminal: werker's input or output is not a TTY (or --json is on), so no shell is opened` });
     return;
   }
   const cmd = await boxShell(runtime, input.containerId, input.plan);
   if (!cmd) {
-    bus.emit({ type: 'log', level: 'warn', text: `--shell-on-failure: the box ${input.plan.box.image} has no shell to open (no /bin/sh)` });
+    bus.emit({ type: 'log', level: 'warn', text: `${flag}: the box ${input.plan.box.image} has no shell to open (no /bin/sh)` });
     return;
   }
   const env = shellEnv(input.state.env);
@@ -51,7 +52,7 @@ export async function openFailureShell(input: FailureShellInput): Promise<void> 
     const status = await runtime.execInteractive(input.containerId, cmd, terminal, { env, workingDir: input.state.cwd });
     bus.emit({ type: 'log', level: 'info', text: `the shell exited with status ${status}; going on` });
   } catch (err) {
-    bus.emit({ type: 'log', level: 'warn', text: `--shell-on-failure: could not open the shell: ${(err as Error).message}` });
+    bus.emit({ type: 'log', level: 'warn', text: `${flag}: could not open the shell: ${(err as Error).message}` });
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
   }

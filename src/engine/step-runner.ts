@@ -71,10 +71,12 @@ async function prepareStep(ctx: StepContext, step: PlannedStep, opts: Parameters
   ];
   const outcome = await toOutcome(ctx, await ctx.session.run(lines, opts));
   if (outcome.status !== 'failed') return outcome.status === 'passed' ? undefined : outcome;
-  return { ...outcome, message: `the step could not be set up in ${paths.root} (${outcome.message ?? 'failed'})`, hint: SETUP_HINT };
+  return { ...outcome, message: `the step could not be set up in ${paths.root} (${outcome.message ?? 'failed'})`, hint: setupHint(paths.root) };
 }
 
-const SETUP_HINT = 'a step before this one removed /pipeline or the source dir; a step that removes them must make them again, e.g. mkdir -p "$WERCKER_SOURCE_DIR"';
+/** The guest root is /pipeline unless --guest-root moved it (§4.3). */
+const setupHint = (root: string) =>
+  `a step before this one removed ${root} or the source dir; a step that removes them must make them again, e.g. mkdir -p "$WERCKER_SOURCE_DIR"`;
 
 function finish(ctx: StepContext, step: PlannedStep, phase: StepPhase, started: number, outcome: StepOutcome): StepOutcome {
   const { bus } = ctx;

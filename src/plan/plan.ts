@@ -10,6 +10,7 @@ import { shellSplit } from '../util/shell-words.ts';
 import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
 import { formatImageRef, lowerRepository, parseImageRef, shortName } from './image-ref.ts';
 import { describeOrigin, resolveImage } from './image-map.ts';
+import { DEFAULT_GUEST_ROOTS } from './guest-roots.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
 import type { PackageLookup } from '../steps/resolve.ts';
@@ -48,7 +49,7 @@ export const INTERNAL_STEPS = ['docker-push', 'docker-scratch-push', 'docker-bui
 export function planRun(input: PlanInput): RunPlan {
   const { config, pipeline, kind, options } = input;
   const runId = input.overrides?.runId || (kind === 'deploy' ? uuid() : objectId());
-  const paths = guestPaths(config, pipeline, input.overrides?.sourceDir);
+  const paths = guestPaths(config, pipeline, input.overrides?.sourceDir, options.guestRoots);
   const env = pipelineEnv(input, runId, paths);
   const boxSpec = pipeline.box ?? config.box;
   if (!boxSpec) throw new UsageError(`No box definition found for pipeline ${pipeline.name}`, { hint: 'add "box: IMAGE" at the top level or in the pipeline' });
@@ -78,12 +79,14 @@ export function planRun(input: PlanInput): RunPlan {
   };
 }
 
-function guestPaths(config: WerckerConfig, pipeline: PipelineSpec, flagSourceDir?: string): GuestPaths {
-  const base = pipeline.basePath || '/pipeline/source';
+/** docs/wercker-compat.md §4.3: everything under the three roots (`--guest-root`, `--mnt-root`, `--report-root`). */
+function guestPaths(config: WerckerConfig, pipeline: PipelineSpec, flagSourceDir?: string, roots = DEFAULT_GUEST_ROOTS): GuestPaths {
+  const root = roots.guest;
+  const base = pipeline.basePath || `${root}/source`;
   const sub = pipeline.sourceDir || config.sourceDir || flagSourceDir || '';
   return {
-    root: '/pipeline', base, sourceDir: sub ? path.posix.join(base, sub) : base,
-    cache: '/pipeline/cache', output: '/pipeline/output', report: '/report', mnt: '/mnt',
+    root, base, sourceDir: sub ? path.posix.join(base, sub) : base,
+    cache: `${root}/cache`, output: `${root}/output`, report: roots.report, mnt: roots.mnt,
   };
 }
 
@@ -96,9 +99,9 @@ function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): Pipeli
   const baseUrl = o.baseUrl || 'https://app.wercker.com';
   const runUrl = `${baseUrl}/${owner}/${appName}/runs/${input.pipeline.name}/${runId}`;
   const b: [string, string][] = [
-    ['WERCKER', 'true'], ['WERCKER_ROOT', '/pipeline/source'], ['WERCKER_SOURCE_DIR', paths.sourceDir],
+    ['WERCKER', 'true'], ['WERCKER_ROOT', `${paths.root}/source`], ['WERCKER_SOURCE_DIR', paths.sourceDir],
     ['WERCKER_CACHE_DIR', paths.cache], ['WERCKER_OUTPUT_DIR', paths.output], ['WERCKER_PIPELINE_DIR', paths.root],
-    ['WERCKER_REPORT_DIR', '/pipeline/report'], ['WERCKER_APPLICATION_ID', appId], ['WERCKER_APPLICATION_NAME', appName],
+    ['WERCKER_REPORT_DIR', `${paths.root}/report`], ['WERCKER_APPLICATION_ID', appId], ['WERCKER_APPLICATION_NAME', appName],
     ['WERCKER_APPLICATION_OWNER_NAME', owner], ['WERCKER_APPLICATION_URL', `${baseUrl}/#applications/${appId}`],
     ['TERM', 'xterm-256color'],
   ];

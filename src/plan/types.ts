@@ -1,5 +1,6 @@
 import type { EnvVar } from './environment.ts';
 import type { ImageMapRule } from './image-map.ts';
+import type { GuestRoots } from './guest-roots.ts';
 import type { RegistryMirror } from './registry-mirrors.ts';
 
 export type RunKind = 'build' | 'dev' | 'deploy';
@@ -142,6 +143,8 @@ export interface RunOptions {
   noResponseTimeoutMs: number;
   /** `--shell-on-failure`: a shell in the box where a main step failed (docs/wercker-compat.md §8.4, werker's own). */
   shellOnFailure?: boolean;
+  /** The flag that asked for it, for its messages: `--shell-on-failure` unless wercker's `--attach-on-error` (§4.7). */
+  shellOnFailureFlag?: '--attach-on-error';
   /** Keep a snapshot of the box when a main step fails, for `--resume` (docs/wercker-compat.md §8.4, werker's own). */
   snapshot?: boolean;
   /**
@@ -151,6 +154,8 @@ export interface RunOptions {
   snapshotScope?: string;
   /** `--resume` / `--from-step`: run from a snapshot (engine/snapshot.ts). */
   resume?: ResumeFrom;
+  /** `--guest-root`, `--mnt-root`, `--report-root` (docs/wercker-compat.md §4.3); default /pipeline, /mnt, /report. */
+  guestRoots?: GuestRoots;
 }
 
 /** Where a resumed run starts: the snapshot image, the first main step to run, and the earlier steps' exports. */

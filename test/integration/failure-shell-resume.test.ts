@@ -136,6 +136,28 @@ build:
     expect(r.stdout).toContain('after-step ran with WERCKER_RESULT=failed');
   });
 
+  it('wercker\'s --attach-on-error opens the same shell after a failed step (§4.7): the step\'s dir and env; exit goes on to the after-steps', async () => {
+    const r = await onTerminal(['build', project(), '--working-dir', tmp(), '--attach-on-error', '--no-snapshot', '--run-id', 'attachfail'], 'leave it (exit or Ctrl-D)', [
+      'echo "attached at=$(pwd) v=$STEP_VAR e=$EARLIER"\r', 'exit\r',
+    ]);
+    expect(r.code, r.screen).toBe(1);
+    expect(r.screen).toMatch(/step two failed with exit code 1: a shell in the box in \/pipeline\/source\/sub/);
+    expect(r.screen).toContain('attached at=/pipeline/source/sub v=hello e=from-one');
+    expect(r.screen).toContain('the shell exited with status 0; going on');
+    expect(r.screen).toContain('after-step ran with WERCKER_RESULT=failed');
+    const left = await docker!.listLabelled('werker.run', 'attachfail');
+    expect([...left.containers, ...left.networks]).toEqual([]);
+  });
+
+  it('without a terminal, --attach-on-error says so and the run goes on without waiting (CI)', async () => {
+    const started = Date.now();
+    const r = await runCli(['build', project(), '--working-dir', tmp(), '--attach-on-error=true', '--no-snapshot'], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain('--attach-on-error needs a terminal: werker\'s input or output is not a TTY');
+    expect(r.stdout).toContain('after-step ran with WERCKER_RESULT=failed');
+    expect(Date.now() - started).toBeLessThan(120_000);
+  });
+
   it('keeps a snapshot of the failed box; --resume skips the passed steps, sees their exports, and takes the current source', async () => {
     const dir = project();
     const wd = tmp();

@@ -6,6 +6,8 @@ import { dockerConnection } from '../docker-flags.ts';
 import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { prepareRun, warnOn } from '../prepare-run.ts';
+import { isProjectUrl } from '../project-url.ts';
+import { UsageError } from '../../errors.ts';
 
 /**
  * `werker plan`: what a run would do — images, services and the link variables steps will see,
@@ -13,6 +15,12 @@ import { prepareRun, warnOn } from '../prepare-run.ts';
  * answers, only to read image metadata.
  */
 export async function planCommand(target: string, flags: PipelineFlags, global: { environment: string }, out: Output, kind: RunPlan['kind'] = 'build'): Promise<number> {
+  // A plan runs and fetches nothing: the tarball URL a run takes (§4.3) would be a download.
+  if (isProjectUrl(target)) {
+    throw new UsageError(`werker plan reads a project directory, not a URL (${target})`, {
+      hint: 'build, dev and deploy download a tarball URL into <working-dir>/projects/<name>; plan that directory after a run',
+    });
+  }
   const runtime = await connectDocker(dockerConnection(flags)).catch(() => undefined);
   const plan = await prepareRun(kind, target, flags, global.environment, runtime, warnOn(out));
   const view = planView(plan);

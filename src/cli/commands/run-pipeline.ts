@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { removeLeftovers } from '../../engine/cleanup.ts';
 import { createBus, type EventSink } from '../../engine/events.ts';
@@ -16,6 +17,7 @@ import { pullCacheFrom } from '../cache-from.ts';
 import { assertRunnable } from '../../plan/prepare.ts';
 import { prepareRun, warnOn } from '../prepare-run.ts';
 import { processTerminal } from '../terminal.ts';
+import { fetchProject, isProjectUrl } from '../project-url.ts';
 
 /**
  * `werker build|dev|deploy`: load → plan → run → report. Exit 0 passed, 1 failed or a bad
@@ -26,6 +28,7 @@ import { processTerminal } from '../terminal.ts';
  */
 export async function runPipelineCommand(kind: RunKind, target: string | undefined, flags: PipelineFlags, global: { environment: string }, out: Output): Promise<number> {
   const runtime = await connectDocker(dockerConnection(flags));
+  if (isProjectUrl(target)) ({ target, flags } = await downloadedProject(target, flags, out));
   let source = { dir: target ?? '.', flags };
   if (kind === 'deploy') {
     const found = resolveDeploySource(target, flags);
@@ -42,6 +45,19 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
   await assertPortsFree(plan, runtime.host);
   await pullCacheFrom(plan, flags, out);
   return executeRun(plan, runtime, flags, out);
+}
+
+/**
+ * An http(s) target (docs/wercker-compat.md §4.3): downloaded and unpacked into the working dir,
+ * then run as a project dir. It has no git checkout, so the git facts are "" unless flags give
+ * them (the working dir may sit inside another repository, whose facts are not the tarball's).
+ */
+async function downloadedProject(url: string, flags: PipelineFlags, out: Output): Promise<{ target: string; flags: PipelineFlags }> {
+  out.stderr(`Downloading the project from ${url}`);
+  const { dir } = await fetchProject(url, path.resolve(flags.workingDir));
+  out.stderr(`Unpacked into ${dir}`);
+  if (existsSync(path.join(dir, '.git'))) return { target: dir, flags };
+  return { target: dir, flags: { ...flags, gitBranch: flags.gitBranch ?? '', gitCommit: flags.gitCommit ?? '', gitTag: flags.gitTag ?? '' } };
 }
 
 /** run → report for a prepared plan: reporters, the run's log file, Ctrl-C handling. */

@@ -7,14 +7,14 @@ import { rememberBuiltImage } from './built-images.ts';
 
 /**
  * internal/docker-build (docs/wercker-compat.md §6.3): builds a Dockerfile from the box's
- * /pipeline/source (or its `context` sub-dir), copied out as a tar, on the engine; tagged
+ * /pipeline/source (under --guest-root, §4.3; or its `context` sub-dir), copied out as a tar, on the engine; tagged
  * `<run><image-name>` and kept local for docker-push (image mode) and docker-run.
  */
 export const dockerBuild: InternalStep = {
   sync: true,
   async run(ctx, _step, o) {
     if (!o.has('image-name')) return failed('image-name not set', 'name the image, e.g. image-name: app');
-    const base = '/pipeline/source';
+    const base = `${ctx.plan.paths.root}/source`;
     const dir = o.has('context') ? path.posix.join(base, o.get('context')) : base;
     const tag = runScopedImage(ctx.plan.runId, o.get('image-name'));
     let labels: Record<string, string>;
