@@ -10,6 +10,7 @@ import { shellSplit } from '../util/shell-words.ts';
 import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
 import { formatImageRef, lowerRepository, parseImageRef, shortName } from './image-ref.ts';
 import { describeOrigin, resolveImage } from './image-map.ts';
+import { inferPullImage } from './registry-host.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
 import type { PackageLookup } from '../steps/resolve.ts';
@@ -135,7 +136,9 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
   const x = (s: string) => expandVars(s, env.lookup);
   const written = formatImageRef(parseImageRef(x(spec.id), spec.tag !== undefined ? x(spec.tag) : undefined));
   // docs/wercker-compat.md §2.4: the repository is lower-cased for pulls (`werker-test/BusyBox`).
-  const mapped = resolveImage(formatImageRef(lowerRepository(parseImageRef(written))), options.imageMap);
+  // §2.4: a host-less image given with `registry` is pulled from that registry.
+  const inferred = inferPullImage(formatImageRef(lowerRepository(parseImageRef(written))), spec.auth.registry ? x(spec.auth.registry) : undefined);
+  const mapped = resolveImage(inferred.image, options.imageMap);
   const image = formatImageRef(lowerRepository(parseImageRef(mapped.image)));
   const planned: PlannedImage = {
     written, image, ...(mapped.rule ? { mappedBy: describeOrigin(mapped.rule.origin) } : {}),
@@ -147,7 +150,7 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
   if (spec.entrypoint) planned.entrypoint = shellSplit(spec.entrypoint);
   if (spec.auth.username || spec.auth.password) {
     planned.auth = { username: x(spec.auth.username ?? ''), password: x(spec.auth.password ?? '') };
-    if (spec.auth.registry) planned.auth.serveraddress = x(spec.auth.registry);
+    planned.auth.serveraddress = inferred.serverAddress;
   }
   return planned;
 }

@@ -1,0 +1,66 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+import { fixture, runCli } from '../helpers/cli.ts';
+import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
+import { REGISTRY, deleteRegistryTags } from '../helpers/registry.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
+
+// werker's internal Docker steps as wercker ran them (docs/wercker-compat.md §6.1, §6.3, §6.4,
+// §6.8, §8.3), each run as a user runs it: the CLI on the real engine and the local registry.
+const docker: DockerRuntime | undefined = await requireDocker();
+const workDir = tempDirs('werker-docker-steps');
+const suffix = Date.now().toString(36);
+/** Images the tests made on the engine, and registry tags they pushed: all removed at the end. */
+const images: string[] = [];
+const registryTags: [string, string[]][] = [];
+afterAll(async () => {
+  for (const i of images) dockerCli(['image', 'rm', '-f', i], true);
+  for (const [repo, tags] of registryTags) await deleteRegistryTags(repo, tags);
+});
+
+const registryAuth = { username: REGISTRY.username, password: REGISTRY.password, serveraddress: REGISTRY.host };
+const credentials = { X_REGISTRY_USER: REGISTRY.username, XXX_REGISTRY_PASSWORD: REGISTRY.password };
+
+/** Puts busybox in the local registry as `repo:tag` (a file marks which tag it is), and off the engine. */
+async function seedRegistry(repo: string, tags: string[]): Promise<void> {
+  const ref = `${REGISTRY.host}/${repo}`;
+  registryTags.push([repo, tags]);
+  for (const tag of tags) {
+    const id = await docker!.createContainer({ name: `werker-it-seed-${suffix}-${tag}`, image: BUSYBOX, cmd: ['sh', '-c', `echo ${tag} > /etc/werker-origin`], labels: { 'werker.test': 'seed' } });
+    try {
+      await docker!.startContainer(id);
+      await docker!.waitContainer(id);
+      await docker!.commitContainer(id, { repo: ref, tag });
+    } finally {
+      await docker!.removeContainer(id, { force: true });
+    }
+    await docker!.pushImage(ref, tag, { auth: registryAuth });
+    await docker!.removeImage(`${ref}:${tag}`);
+    images.push(`${ref}:${tag}`);
+  }
+}
+
+describe.skipIf(!docker)('internal Docker steps', () => {
+  it('§6.4: a host-less image with registry, username and password is pulled from that registry: the box, a service and docker-run', async () => {
+    const repo = `werker-it/pulls-${suffix}`;
+    await seedRegistry(repo, ['box', 'svc', 'side']);
+    const r = await runCli(['build', fixture('docker-registry-pulls'), '--working-dir', workDir(), '--run-id', `pulls${suffix}`], {
+      env: { ...credentials, X_REGISTRY_REPO: repo },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('box ran box');
+    expect(r.stdout).toContain(`started side (${REGISTRY.host}/${repo}:side)`);
+    for (const tag of ['box', 'svc', 'side']) expect(await docker!.imageExists(`${REGISTRY.host}/${repo}:${tag}`)).toBe(true);
+    expect(r.stdout + r.stderr).not.toContain(REGISTRY.password);
+  });
+});
+
+function dockerCli(args: string[], quiet = false): string {
+  try {
+    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    if (quiet) return '';
+    throw err;
+  }
+}
