@@ -132,4 +132,6 @@ export interface PipelineFlags {
   cacheToken?: string;
   /** wercker's hidden `--enable-dev-steps` (default true; `--enable-dev-steps=false` turns them off). */
   enableDevSteps: boolean;
+  /** wercker's hidden `--docker-cleanup-image`: remove the pushed tags after a push (§8.3). */
+  dockerCleanupImage?: boolean;
 }

@@ -71,6 +71,7 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
   if (flags.deployTarget) options.deployTarget = flags.deployTarget;
   if (flags.dockerNetwork) options.dockerNetwork = flags.dockerNetwork;
   if (flags.dockerMemory) options.memoryMb = Number(flags.dockerMemory);
+  if (flags.dockerCleanupImage) options.cleanupImage = true;
   Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;

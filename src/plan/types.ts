@@ -149,6 +149,8 @@ export interface RunOptions {
   snapshotScope?: string;
   /** `--resume` / `--from-step`: run from a snapshot (engine/snapshot.ts). */
   resume?: ResumeFrom;
+  /** `--docker-cleanup-image` (docs/wercker-compat.md §8.3): the pushed tags are removed from the engine after the push. */
+  cleanupImage?: boolean;
 }
 
 /** Where a resumed run starts: the snapshot image, the first main step to run, and the earlier steps' exports. */

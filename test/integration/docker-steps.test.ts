@@ -54,7 +54,31 @@ describe.skipIf(!docker)('internal Docker steps', () => {
     for (const tag of ['box', 'svc', 'side']) expect(await docker!.imageExists(`${REGISTRY.host}/${repo}:${tag}`)).toBe(true);
     expect(r.stdout + r.stderr).not.toContain(REGISTRY.password);
   });
+
+  it('§8.3: --docker-cleanup-image removes the pushed tags from the engine after internal/docker-push; the registry keeps them', async () => {
+    const repo = `werker-it/cleanup-${suffix}`;
+    const ref = `${REGISTRY.host}/${repo}`;
+    images.push(`${ref}:c1eaa01`, `${ref}:latest`);
+    registryTags.push([repo, ['c1eaa01', 'latest']]);
+    const r = await runCli(['build', fixture('docker-push'), '--working-dir', workDir(), '--git-commit', 'c1eaa01', '--docker-cleanup-image'], {
+      env: { ...credentials, X_REGISTRY_REPO: repo, X_APP_PORT: '8000' },
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Pushed ${ref}:c1eaa01`);
+    expect(r.stdout).toContain(`removed ${ref}:latest from the engine (--docker-cleanup-image)`);
+    for (const tag of ['c1eaa01', 'latest']) {
+      expect(await docker!.imageExists(`${ref}:${tag}`)).toBe(false);
+      expect(await manifestStatus(repo, tag)).toBe(200);
+    }
+  });
 });
+
+/** What the local registry answers for a tag's manifest (200: it has the image). */
+async function manifestStatus(repo: string, tag: string): Promise<number> {
+  const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
+  const res = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  return res.status;
+}
 
 function dockerCli(args: string[], quiet = false): string {
   try {

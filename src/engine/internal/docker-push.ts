@@ -65,6 +65,31 @@ export function pushDestination(ctx: InternalContext, o: StepOptions): PushDesti
  * step's credentials, sent as registry auth in a header; with --docker-local only tags.
  */
 export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: PushDestination, source: string): Promise<StepOutcome> {
+  try {
+    return await tagAndPushTags(ctx, o, dest, source);
+  } finally {
+    if (ctx.plan.options.cleanupImage) await removePushedTags(ctx, dest);
+  }
+}
+
+/**
+ * `--docker-cleanup-image` (docs/wercker-compat.md §8.3): each `repository:tag` the step made is
+ * removed from the engine once the step is done, pushed or not, as wercker did; the image goes
+ * with its last tag.
+ */
+async function removePushedTags(ctx: InternalContext, { target, tags }: PushDestination): Promise<void> {
+  for (const tag of tags) {
+    const ref = `${target.repo}:${tag}`;
+    try {
+      await ctx.runtime.removeImage(ref);
+      ctx.print(`removed ${ref} from the engine (--docker-cleanup-image)`);
+    } catch (err) {
+      ctx.print(`warning: could not remove ${ref} (--docker-cleanup-image): ${(err as Error).message}`);
+    }
+  }
+}
+
+async function tagAndPushTags(ctx: InternalContext, o: StepOptions, dest: PushDestination, source: string): Promise<StepOutcome> {
   const { target, tags } = dest;
   for (const tag of tags.slice(1)) await ctx.runtime.tagImage(source, target.repo, tag);
   if (ctx.plan.options.pull === 'never') {
