@@ -66,6 +66,10 @@ export interface BuildOptions {
   quiet?: boolean;
   networkMode?: string;
   pull?: boolean;
+  /** Keep the intermediate containers of every build step (werker's `--no-remove`), not only a failed one's. */
+  keepIntermediate?: boolean;
+  /** Squash the new layers into one (the engine refuses it without experimental mode). */
+  squash?: boolean;
   /** registry host → credentials, for FROM images in private registries. */
   registryConfig?: Record<string, { username: string; password: string }>;
   /** Each line the build prints. */

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
@@ -71,7 +74,50 @@ describe.skipIf(!docker)('internal Docker steps', () => {
       expect(await manifestStatus(repo, tag)).toBe(200);
     }
   });
+
+  it('§6.3: docker-build removes its intermediate containers; with --no-remove they are kept', async () => {
+    const marker = `werker-intermediate-${suffix}`;
+    const removed = await runCli(['build', markedBuildProject(marker), '--working-dir', workDir(), '--run-id', `inter1${suffix}`]);
+    expect(removed.code, removed.stdout + removed.stderr).toBe(0);
+    expect(containersMentioning(marker)).toEqual([]);
+    images.push(`inter2${suffix}marked`);
+    try {
+      const kept = await runCli(['build', markedBuildProject(marker), '--working-dir', workDir(), '--run-id', `inter2${suffix}`, '--no-remove']);
+      expect(kept.code, kept.stdout + kept.stderr).toBe(0);
+      // One container for each RUN step, as `docker ps -a` shows them.
+      expect(containersMentioning(marker)).toHaveLength(2);
+    } finally {
+      for (const id of containersMentioning(marker)) dockerCli(['rm', '-f', id], true);
+      await removeLeftovers(docker!, { runId: `inter2${suffix}` });
+    }
+  });
+
+  it('§6.3: squash is passed to the engine; one without experimental mode refuses it, and the step says what to do', async () => {
+    images.push(`squash1${suffix}squashed`);
+    const r = await runCli(['build', fixture('docker-build-squash'), '--working-dir', workDir(), '--run-id', `squash1${suffix}`, '--no-snapshot']);
+    if (dockerCli(['version', '--format', '{{.Server.Experimental}}']).trim() === 'true') {
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      return;
+    }
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('the engine refused to squash the image');
+    expect(r.stdout).toContain('squash is only supported with experimental mode');
+    expect(r.stdout).toMatch(/"experimental": true in \/etc\/docker\/daemon\.json.*or remove squash from the step/);
+  });
 });
+
+/** A project whose Dockerfile has two RUN steps that print `marker`, so their containers can be found. */
+function markedBuildProject(marker: string): string {
+  const dir = workDir();
+  writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${BUSYBOX}\nRUN echo ${marker} one > /one\nRUN echo ${marker} two > /two\n`);
+  writeFileSync(path.join(dir, 'wercker.yml'), `box: ${BUSYBOX}\nbuild:\n  steps:\n    - internal/docker-build:\n        image-name: marked\n`);
+  return dir;
+}
+
+/** The ids of the containers (any state) whose command mentions `marker`. */
+function containersMentioning(marker: string): string[] {
+  return dockerCli(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}']).split('\n').filter((l) => l.includes(marker)).map((l) => l.split(' ')[0]!);
+}
 
 /** What the local registry answers for a tag's manifest (200: it has the image). */
 async function manifestStatus(repo: string, tag: string): Promise<number> {

@@ -82,7 +82,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
     const op = `build image ${opts.tag}`;
-    const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: true, forcerm: true };
+    const remove = !opts.keepIntermediate;
+    const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: remove, forcerm: remove };
     if (opts.buildArgs) query.buildargs = opts.buildArgs;
     if (opts.labels) query.labels = opts.labels;
     // One `extrahosts` query value per entry, as the daemon reads them (a comma-joined value is
@@ -92,6 +93,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (opts.quiet) query.q = true;
     if (opts.networkMode) query.networkmode = opts.networkMode;
     if (opts.pull) query.pull = true;
+    if (opts.squash) query.squash = true;
     if (opts.registryConfig) query.registryconfig = opts.registryConfig;
     const stream = await call(op, () => this.docker.buildImage(context as unknown as NodeJS.ReadableStream, query) as Promise<NodeJS.ReadableStream>);
     return followBuild(this.docker.modem, stream, op, opts.onOutput);
