@@ -43,7 +43,7 @@ export interface PlanInput {
 }
 
 /** The internal steps werker implements (engine/internal/); others fail the plan. */
-export const INTERNAL_STEPS = ['docker-push', 'docker-scratch-push', 'docker-build', 'docker-run', 'docker-kill', 'release', 'watch', 'shell', 'publish-step'] as const;
+export const INTERNAL_STEPS = ['docker-push', 'docker-scratch-push', 'docker-build', 'docker-run', 'docker-kill', 'release', 'watch', 'shell', 'publish-step', 'store-container'] as const;
 
 /** (config, pipeline, options) → RunPlan. Pure: no I/O. */
 export function planRun(input: PlanInput): RunPlan {

@@ -21,6 +21,8 @@ export interface ContainerRuntime {
   listImages(label: string): Promise<ListedImage[]>;
   /** Loads images from a `docker save` style tar (manifest.json, config, layers); resolves with the output lines. */
   loadImage(tar: Readable): Promise<string[]>;
+  /** The image as `docker save` writes it: a tar that `docker load` reads back. */
+  saveImage(ref: string): Promise<Readable>;
   /** Builds an image from a tar of the context; resolves with the image id. */
   buildImage(context: Readable, opts: BuildOptions): Promise<string>;
 

@@ -263,6 +263,12 @@ export class FakeRuntime implements ContainerRuntime {
     return [];
   }
 
+  async saveImage(ref: string): Promise<Readable> {
+    this.#record('saveImage', ref);
+    this.#image(ref, 'save image');
+    return Readable.from([Buffer.alloc(1024)]);
+  }
+
   async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
     this.#record('buildImage', opts.tag);
     context.resume();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
@@ -92,6 +92,38 @@ describe.skipIf(!docker)('internal Docker steps', () => {
     }
   });
 
+  it('§6.8: internal/store-container commits the box as run-<run id>:latest and exports it into builds/<run>/docker.tar.gz, which docker load reads', async () => {
+    const wd = workDir();
+    const runId = `store1${suffix}`;
+    const ref = `run-${runId}:latest`;
+    images.push(ref);
+    const r = await runCli(['build', storeContainerProject(), '--working-dir', wd, '--run-id', runId]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const file = path.join(wd, 'builds', runId, 'docker.tar.gz');
+    expect(r.stdout).toContain(`stored ${ref} in ${file}`);
+    expect(readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip
+    // The image went with the run; the file is what stays.
+    expect(await docker!.imageExists(ref)).toBe(false);
+    const loaded = await loadAndRead(file, ref);
+    expect(loaded.said).toContain(`Loaded image: ${ref}`);
+    expect(loaded.content).toContain('stored by werker');
+  });
+
+  it('§6.8: with --commit, --tag and --message the stored box is REPO:TAG, and the image stays on the engine', async () => {
+    const wd = workDir();
+    const runId = `store2${suffix}`;
+    const ref = `werker-it/stored-${suffix}:t1`;
+    images.push(ref);
+    const r = await runCli(['build', storeContainerProject(), '--working-dir', wd, '--run-id', runId, '--commit', `werker-it/stored-${suffix}`, '--tag', 't1', '--message', 'stored on purpose']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await docker!.inspectImage(ref)).id).toMatch(/^sha256:/);
+    expect(dockerCli(['image', 'inspect', '--format', '{{.Comment}}', ref]).trim()).toBe('stored on purpose');
+    dockerCli(['image', 'rm', ref]);
+    const loaded = await loadAndRead(path.join(wd, 'builds', runId, 'docker.tar.gz'), ref);
+    expect(loaded.said).toContain(`Loaded image: ${ref}`);
+    expect(loaded.content).toContain('stored by werker');
+  });
+
   it('§6.3: squash is passed to the engine; one without experimental mode refuses it, and the step says what to do', async () => {
     images.push(`squash1${suffix}squashed`);
     const r = await runCli(['build', fixture('docker-build-squash'), '--working-dir', workDir(), '--run-id', `squash1${suffix}`, '--no-snapshot']);
@@ -117,6 +149,30 @@ function markedBuildProject(marker: string): string {
 /** The ids of the containers (any state) whose command mentions `marker`. */
 function containersMentioning(marker: string): string[] {
   return dockerCli(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}']).split('\n').filter((l) => l.includes(marker)).map((l) => l.split(' ')[0]!);
+}
+
+/** A project (not a git checkout, so no branch names the tag) whose box leaves a file, then internal/store-container. */
+function storeContainerProject(): string {
+  const dir = workDir();
+  writeFileSync(path.join(dir, 'wercker.yml'), [
+    `box: ${BUSYBOX}`, 'build:', '  steps:',
+    '    - script:', '        name: leave a file', '        code: echo "stored by werker" > /stored.txt',
+    '    - internal/store-container', '',
+  ].join('\n'));
+  return dir;
+}
+
+/** `docker load -i file`, what it says, and the file the loaded image carries. */
+async function loadAndRead(file: string, ref: string): Promise<{ said: string; content: string }> {
+  const said = dockerCli(['load', '-i', file]);
+  const id = await docker!.createContainer({ name: `werker-it-stored-${suffix}-${Date.now()}`, image: ref, cmd: ['cat', '/stored.txt'], labels: { 'werker.test': 'store' } });
+  try {
+    await docker!.startContainer(id);
+    await docker!.waitContainer(id);
+    return { said, content: await docker!.containerLogs(id) };
+  } finally {
+    await docker!.removeContainer(id, { force: true });
+  }
 }
 
 /** What the local registry answers for a tag's manifest (200: it has the image). */

@@ -107,6 +107,10 @@ export class DockerRuntime implements ContainerRuntime {
     return lines;
   }
 
+  async saveImage(ref: string): Promise<Readable> {
+    return call(`save image ${ref}`, () => this.docker.getImage(ref).get() as Promise<Readable>);
+  }
+
   /** Removing an image that is already gone succeeds, like the other removals (cleanup is retried). */
   async removeImage(ref: string): Promise<void> {
     await callIgnoring([404], `remove image ${ref}`, () => this.docker.getImage(ref).remove());
