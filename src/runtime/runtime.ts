@@ -16,6 +16,8 @@ export interface ContainerRuntime {
   pullImage(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<void>;
   tagImage(ref: string, repo: string, tag: string): Promise<void>;
   pushImage(repo: string, tag: string, opts: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void }): Promise<void>;
+  /** The engine logs in at `auth.serveraddress` with the credentials (`docker login`); its status line, or it throws. */
+  login(auth: RegistryAuth): Promise<string>;
   removeImage(ref: string): Promise<void>;
   /** Images carrying `label` (werker's snapshots), newest first. */
   listImages(label: string): Promise<ListedImage[]>;

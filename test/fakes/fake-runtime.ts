@@ -263,6 +263,11 @@ export class FakeRuntime implements ContainerRuntime {
     return [];
   }
 
+  async login(auth: RegistryAuth): Promise<string> {
+    this.#record('login', auth.serveraddress);
+    return 'Login Succeeded';
+  }
+
   async saveImage(ref: string): Promise<Readable> {
     this.#record('saveImage', ref);
     this.#image(ref, 'save image');

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
@@ -73,6 +74,30 @@ describe.skipIf(!docker)('internal Docker steps', () => {
       expect(await docker!.imageExists(`${ref}:${tag}`)).toBe(false);
       expect(await manifestStatus(repo, tag)).toBe(200);
     }
+  });
+
+  it('§6.1: auth-server is where the engine logs in with the credentials before the push; a server that refuses fails the step before anything is pushed', async () => {
+    const repo = `werker-it/authserver-${suffix}`;
+    const ref = `${REGISTRY.host}/${repo}`;
+    images.push(`${ref}:pushed`);
+    registryTags.push([repo, ['pushed']]);
+    const closed = await closedPort();
+    const refused = await runCli(['build', fixture('docker-push-auth-server'), '--working-dir', workDir(), '--no-snapshot'], {
+      env: { ...credentials, X_REGISTRY_REPO: repo, X_AUTH_SERVER: `127.0.0.1:${closed}` },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain(`the auth server 127.0.0.1:${closed} refused the login`);
+    expect(refused.stdout).toContain('connection refused');
+    expect(await manifestStatus(repo, 'pushed')).toBe(404);
+
+    const ok = await runCli(['build', fixture('docker-push-auth-server'), '--working-dir', workDir()], {
+      env: { ...credentials, X_REGISTRY_REPO: repo, X_AUTH_SERVER: `http://${REGISTRY.host}/v2/` },
+    });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`Login Succeeded at http://${REGISTRY.host}/v2/`);
+    expect(ok.stdout).toContain(`Pushed ${ref}:pushed`);
+    expect(await manifestStatus(repo, 'pushed')).toBe(200);
+    expect(refused.stdout + refused.stderr + ok.stdout + ok.stderr).not.toContain(REGISTRY.password);
   });
 
   it('§6.3: docker-build removes its intermediate containers; with --no-remove they are kept', async () => {
@@ -173,6 +198,15 @@ async function loadAndRead(file: string, ref: string): Promise<{ said: string; c
   } finally {
     await docker!.removeContainer(id, { force: true });
   }
+}
+
+/** A loopback port nothing listens on (taken, then closed). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** What the local registry answers for a tag's manifest (200: it has the image). */

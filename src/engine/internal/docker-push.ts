@@ -100,6 +100,10 @@ async function tagAndPushTags(ctx: InternalContext, o: StepOptions, dest: PushDe
   if (o.has('username')) auth.username = o.get('username');
   if (o.has('password')) auth.password = o.get('password');
   if (o.has('email')) auth.email = o.get('email');
+  if (o.has('auth-server')) {
+    const refused = await logInAtAuthServer(ctx, auth, o.get('auth-server'));
+    if (refused) return refused;
+  }
   for (const tag of tags) {
     let last = '';
     await ctx.runtime.pushImage(target.repo, tag, {
@@ -113,6 +117,21 @@ async function tagAndPushTags(ctx: InternalContext, o: StepOptions, dest: PushDe
     ctx.print(`Pushed ${target.repo}:${tag}`);
   }
   return passed();
+}
+
+/**
+ * `auth-server` (docs/wercker-compat.md §6.1): the server address the credentials are sent with,
+ * for the push and for a login the engine makes there first, so a refused login fails the step
+ * before anything is pushed.
+ */
+async function logInAtAuthServer(ctx: InternalContext, auth: RegistryAuth, server: string): Promise<StepOutcome | undefined> {
+  auth.serveraddress = server;
+  try {
+    ctx.print(`${await ctx.runtime.login(auth)} at ${server}`);
+    return undefined;
+  } catch (err) {
+    return failed(`the auth server ${server} refused the login: ${(err as Error).message}`, 'check username and password, and that auth-server names the registry\'s login server (e.g. registry.example.com or https://registry.example.com/v2/)');
+  }
 }
 
 type ImageConfig = NonNullable<CommitOptions['config']>;

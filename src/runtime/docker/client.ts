@@ -80,6 +80,11 @@ export class DockerRuntime implements ContainerRuntime {
     await followProgress(this.docker.modem, stream, op, opts.onProgress);
   }
 
+  async login(auth: RegistryAuth): Promise<string> {
+    const res = await call(`log in at ${auth.serveraddress ?? 'Docker Hub'}`, () => this.docker.checkAuth(auth) as Promise<{ Status?: string }>);
+    return res.Status ?? 'Login Succeeded';
+  }
+
   async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
     const op = `build image ${opts.tag}`;
     const remove = !opts.keepIntermediate;
