@@ -14,11 +14,12 @@ interface CommitFlags {
  * `--commit REPO` with `--tag` (else $WERCKER_GIT_BRANCH on the host) and `--message`, and
  * `--checkpoint N`, which skips steps only while dev steps are on (the default).
  */
-export function commitOptions(flags: PipelineFlags, env: NodeJS.ProcessEnv = process.env): Pick<RunOptions, 'commit' | 'checkpoint'> {
+export function commitOptions(flags: PipelineFlags, env: NodeJS.ProcessEnv = process.env): Pick<RunOptions, 'commit' | 'checkpoint' | 'tag'> {
   const f = flags as PipelineFlags & CommitFlags;
-  const out: Pick<RunOptions, 'commit' | 'checkpoint'> = {};
+  const out: Pick<RunOptions, 'commit' | 'checkpoint' | 'tag'> = {};
+  const tag = f.tag || env.WERCKER_GIT_BRANCH;
+  if (tag) out.tag = tag;
   if (f.commit) {
-    const tag = f.tag || env.WERCKER_GIT_BRANCH;
     out.commit = { repo: f.commit, ...(tag ? { tag } : {}), ...(f.message ? { message: f.message } : {}) };
   }
   if (f.checkpoint) out.checkpoint = { name: f.checkpoint, skip: f.enableDevSteps !== false };

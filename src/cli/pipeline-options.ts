@@ -153,4 +153,6 @@ export interface PipelineFlags {
   reportRoot?: string;
   /** wercker's hidden `--attach-on-error` (docs/wercker-compat.md §4.7): the shell of --shell-on-failure. */
   attachOnError?: boolean;
+  /** wercker's hidden `--docker-cleanup-image`: remove the pushed tags after a push (§8.3). */
+  dockerCleanupImage?: boolean;
 }

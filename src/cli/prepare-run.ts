@@ -78,6 +78,7 @@ function runOptions(flags: PipelineFlags, warn?: ConfigWarnings): PrepareOptions
   if (flags.guestRoot !== undefined || flags.mntRoot !== undefined || flags.reportRoot !== undefined) {
     options.guestRoots = guestRoots({ guest: flags.guestRoot, mnt: flags.mntRoot, report: flags.reportRoot });
   }
+  if (flags.dockerCleanupImage) options.cleanupImage = true;
   Object.assign(options, commitOptions(flags));
   for (const m of flags.imageMap) if (!m.includes('=')) throw new UsageError(`--image-map takes FROM=TO, not "${m}"`);
   return options;

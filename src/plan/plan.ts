@@ -11,6 +11,7 @@ import { PipelineEnv, passThrough, type EnvVar } from './environment.ts';
 import { formatImageRef, lowerRepository, parseImageRef, shortName } from './image-ref.ts';
 import { describeOrigin, resolveImage } from './image-map.ts';
 import { DEFAULT_GUEST_ROOTS } from './guest-roots.ts';
+import { inferPullImage } from './registry-host.ts';
 import { INIT_SH, scriptRunSh } from './init-step.ts';
 import { linkVarNames } from './link-vars.ts';
 import type { PackageLookup } from '../steps/resolve.ts';
@@ -43,7 +44,7 @@ export interface PlanInput {
 }
 
 /** The internal steps werker implements (engine/internal/); others fail the plan. */
-export const INTERNAL_STEPS = ['docker-push', 'docker-scratch-push', 'docker-build', 'docker-run', 'docker-kill', 'release', 'watch', 'shell', 'publish-step'] as const;
+export const INTERNAL_STEPS = ['docker-push', 'docker-scratch-push', 'docker-build', 'docker-run', 'docker-kill', 'release', 'watch', 'shell', 'publish-step', 'store-container'] as const;
 
 /** (config, pipeline, options) → RunPlan. Pure: no I/O. */
 export function planRun(input: PlanInput): RunPlan {
@@ -140,7 +141,9 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
   const x = (s: string) => expandVars(s, env.lookup);
   const written = formatImageRef(parseImageRef(x(spec.id), spec.tag !== undefined ? x(spec.tag) : undefined));
   // docs/wercker-compat.md §2.4: the repository is lower-cased for pulls (`werker-test/BusyBox`).
-  const mapped = resolveImage(formatImageRef(lowerRepository(parseImageRef(written))), options.imageMap);
+  // §2.4: a host-less image given with `registry` is pulled from that registry.
+  const inferred = inferPullImage(formatImageRef(lowerRepository(parseImageRef(written))), spec.auth.registry ? x(spec.auth.registry) : undefined);
+  const mapped = resolveImage(inferred.image, options.imageMap);
   const image = formatImageRef(lowerRepository(parseImageRef(mapped.image)));
   const planned: PlannedImage = {
     written, image, ...(mapped.rule ? { mappedBy: describeOrigin(mapped.rule.origin) } : {}),
@@ -152,7 +155,7 @@ function planImage(spec: ImageSpec, env: PipelineEnv, options: RunOptions): Plan
   if (spec.entrypoint) planned.entrypoint = shellSplit(spec.entrypoint);
   if (spec.auth.username || spec.auth.password) {
     planned.auth = { username: x(spec.auth.username ?? ''), password: x(spec.auth.password ?? '') };
-    if (spec.auth.registry) planned.auth.serveraddress = x(spec.auth.registry);
+    planned.auth.serveraddress = inferred.serverAddress;
   }
   return planned;
 }

@@ -156,6 +156,10 @@ export interface RunOptions {
   resume?: ResumeFrom;
   /** `--guest-root`, `--mnt-root`, `--report-root` (docs/wercker-compat.md §4.3); default /pipeline, /mnt, /report. */
   guestRoots?: GuestRoots;
+  /** `--docker-cleanup-image` (docs/wercker-compat.md §8.3): the pushed tags are removed from the engine after the push. */
+  cleanupImage?: boolean;
+  /** `--tag` (else $WERCKER_GIT_BRANCH on the host), with or without `--commit`: internal/store-container's tag (§6.8). */
+  tag?: string;
 }
 
 /** Where a resumed run starts: the snapshot image, the first main step to run, and the earlier steps' exports. */

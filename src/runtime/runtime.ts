@@ -16,11 +16,15 @@ export interface ContainerRuntime {
   pullImage(ref: string, opts?: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<void>;
   tagImage(ref: string, repo: string, tag: string): Promise<void>;
   pushImage(repo: string, tag: string, opts: { auth?: RegistryAuth; onProgress?: (p: PullProgress) => void }): Promise<void>;
+  /** The engine logs in at `auth.serveraddress` with the credentials (`docker login`); its status line, or it throws. */
+  login(auth: RegistryAuth): Promise<string>;
   removeImage(ref: string): Promise<void>;
   /** Images carrying `label` (werker's snapshots), newest first. */
   listImages(label: string): Promise<ListedImage[]>;
   /** Loads images from a `docker save` style tar (manifest.json, config, layers); resolves with the output lines. */
   loadImage(tar: Readable): Promise<string[]>;
+  /** The image as `docker save` writes it: a tar that `docker load` reads back. */
+  saveImage(ref: string): Promise<Readable>;
   /** Builds an image from a tar of the context; resolves with the image id. */
   buildImage(context: Readable, opts: BuildOptions): Promise<string>;
 
@@ -66,6 +70,10 @@ export interface BuildOptions {
   quiet?: boolean;
   networkMode?: string;
   pull?: boolean;
+  /** Keep the intermediate containers of every build step (werker's `--no-remove`), not only a failed one's. */
+  keepIntermediate?: boolean;
+  /** Squash the new layers into one (the engine refuses it without experimental mode). */
+  squash?: boolean;
   /** registry host → credentials, for FROM images in private registries. */
   registryConfig?: Record<string, { username: string; password: string }>;
   /** Each line the build prints. */

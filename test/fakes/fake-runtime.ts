@@ -263,6 +263,17 @@ export class FakeRuntime implements ContainerRuntime {
     return [];
   }
 
+  async login(auth: RegistryAuth): Promise<string> {
+    this.#record('login', auth.serveraddress);
+    return 'Login Succeeded';
+  }
+
+  async saveImage(ref: string): Promise<Readable> {
+    this.#record('saveImage', ref);
+    this.#image(ref, 'save image');
+    return Readable.from([Buffer.alloc(1024)]);
+  }
+
   async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
     this.#record('buildImage', opts.tag);
     context.resume();

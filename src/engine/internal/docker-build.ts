@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { StepOutcome } from '../step-context.ts';
 import { failed, passed, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
 import { mapDockerfileFrom } from './dockerfile-from.ts';
@@ -28,16 +29,36 @@ export const dockerBuild: InternalStep = {
     const dockerfile = o.get('dockerfile', 'Dockerfile');
     const { imageMap } = ctx.plan.options;
     const rewrite = imageMap.length ? { name: path.posix.normalize(dockerfile), edit: (text: string) => mapDockerfileFrom(text, imageMap) } : undefined;
-    await ctx.runtime.buildImage(stripTopDir(archive, rewrite ? { rewrite } : {}), {
-      tag, dockerfile, labels, networkMode: ctx.network,
-      extraHosts: o.words('extra-hosts'), noCache: o.bool('no-cache'), quiet: o.bool('q'),
-      pull: ctx.plan.options.pull === 'always',
-      ...(buildArgs ? { buildArgs } : {}),
-      ...(o.has('registry-auth-config') ? { registryConfig: JSON.parse(o.get('registry-auth-config')) } : {}),
-      onOutput: (line) => ctx.print(line),
-    });
+    const squash = o.bool('squash');
+    try {
+      await ctx.runtime.buildImage(stripTopDir(archive, rewrite ? { rewrite } : {}), {
+        tag, dockerfile, labels, networkMode: ctx.network,
+        extraHosts: o.words('extra-hosts'), noCache: o.bool('no-cache'), quiet: o.bool('q'), squash,
+        pull: ctx.plan.options.pull === 'always',
+        // §6.3: the intermediate containers stay for inspection with --no-remove, as wercker kept them.
+        keepIntermediate: ctx.plan.options.noRemove,
+        ...(buildArgs ? { buildArgs } : {}),
+        ...(o.has('registry-auth-config') ? { registryConfig: JSON.parse(o.get('registry-auth-config')) } : {}),
+        onOutput: (line) => ctx.print(line),
+      });
+    } catch (err) {
+      if (squash && /experimental/i.test((err as Error).message)) return squashRefused(err as Error);
+      throw err;
+    }
     rememberBuiltImage(ctx.plan, tag);
     ctx.print(`Built ${tag}`);
     return passed();
   },
 };
+
+/**
+ * `squash: true` on an engine without experimental mode: the engine refuses the build (20.10:
+ * "squash is only supported with experimental mode"). The step fails, as the image asked for
+ * cannot be made, and says the two ways on.
+ */
+function squashRefused(err: Error): StepOutcome {
+  return failed(
+    `the engine refused to squash the image: ${err.message}`,
+    'turn on the engine\'s experimental mode ("experimental": true in /etc/docker/daemon.json, then restart dockerd), or remove squash from the step',
+  );
+}

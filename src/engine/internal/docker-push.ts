@@ -65,6 +65,31 @@ export function pushDestination(ctx: InternalContext, o: StepOptions): PushDesti
  * step's credentials, sent as registry auth in a header; with --docker-local only tags.
  */
 export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: PushDestination, source: string): Promise<StepOutcome> {
+  try {
+    return await tagAndPushTags(ctx, o, dest, source);
+  } finally {
+    if (ctx.plan.options.cleanupImage) await removePushedTags(ctx, dest);
+  }
+}
+
+/**
+ * `--docker-cleanup-image` (docs/wercker-compat.md §8.3): each `repository:tag` the step made is
+ * removed from the engine once the step is done, pushed or not, as wercker did; the image goes
+ * with its last tag.
+ */
+async function removePushedTags(ctx: InternalContext, { target, tags }: PushDestination): Promise<void> {
+  for (const tag of tags) {
+    const ref = `${target.repo}:${tag}`;
+    try {
+      await ctx.runtime.removeImage(ref);
+      ctx.print(`removed ${ref} from the engine (--docker-cleanup-image)`);
+    } catch (err) {
+      ctx.print(`warning: could not remove ${ref} (--docker-cleanup-image): ${(err as Error).message}`);
+    }
+  }
+}
+
+async function tagAndPushTags(ctx: InternalContext, o: StepOptions, dest: PushDestination, source: string): Promise<StepOutcome> {
   const { target, tags } = dest;
   for (const tag of tags.slice(1)) await ctx.runtime.tagImage(source, target.repo, tag);
   if (ctx.plan.options.pull === 'never') {
@@ -75,6 +100,10 @@ export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: Pus
   if (o.has('username')) auth.username = o.get('username');
   if (o.has('password')) auth.password = o.get('password');
   if (o.has('email')) auth.email = o.get('email');
+  if (o.has('auth-server')) {
+    const refused = await logInAtAuthServer(ctx, auth, o.get('auth-server'));
+    if (refused) return refused;
+  }
   for (const tag of tags) {
     let last = '';
     await ctx.runtime.pushImage(target.repo, tag, {
@@ -88,6 +117,21 @@ export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: Pus
     ctx.print(`Pushed ${target.repo}:${tag}`);
   }
   return passed();
+}
+
+/**
+ * `auth-server` (docs/wercker-compat.md §6.1): the server address the credentials are sent with,
+ * for the push and for a login the engine makes there first, so a refused login fails the step
+ * before anything is pushed.
+ */
+async function logInAtAuthServer(ctx: InternalContext, auth: RegistryAuth, server: string): Promise<StepOutcome | undefined> {
+  auth.serveraddress = server;
+  try {
+    ctx.print(`${await ctx.runtime.login(auth)} at ${server}`);
+    return undefined;
+  } catch (err) {
+    return failed(`the auth server ${server} refused the login: ${(err as Error).message}`, 'check username and password, and that auth-server names the registry\'s login server (e.g. registry.example.com or https://registry.example.com/v2/)');
+  }
 }
 
 type ImageConfig = NonNullable<CommitOptions['config']>;

@@ -5,6 +5,7 @@ import { failed, passed, StepOptions, type InternalStep } from './context.ts';
 import { runScopedImage } from './image-names.ts';
 import { mapImageName } from '../../plan/image-ref.ts';
 import { pullImageVia } from '../mirror-pull.ts';
+import { inferPullImage } from '../../plan/registry-host.ts';
 
 /**
  * internal/docker-run (docs/wercker-compat.md §6.4): a detached side container `<run><name>` on the
@@ -19,11 +20,13 @@ export const dockerRun: InternalStep = {
     if (!o.has('image')) return failed('"image" is a required field');
     // The image docker-build made in this run is the user's own; any other is mapped (the image map, §6.4).
     const local = runScopedImage(ctx.plan.runId, o.get('image'));
-    const image = (await ctx.runtime.imageExists(local)) ? local : mapImageName(o.get('image'), ctx.plan.options.imageMap);
+    // A host-less image with `registry` comes from that registry, with the credentials (§2.4).
+    const inferred = inferPullImage(o.get('image'), o.get('registry') || undefined);
+    const image = (await ctx.runtime.imageExists(local)) ? local : mapImageName(inferred.image, ctx.plan.options.imageMap);
     if (!(await ctx.runtime.imageExists(image))) {
       if (ctx.plan.options.pull === 'never') return failed(`image ${image} is not on the engine`);
       await pullImageVia(ctx.runtime, image, {
-        ...(o.has('username') ? { auth: { username: o.get('username'), password: o.get('password') } } : {}),
+        ...(o.has('username') ? { auth: { username: o.get('username'), password: o.get('password'), serveraddress: inferred.serverAddress } } : {}),
         mirrors: ctx.plan.options.registryMirrors ?? [], say: (_level, text) => ctx.print(text),
       });
     }

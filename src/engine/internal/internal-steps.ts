@@ -15,6 +15,7 @@ const loaders: Record<string, () => Promise<InternalStep>> = {
   watch: async () => (await import('./watch.ts')).watch,
   shell: async () => (await import('./shell.ts')).shell,
   'publish-step': async () => (await import('./publish-step.ts')).publishStep,
+  'store-container': async () => (await import('./store-container.ts')).storeContainer,
 };
 
 /** The internal step of that name, or undefined when werker has none. */

@@ -80,9 +80,15 @@ export class DockerRuntime implements ContainerRuntime {
     await followProgress(this.docker.modem, stream, op, opts.onProgress);
   }
 
+  async login(auth: RegistryAuth): Promise<string> {
+    const res = await call(`log in at ${auth.serveraddress ?? 'Docker Hub'}`, () => this.docker.checkAuth(auth) as Promise<{ Status?: string }>);
+    return res.Status ?? 'Login Succeeded';
+  }
+
   async buildImage(context: Readable, opts: BuildOptions): Promise<string> {
     const op = `build image ${opts.tag}`;
-    const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: true, forcerm: true };
+    const remove = !opts.keepIntermediate;
+    const query: Record<string, unknown> = { t: opts.tag, dockerfile: opts.dockerfile ?? 'Dockerfile', rm: remove, forcerm: remove };
     if (opts.buildArgs) query.buildargs = opts.buildArgs;
     if (opts.labels) query.labels = opts.labels;
     // One `extrahosts` query value per entry, as the daemon reads them (a comma-joined value is
@@ -92,6 +98,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (opts.quiet) query.q = true;
     if (opts.networkMode) query.networkmode = opts.networkMode;
     if (opts.pull) query.pull = true;
+    if (opts.squash) query.squash = true;
     if (opts.registryConfig) query.registryconfig = opts.registryConfig;
     const stream = await call(op, () => this.docker.buildImage(context as unknown as NodeJS.ReadableStream, query) as Promise<NodeJS.ReadableStream>);
     return followBuild(this.docker.modem, stream, op, opts.onOutput);
@@ -103,6 +110,10 @@ export class DockerRuntime implements ContainerRuntime {
     const stream = await call(op, () => this.docker.loadImage(tar as unknown as NodeJS.ReadableStream, { quiet: false }) as Promise<NodeJS.ReadableStream>);
     await followBuild(this.docker.modem, stream, op, (line) => lines.push(line));
     return lines;
+  }
+
+  async saveImage(ref: string): Promise<Readable> {
+    return call(`save image ${ref}`, () => this.docker.getImage(ref).get() as Promise<Readable>);
   }
 
   /** Removing an image that is already gone succeeds, like the other removals (cleanup is retried). */
