@@ -55,6 +55,16 @@ export function buildProgram(out: Output, argv?: readonly string[]): Program {
     // wercker's global --log-json and hidden --base-url (docs/wercker-compat.md §8.2, §3.2).
     .option('--log-json', 'print events as JSON lines (each command\'s --json)')
     .addOption(new Option('--base-url <url>', 'the base of WERCKER_APPLICATION_URL and WERCKER_RUN_URL').hideHelp())
+    // wercker's hidden --auth-token and --auth-token-store signed in to its hosted service, which is
+    // gone (§8.2): taken, so a wercker command line still runs, and said to do nothing.
+    .addOption(new Option('--auth-token <token>').hideHelp())
+    .addOption(new Option('--auth-token-store <file>').hideHelp())
+    .hook('preAction', () => {
+      const { authToken, authTokenStore } = program.opts() as { authToken?: string; authTokenStore?: string };
+      if (authToken !== undefined || authTokenStore !== undefined) {
+        out.stderr(`warning: ${authToken !== undefined ? '--auth-token' : '--auth-token-store'} signed in to wercker's hosted service, which werker has no use for; ignored`);
+      }
+    })
     .hook('preAction', (_program, action) => handOnGlobals(program, action))
     .exitOverride()
     .hook('preAction', (_program, action) => {

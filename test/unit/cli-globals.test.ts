@@ -31,6 +31,16 @@ describe('global flags', () => {
     expect(await optionsOf(['server', '--base-url', 'http://me.test', '--port', '0'])).toMatchObject({ name: 'server', opts: { baseUrl: 'http://me.test' } });
   });
 
+  it('--auth-token and --auth-token-store are taken with a warning that they do nothing, never echoing the token (§8.2)', async () => {
+    for (const argv of [['--auth-token', 'tok-123', 'version'], ['--auth-token-store', '/nowhere/token', 'version']]) {
+      const out = bufferOutput();
+      expect(await main(argv, out), out.err).toBe(0);
+      expect(out.out).toMatch(/^werker version \d+\.\d+\.\d+/);
+      expect(out.err).toMatch(/^warning: --auth-token(-store)? signed in to wercker's hosted service, which werker has no use for; ignored\n$/);
+      expect(out.err).not.toContain('tok-123');
+    }
+  });
+
   it('version takes wercker\'s --beta and --no-update-check and prints the version', async () => {
     for (const argv of [['version', '--beta'], ['version', '--no-update-check'], ['v', '--beta', '--no-update-check=true']]) {
       const out = bufferOutput();
