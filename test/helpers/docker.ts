@@ -52,3 +52,9 @@ export function testLabel(runtime: DockerRuntime): TestLabel {
     remaining: () => runtime.listLabelled('werker.test', value),
   };
 }
+
+/** The names of the containers, networks and volumes a run left (its `werker.run` label); none after a clean end. */
+export async function runLeftovers(runtime: DockerRuntime, runId: string): Promise<string[]> {
+  const found = await runtime.listLabelled('werker.run', runId);
+  return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name), ...found.volumes.map((v) => v.name)];
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
-import { requireDocker } from '../helpers/docker.ts';
+import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { REGISTRY } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -16,10 +16,7 @@ afterAll(async () => {
   for (const i of images) await docker?.removeImage(i).catch(() => undefined);
 });
 
-async function leftovers(runId: string): Promise<string[]> {
-  const found = await docker!.listLabelled('werker.run', runId);
-  return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name)];
-}
+const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
 
 describe.skipIf(!docker)('§6.3 internal/docker-build extra-hosts', () => {
   it('adds every shell-split host:ip word to the build\'s /etc/hosts', async () => {

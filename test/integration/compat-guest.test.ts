@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
-import { requireDocker } from '../helpers/docker.ts';
+import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -19,10 +19,7 @@ afterAll(async () => {
   for (const i of images) await docker?.removeImage(i).catch(() => undefined);
 });
 
-async function leftovers(runId: string): Promise<string[]> {
-  const found = await docker!.listLabelled('werker.run', runId);
-  return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name)];
-}
+const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
 
 const SHOW_PATHS = `box: werker-test/busybox
 build:

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
-import { requireDocker } from '../helpers/docker.ts';
+import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 
 // werker dev on the real engine, as a user runs it: the CLI in a child process, the page fetched
 // through the published port on 127.0.0.1. Every wait is a bounded poll (count and time).
@@ -26,10 +26,7 @@ afterAll(() => {
   for (const i of images) execFileSync('docker', ['rmi', '-f', i], { stdio: 'ignore' });
 });
 
-async function leftovers(runId: string) {
-  const found = await docker!.listLabelled('werker.run', runId);
-  return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name), ...found.volumes.map((v) => v.name)];
-}
+const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
 
 /** A port nothing listens on now (the kernel's pick), on loopback. */
 function freePort(): Promise<number> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
-import { requireDocker } from '../helpers/docker.ts';
+import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 
 // werker build on the real engine, as a user runs it: the CLI in a child process.
 // Top-level await: without an engine the suite skips, unless WERKER_REQUIRE_DOCKER=1 where this throws.
@@ -12,10 +12,7 @@ const docker: DockerRuntime | undefined = await requireDocker();
 const workDir = tempDirs('werker-run');
 
 
-async function leftovers(runId: string) {
-  const found = await docker!.listLabelled('werker.run', runId);
-  return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name), ...found.volumes.map((v) => v.name)];
-}
+const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
 
 describe.skipIf(!docker)('werker build on a Docker engine', () => {
   it('runs the README\'s bundled example, a pipeline with a PostGIS service', async () => {
