@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
+import { fetchIfUp, waitFor } from '../helpers/wait-for.ts';
 
 // Rows of docs/wercker-compat.md (§1, §2.1–§2.4, §2.7, §3.1–§3.3) shown on the real engine through
 // the CLI, as a user runs werker. Several behaviours share one run, as runs are slow.
@@ -45,6 +47,7 @@ function stepPackage(): string {
 /** The project of the main run: ewok.yml beside wercker.yml and .wercker.yml, an ENVIRONMENT file, ignore files. */
 function envProject(): string {
   const env = [
+    'echo "read ewok.yml"',
     'echo "term=[$TERM] report_dir=[$WERCKER_REPORT_DIR]"',
     'echo "git domain=[$WERCKER_GIT_DOMAIN] repository=[$WERCKER_GIT_REPOSITORY] owner=[$WERCKER_GIT_OWNER]"',
     'echo "started_by=[$WERCKER_STARTED_BY] main_started=[$WERCKER_MAIN_PIPELINE_STARTED]"',
@@ -129,6 +132,7 @@ describe.skipIf(!docker)('one build of a project with ewok.yml, wercker.yml and 
     // The last step fails on purpose (its message reaches the after-steps); everything before passed.
     expect(r.code, out + r.stderr).toBe(1);
     // §1: ewok.yml first.
+    expect(out).toContain('read ewok.yml');
     expect(out).not.toContain('read wercker.yml');
     expect(out).not.toContain('read .wercker.yml');
     // §2.4: `tag` replaces the tag in `id` (no-such-tag would not pull); `entrypoint` replaces the image's.
@@ -169,5 +173,141 @@ describe.skipIf(!docker)('one build of a project with ewok.yml, wercker.yml and 
     expect(filesIn(r.stdout)).toContain('ignored-by-yml');
     expect(filesIn(r.stdout)).not.toContain('kept.txt');
     expect(r.stdout).toContain('git domain=[git.example.org] repository=[app] owner=[team]');
+  });
+});
+
+describe('§1, §2.1: which file, which dir (no run needed)', () => {
+  it('§1 check-config in the current dir reads ewok.yml, else wercker.yml, else .wercker.yml', async () => {
+    const dir = dirWith({
+      'ewok.yml': 'box: werker-test/busybox:from-ewok\nbuild:\n  steps:\n    - script: {code: "true"}\n',
+      'wercker.yml': 'box: werker-test/busybox:from-wercker\nbuild:\n  steps:\n    - script: {code: "true"}\n',
+      '.wercker.yml': 'box: werker-test/busybox:from-dot\nbuild:\n  steps:\n    - script: {code: "true"}\n',
+    });
+    const boxOf = async (): Promise<string> => {
+      const r = await runCli(['check-config'], { cwd: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('Found pipeline section: build');
+      return /with box: (\S+)/.exec(r.stdout)?.[1] ?? '';
+    };
+    expect(await boxOf()).toBe('werker-test/busybox:from-ewok');
+    rmSync(path.join(dir, 'ewok.yml'));
+    expect(await boxOf()).toBe('werker-test/busybox:from-wercker');
+    rmSync(path.join(dir, 'wercker.yml'));
+    expect(await boxOf()).toBe('werker-test/busybox:from-dot');
+  });
+
+  it('§2.1 ignore-file is an option, not a pipeline', async () => {
+    const dir = dirWith({ 'wercker.yml': `${BOX}\nignore-file: .myignore\nbuild:\n  steps:\n    - script: {code: "true"}\n` });
+    const check = await runCli(['check-config', dir]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout).toContain('Found pipeline section: build');
+    expect(check.stdout).not.toContain('Found pipeline section: ignore-file');
+    const plan = await runCli(['plan', dir, '--working-dir', workingDir(), '--pipeline', 'ignore-file']);
+    expect(plan.code).not.toBe(0);
+    expect(plan.stderr).toContain('No pipeline named ignore-file');
+  });
+
+  it('§1 the working dir may not be the project path', async () => {
+    const dir = dirWith({ 'wercker.yml': `${BOX}\nbuild:\n  steps:\n    - script: {code: "true"}\n` });
+    const r = await runCli(['build', dir, '--working-dir', dir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("Project path can't be the same as the working dir");
+  });
+});
+
+describe.skipIf(!docker)('§1 the current dir\'s wercker.yml for workflow and deploy', () => {
+  it('werker workflow without a path runs the workflow of the current dir\'s wercker.yml', async () => {
+    const dir = dirWith({ 'wercker.yml': `${BOX}\nbuild:\n  steps:\n    - script: {code: echo "workflow ran from the current dir"}\nworkflows:\n  - name: ci\n    pipelines:\n      - name: build\n` });
+    const r = await runCli(['workflow', 'ci', '--working-dir', workingDir()], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('workflow ran from the current dir');
+  });
+
+  it('werker deploy of a source without wercker.yml takes ./wercker.yml', async () => {
+    const cwd = dirWith({ 'wercker.yml': `${BOX}\ndeploy:\n  steps:\n    - script:\n        code: echo "deployed ($(cat artifact.txt)) with the current dir's wercker.yml"\n` });
+    const source = dirWith({ 'artifact.txt': 'built-thing' });
+    const r = await runCli(['deploy', source, '--working-dir', workingDir()], { cwd });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("deployed (built-thing) with the current dir's wercker.yml");
+  });
+});
+
+describe.skipIf(!docker)('§2.7 internal steps without their required option fail with wercker\'s message', () => {
+  it.each([
+    ['internal/docker-run', 'image: werker-test/busybox', '"name" is a required field'],
+    ['internal/docker-run', 'name: side', '"image" is a required field'],
+    ['internal/docker-kill', 'container-name: side', '"name" is a required field'],
+    ['internal/docker-build', 'dockerfile: Dockerfile', 'image-name not set'],
+    ['internal/docker-push', 'tag: latest', 'Repository not specified'],
+  ])('%s with only %s: %s', async (step, option, message) => {
+    const dir = dirWith({ 'wercker.yml': `${BOX}\nbuild:\n  steps:\n    - ${step}:\n        ${option}\n` });
+    const r = await runCli(['build', dir, '--working-dir', workingDir()]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain(message);
+  });
+});
+
+/** A TCP port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe.skipIf(!docker)('§2.4 box and service ports', () => {
+  /** A project whose box serves on 8080 and 8081 for a while, beside a service with a port of its own. */
+  const portsProject = (hostA: number, hostB: number): string => dirWith({
+    'www/index.html': 'hello from the box\n',
+    'wercker.yml': [
+      BOX,
+      'services:', '  - id: werker-test/busybox', '    name: side', '    cmd: httpd -f -p 8090', '    ports: ["8090"]',
+      'build:', '  box:', '    id: werker-test/busybox', `    ports: ["127.0.0.1:${hostA}:8080", "${hostB}:8081"]`,
+      '  steps:', '    - script:', '        code: |',
+      '          httpd -p 8080 -h "$WERCKER_SOURCE_DIR/www"; httpd -p 8081 -h "$WERCKER_SOURCE_DIR/www"',
+      '          echo "the box serves"; sleep 6', '',
+    ].join('\n'),
+  });
+
+  /** Runs the project, and while the box serves, fetches both ports from the host and inspects the service. */
+  async function runServing(runId: string, flags: string[]): Promise<{ a?: string; b?: string; serviceExposed: string[]; servicePublished: string[]; code: number | null }> {
+    const hostA = await freePort();
+    const hostB = await freePort();
+    const { child, done } = spawnCli(['build', portsProject(hostA, hostB), '--working-dir', workingDir(), '--run-id', runId, ...flags]);
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    await waitFor('the box to serve', async () => (out.includes('the box serves') ? true : undefined), 60_000);
+    const get = async (port: number): Promise<string | undefined> => (await fetchIfUp(`http://127.0.0.1:${port}/`))?.text();
+    const a = await get(hostA);
+    const b = await get(hostB);
+    const { containers } = await docker!.listLabelled('werker.run', runId);
+    const side = containers.find((c) => c.name.startsWith('wercker-service-side-'));
+    const raw = side ? await docker!.docker.getContainer(side.id).inspect() : undefined;
+    const r = await done;
+    return {
+      ...(a === undefined ? {} : { a }), ...(b === undefined ? {} : { b }), code: r.code,
+      serviceExposed: Object.keys(raw?.Config.ExposedPorts ?? {}),
+      servicePublished: Object.keys(raw?.HostConfig.PortBindings ?? {}),
+    };
+  }
+
+  it('with --expose-ports: the box\'s ip:host:ctr and host:ctr are published, a service\'s port exposed and published', async () => {
+    const r = await runServing('itunta02', ['--expose-ports']);
+    expect(r.code).toBe(0);
+    expect(r.a).toBe('hello from the box\n');
+    expect(r.b).toBe('hello from the box\n');
+    expect(r.serviceExposed).toEqual(['8090/tcp']);
+    expect(r.servicePublished).toEqual(['8090/tcp']);
+    expect(await runLeftovers(docker!, 'itunta02')).toEqual([]);
+  });
+
+  it('without it: the box publishes nothing; the service\'s port is still exposed', async () => {
+    const r = await runServing('itunta03', []);
+    expect(r.code).toBe(0);
+    expect(r.a).toBeUndefined();
+    expect(r.b).toBeUndefined();
+    expect(r.serviceExposed).toEqual(['8090/tcp']);
+    expect(r.servicePublished).toEqual([]);
   });
 });
