@@ -202,6 +202,8 @@ describe('§1, §2.1: which file, which dir (no run needed)', () => {
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(check.stdout).toContain('Found pipeline section: build');
     expect(check.stdout).not.toContain('Found pipeline section: ignore-file');
+    // Read as a pipeline, the string would be dropped with a warning naming the key.
+    expect(check.stderr).not.toContain('ignore-file');
     const plan = await runCli(['plan', dir, '--working-dir', workingDir(), '--pipeline', 'ignore-file']);
     expect(plan.code).not.toBe(0);
     expect(plan.stderr).toContain('No pipeline named ignore-file');
