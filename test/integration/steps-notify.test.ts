@@ -72,7 +72,7 @@ describe.skipIf(!docker)('slack-notifier and pretty-slack-notify post to a Slack
     expect(custom.userAgent).toBe('werker-slack-notifier');
     expect(custom.payload).toMatchObject({ channel: '#builds', username: 'werker-bot', icon_url: 'https://icons.werker.test/ok.png' });
     expect(attachment(custom)).toMatchObject({ color: 'good', fallback: 'build for notify-app by ada has passed on branch master (3f4c2a1)' });
-    expect(attachment(custom).text).toMatch(/^<http:\/\/\S+\/werker-test\/notify-app\/runs\/slack-passed\/[0-9a-f]{24}\|build> for notify-app by ada has passed on branch master \(<https:\/\/github\.com\/werker-test\/notify-app\/commit\/3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4\|3f4c2a1>\)$/);
+    expect(attachment(custom).text).toMatch(/^<https:\/\/app\.wercker\.com\/werker-test\/notify-app\/runs\/slack-passed\/[0-9a-f]{24}\|build> for notify-app by ada has passed on branch master \(<https:\/\/github\.com\/werker-test\/notify-app\/commit\/3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4\|3f4c2a1>\)$/);
     // The defaults: wercker's bot name and icon, the webhook's own channel.
     expect(onMaster.payload).not.toHaveProperty('channel');
     expect(onMaster.payload).toMatchObject({ username: 'werckerbot', icon_url: expect.stringMatching(/^https:\/\/secure\.gravatar\.com\/avatar\//) });
@@ -248,7 +248,7 @@ describe.skipIf(!docker)('email-notify mails the result through a real SMTP serv
     });
     expect(mail.headers['message-id']).toMatch(/^<.+@.+>$/);
     expect(mail.headers.date).toMatch(/^\w{3}, \d{1,2} \w{3} \d{4} /);
-    expect(mail.body).toMatch(/^Build passed\.\n\nSee <http:\/\/\S+\/werker-test\/notify-app\/runs\/email-passed\/[0-9a-f]{24}>\n\n/);
+    expect(mail.body).toMatch(/^Build passed\.\n\nSee <https:\/\/app\.wercker\.com\/werker-test\/notify-app\/runs\/email-passed\/[0-9a-f]{24}>\n\n/);
     expect(mail.body).toContain('Git Repository: https://github.com/werker-test/notify-app\nGit Branch: master\nGit Commit: 3f4c2a1b9d8e7f60a5b4c3d2e1f0a9b8c7d6e5f4\nStarted By: ada\n');
     expect(r.out).toContain('email-notify: the run passed and on is failed: no mail sent');
     expect(r.out).toContain('email-notify: branch "master" is not "release": no mail sent');
