@@ -1,0 +1,95 @@
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
+import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
+import { requireDocker, runLeftovers } from '../helpers/docker.ts';
+import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
+import { tempDirs } from '../helpers/temp-dirs.ts';
+
+// Rows of docs/wercker-compat.md §6–§8 that were implemented but untested, each shown on the real
+// engine through the CLI (pushes go to the local registry), named after its section.
+const docker: DockerRuntime | undefined = await requireDocker();
+const workDir = tempDirs('werker-compat-c');
+const images: string[] = [];
+const registryTags: [string, string[]][] = [];
+afterAll(async () => {
+  for (const i of images) await docker?.removeImage(i).catch(() => undefined);
+  for (const [repo, tags] of registryTags) await deleteRegistryTags(repo, tags);
+});
+
+const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
+const registryEnv = (repo: string): Record<string, string> => ({ X_REGISTRY_USER: REGISTRY.username, XXX_REGISTRY_PASSWORD: REGISTRY.password, X_REGISTRY_REPO: repo });
+
+/** A port free on loopback now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The lines a step printed: from its `Running step:` heading to its end line. */
+function stepSection(out: string, name: string): string {
+  const start = out.indexOf(`Running step: ${name}`);
+  expect(start, `no step "${name}" in\n${out}`).toBeGreaterThanOrEqual(0);
+  const end = out.indexOf('Step passed:', start);
+  return out.slice(start, end < 0 ? undefined : end);
+}
+
+describe.skipIf(!docker)('§6.3 / §6.4 / §6.1 docker-run, docker-build and an image-mode push', () => {
+  it('docker-run takes cmd, entrypoint, env, working-dir, user and published ports; docker-build takes context, dockerfile, build-args, labels, no-cache and q on the run\'s network; docker-push pushes the built image', async () => {
+    const repo = `werker-it/built-${Date.now().toString(36)}`;
+    const ref = `${REGISTRY.host}/${repo}`;
+    images.push(`${ref}:img`);
+    registryTags.push([repo, ['img']]);
+    const port = await freePort();
+    const { done } = spawnCli(['build', fixture('compat-6.3-build-push'), '--working-dir', workDir(), '--run-id', 'itbuildpush1', '--expose-ports'], {
+      env: { ...registryEnv(repo), X_SIDE_PORT: String(port) },
+    });
+    // While the run goes on, the side container is published on the host port asked for.
+    let fromHost = '';
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished && !fromHost) {
+      fromHost = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
+      if (!fromHost) await new Promise((r) => setTimeout(r, 200));
+    }
+    const r = await done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // docker-run: entrypoint `sh -c` with the cmd as one word, run as nobody in /tmp with the env.
+    const sideSays = 'user=65534 dir=/tmp env=hello-side/two words';
+    expect(r.stdout).toContain(sideSays);
+    expect(fromHost.trim()).toBe(sideSays);
+
+    // docker-build: the quiet build prints no build steps; no-cache builds every step again.
+    expect(stepSection(r.stdout, 'warm build')).toMatch(/Step 1\/\d+ : FROM/);
+    const fresh = stepSection(r.stdout, 'fresh build');
+    expect(fresh).toMatch(/Step \d+\/\d+ : RUN wget/);
+    expect(fresh).not.toContain('Using cache');
+    expect(stepSection(r.stdout, 'quiet build')).not.toMatch(/Step \d+\//);
+    expect(r.stdout).toContain(`Pushed ${ref}:img`);
+    expect(await leftovers('itbuildpush1')).toEqual([]);
+
+    // The pushed image, pulled back: built from app/ with Dockerfile.alt, the build arg, the labels,
+    // and the side container reached by name during the build.
+    await docker!.removeImage(`${ref}:img`);
+    await docker!.pullImage(`${ref}:img`, { auth: { username: REGISTRY.username, password: REGISTRY.password, serveraddress: REGISTRY.host } });
+    const info = await docker!.inspectImage(`${ref}:img`);
+    expect(info.labels).toMatchObject({ team: 'core', stage: 'test' });
+    const id = await docker!.createContainer({ name: `werker-it-built-${Date.now()}`, image: `${ref}:img`, labels: { 'werker.test': 'built' } });
+    try {
+      await docker!.startContainer(id);
+      expect(await docker!.waitContainer(id)).toBe(0);
+      const logs = await docker!.containerLogs(id);
+      expect(logs).toContain('from the app context');
+      expect(logs).toContain('greeting=hello-arg');
+      expect(logs).toContain(sideSays);
+    } finally {
+      await docker!.removeContainer(id, { force: true });
+    }
+  });
+});
