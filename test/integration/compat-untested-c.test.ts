@@ -93,3 +93,45 @@ describe.skipIf(!docker)('§6.3 / §6.4 / §6.1 docker-run, docker-build and an 
     }
   });
 });
+
+/** Whether the local registry holds `repo:tag`. */
+async function inRegistry(repo: string, tag: string): Promise<boolean> {
+  const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
+  const res = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  return res.ok;
+}
+
+describe.skipIf(!docker)('§6 / §6.1 / §8.3 docker-push in commit mode with --docker-local', () => {
+  it('syncs the shell\'s env before the step (not with disable-sync), gives no WERCKER_STEP_*, sets user, stopsignal, volumes, env, labels, author and message over the box\'s CMD and env; --docker-local only tags; a label without = fails the step', async () => {
+    const repo = `werker-it/pushopts-${Date.now().toString(36)}`;
+    const ref = `${REGISTRY.host}/${repo}`;
+    const tags = ['first', 'unsynced', 'synced', 'bad'];
+    images.push(...tags.map((t) => `${ref}:${t}`));
+    registryTags.push([repo, tags]);
+    const r = await runCli(['build', fixture('compat-6.1-push-options'), '--working-dir', workDir(), '--run-id', 'itpushopts1', '--docker-local'], { env: { X_PUSH_REPO: ref } });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain(`--docker-local: tagged ${ref}:synced, not pushed`);
+    expect(r.stdout).toMatch(/Step failed: bad label[\s\S]*nolabel/);
+    for (const tag of ['first', 'unsynced', 'synced']) expect(await inRegistry(repo, tag), tag).toBe(false);
+    expect(await leftovers('itpushopts1')).toEqual([]);
+
+    const config = async (tag: string) => (await docker!.docker.getImage(`${ref}:${tag}`).inspect());
+    // No WERCKER_STEP_* of an internal step's own: without a sync it has none; after a sync, the
+    // last script step's, left in the shell (docs/wercker-compat.md §3.3: never unset).
+    expect((await config('first')).Config.Env).toEqual(expect.arrayContaining(['STEP_ID=x', 'STEP_NAME=x', 'STEP_ROOT=x']));
+    // The shell's export reaches the step's options through the sync, not with disable-sync.
+    expect((await config('unsynced')).Config.Env).toContain('SEEN=x');
+    const synced = await config('synced');
+    expect(synced.Config.Env).toEqual(expect.arrayContaining(['SEEN=from-the-shellx', 'TWO=a b', 'STEP_NAME=scriptx', 'BOX_GREETING=from the box']));
+    // The image has the container's env, not the shell's exports.
+    expect(synced.Config.Env.some((e: string) => e.startsWith('SHELL_EXPORT='))).toBe(false);
+    expect(synced.Config.User).toBe('nobody');
+    expect(synced.Config.StopSignal).toBe('SIGINT');
+    expect(Object.keys(synced.Config.Volumes ?? {}).sort()).toEqual(['/cache', '/data']);
+    expect(synced.Config.Labels).toMatchObject({ team: 'core', motto: 'hello world' });
+    expect(synced.Author).toBe('Ada <ada@example.invalid>');
+    expect(synced.Comment).toBe('committed by the test');
+    // No cmd given: the box's shell CMD stays.
+    expect(synced.Config.Cmd).toEqual(['/bin/sh', '-c', 'if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi']);
+  });
+});
