@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
@@ -16,6 +20,12 @@ afterAll(async () => {
   for (const i of images) await docker?.removeImage(i).catch(() => undefined);
   for (const [repo, tags] of registryTags) await deleteRegistryTags(repo, tags);
 });
+
+/** The run's result, its failed box's snapshot (werker-snapshot:<key>, §8.4) noted for removal. */
+function tracked<T extends { stdout: string }>(r: T): T {
+  for (const m of r.stdout.matchAll(/werker-snapshot:[0-9a-f]+/g)) images.push(m[0]);
+  return r;
+}
 
 const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
 const registryEnv = (repo: string): Record<string, string> => ({ X_REGISTRY_USER: REGISTRY.username, XXX_REGISTRY_PASSWORD: REGISTRY.password, X_REGISTRY_REPO: repo });
@@ -58,7 +68,7 @@ describe.skipIf(!docker)('§6.3 / §6.4 / §6.1 docker-run, docker-build and an 
       fromHost = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
       if (!fromHost) await new Promise((r) => setTimeout(r, 200));
     }
-    const r = await done;
+    const r = tracked(await done);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // docker-run: entrypoint `sh -c` with the cmd as one word, run as nobody in /tmp with the env.
     const sideSays = 'user=65534 dir=/tmp env=hello-side/two words';
@@ -108,7 +118,7 @@ describe.skipIf(!docker)('§6 / §6.1 / §8.3 docker-push in commit mode with --
     const tags = ['first', 'unsynced', 'synced', 'bad'];
     images.push(...tags.map((t) => `${ref}:${t}`));
     registryTags.push([repo, tags]);
-    const r = await runCli(['build', fixture('compat-6.1-push-options'), '--working-dir', workDir(), '--run-id', 'itpushopts1', '--docker-local'], { env: { X_PUSH_REPO: ref } });
+    const r = tracked(await runCli(['build', fixture('compat-6.1-push-options'), '--working-dir', workDir(), '--run-id', 'itpushopts1', '--docker-local'], { env: { X_PUSH_REPO: ref } }));
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain(`--docker-local: tagged ${ref}:synced, not pushed`);
     expect(r.stdout).toMatch(/Step failed: bad label[\s\S]*nolabel/);
@@ -133,5 +143,66 @@ describe.skipIf(!docker)('§6 / §6.1 / §8.3 docker-push in commit mode with --
     expect(synced.Comment).toBe('committed by the test');
     // No cmd given: the box's shell CMD stays.
     expect(synced.Config.Cmd).toEqual(['/bin/sh', '-c', 'if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi']);
+  });
+});
+
+/** Writes files (path → text) under dir. */
+function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+}
+
+describe.skipIf(!docker)('§7.2 where a registry step\'s package comes from', () => {
+  it('the step cache is used once there, even over a built-in; a .tar.gz URL is downloaded and unpacked', async () => {
+    // A step package as a .tar.gz, served over HTTP on loopback.
+    const pkgDir = workDir();
+    writeTree(pkgDir, {
+      'tarstep/step.yml': 'name: tarstep\nversion: 1.0.0\nproperties:\n  - name: word\n    type: string\n    default: from-the-default\n',
+      'tarstep/run.sh': 'echo "tarstep ran with word=$WERCKER_TARSTEP_WORD"\n',
+    });
+    const tarball = path.join(pkgDir, 'tarstep.tar.gz');
+    execFileSync('tar', ['czf', tarball, '-C', pkgDir, 'tarstep']);
+    const served: string[] = [];
+    const server = createHttpServer((req, res) => {
+      served.push(req.url ?? '');
+      if (req.url !== '/steps/tarstep.tar.gz') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(readFileSync(tarball));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+
+    const project = workDir();
+    const wd = workDir();
+    writeTree(project, {
+      'wercker.yml': [
+        'box: werker-test/busybox',
+        'build:',
+        '  steps:',
+        '    - someone/greeter@1.0.0',
+        '    - install-packages:',
+        '        packages: never-installed',
+        `    - tarstep "http://127.0.0.1:${port}/steps/tarstep.tar.gz"`,
+        '',
+      ].join('\n'),
+    });
+    // In the step cache: a step no source has, and one that shadows werker's built-in.
+    writeTree(wd, {
+      'steps/someone-greeter@1.0.0/run.sh': 'echo "greeter from the step cache"\n',
+      'steps/wercker-install-packages/run.sh': 'echo "install-packages from the step cache: $WERCKER_INSTALL_PACKAGES_PACKAGES"\n',
+    });
+    try {
+      const plan = await runCli(['plan', project, '--working-dir', wd]);
+      expect(plan.stdout).toContain(`cache ${path.join(wd, 'steps', 'someone-greeter@1.0.0')}`);
+      const r = tracked(await runCli(['build', project, '--working-dir', wd, '--run-id', 'itstepcache1']));
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('greeter from the step cache');
+      expect(r.stdout).toContain('install-packages from the step cache: never-installed');
+      expect(r.stdout).toContain('tarstep ran with word=from-the-default');
+      expect(served).toContain('/steps/tarstep.tar.gz');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
