@@ -206,3 +206,83 @@ describe.skipIf(!docker)('§7.2 where a registry step\'s package comes from', ()
     }
   });
 });
+
+/** The containers of a run while it goes on, inspected by the engine. */
+async function runContainers(runId: string): Promise<Array<{ name: string; dns: string[]; memory: number; swap: number }>> {
+  const list = await docker!.docker.listContainers({ all: true, filters: { label: [`werker.run=${runId}`] } });
+  return Promise.all(list.map(async (c) => {
+    const raw = await docker!.docker.getContainer(c.Id).inspect();
+    return { name: raw.Name.replace(/^\//, ''), dns: raw.HostConfig.Dns ?? [], memory: raw.HostConfig.Memory ?? 0, swap: raw.HostConfig.MemorySwap ?? 0 };
+  }));
+}
+
+/** Runs a build and inspects its containers while its `hold` step sleeps. */
+async function buildAndInspect(args: string[], runId: string): Promise<{ r: Awaited<ReturnType<typeof runCli>>; containers: Awaited<ReturnType<typeof runContainers>> }> {
+  const { done } = spawnCli([...args, '--run-id', runId]);
+  let finished = false;
+  void done.then(() => (finished = true));
+  let containers: Awaited<ReturnType<typeof runContainers>> = [];
+  while (!finished) {
+    // Once the first container is there, the others (box or service) follow within the hold step's sleep.
+    if ((await runContainers(runId)).length) {
+      await new Promise((r) => setTimeout(r, 2000));
+      containers = await runContainers(runId);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { r: tracked(await done), containers };
+}
+
+const FLAGS_YML = (extra: string): string => [
+  extra,
+  'box: werker-test/busybox',
+  'build:',
+  '  steps:',
+  '    - script:',
+  '        name: hold',
+  '        code: |',
+  '          echo "in $(pwd)"; ls -a "$WERCKER_SOURCE_DIR" "$WERCKER_ROOT" | sort -u | tr "\\n" " "; echo',
+  '          sleep 6',
+  '',
+].join('\n');
+
+describe.skipIf(!docker)('§8.3 pipeline flags on the box', () => {
+  it('--docker-dns and --docker-memory set the box\'s DNS and memory; --ignore-file replaces .werckerignore; --source-dir is where steps start', async () => {
+    const project = workDir();
+    writeTree(project, {
+      'wercker.yml': FLAGS_YML(''),
+      '.werckerignore': 'default-ignored.txt\n',
+      'my.ignore': 'custom-ignored.txt\n',
+      'default-ignored.txt': 'x', 'custom-ignored.txt': 'x', 'kept.txt': 'x', 'sub/in-sub.txt': 'x',
+    });
+    const { r, containers } = await buildAndInspect(['build', project, '--working-dir', workDir(), '--docker-dns', '192.0.2.53', '--docker-memory', '300', '--ignore-file', 'my.ignore', '--source-dir', 'sub'], 'itflagsbox1');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(containers).toHaveLength(1);
+    expect(containers[0]).toMatchObject({ dns: ['192.0.2.53'], memory: 300 * 1024 * 1024, swap: 2 * 300 * 1024 * 1024 });
+    expect(r.stdout).toContain('in /pipeline/source/sub');
+    expect(r.stdout).toContain('in-sub.txt');
+    expect(r.stdout).toMatch(/default-ignored\.txt/);
+    expect(r.stdout).toMatch(/kept\.txt/);
+    expect(r.stdout).not.toMatch(/custom-ignored\.txt/);
+  });
+
+  it('the yml\'s source-dir wins over --source-dir; .werckerignore is the default; --docker-dns is the box\'s only; with a service the box gets 75% of --docker-memory', async () => {
+    const project = workDir();
+    writeTree(project, {
+      'wercker.yml': FLAGS_YML('source-dir: other\nservices:\n  - id: werker-test/busybox\n    name: idle\n    cmd: sleep 60'),
+      '.werckerignore': 'default-ignored.txt\n',
+      'default-ignored.txt': 'x', 'kept.txt': 'x', 'sub/in-sub.txt': 'x', 'other/in-other.txt': 'x',
+    });
+    const { r, containers } = await buildAndInspect(['build', project, '--working-dir', workDir(), '--docker-dns', '192.0.2.53', '--docker-memory', '400', '--source-dir', 'sub'], 'itflagsbox2');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const box = containers.find((c) => c.name.includes('box'));
+    const service = containers.find((c) => c !== box);
+    expect(box, JSON.stringify(containers)).toMatchObject({ dns: ['192.0.2.53'], memory: 300 * 1024 * 1024 });
+    expect(service?.dns).toEqual([]);
+    expect(r.stdout).toContain('in /pipeline/source/other');
+    expect(r.stdout).toContain('in-other.txt');
+    expect(r.stdout).toMatch(/kept\.txt/);
+    expect(r.stdout).not.toMatch(/default-ignored\.txt/);
+  });
+});
