@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
+import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
@@ -284,5 +285,61 @@ describe.skipIf(!docker)('§8.3 pipeline flags on the box', () => {
     expect(r.stdout).toContain('in-other.txt');
     expect(r.stdout).toMatch(/kept\.txt/);
     expect(r.stdout).not.toMatch(/default-ignored\.txt/);
+  });
+});
+
+describe('§8.2 --no-colors', () => {
+  /** werker's check-config on a terminal (util-linux `script` gives it one), NO_COLOR unset. */
+  function onTerminal(flags: string[], project: string): string {
+    const env = { ...process.env };
+    delete env.NO_COLOR;
+    const cli = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...flags, 'check-config', project];
+    return execFileSync('script', ['-qec', cli.map((w) => `'${w}'`).join(' '), '/dev/null'], { env, encoding: 'utf8' });
+  }
+
+  it('a terminal gets colours, and none with --no-colors', () => {
+    const project = workDir();
+    writeTree(project, { 'wercker.yml': 'box: werker-test/busybox\nbuild:\n  steps: 3\n' });
+    const ANSI = /\x1b\[\d+m/;
+    const coloured = onTerminal([], project);
+    expect(coloured).toContain('build.steps: warning');
+    expect(coloured).toMatch(ANSI);
+    const plain = onTerminal(['--no-colors'], project);
+    expect(plain).toContain('build.steps: warning');
+    expect(plain).not.toMatch(ANSI);
+  });
+});
+
+describe.skipIf(!docker)('§6 / §8.3 refused before anything is fetched', () => {
+  it('an unknown internal/x is refused before the run, naming the internal steps werker has', async () => {
+    const project = workDir();
+    writeTree(project, { 'wercker.yml': 'box: werker-test/busybox\nbuild:\n  steps:\n    - internal/frobnicate:\n        x: 1\n    - script:\n        code: echo SHOULD NOT RUN\n' });
+    const r = await runCli(['build', project, '--working-dir', workDir()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/wercker\.yml:4:7 build\.steps: error: werker has no internal step "internal\/frobnicate" \(it has internal\/docker-push, .*internal\/docker-build/);
+    expect(r.stdout).not.toContain('SHOULD NOT RUN');
+  });
+
+  it('--docker-local asks no registry for a missing box; without it the engine does', async () => {
+    const asked: string[] = [];
+    const registry = createHttpServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NAME_UNKNOWN","message":"not here"}]}');
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const port = (registry.address() as { port: number }).port;
+    const project = workDir();
+    writeTree(project, { 'wercker.yml': `box: 127.0.0.1:${port}/werker-it/never-pushed:1\nbuild:\n  steps:\n    - script:\n        code: echo SHOULD NOT RUN\n` });
+    try {
+      const local = await runCli(['build', project, '--working-dir', workDir(), '--docker-local']);
+      expect(local.code).not.toBe(0);
+      expect(local.stdout + local.stderr).toContain(`image 127.0.0.1:${port}/werker-it/never-pushed:1 is not on the engine`);
+      expect(asked).toEqual([]);
+      const pulled = await runCli(['build', project, '--working-dir', workDir()]);
+      expect(pulled.code).not.toBe(0);
+      expect(asked.some((a) => a.includes('/v2/'))).toBe(true);
+    } finally {
+      await new Promise((resolve) => registry.close(resolve));
+    }
   });
 });
