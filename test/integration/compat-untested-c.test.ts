@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
+import { readSnapshotLabels } from '../../src/engine/snapshot-record.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
@@ -340,6 +341,52 @@ describe.skipIf(!docker)('§6 / §8.3 refused before anything is fetched', () =>
       expect(asked.some((a) => a.includes('/v2/'))).toBe(true);
     } finally {
       await new Promise((resolve) => registry.close(resolve));
+    }
+  });
+});
+
+describe.skipIf(!docker)('§8.4 a step that timed out', () => {
+  it('the box is started again: the snapshot has the step\'s files but not its env, and werker says so', async () => {
+    const project = workDir();
+    writeTree(project, {
+      'wercker.yml': [
+        'box: werker-test/busybox',
+        'build:',
+        '  steps:',
+        '    - script:',
+        '        name: one',
+        '        code: export EARLIER=from-one',
+        '    - script:',
+        '        name: times out',
+        '        code: |',
+        '          export LATER=from-the-timed-out-step',
+        '          echo made > "$WERCKER_SOURCE_DIR/by-timed-out.txt"',
+        '          cd /tmp',
+        '          echo started-sleeping',
+        '          sleep 600',
+        '',
+      ].join('\n'),
+    });
+    const r = tracked(await runCli(['build', project, '--working-dir', workDir(), '--command-timeout', '0.05', '--run-id', 'ittimedout1']));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Step failed: times out[\s\S]*Command timed out/);
+    expect(r.stdout).toContain('step times out was still running: the box is started again, so its environment and directory are lost (its files stay)');
+    const ref = /werker-snapshot:[0-9a-f]+/.exec(r.stdout)?.[0];
+    expect(ref, r.stdout).toBeDefined();
+    expect(await leftovers('ittimedout1')).toEqual([]);
+
+    const info = readSnapshotLabels((await docker!.inspectImage(ref!)).labels);
+    expect(info).toMatchObject({ run: 'ittimedout1', step: 'times out' });
+    // The restarted box's shell has none of the killed shell's exports: not the step's, nor the earlier ones.
+    expect(info!.env.map(([k]) => k)).not.toContain('LATER');
+    expect(info!.env.map(([k]) => k)).not.toContain('EARLIER');
+    const id = await docker!.createContainer({ name: `werker-it-timedout-${Date.now()}`, image: ref!, cmd: ['cat', '/pipeline/source/by-timed-out.txt'], labels: { 'werker.test': 'timedout' } });
+    try {
+      await docker!.startContainer(id);
+      expect(await docker!.waitContainer(id)).toBe(0);
+      expect(await docker!.containerLogs(id)).toContain('made');
+    } finally {
+      await docker!.removeContainer(id, { force: true });
     }
   });
 });
