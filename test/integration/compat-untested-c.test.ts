@@ -138,7 +138,7 @@ describe.skipIf(!docker)('§6 / §6.1 / §8.3 docker-push in commit mode with --
     // The image has the container's env, not the shell's exports.
     expect(synced.Config.Env.some((e: string) => e.startsWith('SHELL_EXPORT='))).toBe(false);
     expect(synced.Config.User).toBe('nobody');
-    expect(synced.Config.StopSignal).toBe('SIGINT');
+    expect((synced.Config as { StopSignal?: string }).StopSignal).toBe('SIGINT');
     expect(Object.keys(synced.Config.Volumes ?? {}).sort()).toEqual(['/cache', '/data']);
     expect(synced.Config.Labels).toMatchObject({ team: 'core', motto: 'hello world' });
     expect(synced.Author).toBe('Ada <ada@example.invalid>');
