@@ -390,3 +390,39 @@ describe.skipIf(!docker)('§8.4 a step that timed out', () => {
     }
   });
 });
+
+describe.skipIf(!docker)('§6.3 docker-build registry-auth-config', () => {
+  it('the build pulls a FROM image from a registry that wants a login with the credentials given; without them it is refused', async () => {
+    // A base image only the registry has, behind its login.
+    const base = `${REGISTRY.host}/werker-it/authbase-${Date.now().toString(36)}`;
+    const auth = { username: REGISTRY.username, password: REGISTRY.password, serveraddress: REGISTRY.host };
+    await docker!.tagImage('werker-test/busybox:latest', base, '1');
+    await docker!.pushImage(base, '1', { auth });
+    await docker!.removeImage(`${base}:1`);
+    registryTags.push([base.slice(REGISTRY.host.length + 1), ['1']]);
+    images.push(`${base}:1`);
+    const yml = (withAuth: boolean): string => [
+      'box: werker-test/busybox',
+      'build:',
+      '  steps:',
+      '    - internal/docker-build:',
+      '        image-name: fromauth',
+      ...(withAuth ? ['        registry-auth-config: \'{"127.0.0.1:5000": {"username": "$REGISTRY_USER", "password": "$REGISTRY_PASSWORD"}}\''] : []),
+      '',
+    ].join('\n');
+    const env = registryEnv('unused');
+    const project = workDir();
+    writeTree(project, { 'Dockerfile': `FROM ${base}:1\nRUN echo "built on the private base"\n`, 'wercker.yml': yml(false) });
+    const refused = tracked(await runCli(['build', project, '--working-dir', workDir(), '--run-id', 'itregauth1'], { env }));
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/no basic auth credentials|unauthorized|authentication required/i);
+    await docker!.removeImage(`${base}:1`).catch(() => undefined);
+
+    writeTree(project, { 'wercker.yml': yml(true) });
+    const r = tracked(await runCli(['build', project, '--working-dir', workDir(), '--run-id', 'itregauth2'], { env }));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('built on the private base');
+    expect(r.stdout + r.stderr).not.toContain(REGISTRY.password);
+    expect(await leftovers('itregauth2')).toEqual([]);
+  });
+});
