@@ -416,6 +416,9 @@ describe.skipIf(!docker)('§6.3 docker-build registry-auth-config', () => {
     const refused = tracked(await runCli(['build', project, '--working-dir', workDir(), '--run-id', 'itregauth1'], { env }));
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/no basic auth credentials|unauthorized|authentication required/i);
+    // §8.4: a failed internal step left the shell idle, so the box is not started again.
+    expect(refused.stdout).not.toContain('was still running');
+    expect(refused.stdout).toContain('kept a snapshot of the box');
     await docker!.removeImage(`${base}:1`).catch(() => undefined);
 
     writeTree(project, { 'wercker.yml': yml(true) });
