@@ -134,7 +134,7 @@ describe.skipIf(!docker)('§6 / §6.1 / §8.3 docker-push in commit mode with --
     // The shell's export reaches the step's options through the sync, not with disable-sync.
     expect((await config('unsynced')).Config.Env).toContain('SEEN=x');
     const synced = await config('synced');
-    expect(synced.Config.Env).toEqual(expect.arrayContaining(['SEEN=from-the-shellx', 'TWO=a b', 'STEP_NAME=scriptx', 'BOX_GREETING=from the box']));
+    expect(synced.Config.Env).toEqual(expect.arrayContaining(['SEEN=from-the-shellx', 'TWO=a b', 'STEP_NAME=scriptx', 'BOX_GREETING=from the box', 'IDLE_ENV_MODE=resting']));
     // The image has the container's env, not the shell's exports.
     expect(synced.Config.Env.some((e: string) => e.startsWith('SHELL_EXPORT='))).toBe(false);
     expect(synced.Config.User).toBe('nobody');
