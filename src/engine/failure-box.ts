@@ -18,8 +18,9 @@ export async function afterFailure(
   const { plan } = box;
   const { bus } = deps;
   if (!keepsFailureState(plan) || outcome.status !== 'failed') return;
-  // A timeout (no exit code) leaves the step's command running in the shell.
-  const busy = outcome.exitCode === null && box.session.alive;
+  // A timeout (no exit code) leaves the step's command running in the shell. An internal step
+  // runs on the engine, not in the shell: its failure (no exit code either) leaves the shell idle.
+  const busy = outcome.exitCode === null && failed.kind !== 'internal' && box.session.alive;
   if (busy) bus.emit({ type: 'log', level: 'warn', text: `step ${failed.displayName} was still running: the box is started again, so its environment and directory are lost (its files stay)` });
   const state = await readFailureState(box, opts, busy).catch((err: unknown) => warn(bus, `could not read the failed step's state: ${(err as Error).message}`));
   if (!state) return;
