@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
@@ -49,7 +49,10 @@ describe.skipIf(!docker)('§4.1–§4.7 one passing run with --commit and --arti
     expect(committed, out).toBeGreaterThan(-1);
     expect(storing, out).toBeGreaterThan(committed);
     expect(out.indexOf('Stored artifacts: 1 files')).toBeGreaterThan(storing);
-    expect(await docker!.imageExists(`${repo}:t1`)).toBe(true);
+    // The log lines are written after both; the image's creation time and the tar's show the order.
+    const created = Date.parse((await docker!.docker.getImage(`${repo}:t1`).inspect()).Created);
+    const stored = statSync(path.join(wd, 'builds/itub01/output.tar')).mtimeMs;
+    expect(created, `image created ${created}, output.tar written ${stored}`).toBeLessThan(stored);
     // §4.4: a batch with status 3 is `Command exited with exit code: 3`; §4.8: it stops the after-steps.
     expect(out).toMatch(/After-step failed: return-three \([^)]*\)\n {4}Command exited with exit code: 3\n/);
     expect(out).not.toContain('NOT REACHED');
