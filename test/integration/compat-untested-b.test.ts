@@ -55,6 +55,7 @@ describe.skipIf(!docker)('§4.1–§4.7 one passing run with --commit and --arti
     expect(created, `image created ${created}, output.tar written ${stored}`).toBeLessThan(stored);
     // §4.4: a batch with status 3 is `Command exited with exit code: 3`; §4.8: it stops the after-steps.
     expect(out).toMatch(/After-step failed: return-three \([^)]*\)\n {4}Command exited with exit code: 3\n/);
+    expect(out).toContain('after-steps see passed');
     expect(out).not.toContain('NOT REACHED');
     expect(out).toContain('Pipeline finished');
     expect(existsSync(path.join(wd, 'builds/itub01/output/made.txt'))).toBe(true);
@@ -63,7 +64,7 @@ describe.skipIf(!docker)('§4.1–§4.7 one passing run with --commit and --arti
 });
 
 describe.skipIf(!docker)('§4.7 a failed artifact store', () => {
-  it('fails the run with exit 1, saying what failed and what to check', async () => {
+  it('fails the run with exit 1, saying what failed and what to check, after the after-steps saw the run failed', async () => {
     const wd = workDir();
     // A directory where the output's tar file goes: storing cannot write it.
     mkdirSync(path.join(wd, 'builds/itub02/output.tar'), { recursive: true });
@@ -71,7 +72,9 @@ describe.skipIf(!docker)('§4.7 a failed artifact store', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain('Steps passed');
     expect(r.stdout).toContain('Pipeline failed');
-    expect(r.stdout).toMatch(/Steps passed\nStoring artifacts failed: EISDIR[^\n]*output\.tar'\nPipeline failed/);
+    // §4.8: the after-steps still run, and see the run as failed.
+    expect(r.stdout).toContain('after-steps see failed');
+    expect(r.stdout).toMatch(/Storing artifacts failed: EISDIR[^\n]*output\.tar'\nPipeline failed/);
     expect(r.stdout).toContain(`hint: check that ${path.join(wd, 'builds/itub02')} can be written`);
     expect(await leftovers('itub02')).toEqual([]);
   });
