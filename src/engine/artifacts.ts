@@ -33,9 +33,9 @@ export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, c
     const reason = err instanceof Error ? err.message : String(err);
     throw new WerkerError(`Storing artifacts failed: ${reason}`, 1, {
       cause: err,
-      hint: reason === TOO_BIG
+      hint: (err instanceof WerkerError ? err.hint : undefined) ?? (reason === TOO_BIG
         ? 'store less in $WERCKER_OUTPUT_DIR (when it holds no file, the whole source is stored)'
-        : `check that ${path.join(plan.workingDir, 'builds', plan.runId)} can be written (a full disk, or a file in the way), then run again`,
+        : `check that ${path.join(plan.workingDir, 'builds', plan.runId)} can be written (a full disk, or a file in the way), then run again`),
     });
   }
 }
