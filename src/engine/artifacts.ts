@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm, symlink, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,7 +8,9 @@ import type { RunPlan } from '../plan/types.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { DockerApiError, WerkerError } from '../errors.ts';
 
-const MAX_ARTIFACT_BYTES = 5000 * 1024 * 1024;
+/** wercker's limit on the stored output (docs/wercker-compat.md §4.10). */
+export const MAX_ARTIFACT_BYTES = 5000 * 1024 * 1024;
+const TOO_BIG = 'Size exceeds maximum size of 5000MB';
 
 export interface StoredArtifacts {
   dir: string;
@@ -21,18 +23,33 @@ export interface StoredArtifacts {
 /**
  * Copies the box's output dir out (docs/wercker-compat.md §4.10) into
  * `<working dir>/builds/<run>/output` plus `output.tar`, or the source when the output holds no
- * file, and points `latest` at the run.
+ * file, and points `latest` at the run. Any failure fails the run (§4.7) as `Storing artifacts failed: …`;
+ * `maxBytes` is the 5000 MB limit, smaller only in tests.
  */
-export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, containerId: string): Promise<StoredArtifacts> {
+export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, containerId: string, maxBytes = MAX_ARTIFACT_BYTES): Promise<StoredArtifacts> {
+  try {
+    return await storeOutput(plan, runtime, containerId, maxBytes);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new WerkerError(`Storing artifacts failed: ${reason}`, 1, {
+      cause: err,
+      hint: (err instanceof WerkerError ? err.hint : undefined) ?? (reason === TOO_BIG
+        ? 'store less in $WERCKER_OUTPUT_DIR (when it holds no file, the whole source is stored)'
+        : `check that ${path.join(plan.workingDir, 'builds', plan.runId)} can be written (a full disk, or a file in the way), then run again`),
+    });
+  }
+}
+
+async function storeOutput(plan: RunPlan, runtime: ContainerRuntime, containerId: string, maxBytes: number): Promise<StoredArtifacts> {
   const runDir = path.join(plan.workingDir, 'builds', plan.runId);
   const outDir = path.join(runDir, 'output');
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   let from = plan.paths.output;
-  let stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'));
+  let stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'), maxBytes);
   if (stored.files === 0) {
     from = plan.paths.base;
-    stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'));
+    stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'), maxBytes);
   }
   await writeFile(path.join(runDir, 'run.json'), JSON.stringify(runRecord(plan), null, 2));
   await pointLatest(plan.workingDir, plan.kind === 'deploy' ? 'latest_deploy' : 'latest', runDir);
@@ -51,7 +68,7 @@ function runRecord(plan: RunPlan): RunRecord {
   return { runId: plan.runId, pipeline: plan.pipeline, git: { branch: get('WERCKER_GIT_BRANCH'), commit: get('WERCKER_GIT_COMMIT'), tag: get('WERCKER_GIT_TAG') } };
 }
 
-async function copyOut(runtime: ContainerRuntime, containerId: string, from: string, to: string, tarFile: string): Promise<{ files: number; bytes: number }> {
+async function copyOut(runtime: ContainerRuntime, containerId: string, from: string, to: string, tarFile: string, maxBytes: number): Promise<{ files: number; bytes: number }> {
   await rm(to, { recursive: true, force: true });
   await mkdir(to, { recursive: true });
   let archive: NodeJS.ReadableStream;
@@ -67,9 +84,8 @@ async function copyOut(runtime: ContainerRuntime, containerId: string, from: str
   const counted = new PassThrough();
   counted.on('data', (c: Buffer) => {
     bytes += c.length;
-    if (bytes > MAX_ARTIFACT_BYTES) counted.destroy(new WerkerError('Storing artifacts failed: Size exceeds maximum size of 5000MB', 1));
+    if (bytes > maxBytes) counted.destroy(new Error(TOO_BIG));
   });
-  const tee = new PassThrough();
   const extract = tar.extract(to, {
     // The archive's top entry is the directory itself (`output/…`): strip it.
     map: (header) => {
@@ -78,10 +94,10 @@ async function copyOut(runtime: ContainerRuntime, containerId: string, from: str
       return header;
     },
   });
-  await Promise.all([
-    pipeline(archive, counted, tee, createWriteStream(tarFile)),
-    pipeline(tee, extract as unknown as NodeJS.WritableStream),
-  ]);
+  // The tar first, then unpacked from it: one pipeline at a time, so a stream stopped part way
+  // (the size limit) fails this call instead of leaving an error no one listens for.
+  await pipeline(archive, counted, createWriteStream(tarFile));
+  await pipeline(createReadStream(tarFile), extract as unknown as NodeJS.WritableStream);
   return { files, bytes };
 }
 

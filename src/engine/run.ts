@@ -151,17 +151,24 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   const failedMessage = main.outcome.message === undefined ? undefined : bus.mask(main.outcome.message);
   if (!passed && main.failed) result.failedStep = { name: main.failed.displayName, ...(failedMessage ? { message: failedMessage } : {}) };
   if (passed) await commitAfterSteps({ plan, runtime, containerId: boxId, session: box.session }, bus);
+  // A failed store fails the run (docs/wercker-compat.md §4.7), after the after-steps have run with that result (§4.8).
+  let storeFailure: WerkerError | undefined;
   if (passed && plan.options.artifacts) {
-    const stored = await storeArtifacts(plan, runtime, boxId);
-    // wercker's listing of the stored files (§4.10), bounded, before werker's count and size.
-    bus.emit({ type: 'log', level: 'info', text: listingText(stored.from, await listStored(stored.dir)) });
-    bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
-    result.artifactsDir = stored.dir;
+    try {
+      const stored = await storeArtifacts(plan, runtime, boxId);
+      // wercker's listing of the stored files (§4.10), bounded, before werker's count and size.
+      bus.emit({ type: 'log', level: 'info', text: listingText(stored.from, await listStored(stored.dir)) });
+      bus.emit({ type: 'artifacts.stored', path: stored.dir, files: stored.files, bytes: stored.bytes });
+      result.artifactsDir = stored.dir;
+    } catch (err) {
+      if (!(err instanceof WerkerError)) throw err;
+      storeFailure = err;
+    }
   }
   if (plan.afterSteps.length) {
     box.session.close();
     created.session = await attachSession(runtime, boxId, true, sessionOptions(bus, sent));
-    const resultVars = [quoteForExport('WERCKER_RESULT', passed ? 'passed' : 'failed')];
+    const resultVars = [quoteForExport('WERCKER_RESULT', passed && !storeFailure ? 'passed' : 'failed')];
     if (!passed && main.failed) {
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_DISPLAY_NAME', main.failed.displayName));
       resultVars.push(quoteForExport('WERCKER_FAILED_STEP_MESSAGE', failedMessage ?? ''));
@@ -176,6 +183,7 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
   // A failed run showed every service's last lines above; a passing one shows the services that died.
   if (passed) await showFailedServices(runtime, bus, created.services ?? []);
   if (!plan.options.directMount) await collectCache(plan, runtime, boxId, bus);
+  if (storeFailure) throw storeFailure;
   return result;
 }
 
