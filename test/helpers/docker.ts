@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RuntimeUnavailableError } from '../../src/errors.ts';
 import { connectDocker, type DockerRuntime } from '../../src/runtime/docker/client.ts';
@@ -57,4 +58,25 @@ export function testLabel(runtime: DockerRuntime): TestLabel {
 export async function runLeftovers(runtime: DockerRuntime, runId: string): Promise<string[]> {
   const found = await runtime.listLabelled('werker.run', runId);
   return [...found.containers.map((c) => c.name), ...found.networks.map((n) => n.name), ...found.volumes.map((v) => v.name)];
+}
+
+/** Runs a container to its end and removes it, whatever happened: its exit code and output. */
+export async function runOnce(runtime: DockerRuntime, options: Parameters<DockerRuntime['createContainer']>[0]): Promise<{ code: number; logs: string }> {
+  const id = await runtime.createContainer(options);
+  try {
+    await runtime.startContainer(id);
+    const code = await runtime.waitContainer(id);
+    return { code, logs: await runtime.containerLogs(id) };
+  } finally {
+    await runtime.removeContainer(id, { force: true });
+  }
+}
+
+/**
+ * The ids of the containers (any state) whose command mentions `text`: what the classic
+ * builder leaves with `--no-remove` (its intermediate containers carry no label of werker's).
+ */
+export function containersMentioning(text: string): string[] {
+  return execFileSync('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'], { encoding: 'utf8' })
+    .split('\n').filter((l) => l.includes(text)).map((l) => l.split(' ')[0]!);
 }

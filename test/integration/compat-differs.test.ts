@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
-import { requireDocker } from '../helpers/docker.ts';
+import { containersMentioning, requireDocker } from '../helpers/docker.ts';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -136,6 +136,8 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
       expect(dockerCli(['images', '-q', 'cmpbuild2probe']).trim()).not.toBe('');
     } finally {
       await removeLeftovers(docker!, { runId: 'cmpbuild2' });
+      // --no-remove keeps the build's intermediate containers too (§6.3): the CMD line's, unlabelled.
+      for (const id of containersMentioning('built by the step')) dockerCli(['rm', '-f', id], true);
       dockerCli(['image', 'rm', '-f', 'cmpbuild2probe'], true);
     }
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
-import { requireDocker, runLeftovers } from '../helpers/docker.ts';
+import { requireDocker, runLeftovers, runOnce } from '../helpers/docker.ts';
 import { REGISTRY } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -101,19 +101,14 @@ describe.skipIf(!docker)('§6.2 internal/docker-scratch-push', () => {
     expect(Object.keys(raw.Config.Volumes ?? {})).toEqual(['/data']);
     expect(raw.Config.User ?? '').toBe('');
     expect(raw.Config.Labels ?? {}).toEqual({});
-    const id = await docker!.createContainer({ name: `werker-it-scratch-${Date.now()}`, image: `${ref}:5c4a7c4`, labels: { 'werker.test': 'scratch' } });
-    try {
-      await docker!.startContainer(id);
-      expect(await docker!.waitContainer(id)).toBe(0);
-      const logs = await docker!.containerLogs(id);
-      expect(logs).toContain('hello from scratch');
-      expect(logs).toContain('greeting=hi motto=a b');
-      // The output's contents are the root: no output/ or pipeline/ directory.
-      expect(logs.split(/\s+/).filter(Boolean).sort()).toEqual(expect.arrayContaining(['app', 'bin']));
-      expect(logs).not.toMatch(/\b(output|pipeline)\b/);
-    } finally {
-      await docker!.removeContainer(id, { force: true });
-    }
+    const ran = await runOnce(docker!, { name: `werker-it-scratch-${Date.now()}`, image: `${ref}:5c4a7c4`, labels: { 'werker.test': 'scratch' } });
+    expect(ran.code).toBe(0);
+    const logs = ran.logs;
+    expect(logs).toContain('hello from scratch');
+    expect(logs).toContain('greeting=hi motto=a b');
+    // The output's contents are the root: no output/ or pipeline/ directory.
+    expect(logs.split(/\s+/).filter(Boolean).sort()).toEqual(expect.arrayContaining(['app', 'bin']));
+    expect(logs).not.toMatch(/\b(output|pipeline)\b/);
   });
 
   it('takes the source when the output holds no file; --docker-local only tags', async () => {
@@ -121,14 +116,9 @@ describe.skipIf(!docker)('§6.2 internal/docker-scratch-push', () => {
     const r = await runCli(['build', fixture('compat-6.2-scratch-push'), '--pipeline', 'from-source', '--working-dir', workDir(), '--git-commit', '5c4a7c5', '--docker-local']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('not pushed');
-    const id = await docker!.createContainer({ name: `werker-it-scratch-src-${Date.now()}`, image: 'werker-it/scratch-from-source:5c4a7c5', labels: { 'werker.test': 'scratch' } });
-    try {
-      await docker!.startContainer(id);
-      expect(await docker!.waitContainer(id)).toBe(0);
-      expect(await docker!.containerLogs(id)).toContain('from the source');
-    } finally {
-      await docker!.removeContainer(id, { force: true });
-    }
+    const ran = await runOnce(docker!, { name: `werker-it-scratch-src-${Date.now()}`, image: 'werker-it/scratch-from-source:5c4a7c5', labels: { 'werker.test': 'scratch' } });
+    expect(ran.code).toBe(0);
+    expect(ran.logs).toContain('from the source');
   });
 });
 
@@ -165,18 +155,13 @@ describe.skipIf(!docker)('§4.3 /pipeline is an ordinary directory', () => {
     const r = await runCli(['build', fixture('compat-4.3-pipeline-dir'), '--pipeline', 'commit', '--working-dir', workDir(), '--git-commit', 'c0mm17', '--docker-local']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('steps still run after the commit');
-    const id = await docker!.createContainer({ name: `werker-it-commit-${Date.now()}`, image: 'werker-it/commit-check:c0mm17', labels: { 'werker.test': 'commit' } });
-    try {
-      await docker!.startContainer(id);
-      expect(await docker!.waitContainer(id)).toBe(0);
-      const listing = await docker!.containerLogs(id);
-      expect(listing).toContain('made.txt');
-      expect(listing.split(/\s+/)).toEqual(expect.arrayContaining(['cache', 'output', 'source']));
-      expect(listing).not.toMatch(/wercker-init|make-something|init\.sh|run\.sh/);
-      expect(listing).toContain('end-of-listing');
-    } finally {
-      await docker!.removeContainer(id, { force: true });
-    }
+    const ran = await runOnce(docker!, { name: `werker-it-commit-${Date.now()}`, image: 'werker-it/commit-check:c0mm17', labels: { 'werker.test': 'commit' } });
+    expect(ran.code).toBe(0);
+    const listing = ran.logs;
+    expect(listing).toContain('made.txt');
+    expect(listing.split(/\s+/)).toEqual(expect.arrayContaining(['cache', 'output', 'source']));
+    expect(listing).not.toMatch(/wercker-init|make-something|init\.sh|run\.sh/);
+    expect(listing).toContain('end-of-listing');
   });
 });
 

@@ -8,7 +8,7 @@ import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { readSnapshotLabels } from '../../src/engine/snapshot-record.ts';
-import { requireDocker, runLeftovers } from '../helpers/docker.ts';
+import { requireDocker, runLeftovers, runOnce } from '../helpers/docker.ts';
 import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -92,17 +92,12 @@ describe.skipIf(!docker)('§6.3 / §6.4 / §6.1 docker-run, docker-build and an 
     await docker!.pullImage(`${ref}:img`, { auth: { username: REGISTRY.username, password: REGISTRY.password, serveraddress: REGISTRY.host } });
     const info = await docker!.inspectImage(`${ref}:img`);
     expect(info.labels).toMatchObject({ team: 'core', stage: 'test' });
-    const id = await docker!.createContainer({ name: `werker-it-built-${Date.now()}`, image: `${ref}:img`, labels: { 'werker.test': 'built' } });
-    try {
-      await docker!.startContainer(id);
-      expect(await docker!.waitContainer(id)).toBe(0);
-      const logs = await docker!.containerLogs(id);
-      expect(logs).toContain('from the app context');
-      expect(logs).toContain('greeting=hello-arg');
-      expect(logs).toContain(sideSays);
-    } finally {
-      await docker!.removeContainer(id, { force: true });
-    }
+    const ran = await runOnce(docker!, { name: `werker-it-built-${Date.now()}`, image: `${ref}:img`, labels: { 'werker.test': 'built' } });
+    expect(ran.code).toBe(0);
+    const logs = ran.logs;
+    expect(logs).toContain('from the app context');
+    expect(logs).toContain('greeting=hello-arg');
+    expect(logs).toContain(sideSays);
   });
 });
 
@@ -380,14 +375,9 @@ describe.skipIf(!docker)('§8.4 a step that timed out', () => {
     // The restarted box's shell has none of the killed shell's exports: not the step's, nor the earlier ones.
     expect(info!.env.map(([k]) => k)).not.toContain('LATER');
     expect(info!.env.map(([k]) => k)).not.toContain('EARLIER');
-    const id = await docker!.createContainer({ name: `werker-it-timedout-${Date.now()}`, image: ref!, cmd: ['cat', '/pipeline/source/by-timed-out.txt'], labels: { 'werker.test': 'timedout' } });
-    try {
-      await docker!.startContainer(id);
-      expect(await docker!.waitContainer(id)).toBe(0);
-      expect(await docker!.containerLogs(id)).toContain('made');
-    } finally {
-      await docker!.removeContainer(id, { force: true });
-    }
+    const ran = await runOnce(docker!, { name: `werker-it-timedout-${Date.now()}`, image: ref!, cmd: ['cat', '/pipeline/source/by-timed-out.txt'], labels: { 'werker.test': 'timedout' } });
+    expect(ran.code).toBe(0);
+    expect(ran.logs).toContain('made');
   });
 });
 

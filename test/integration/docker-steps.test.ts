@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
-import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
+import { BUSYBOX, containersMentioning, requireDocker, runOnce } from '../helpers/docker.ts';
 import { REGISTRY, deleteRegistryTags } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -171,11 +171,6 @@ function markedBuildProject(marker: string): string {
   return dir;
 }
 
-/** The ids of the containers (any state) whose command mentions `marker`. */
-function containersMentioning(marker: string): string[] {
-  return dockerCli(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}']).split('\n').filter((l) => l.includes(marker)).map((l) => l.split(' ')[0]!);
-}
-
 /** A project (not a git checkout, so no branch names the tag) whose box leaves a file, then internal/store-container. */
 function storeContainerProject(): string {
   const dir = workDir();
@@ -190,14 +185,8 @@ function storeContainerProject(): string {
 /** `docker load -i file`, what it says, and the file the loaded image carries. */
 async function loadAndRead(file: string, ref: string): Promise<{ said: string; content: string }> {
   const said = dockerCli(['load', '-i', file]);
-  const id = await docker!.createContainer({ name: `werker-it-stored-${suffix}-${Date.now()}`, image: ref, cmd: ['cat', '/stored.txt'], labels: { 'werker.test': 'store' } });
-  try {
-    await docker!.startContainer(id);
-    await docker!.waitContainer(id);
-    return { said, content: await docker!.containerLogs(id) };
-  } finally {
-    await docker!.removeContainer(id, { force: true });
-  }
+  const ran = await runOnce(docker!, { name: `werker-it-stored-${suffix}-${Date.now()}`, image: ref, cmd: ['cat', '/stored.txt'], labels: { 'werker.test': 'store' } });
+  return { said, content: ran.logs };
 }
 
 /** A loopback port nothing listens on (taken, then closed). */

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
-import { requireDocker } from '../helpers/docker.ts';
+import { requireDocker, runOnce } from '../helpers/docker.ts';
 import { REGISTRY } from '../helpers/registry.ts';
 
 const docker: DockerRuntime | undefined = await requireDocker();
@@ -56,14 +56,9 @@ describe.skipIf(!docker)('internal steps on the real engine', () => {
     expect(info.workingDir).toBe('/usr/src/app');
     // The run's labels are blanked, so werker's cleanup never takes its containers for leftovers.
     expect(info.labels['werker.run']).toBe('');
-    const id = await docker!.createContainer({ name: `werker-it-pushed-${Date.now()}`, image: `${ref}:c0ffee1`, labels: { 'werker.test': 'push' } });
-    try {
-      await docker!.startContainer(id);
-      expect(await docker!.waitContainer(id)).toBe(0);
-      expect(await docker!.containerLogs(id)).toContain('entrypoint ran in /usr/src/app with hello world');
-    } finally {
-      await docker!.removeContainer(id, { force: true });
-    }
+    const ran = await runOnce(docker!, { name: `werker-it-pushed-${Date.now()}`, image: `${ref}:c0ffee1`, labels: { 'werker.test': 'push' } });
+    expect(ran.code).toBe(0);
+    expect(ran.logs).toContain('entrypoint ran in /usr/src/app with hello world');
   });
 
   it('internal/docker-push fails clearly on a wrong password, without showing it', async () => {
