@@ -77,6 +77,16 @@ export async function runOnce(runtime: DockerRuntime, options: Parameters<Docker
  * builder leaves with `--no-remove` (its intermediate containers carry no label of werker's).
  */
 export function containersMentioning(text: string): string[] {
-  return execFileSync('docker', ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'], { encoding: 'utf8' })
+  return dockerCli(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])
     .split('\n').filter((l) => l.includes(text)).map((l) => l.split(' ')[0]!);
+}
+
+/** The docker CLI's output (its stderr kept off the test's); `quiet`: '' when it fails, for cleanup of what may be gone. */
+export function dockerCli(args: string[], quiet = false): string {
+  try {
+    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    if (quiet) return '';
+    throw err;
+  }
 }

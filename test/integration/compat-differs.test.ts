@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
-import { containersMentioning, requireDocker } from '../helpers/docker.ts';
+import { containersMentioning, dockerCli, requireDocker } from '../helpers/docker.ts';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -142,12 +141,3 @@ describe.skipIf(!docker)('wercker behaviours that used to differ', () => {
     }
   });
 });
-
-function dockerCli(args: string[], quiet = false): string {
-  try {
-    return execFileSync('docker', args, { encoding: 'utf8' });
-  } catch (err) {
-    if (quiet) return '';
-    throw err;
-  }
-}

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
-import { BUSYBOX, containersMentioning, requireDocker, runOnce } from '../helpers/docker.ts';
+import { BUSYBOX, containersMentioning, dockerCli, requireDocker, runOnce } from '../helpers/docker.ts';
 import { REGISTRY, deleteRegistryTags } from '../helpers/registry.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 
@@ -203,13 +202,4 @@ async function manifestStatus(repo: string, tag: string): Promise<number> {
   const auth = `Basic ${Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64')}`;
   const res = await fetch(`http://${REGISTRY.host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: auth, accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
   return res.status;
-}
-
-function dockerCli(args: string[], quiet = false): string {
-  try {
-    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    if (quiet) return '';
-    throw err;
-  }
 }
