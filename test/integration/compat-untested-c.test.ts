@@ -206,11 +206,14 @@ describe.skipIf(!docker)('§7.2 where a registry step\'s package comes from', ()
 
 /** The containers of a run while it goes on, inspected by the engine. */
 async function runContainers(runId: string): Promise<Array<{ name: string; dns: string[]; memory: number; swap: number }>> {
-  const list = await docker!.docker.listContainers({ all: true, filters: { label: [`werker.run=${runId}`] } });
-  return Promise.all(list.map(async (c) => {
-    const raw = await docker!.docker.getContainer(c.Id).inspect();
-    return { name: raw.Name.replace(/^\//, ''), dns: raw.HostConfig.Dns ?? [], memory: raw.HostConfig.Memory ?? 0, swap: raw.HostConfig.MemorySwap ?? 0 };
+  // Running ones only, and one that goes between the list and the inspect is skipped: a run may
+  // have short-lived containers of its own (under load the list can catch one as it is removed).
+  const list = await docker!.docker.listContainers({ filters: { label: [`werker.run=${runId}`], status: ['running'] } });
+  const inspected = await Promise.all(list.map(async (c) => {
+    const raw = await docker!.docker.getContainer(c.Id).inspect().catch(() => undefined);
+    return raw && { name: raw.Name.replace(/^\//, ''), dns: raw.HostConfig.Dns ?? [], memory: raw.HostConfig.Memory ?? 0, swap: raw.HostConfig.MemorySwap ?? 0 };
   }));
+  return inspected.filter((c) => c !== undefined);
 }
 
 /** Runs a build and inspects its containers while its `hold` step sleeps. */
@@ -220,9 +223,9 @@ async function buildAndInspect(args: string[], runId: string): Promise<{ r: Awai
   void done.then(() => (finished = true));
   let containers: Awaited<ReturnType<typeof runContainers>> = [];
   while (!finished) {
-    // Once the first container is there, the others (box or service) follow within the hold step's sleep.
-    if ((await runContainers(runId)).length) {
-      await new Promise((r) => setTimeout(r, 2000));
+    // Services start before the box, so once the box runs every container of the run is there.
+    if ((await runContainers(runId)).some((c) => c.name.includes('box'))) {
+      await new Promise((r) => setTimeout(r, 1000));
       containers = await runContainers(runId);
       break;
     }
