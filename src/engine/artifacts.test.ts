@@ -57,5 +57,9 @@ describe('storeArtifacts size limit (§4.10)', () => {
     expect((err as { hint?: string }).hint).toMatch(/store less in \$WERCKER_OUTPUT_DIR/);
     expect((err as { exitCode?: number }).exitCode).toBe(1);
     expect(existsSync(path.join(wd, 'latest'))).toBe(false);
+    // Nothing half-stored is left where a deploy would take it as the build's output.
+    expect(existsSync(path.join(wd, 'builds/artifacts01/output'))).toBe(false);
+    expect(existsSync(path.join(wd, 'builds/artifacts01/output.tar'))).toBe(false);
+    expect(existsSync(path.join(wd, 'builds/artifacts01/output.partial'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, symlink, readdir, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename, rm, symlink, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -23,7 +23,7 @@ export interface StoredArtifacts {
 /**
  * Copies the box's output dir out (docs/wercker-compat.md §4.10) into
  * `<working dir>/builds/<run>/output` plus `output.tar`, or the source when the output holds no
- * file, and points `latest` at the run. Any failure fails the run (§4.7) as `Storing artifacts failed: …`;
+ * file, and points `latest` at the run. Nothing is left in `output/` unless every file got there. Any failure fails the run (§4.7) as `Storing artifacts failed: …`;
  * `maxBytes` is the 5000 MB limit, smaller only in tests.
  */
 export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, containerId: string, maxBytes = MAX_ARTIFACT_BYTES): Promise<StoredArtifacts> {
@@ -43,17 +43,29 @@ export async function storeArtifacts(plan: RunPlan, runtime: ContainerRuntime, c
 async function storeOutput(plan: RunPlan, runtime: ContainerRuntime, containerId: string, maxBytes: number): Promise<StoredArtifacts> {
   const runDir = path.join(plan.workingDir, 'builds', plan.runId);
   const outDir = path.join(runDir, 'output');
-  await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
-  let from = plan.paths.output;
-  let stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'), maxBytes);
-  if (stored.files === 0) {
-    from = plan.paths.base;
-    stored = await copyOut(runtime, containerId, from, outDir, path.join(runDir, 'output.tar'), maxBytes);
+  const tarFile = path.join(runDir, 'output.tar');
+  // Written beside their places and moved there only once complete: `latest` points at this run
+  // from its start (§1), so a store that fails part way must leave no `output/` that a
+  // `werker deploy` would take as the build's output (docs/wercker-compat.md §4.10).
+  const staged = { dir: `${outDir}.partial`, tar: `${tarFile}.partial` };
+  try {
+    let from = plan.paths.output;
+    let stored = await copyOut(runtime, containerId, from, staged.dir, staged.tar, maxBytes);
+    if (stored.files === 0) {
+      from = plan.paths.base;
+      stored = await copyOut(runtime, containerId, from, staged.dir, staged.tar, maxBytes);
+    }
+    await writeFile(path.join(runDir, 'run.json'), JSON.stringify(runRecord(plan), null, 2));
+    await rm(outDir, { recursive: true, force: true });
+    // No tar when neither dir was there to copy (a step removed them, §4.3): nothing to move.
+    if (existsSync(staged.tar)) await rename(staged.tar, tarFile);
+    await rename(staged.dir, outDir);
+    await pointLatest(plan.workingDir, plan.kind === 'deploy' ? 'latest_deploy' : 'latest', runDir);
+    return { dir: outDir, from, ...stored };
+  } catch (err) {
+    await Promise.all([staged.dir, staged.tar, outDir, path.join(runDir, 'run.json')].map((p) => rm(p, { recursive: true, force: true })));
+    throw err;
   }
-  await writeFile(path.join(runDir, 'run.json'), JSON.stringify(runRecord(plan), null, 2));
-  await pointLatest(plan.workingDir, plan.kind === 'deploy' ? 'latest_deploy' : 'latest', runDir);
-  return { dir: outDir, from, ...stored };
 }
 
 /** What a later `werker deploy` of this output needs to know about the build. */
