@@ -47,6 +47,27 @@ export async function afterFailure(
   }
 }
 
+/**
+ * An after-step failed: wercker's --attach-on-error attached after any failed step, after-steps
+ * included (docs/wercker-compat.md §4.7), and so does --shell-on-failure. No snapshot: a resume
+ * starts from a main step. Leaving the shell goes on with the cleanup.
+ */
+export async function afterStepFailure(box: FailedBox, failed: PlannedStep, outcome: StepOutcome, deps: RunDeps, opts: SessionOptions): Promise<void> {
+  const { plan } = box;
+  if (!plan.options.shellOnFailure || outcome.status !== 'failed') return;
+  const busy = outcome.exitCode === null && failed.kind !== 'internal' && box.session.alive;
+  const state = await readFailureState(box, opts, busy).catch((err: unknown) => warn(deps.bus, `could not read the failed after-step's state: ${(err as Error).message}`));
+  if (!state) return;
+  try {
+    await openFailureShell({
+      plan, runtime: box.runtime, containerId: box.containerId, bus: deps.bus, terminal: deps.terminal, step: failed, exitCode: outcome.exitCode, state,
+      then: 'the cleanup', ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+  } finally {
+    if (state.restarted) state.session.close();
+  }
+}
+
 function warn(bus: Bus, text: string): undefined {
   bus.emit({ type: 'log', level: 'warn', text });
   return undefined;

@@ -18,6 +18,8 @@ export interface FailureShellInput {
   exitCode: number | null;
   state: FailureState;
   signal?: AbortSignal;
+  /** What the run does once the shell is left (a failed after-step has only the cleanup left). */
+  then?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function openFailureShell(input: FailureShellInput): Promise<void> 
   const restarted = input.state.restarted ? ' (the step ended the box\'s shell: the box was started again, its processes are gone)' : '';
   bus.emit({
     type: 'log', level: 'info',
-    text: `step ${input.step.displayName} failed${code}: a shell in the box in ${input.state.cwd}, with the step's environment${restarted}; leave it (exit or Ctrl-D) to go on with the after-steps and cleanup`,
+    text: `step ${input.step.displayName} failed${code}: a shell in the box in ${input.state.cwd}, with the step's environment${restarted}; leave it (exit or Ctrl-D) to go on with ${input.then ?? 'the after-steps and cleanup'}`,
   });
   // Stopping werker (SIGTERM) while the shell is open ends it with the box, then cleanup runs.
   const onAbort = () => void runtime.killContainer(input.containerId).catch(() => undefined);

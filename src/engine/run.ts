@@ -30,7 +30,7 @@ import { runStep } from './step-runner.ts';
 import type { StepOutcome } from './step-context.ts';
 import { quoteForExport, quoteLiteralForExport } from './quote-for-export.ts';
 import { syncedExports } from './internal/synced-env.ts';
-import { afterFailure } from './failure-box.ts';
+import { afterFailure, afterStepFailure } from './failure-box.ts';
 import { keepsFailureState } from './failure-state.ts';
 import { stepsFromResume } from './snapshot.ts';
 import { hashingStream } from './source-archive.ts';
@@ -179,6 +179,7 @@ async function execute(plan: RunPlan, deps: RunDeps, created: Created, started: 
     const afterDeps = main.stopped ? { ...deps, signal: undefined } : deps;
     const after = await runPhase(plan, afterDeps, boxId, created.session, plan.afterSteps, 'after', scope);
     if (after.outcome.status === 'cancelled') return { status: 'cancelled', exitCode: 130, durationMs: Date.now() - started };
+    if (after.failed) await afterStepFailure({ plan, runtime, containerId: boxId, session: created.session }, after.failed, after.outcome, afterDeps, sessionOptions(bus, sent));
   }
   // A failed run showed every service's last lines above; a passing one shows the services that died.
   if (passed) await showFailedServices(runtime, bus, created.services ?? []);

@@ -32,7 +32,8 @@ export async function runStep(ctx: StepContext, step: PlannedStep, phase: StepPh
   if (prepared) return finish(ctx, step, phase, started, prepared);
   const setup = stepVariables(plan, step).map(([k, v]) => quoteForExport(k, v));
   // A step that ends the shell takes its env and dir with it: the trap leaves them for failure-state.ts.
-  if (phase === 'main' && keepsFailureState(plan)) setup.push(exitTrapLine());
+  // An after-step's too when a shell opens where it failed (docs/wercker-compat.md §4.7).
+  if (phase === 'main' ? keepsFailureState(plan) : plan.options.shellOnFailure) setup.push(exitTrapLine());
   const commands: string[] = [];
   if (step.scripts.init) commands.push(`. "${dir}/init.sh"`);
   if (step.scripts.run) commands.push(`. "${dir}/run.sh" < /dev/null`);

@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
+import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 // wercker behaviours earlier sessions saw werker do otherwise and left (docs/wercker-compat.md),
 // each run as a user runs it: the CLI in a child process on the real engine.
@@ -39,5 +42,63 @@ describe.skipIf(!docker)('§1, §4.10 latest after a failed artifact store', () 
     expect(deploy.stderr).not.toContain('using recent build output');
     expect(deploy.stdout).not.toContain('artifact of bad0002');
     expect(await leftovers('cllbad')).toEqual([]);
+  });
+});
+
+/** The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal; `keys` typed once `ready` is on the screen. */
+async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string }> {
+  const quote = (t: string) => `'${t.replaceAll("'", "'\\''")}'`;
+  const cli = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args].map(quote).join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    await waitFor(`"${ready}" on the terminal`, async () => (screen.includes(ready) ? true : undefined), 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the screen:\n${screen}`);
+    });
+    for (const k of keys) {
+      child.stdin.write(k);
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    return { code: await done, screen };
+  } finally {
+    child.stdin.end();
+    child.kill();
+  }
+}
+
+const AFTER_FAILS = `box: werker-test/busybox
+build:
+  steps:
+    - script:
+        name: main
+        code: mkdir -p sub && echo "main passed"
+  after-steps:
+    - script:
+        name: breaks
+        cwd: sub
+        code: |
+          export AFTER_VAR=from-after
+          false
+    - script:
+        name: not-reached
+        code: echo "NOT REACHED"
+`;
+
+describe.skipIf(!docker)('§4.7 --attach-on-error / --shell-on-failure after a failed after-step', () => {
+  it.each(['--attach-on-error', '--shell-on-failure'])('%s opens the shell where the after-step failed, with its env; exit goes on to the cleanup, exit 0', async (flag) => {
+    const runId = `cllafter${flag.length}`;
+    const r = await onTerminal(['build', project(AFTER_FAILS), '--working-dir', tmp(), flag, '--no-snapshot', '--run-id', runId], 'leave it (exit or Ctrl-D)', [
+      'echo "shell at=$(pwd) v=$AFTER_VAR result=$WERCKER_RESULT"\r', 'exit\r',
+    ]);
+    expect(r.screen).toMatch(/step breaks failed with exit code 1: a shell in the box in \/pipeline\/source\/sub[^\n]*to go on with the cleanup/);
+    expect(r.screen).toContain('shell at=/pipeline/source/sub v=from-after result=passed');
+    expect(r.screen).toContain('the shell exited with status 0; going on');
+    expect(r.screen).not.toContain('NOT REACHED');
+    // After-step failures do not change the exit code (§4.7).
+    expect(r.code, r.screen).toBe(0);
+    expect(await leftovers(runId)).toEqual([]);
   });
 });
