@@ -11,7 +11,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addPipelineOptions(cmd: Command, defaults: { pipeline: string; directMount: boolean; noDefaultPath?: boolean }): Command {
   const env = process.env;
   if (defaults.noDefaultPath) cmd.argument('[path]', 'project directory, a build\'s output, or an http(s) URL of a tarball (default: the latest build\'s output, else .)');
-  else cmd.argument('[path]', 'project directory, or an http(s) URL of its tarball (build, dev)', '.');
+  else cmd.argument('[path]', 'project directory, or an http(s) URL of its tarball', '.');
   return cmd
     .option('--pipeline <name>', 'pipeline to run', env.WERCKER_PIPELINE ?? defaults.pipeline)
     .option('--deploy-target <name>', 'run this deploy target\'s steps instead of steps', env.WERCKER_DEPLOYTARGET_NAME)

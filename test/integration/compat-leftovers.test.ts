@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { fixture, runCli } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
@@ -100,5 +102,71 @@ describe.skipIf(!docker)('§4.7 --attach-on-error / --shell-on-failure after a f
     // After-step failures do not change the exit code (§4.7).
     expect(r.code, r.screen).toBe(0);
     expect(await leftovers(runId)).toEqual([]);
+  });
+});
+
+const WORKFLOW_PROJECT = `box: werker-test/busybox
+build:
+  steps:
+    - script:
+        name: build
+        code: |
+          echo "building app=$WERCKER_APPLICATION_NAME"
+          echo "built from $(cat app.txt)" > "$WERCKER_OUTPUT_DIR/built.txt"
+ship:
+  steps:
+    - script:
+        name: ship
+        code: echo "shipping $(cat built.txt)"
+workflows:
+  - name: release
+    pipelines:
+      - name: build
+      - name: ship
+        requires: [build]
+`;
+
+describe.skipIf(!docker)('§4.11, §8 werker workflow NAME URL', () => {
+  let server: Server;
+  let base = '';
+  beforeAll(async () => {
+    // The project's tarball, made by tar as a user would, served over HTTP on loopback.
+    const made = tmp();
+    mkdirSync(path.join(made, 'shop-9f8e7d'));
+    writeFileSync(path.join(made, 'shop-9f8e7d', 'wercker.yml'), WORKFLOW_PROJECT);
+    writeFileSync(path.join(made, 'shop-9f8e7d', 'app.txt'), 'the tarball');
+    execFileSync('tar', ['-czf', path.join(made, 'shop.tar.gz'), '-C', made, 'shop-9f8e7d']);
+    server = createServer((req, res) => {
+      if (req.url !== '/releases/shop.tar.gz') {
+        res.statusCode = 404;
+        res.end('not found');
+        return;
+      }
+      res.end(readFileSync(path.join(made, 'shop.tar.gz')));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server?.closeAllConnections();
+    return new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('downloads the tarball and runs the workflow on it, as build, dev and deploy take a URL', async () => {
+    const wd = tmp();
+    const r = await runCli(['workflow', 'release', `${base}/releases/shop.tar.gz`, '--working-dir', wd], { cwd: tmp() });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Downloading the project from ${base}/releases/shop.tar.gz`);
+    expect(r.stdout).toContain('building app=shop');
+    expect(r.stdout).toContain('shipping built from the tarball');
+    expect(readdirSync(path.join(wd, 'projects'))).toEqual(['shop']);
+  });
+
+  it('a URL that answers 404 fails with exit 1 and says what to check', async () => {
+    const wd = path.join(tmp(), 'wd');
+    const r = await runCli(['workflow', 'release', `${base}/releases/gone.tar.gz`, '--working-dir', wd], { cwd: tmp() });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain(`could not download the project from ${base}/releases/gone.tar.gz: HTTP 404 Not Found`);
+    expect(existsSync(wd)).toBe(false);
   });
 });

@@ -52,7 +52,7 @@ export async function runPipelineCommand(kind: RunKind, target: string | undefin
  * then run as a project dir. It has no git checkout, so the git facts are "" unless flags give
  * them (the working dir may sit inside another repository, whose facts are not the tarball's).
  */
-async function downloadedProject(url: string, flags: PipelineFlags, out: Output): Promise<{ target: string; flags: PipelineFlags }> {
+export async function downloadedProject(url: string, flags: PipelineFlags, out: Output): Promise<{ target: string; flags: PipelineFlags }> {
   out.stderr(`Downloading the project from ${url}`);
   const { dir } = await fetchProject(url, path.resolve(flags.workingDir));
   out.stderr(`Unpacked into ${dir}`);

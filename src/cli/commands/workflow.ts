@@ -15,7 +15,8 @@ import type { Output } from '../output.ts';
 import type { PipelineFlags } from '../pipeline-options.ts';
 import { assertRunnable } from '../../plan/prepare.ts';
 import { prepareRun, warnOn } from '../prepare-run.ts';
-import { executeRun } from './run-pipeline.ts';
+import { isProjectUrl } from '../project-url.ts';
+import { downloadedProject, executeRun } from './run-pipeline.ts';
 
 /**
  * `werker workflow NAME` (docs/wercker-compat.md §4.11): the planned steps (src/plan/workflow.ts,
@@ -24,6 +25,8 @@ import { executeRun } from './run-pipeline.ts';
  */
 export async function workflowCommand(name: string | undefined, target: string, flags: PipelineFlags, global: { environment: string }, out: Output): Promise<number> {
   if (!name) throw new UsageError('Missing workflow name to run', { hint: 'werker workflow NAME; the names are under workflows: in wercker.yml' });
+  // An http(s) target is the project's tarball, as for build, dev and deploy (docs/wercker-compat.md §4.3, §8).
+  if (isProjectUrl(target)) ({ target, flags } = await downloadedProject(target, flags, out));
   const projectDir = path.resolve(target);
   const loaded = await loadConfig(projectDir, flags.werckerYml);
   // An invalid workflows: section stops here, and only here (docs/wercker-compat.md §2.8, §4.11).
