@@ -27,7 +27,7 @@ export async function prepareRun(
   const prepared = await preparePlan({
     project: { dir: projectDir, werckerYml: flags.werckerYml }, pipeline: flags.pipeline, kind, workingDir: path.resolve(flags.workingDir), options,
     variables: { from: 'host', env: hostEnv(flags), envFile: readEnvironment(environmentFile, projectDir) },
-    overrides: overrides(flags), secrets: flags.secret, devSteps: flags.enableDevSteps !== false, stepSources: flags, imageInfo: runtime, warn,
+    overrides: overrides(flags), secrets: flags.secret, devSteps: flags.enableDevSteps !== false, stepSources: flags, imageInfo: runtime, engineHost: runtime?.host, warn,
   });
   return prepared.plan;
 }

@@ -5,6 +5,7 @@ import { exportLine } from './quote-for-export.ts';
 import { publishBindings } from './services.ts';
 import type { RunningService } from './services.ts';
 import { ShellSession, type SessionOptions } from './shell-session.ts';
+import { dockerSocketBinds } from './docker-env.ts';
 
 /** The pipeline container and the one shell every step runs in. */
 export interface RunningBox {
@@ -30,7 +31,7 @@ export async function createBox(
   const binds = [plan.options.directMount ? `${cacheDir}:${plan.paths.cache}` : `${cacheDir}:${plan.paths.mnt}/cache:ro`, ...stepBinds];
   if (plan.options.directMount) binds.push(`${path.resolve(plan.projectDir)}:${plan.paths.base}`);
   if (plan.options.enableVolumes) binds.push(...plan.box.volumes);
-  if (plan.docker) binds.push('/var/run/docker.sock:/var/run/docker.sock');
+  binds.push(...dockerSocketBinds(plan));
   const spec: ContainerSpec = {
     name: plan.box.containerName, image: plan.box.image, env, labels, openStdin: true, tty: false,
     network: { name: network, aliases: [] }, binds, privileged: plan.docker,

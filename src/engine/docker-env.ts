@@ -9,3 +9,15 @@ import { quoteForExport } from './quote-for-export.ts';
 export function dockerNetworkExports(plan: RunPlan, network: string): string[] {
   return plan.docker ? [quoteForExport('DOCKER_NETWORK_NAME', network)] : [];
 }
+
+/**
+ * `docker: true` (docs/wercker-compat.md §4.2): the engine's socket, when werker reaches it over
+ * one (DOCKER_HOST `unix://PATH`), bind-mounted at its own path so the box's DOCKER_HOST works
+ * there too; an engine reached over TCP needs no mount.
+ */
+export function dockerSocketBinds(plan: Pick<RunPlan, 'docker' | 'env'>): string[] {
+  if (!plan.docker) return [];
+  const host = plan.env.filter((v) => v.name === 'DOCKER_HOST').at(-1)?.value ?? '';
+  const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : '';
+  return socket ? [`${socket}:${socket}`] : [];
+}

@@ -54,6 +54,11 @@ export interface PrepareInput {
   keepTimeouts?: boolean;
   /** An engine to read the images' EXPOSEd ports from, which name the link variables steps see (§5.3). */
   imageInfo?: ContainerRuntime | undefined;
+  /**
+   * The engine's address as werker reached it (`unix:///…`, `tcp://host:port`): a `docker: true`
+   * pipeline's DOCKER_HOST (docs/wercker-compat.md §4.2); without it, the default socket.
+   */
+  engineHost?: string | undefined;
   /** Told the config's warnings about this run before anything slow happens. */
   warn?: ConfigWarnings | undefined;
 }
@@ -94,6 +99,7 @@ export async function preparePlan(input: PrepareInput): Promise<PreparedRun> {
   const packages = await resolveStepPackages(steps, { projectDir: project.dir, workingDir, ...resolution });
   const planned = planRun({
     config, pipeline, kind, projectDir: project.dir, workingDir, hostEnv, git, options, packages,
+    ...(input.engineHost ? { dockerHost: input.engineHost } : {}),
     ...(literal ? { literalEnv: true } : {}), ...(input.overrides ? { overrides: input.overrides } : {}), ...(input.secrets ? { secrets: new Set(input.secrets) } : {}),
   });
   const plan = input.imageInfo ? await withExposedPorts(planned, input.imageInfo) : planned;

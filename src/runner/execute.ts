@@ -76,6 +76,7 @@ export async function executeJob(job: Job, deps: ExecuteDeps): Promise<RunnerFin
       project: { dir: projectDir, werckerYml: path.join(sourceDir, 'wercker.yml'), limits: deps.configLimits ?? DEFAULT_CONFIG_LIMITS },
       pipeline: job.pipeline, kind: job.kind, workingDir, options: runOptions(job), variables: { from: 'server', variables: job.variables, envFile: await workflowEnvFile(sourceDir, job.workflow?.envFile) },
       git: { branch: job.branch, commit: job.commit, tag: '' },
+      engineHost: deps.runtime.host,
       overrides: {
         runId: `${job.application.name}-${job.runId}-${job.attempt}-${shortId()}`, applicationId: String(job.application.id), applicationName: job.application.name,
         applicationOwnerName: 'werker', gitBranch: job.branch, gitCommit: job.commit, baseUrl: job.baseUrl, ...repoFacts(job.application.repository),
