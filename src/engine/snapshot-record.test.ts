@@ -21,7 +21,7 @@ const steps = [step('wercker-init', '', 'init'), step('one', 'export A=1'), step
 
 function info(p: RunPlan, stepIndex: number): SnapshotInfo {
   return {
-    key: 'k', run: 'r1', step: p.steps[stepIndex]!.displayName, stepIndex, ymlHash: 'y', sourceHash: 's', box: p.box.image,
+    key: 'k', run: 'r1', step: p.steps[stepIndex]!.displayName, stepIndex, ymlHash: 'y', sourceHash: 's', box: p.box.image, guestRoot: '/pipeline',
     steps: p.steps.map(stepFingerprint), env: [], project: '/p', pipeline: 'build',
   };
 }
@@ -57,6 +57,23 @@ describe('snapshots of a failed box (docs/wercker-compat.md §8.4, werker\'s own
     expect(() => checkResume(info(p, 2), plan(steps, { box: { image: 'debian:12' } } as Partial<RunPlan>))).toThrow(/the box changed/);
     expect(() => checkResume(info(p, 2), p, 'nope')).toThrow(/has no such step/);
     expect(() => checkResume({ ...info(p, 2), stepIndex: 5 }, p)).toThrow(/no longer has/);
+  });
+
+  it('refuses to resume under another --guest-root than the failed run\'s, saying which to use; an older snapshot ran under /pipeline', () => {
+    const p = plan(steps);
+    const elsewhere = plan(steps, { paths: { root: '/build', report: '/report' } } as Partial<RunPlan>);
+    expect(() => checkResume(info(p, 2), elsewhere)).toThrow(/run r1 failed with --guest-root \/pipeline, this run asks for \/build/);
+    try {
+      checkResume(info(p, 2), elsewhere);
+    } catch (err) {
+      expect((err as { exitCode?: number }).exitCode).toBe(2);
+      expect((err as { hint?: string }).hint).toMatch(/^resume with --guest-root \/pipeline, or run the pipeline from the start/);
+    }
+    expect(checkResume({ ...info(p, 2), guestRoot: '/build' }, elsewhere).fromIndex).toBe(2);
+    const labels = snapshotLabels(info(elsewhere, 2));
+    expect(readSnapshotLabels({ ...labels, 'werker.snapshot.guest-root': '/build' })?.guestRoot).toBe('/build');
+    const { ['werker.snapshot.guest-root']: _dropped, ...older } = labels;
+    expect(readSnapshotLabels(older)?.guestRoot).toBe('/pipeline');
   });
 
   it('reads the trap\'s env dump with newlines in values (env -0), and plain env', () => {

@@ -14,6 +14,8 @@ const L = (k: string) => `${SNAPSHOT_LABEL}.${k}`;
 /** Shell state that belongs to one shell, not to the pipeline (as internal/shell leaves out). */
 const SHELL_OWN = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'HOSTNAME']);
 const HIDDEN_MARK = '\0werker-hidden:';
+/** Snapshots made before the guest root was recorded ran under wercker's default. */
+const DEFAULT_GUEST_ROOT = '/pipeline';
 
 export interface SnapshotInfo {
   key: string;
@@ -24,6 +26,8 @@ export interface SnapshotInfo {
   ymlHash: string;
   sourceHash: string;
   box: string;
+  /** `--guest-root` of the failed run: the snapshot's files, and the paths its exports hold, are under it. */
+  guestRoot: string;
   /** Fingerprints of the main steps, in order, as the failed run planned them. */
   steps: string[];
   /** The exports to restore, hidden values replaced by their names. */
@@ -97,7 +101,7 @@ export function snapshotLabels(info: SnapshotInfo): Record<string, string> {
   return {
     [SNAPSHOT_LABEL]: info.key, [L('project')]: info.project, [L('pipeline')]: info.pipeline, [L('run')]: info.run,
     [L('step')]: info.step, [L('step-index')]: String(info.stepIndex), [L('yml-hash')]: info.ymlHash,
-    [L('source-hash')]: info.sourceHash, [L('box')]: info.box, [L('steps')]: info.steps.join(','),
+    [L('source-hash')]: info.sourceHash, [L('box')]: info.box, [L('guest-root')]: info.guestRoot, [L('steps')]: info.steps.join(','),
     [L('env')]: Buffer.from(JSON.stringify(info.env)).toString('base64'),
   };
 }
@@ -115,7 +119,7 @@ export function readSnapshotLabels(labels: Record<string, string>): SnapshotInfo
   }
   return {
     key, project: get('project'), pipeline: get('pipeline'), run: get('run'), step: get('step'), stepIndex: Number(get('step-index')),
-    ymlHash: get('yml-hash'), sourceHash: get('source-hash'), box: get('box'), steps: get('steps').split(',').filter(Boolean), env,
+    ymlHash: get('yml-hash'), sourceHash: get('source-hash'), box: get('box'), guestRoot: get('guest-root') || DEFAULT_GUEST_ROOT, steps: get('steps').split(',').filter(Boolean), env,
   };
 }
 
@@ -129,6 +133,11 @@ export function checkResume(info: SnapshotInfo, plan: RunPlan, fromStep?: string
   const step = plan.steps[fromIndex];
   if (!step || step.kind === 'init') {
     throw new UsageError(`the snapshot failed at step ${info.stepIndex} (${info.step}), which this wercker.yml's ${plan.pipeline} pipeline no longer has`, { hint: RERUN_HINT });
+  }
+  if (info.guestRoot !== plan.paths.root) {
+    throw new UsageError(`run ${info.run} failed with --guest-root ${info.guestRoot}, this run asks for ${plan.paths.root}: the snapshot's files, and the paths its steps exported, are under ${info.guestRoot}`, {
+      hint: `resume with --guest-root ${info.guestRoot}, or run the pipeline from the start (without --resume / --from-step) under ${plan.paths.root}`,
+    });
   }
   if (info.box !== plan.box.image) {
     throw new UsageError(`the box changed since the snapshot (${info.box} then, ${plan.box.image} now): cannot resume in it`, { hint: RERUN_HINT });

@@ -25,7 +25,7 @@ export async function takeSnapshot(box: FailedBox, state: FailureState, failed: 
   const info = await runtime.inspectContainer(box.containerId);
   const labels = snapshotLabels({
     key, project: plan.options.snapshotScope ?? plan.projectDir, pipeline: plan.pipeline, run: plan.runId, step: failed.displayName, stepIndex: plan.steps.indexOf(failed),
-    ymlHash: existsSync(plan.configFile) ? hashText(readFileSync(plan.configFile, 'utf8')) : '', sourceHash, box: boxWritten(plan),
+    ymlHash: existsSync(plan.configFile) ? hashText(readFileSync(plan.configFile, 'utf8')) : '', sourceHash, box: boxWritten(plan), guestRoot: plan.paths.root,
     steps: plan.steps.map(stepFingerprint), env: recordEnv(state.env, plan, failed, info.env),
   });
   const id = await commitBox({ ...box, session: state.session }, SNAPSHOT_REPO, key, `werker snapshot of run ${plan.runId} at ${failed.displayName}`, { config: { Labels: labels } });

@@ -10,6 +10,7 @@ import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { snapshotKey, snapshotRef } from '../../src/engine/snapshot-record.ts';
 
 // wercker behaviours earlier sessions saw werker do otherwise and left (docs/wercker-compat.md),
 // each run as a user runs it: the CLI in a child process on the real engine.
@@ -168,5 +169,42 @@ describe.skipIf(!docker)('§4.11, §8 werker workflow NAME URL', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toContain(`could not download the project from ${base}/releases/gone.tar.gz: HTTP 404 Not Found`);
     expect(existsSync(wd)).toBe(false);
+  });
+});
+
+const FAILS_AT_TWO = `box: werker-test/busybox
+build:
+  steps:
+    - script:
+        name: one
+        code: export MADE="$WERCKER_ROOT/made" && echo built > "$MADE"
+    - script:
+        name: two
+        code: test -f fixed.txt
+`;
+
+describe.skipIf(!docker)('§8.4 --resume under other guest roots', () => {
+  it('is refused with exit 2, naming the failed run\'s --guest-root to resume with, before anything starts', async () => {
+    const dir = project(FAILS_AT_TWO);
+    const wd = tmp();
+    const snapshot = snapshotRef(snapshotKey({ projectDir: dir, pipeline: 'build', options: {} } as never));
+    try {
+      const failed = await runCli(['build', dir, '--working-dir', wd, '--run-id', 'cllsnap1']);
+      expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+      expect(failed.stdout).toContain('kept a snapshot of the box');
+      writeFileSync(path.join(dir, 'fixed.txt'), 'fixed\n');
+      const r = await runCli(['build', dir, '--working-dir', wd, '--resume', '--guest-root', '/build', '--run-id', 'cllsnap2']);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain('run cllsnap1 failed with --guest-root /pipeline, this run asks for /build');
+      expect(r.stderr).toContain('hint: resume with --guest-root /pipeline, or run the pipeline from the start');
+      expect(r.stdout).not.toContain('Resuming from the snapshot');
+      expect(await leftovers('cllsnap2')).toEqual([]);
+      // Under the failed run's root it resumes.
+      const same = await runCli(['build', dir, '--working-dir', wd, '--resume', '--guest-root', '/pipeline', '--run-id', 'cllsnap3']);
+      expect(same.code, same.stdout + same.stderr).toBe(0);
+      expect(same.stdout).toContain('Resuming from the snapshot of run cllsnap1: skipping one');
+    } finally {
+      await docker!.removeImage(snapshot).catch(() => undefined);
+    }
   });
 });
