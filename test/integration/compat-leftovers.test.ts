@@ -10,7 +10,9 @@ import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { REGISTRY } from '../helpers/registry.ts';
 import { snapshotKey, snapshotRef } from '../../src/engine/snapshot-record.ts';
+import { removeLeftovers } from '../../src/engine/cleanup.ts';
 
 // wercker behaviours earlier sessions saw werker do otherwise and left (docs/wercker-compat.md),
 // each run as a user runs it: the CLI in a child process on the real engine.
@@ -205,6 +207,45 @@ describe.skipIf(!docker)('§8.4 --resume under other guest roots', () => {
       expect(same.stdout).toContain('Resuming from the snapshot of run cllsnap1: skipping one');
     } finally {
       await docker!.removeImage(snapshot).catch(() => undefined);
+    }
+  });
+});
+
+const PUSH_REFUSED = `box: werker-test/busybox
+build:
+  steps:
+    - script:
+        name: make
+        code: echo made > /made.txt
+    - internal/docker-push:
+        repository: ${REGISTRY.host}/werker-leftovers/refused
+        tag: t1, t2
+        username: ${REGISTRY.username}
+        password: not-the-password
+`;
+
+describe.skipIf(!docker)('§6.1 a docker-push the registry refuses', () => {
+  const repo = `${REGISTRY.host}/werker-leftovers/refused`;
+  const exists = (ref: string) => docker!.inspectImage(ref).then(() => true, () => false);
+
+  it('fails the step and removes the image it committed from the engine; --no-remove keeps it', async () => {
+    try {
+      const r = await runCli(['build', project(PUSH_REFUSED), '--working-dir', tmp(), '--no-snapshot', '--run-id', 'cllpush1']);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toContain(`committed the box as ${repo}:t1`);
+      expect(r.stdout).toContain(`removed ${repo}:t1 from the engine (not pushed; --no-remove keeps it)`);
+      expect(r.stdout).not.toContain('not-the-password');
+      expect(await exists(`${repo}:t1`)).toBe(false);
+      expect(await exists(`${repo}:t2`)).toBe(false);
+      expect(await leftovers('cllpush1')).toEqual([]);
+      const kept = await runCli(['build', project(PUSH_REFUSED), '--working-dir', tmp(), '--no-snapshot', '--no-remove', '--run-id', 'cllpush2']);
+      expect(kept.code, kept.stdout + kept.stderr).toBe(1);
+      expect(kept.stdout).not.toContain(`removed ${repo}`);
+      expect(await exists(`${repo}:t1`)).toBe(true);
+    } finally {
+      for (const tag of ['t1', 't2']) await docker!.removeImage(`${repo}:${tag}`).catch(() => undefined);
+      // --no-remove kept the run's box and network too.
+      await removeLeftovers(docker!, { runId: 'cllpush2' }).catch(() => undefined);
     }
   });
 });

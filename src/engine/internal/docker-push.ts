@@ -65,26 +65,30 @@ export function pushDestination(ctx: InternalContext, o: StepOptions): PushDesti
  * step's credentials, sent as registry auth in a header; with --docker-local only tags.
  */
 export async function tagAndPush(ctx: InternalContext, o: StepOptions, dest: PushDestination, source: string): Promise<StepOutcome> {
+  let outcome: StepOutcome | undefined;
   try {
-    return await tagAndPushTags(ctx, o, dest, source);
+    outcome = await tagAndPushTags(ctx, o, dest, source);
+    return outcome;
   } finally {
-    if (ctx.plan.options.cleanupImage) await removePushedTags(ctx, dest);
+    if (ctx.plan.options.cleanupImage) await removePushedTags(ctx, dest, '--docker-cleanup-image');
+    // A push that failed leaves nothing the step made on the engine (kept with --no-remove, to look at).
+    else if (outcome?.status !== 'passed' && !ctx.plan.options.noRemove) await removePushedTags(ctx, dest, 'not pushed; --no-remove keeps it');
   }
 }
 
 /**
  * `--docker-cleanup-image` (docs/wercker-compat.md §8.3): each `repository:tag` the step made is
  * removed from the engine once the step is done, pushed or not, as wercker did; the image goes
- * with its last tag.
+ * with its last tag. A failed push removes them too (§6.1), unless --no-remove.
  */
-async function removePushedTags(ctx: InternalContext, { target, tags }: PushDestination): Promise<void> {
+async function removePushedTags(ctx: InternalContext, { target, tags }: PushDestination, why: string): Promise<void> {
   for (const tag of tags) {
     const ref = `${target.repo}:${tag}`;
     try {
       await ctx.runtime.removeImage(ref);
-      ctx.print(`removed ${ref} from the engine (--docker-cleanup-image)`);
+      ctx.print(`removed ${ref} from the engine (${why})`);
     } catch (err) {
-      ctx.print(`warning: could not remove ${ref} (--docker-cleanup-image): ${(err as Error).message}`);
+      ctx.print(`warning: could not remove ${ref} (${why}): ${(err as Error).message}`);
     }
   }
 }
