@@ -24,12 +24,17 @@ declare module 'vitest' {
   }
 }
 
-let built: Promise<{ dir: string; bin: string }> | undefined;
+/**
+ * Both integration projects share one build. vitest loads this file once per project that names
+ * it, so the build is kept on the process, not in a module variable.
+ */
+const BUILT = Symbol.for('werker.test-cli-build');
+type Built = Promise<{ dir: string; bin: string }>;
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  // Both integration projects share one build (globalSetup runs once per project).
-  built ??= buildTestPackage();
-  const { dir, bin } = await built;
+  const holder = globalThis as { [BUILT]?: Built };
+  holder[BUILT] ??= buildTestPackage();
+  const { dir, bin } = await holder[BUILT];
   project.provide('werkerBin', bin);
   return () => rmSync(dir, { recursive: true, force: true });
 }
