@@ -29,13 +29,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          globalSetup: ['test/helpers/cli-build.ts'],
           include: ['test/integration/**/*.test.ts'],
           exclude: ALONE,
           testTimeout: 300_000,
           hookTimeout: 600_000,
           // Two files at a time on the shared engine: each scopes what it creates by its own run id
           // or prefix, and most of their time is spent waiting on containers, not on the 2 cores.
-          maxWorkers: 2,
+          maxWorkers: Number(process.env.WERKER_IT_WORKERS ?? 2),
           sequence: { groupOrder: 1 },
         },
       },
@@ -43,6 +44,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration-alone',
+          globalSetup: ['test/helpers/cli-build.ts'],
           include: ALONE,
           testTimeout: 300_000,
           hookTimeout: 600_000,

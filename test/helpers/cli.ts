@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { repoRoot } from './corpus.ts';
 
 export interface CliResult {
@@ -9,10 +10,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Spawns the werker CLI as a user would (through tsx, so no build is needed). */
+/**
+ * How to start the CLI: the bundle the integration projects build once per run
+ * (test/helpers/cli-build.ts), as a user's installed bin runs; else the source through tsx
+ * (by absolute URL, so the CLI can run from any directory).
+ */
+export function cliCommand(): string[] {
+  const bin = inject('werkerBin');
+  return bin ? [bin] : ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts')];
+}
+
+/** Spawns the werker CLI as a user would. */
 export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  // tsx by absolute URL, so the CLI can run from any directory.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, [...cliCommand(), ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
-import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
+import { cliCommand, fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { readSnapshotLabels } from '../../src/engine/snapshot-record.ts';
 import { requireDocker, runLeftovers, runOnce } from '../helpers/docker.ts';
@@ -216,6 +216,9 @@ async function runContainers(runId: string): Promise<Array<{ name: string; dns: 
   return inspected.filter((c) => c !== undefined);
 }
 
+/** The box's container (src/plan/plan.ts names it); services are `wercker-service-…`. */
+const isBox = (c: { name: string }): boolean => c.name.startsWith('wercker-pipeline-');
+
 /** Runs a build and inspects its containers while its `hold` step sleeps. */
 async function buildAndInspect(args: string[], runId: string): Promise<{ r: Awaited<ReturnType<typeof runCli>>; containers: Awaited<ReturnType<typeof runContainers>> }> {
   const { done } = spawnCli([...args, '--run-id', runId]);
@@ -224,7 +227,7 @@ async function buildAndInspect(args: string[], runId: string): Promise<{ r: Awai
   let containers: Awaited<ReturnType<typeof runContainers>> = [];
   while (!finished) {
     // Services start before the box, so once the box runs every container of the run is there.
-    if ((await runContainers(runId)).some((c) => c.name.includes('box'))) {
+    if ((await runContainers(runId)).some(isBox)) {
       await new Promise((r) => setTimeout(r, 1000));
       containers = await runContainers(runId);
       break;
@@ -276,7 +279,7 @@ describe.skipIf(!docker)('§8.3 pipeline flags on the box', () => {
     });
     const { r, containers } = await buildAndInspect(['build', project, '--working-dir', workDir(), '--docker-dns', '192.0.2.53', '--docker-memory', '400', '--source-dir', 'sub'], 'itflagsbox2');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const box = containers.find((c) => c.name.includes('box'));
+    const box = containers.find(isBox);
     const service = containers.find((c) => c !== box);
     expect(box, JSON.stringify(containers)).toMatchObject({ dns: ['192.0.2.53'], memory: 300 * 1024 * 1024 });
     expect(service?.dns).toEqual([]);
@@ -292,7 +295,7 @@ describe('§8.2 --no-colors', () => {
   function onTerminal(flags: string[], project: string): string {
     const env = { ...process.env };
     delete env.NO_COLOR;
-    const cli = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...flags, 'check-config', project];
+    const cli = [process.execPath, ...cliCommand(), ...flags, 'check-config', project];
     return execFileSync('script', ['-qec', cli.map((w) => `'${w}'`).join(' '), '/dev/null'], { env, encoding: 'utf8' });
   }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { repoRoot } from '../helpers/corpus.ts';
-import { fixture, runCli, spawnCli } from '../helpers/cli.ts';
+import { cliCommand, fixture, runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 
 // werker dev on the real engine, as a user runs it: the CLI in a child process, the page fetched
@@ -139,7 +139,7 @@ describe.skipIf(!docker)('werker dev on a Docker engine', () => {
 
   it.skipIf(!hasTmux)('opens internal/shell on a terminal, with the earlier exports and code typed first, and goes on after exit', async () => {
     const session = `werker-dev-test-${process.pid}`;
-    const cli = `node --import tsx src/cli/main.ts dev '${fixture('dev-shell')}' --working-dir '${tempDir('wd')}'`;
+    const cli = [process.execPath, ...cliCommand(), 'dev', fixture('dev-shell'), '--working-dir', tempDir('wd')].map((w) => `'${w}'`).join(' ');
     const screen = () => execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
     execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '150', '-y', '50', '-c', repoRoot, `${cli}; echo "EXIT=$?"; sleep 120`]);
     try {

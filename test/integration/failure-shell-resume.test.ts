@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { SNAPSHOT_LABEL, readSnapshotLabels, snapshotKey, snapshotRef } from '../../src/engine/snapshot-record.ts';
-import { runCli } from '../helpers/cli.ts';
+import { cliCommand, runCli } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { requireDocker } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
@@ -60,7 +60,7 @@ const env = { XXX_TOKEN: SECRET };
  */
 async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string; promptMs: number; typedToEndMs: number }> {
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const cli = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args].map(quote).join(' ');
+  const cli = [process.execPath, ...cliCommand(), ...args].map(quote).join(' ');
   const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, ...env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   let failedAt = 0;

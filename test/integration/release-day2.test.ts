@@ -16,7 +16,7 @@ import { Remote } from '../../src/deploy/remote.ts';
 import type { ReleaseSpec } from '../../src/deploy/release-spec.ts';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import type { SshConnection } from '../../src/runtime/ssh/connection.ts';
-import { fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
+import { cliCommand, fixture, runCli, spawnCli, type CliResult } from '../helpers/cli.ts';
 import { repoRoot } from '../helpers/corpus.ts';
 import { deployTarget, removeCronBlock, TARGET } from '../helpers/deploy-target.ts';
 import { BUSYBOX, requireDocker } from '../helpers/docker.ts';
@@ -181,7 +181,7 @@ describe.skipIf(!docker || !target)('werker release day-2 commands over SSH to a
   });
 
   it('exec -i opens a shell with a terminal in the live release', async () => {
-    const cmd = ['npx', 'tsx', 'src/cli/main.ts', 'release', 'exec', project, '--working-dir', workDir, '-i'].map((a) => `'${a}'`).join(' ');
+    const cmd = [process.execPath, ...cliCommand(), 'release', 'exec', project, '--working-dir', workDir, '-i'].map((a) => `'${a}'`).join(' ');
     const child = spawn('script', ['-qefc', cmd, '/dev/null'], { cwd: repoRoot, env: { ...process.env, ...env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
