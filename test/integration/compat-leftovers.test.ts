@@ -5,8 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
-import { fixture, runCli } from '../helpers/cli.ts';
-import { repoRoot } from '../helpers/corpus.ts';
+import { cliCommand, fixture, runCli } from '../helpers/cli.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -53,7 +52,7 @@ describe.skipIf(!docker)('§1, §4.10 latest after a failed artifact store', () 
 /** The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal; `keys` typed once `ready` is on the screen. */
 async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string }> {
   const quote = (t: string) => `'${t.replaceAll("'", "'\\''")}'`;
-  const cli = [process.execPath, '--import', import.meta.resolve('tsx'), path.join(repoRoot, 'src/cli/main.ts'), ...args].map(quote).join(' ');
+  const cli = [process.execPath, ...cliCommand(), ...args].map(quote).join(' ');
   const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
