@@ -24,11 +24,12 @@ export function normalizeWorkflows(node: YNode, pipelines: Record<string, Pipeli
       bag.warn(INVALID, where, [...path, i, ...issue.path], `invalid workflow: ${issue.message}`, HINT);
       return;
     }
-    const parsed = { data: plain as WorkflowInput };
+    // Checked above: the fields werker reads have WorkflowInput's types (other keys are ignored).
+    const written = plain as WorkflowInput;
     const wf: WorkflowSpec = {
-      name: parsed.data.name,
+      name: written.name,
       at: { line: item.span.line, col: item.span.col },
-      pipelines: parsed.data.pipelines.map((p) => {
+      pipelines: written.pipelines.map((p) => {
         const entry: WorkflowSpec['pipelines'][number] = { name: p.name, pipelineName: p.pipelineName ?? p.name, requires: p.requires ?? [] };
         if (p.artifactPipeline) entry.artifactPipeline = p.artifactPipeline;
         if (p.envFile) entry.envFile = p.envFile;
