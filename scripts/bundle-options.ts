@@ -7,6 +7,7 @@
  * main.js alone and `werker check-config` main.js plus the config chunks, never the server's,
  * the store's or the Docker client's.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BuildOptions, Plugin } from 'esbuild';
 
@@ -69,6 +70,55 @@ function englishZodLocalesOnly(): Plugin {
   };
 }
 
+/**
+ * The yaml package is bundled on its own, as CommonJS (`yamlBundleOptions`), so that reading a
+ * wercker.yml can load it synchronously and only when the fast reader gives up
+ * (src/config/yaml-package.ts): `werker check-config` on a usual file never compiles it. The
+ * path is relative to the chunk that requires it, in dist/cli/ or dist/chunks/ alike.
+ */
+const BUNDLED_YAML = '../chunks/yaml.cjs';
+
+/**
+ * The modules that import the yaml package (the step manifests, the deploy options, the machine
+ * settings) get that same CommonJS copy, through a module that requires it, rather than a
+ * second copy of the package inside the ESM chunks.
+ */
+function yamlFromItsOwnFile(): Plugin {
+  return {
+    name: 'yaml-from-its-own-file',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'bundled-yaml' }));
+      build.onLoad({ filter: /.*/, namespace: 'bundled-yaml' }, () => {
+        const names = Object.keys(createRequire(import.meta.url)('yaml') as object).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+        return {
+          contents: "import { createRequire } from 'node:module';\n" +
+            `const yaml = createRequire(import.meta.url)(${JSON.stringify(BUNDLED_YAML)});\n` +
+            `export const { ${names.join(', ')} } = yaml;\nexport default yaml;\n`,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/** Options for the second build: the yaml package as dist/chunks/yaml.cjs. */
+export function yamlBundleOptions(root: string, outdir: string): BuildOptions {
+  return {
+    absWorkingDir: root,
+    entryPoints: ['yaml'],
+    outfile: path.join(outdir, 'chunks/yaml.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20.19',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
 /** Options for esbuild.build: `outdir` is where dist/cli/main.js and dist/chunks/ go. */
 export function bundleOptions(root: string, outdir: string): BuildOptions {
   return {
@@ -83,7 +133,8 @@ export function bundleOptions(root: string, outdir: string): BuildOptions {
     platform: 'node',
     target: 'node20.19',
     external: EXTERNAL_PACKAGES,
-    plugins: [leaveOutUnusedDockerPaths(), englishZodLocalesOnly()],
+    plugins: [leaveOutUnusedDockerPaths(), englishZodLocalesOnly(), yamlFromItsOwnFile()],
+    define: { WERKER_BUNDLED_YAML: JSON.stringify(BUNDLED_YAML) },
     // The CommonJS packages inside the bundle call require() for node's modules and the
     // external packages; ESM has no require, so each chunk gets one of its own.
     banner: { js: "import { createRequire as __werkerCreateRequire } from 'node:module';\nconst require = __werkerCreateRequire(import.meta.url);" },

@@ -1,5 +1,6 @@
 import type { DiagnosticBag, PathPart } from './diagnostics.ts';
-import { ImageObjectInput, type DeferredProblem, type ImageSpec, type PipelineSpec } from './schema.ts';
+import { IMAGE_FIELD_CHECKS } from './field-checks.ts';
+import type { DeferredProblem, ImageSpec, PipelineSpec } from './schema.ts';
 import { lenientEntries } from './lenient.ts';
 import { scalarText } from './scalars.ts';
 import type { YNode } from './yaml-tree.ts';
@@ -25,7 +26,7 @@ export function normalizeImage(node: YNode, path: PathPart[], bag: DiagnosticBag
     bag.warn('ignored-value', node.span, path, `a ${what} is a string or a mapping, not a list; wercker ignored it and so does werker`);
     return undefined;
   }
-  const fields = lenientEntries(node, ImageObjectInput.shape, path, bag, `a ${what}`);
+  const fields = lenientEntries(node, IMAGE_FIELD_CHECKS, path, bag, `a ${what}`);
   const idEntry = fields.get('id');
   const id = idEntry ? scalarText(idEntry.value)?.trim() : undefined;
   if (!id) {

@@ -87,8 +87,6 @@ export const WorkflowInput = lazySchema(() => z.object({
   })),
 }));
 
-export const TOP_LEVEL_KEYS = ['box', 'services', 'command-timeout', 'no-response-timeout', 'source-dir', 'ignore-file', 'workflows'] as const;
-
 export const WerckerYmlInput = lazySchema(() => z
   .object({
     box: ImageInput.optional().describe('The default box: the image every pipeline runs in.'),
@@ -208,6 +206,8 @@ export type WorkflowSpec = z.infer<typeof WorkflowSpec>;
 export type WerckerConfig = z.infer<typeof WerckerConfig>;
 export type Position = z.infer<typeof Position>;
 export type DeferredProblem = z.infer<typeof DeferredProblem>;
+/** One item of `workflows:` as written (checked by src/config/field-checks.ts). */
+export type WorkflowInput = z.infer<typeof WorkflowInput>;
 
 /** The JSON Schema of the written form, for editors (`werker schema`). */
 export function werckerJsonSchema(): Record<string, unknown> {

@@ -121,6 +121,12 @@ describe('what wercker dropped silently, werker warns about', () => {
     expect(all.map((d) => `${d.code}@${d.line}:${d.col}`)).toEqual(['ignored-value@1:21', 'unknown-key@1:27', 'ignored-value@2:18', 'capped-value@3:22']);
   });
 
+  it('keys of a box named like an object\'s own properties are unknown keys, not a crash', () => {
+    const { config, all } = load(`box:\n  id: a\n  toString: 1\n  __proto__: 2\n  constructor: 3\nbuild: {steps: [x]}\n`);
+    expect(config!.box!.id).toBe('a');
+    expect(all.map((d) => `${d.code}@${d.line}:${d.col}`)).toEqual(['unknown-key@3:3', 'unknown-key@4:3', 'unknown-key@5:3']);
+  });
+
   it('deploy targets', () => {
     const { config } = load(`box: a\ndeploy:\n  steps: [x]\n  production:\n    - script: {code: ship}\n`);
     expect(Object.keys(config!.pipelines.deploy!.deployTargets)).toEqual(['production']);

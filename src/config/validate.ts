@@ -2,7 +2,8 @@ import { DiagnosticBag, type Diagnostic, type PathPart } from './diagnostics.ts'
 import { imageProblems, normalizeImage, normalizeServices, unusedImageWarnings } from './images.ts';
 import { normalizePipeline } from './pipelines.ts';
 import { scalarText } from './scalars.ts';
-import { TOP_LEVEL_KEYS, type DeferredProblem, type PipelineSpec, type WerckerConfig } from './schema.ts';
+import { TOP_LEVEL_KEYS } from './field-checks.ts';
+import type { DeferredProblem, PipelineSpec, WerckerConfig } from './schema.ts';
 import { normalizeWorkflows } from './workflows.ts';
 import { parseYaml, type YEntry, type YNode } from './yaml-tree.ts';
 

@@ -1,6 +1,7 @@
 import type { Diagnostic, DiagnosticBag, PathPart } from './diagnostics.ts';
 import { nodeAt, toPlain, type YNode } from './yaml-tree.ts';
-import { WorkflowInput, type PipelineSpec, type WorkflowSpec } from './schema.ts';
+import { checkWorkflow } from './field-checks.ts';
+import type { PipelineSpec, WorkflowInput, WorkflowSpec } from './schema.ts';
 
 /**
  * Reads and checks `workflows:` (docs/wercker-compat.md §2.8). wercker checked workflows only in
@@ -16,17 +17,19 @@ export function normalizeWorkflows(node: YNode, pipelines: Record<string, Pipeli
   }
   const out: WorkflowSpec[] = [];
   node.items.forEach((item, i) => {
-    const parsed = WorkflowInput.safeParse(toPlain(item));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const where = nodeAt(item, issue.path as PathPart[]).node.span;
-      bag.warn(INVALID, where, [...path, i, ...(issue.path as PathPart[])], `invalid workflow: ${issue.message}`, HINT);
+    const plain = toPlain(item);
+    const issue = checkWorkflow(plain);
+    if (issue) {
+      const where = nodeAt(item, issue.path).node.span;
+      bag.warn(INVALID, where, [...path, i, ...issue.path], `invalid workflow: ${issue.message}`, HINT);
       return;
     }
+    // Checked above: the fields werker reads have WorkflowInput's types (other keys are ignored).
+    const written = plain as WorkflowInput;
     const wf: WorkflowSpec = {
-      name: parsed.data.name,
+      name: written.name,
       at: { line: item.span.line, col: item.span.col },
-      pipelines: parsed.data.pipelines.map((p) => {
+      pipelines: written.pipelines.map((p) => {
         const entry: WorkflowSpec['pipelines'][number] = { name: p.name, pipelineName: p.pipelineName ?? p.name, requires: p.requires ?? [] };
         if (p.artifactPipeline) entry.artifactPipeline = p.artifactPipeline;
         if (p.envFile) entry.envFile = p.envFile;

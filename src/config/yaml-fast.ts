@@ -1,13 +1,14 @@
-import { Document, isScalar, type Tags } from 'yaml';
 import type { Span } from './diagnostics.ts';
+import { resolvePlainScalar } from './yaml11-scalars.ts';
 
 /**
  * A fast reader for the block-style subset of YAML that wercker.yml files are written in:
  * block mappings with plain keys, block sequences, single-line plain and quoted scalars,
  * literal and folded block scalars, and comments. It gives the same positions and values as
- * the `yaml` package (same YAML 1.1 scalar rules: it asks that package's own tags), at a
- * fraction of the cost: the yaml package's lexer, CST and composer took most of a check-config
- * run (docs/performance.md, P8).
+ * the `yaml` package (same YAML 1.1 scalar rules, src/config/yaml11-scalars.ts), at a fraction
+ * of the cost: the yaml package's lexer, CST and composer took most of a check-config run, and
+ * compiling the package ~10 ms of every start (docs/performance.md, P8 and "Session 8"). A file
+ * the reader takes loads no yaml package at all.
  *
  * Anything outside the subset — flow collections, anchors, aliases, tags, merge keys, several
  * documents, multi-line plain or quoted scalars, tabs, odd indentation, any syntax error — makes
@@ -31,40 +32,6 @@ const giveUp = (why: string): never => {
   throw new OutsideSubset(why);
 };
 
-interface ScalarTag {
-  default?: boolean | 'key';
-  test?: RegExp;
-  resolve: (value: string, onError: (msg: string) => void, options: unknown) => unknown;
-}
-
-let plainResolver: ((text: string) => string | number | boolean | null) | undefined;
-
-/**
- * The YAML 1.1 value of a plain scalar, exactly as the yaml package gives it: the first default
- * tag of the same schema whose test matches, else a string.
- */
-function resolvePlain(customTags: (tags: Tags) => Tags): (text: string) => string | number | boolean | null {
-  if (plainResolver) return plainResolver;
-  const doc = new Document(null, { version: '1.1', schema: 'yaml-1.1', customTags, merge: true });
-  const tags = (doc.schema.tags as unknown as ScalarTag[]).filter((t) => t.default === true && t.test);
-  const cache = new Map<string, string | number | boolean | null>();
-  plainResolver = (text: string) => {
-    const known = cache.get(text);
-    if (known !== undefined || cache.has(text)) return known!;
-    const tag = tags.find((t) => t.test!.test(text));
-    let value: unknown = text;
-    if (tag) value = tag.resolve(text, () => giveUp('tag refused the value'), doc.options);
-    // Some tags answer with a Scalar node (to keep the source's format); its value is the value.
-    if (isScalar(value)) value = value.value;
-    // The tree builder keeps the text of anything that is not a plain JS scalar.
-    const plain = value === undefined || (typeof value === 'object' && value !== null) ? text : (value as string | number | boolean | null);
-    if (typeof plain === 'bigint') giveUp('bigint');
-    if (cache.size < 10_000) cache.set(text, plain);
-    return plain;
-  };
-  return plainResolver;
-}
-
 const SPACE = 32;
 const NEWLINE = 10;
 const HASH = 35;
@@ -84,7 +51,6 @@ const DQ_ESCAPES: Record<string, string> = {
 const UNHANDLED_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
 
 export interface FastParseOptions {
-  customTags: (tags: Tags) => Tags;
   /** Give up when the document has more values than this (the caller reports it). */
   maxNodes: number;
 }
@@ -99,7 +65,7 @@ export function fastParseYaml(text: string, options: FastParseOptions): RawNode 
 export function readBlockSubset(text: string, options: FastParseOptions): RawNode | string {
   if (UNHANDLED_CHARS.test(text)) return 'tab, CR or control character';
   try {
-    return new BlockReader(text, resolvePlain(options.customTags), options.maxNodes).document();
+    return new BlockReader(text, resolvePlainScalar, options.maxNodes).document();
   } catch (err) {
     if (err instanceof OutsideSubset) return err.message;
     throw err;

@@ -1,9 +1,7 @@
-import {
-  LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments,
-  type Document, type Node as YamlNode, type Tags,
-} from 'yaml';
+import type { Document, Node as YamlNode, Tags } from 'yaml';
 import { DiagnosticBag, type PathPart, type Span } from './diagnostics.ts';
 import { fastParseYaml, type RawNode } from './yaml-fast.ts';
+import { yamlPackage } from './yaml-package.ts';
 
 /**
  * The document as werker reads it: plain maps, lists and scalars, each with its position,
@@ -38,7 +36,7 @@ export interface YEntry { key: string; keySpan: Span; value: YNode }
  * YAML 1.1 as yaml.v2 read it: the yaml-1.1 schema minus sexagesimal numbers (`8000:80` must
  * stay a string, as it did in Go) and minus timestamps (kept as the text written).
  */
-const yamlV2Tags = (tags: Tags): Tags =>
+export const yamlV2Tags = (tags: Tags): Tags =>
   tags.filter((t) => {
     const tag = t as { tag?: string; format?: string };
     return tag.format !== 'TIME' && tag.tag !== 'tag:yaml.org,2002:timestamp';
@@ -59,7 +57,7 @@ export function parseYaml(text: string, bag: DiagnosticBag, limits: TreeLimits =
   // The block subset most files are written in, read without the yaml package; a time budget
   // (the server) always takes the yaml package's road, whose reading it bounds.
   if (limits.deadline === undefined) {
-    const raw = fastParseYaml(text, { customTags: yamlV2Tags, maxNodes: limits.maxNodes ?? MAX_NODES });
+    const raw = fastParseYaml(text, { maxNodes: limits.maxNodes ?? MAX_NODES });
     if (raw) return { root: fromRaw(raw, bag, []) };
   }
   return parseWithYamlPackage(text, bag, limits);
@@ -75,6 +73,7 @@ function fromRaw(node: RawNode, bag: DiagnosticBag, path: PathPart[]): YNode {
 
 /** Parses text with the yaml package (any YAML); syntax errors go into the bag and give a null root. */
 export function parseWithYamlPackage(text: string, bag: DiagnosticBag, limits: TreeLimits = {}): ParsedYaml {
+  const { LineCounter, parseAllDocuments } = yamlPackage();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1', schema: 'yaml-1.1', customTags: yamlV2Tags, merge: true,
@@ -142,6 +141,7 @@ class TreeBuilder {
   private nodes = 0;
   private exploded = false;
   private readonly maxNodes: number;
+  private readonly yaml = yamlPackage();
   constructor(
     private readonly doc: Document,
     private readonly bag: DiagnosticBag,
@@ -167,7 +167,7 @@ class TreeBuilder {
       }
       return { kind: 'scalar', span: this.span(node), value: null, text: '', quoted: false };
     }
-    if (isAlias(node)) {
+    if (this.yaml.isAlias(node)) {
       const target = node.resolve(this.doc) as YamlNode | undefined;
       if (!target || this.resolving.has(target)) {
         this.bag.error('yaml-alias', this.span(node), path, `alias *${node.source} does not point at a usable anchor`);
@@ -181,17 +181,17 @@ class TreeBuilder {
         this.resolving.delete(target);
       }
     }
-    if (isScalar(node)) {
+    if (this.yaml.isScalar(node)) {
       const quoted = node.type !== 'PLAIN';
       const value = node.value as YScalar['value'] | undefined;
       const normalised = value === undefined || typeof value === 'object' && value !== null ? String(node.source ?? '') : value;
       const text = quoted || typeof node.value === 'string' ? String(node.value ?? '') : String(node.source ?? node.value ?? '');
       return { kind: 'scalar', span: this.span(node), value: normalised as YScalar['value'], text, quoted };
     }
-    if (isSeq(node)) {
+    if (this.yaml.isSeq(node)) {
       return { kind: 'seq', span: this.span(node), items: node.items.map((it, i) => this.build(it as YamlNode, [...path, i])) };
     }
-    if (isMap(node)) return this.buildMap(node as unknown as { items: unknown[] } & YamlNode, path);
+    if (this.yaml.isMap(node)) return this.buildMap(node as unknown as { items: unknown[] } & YamlNode, path);
     return { kind: 'scalar', span: this.span(node), value: null, text: '', quoted: false };
   }
 
@@ -199,11 +199,11 @@ class TreeBuilder {
     const written: YEntry[] = [];
     const merged: YEntry[] = [];
     for (const pair of node.items) {
-      if (!isPair(pair)) continue;
+      if (!this.yaml.isPair(pair)) continue;
       const keyNode = pair.key as YamlNode | null;
       const keySpan = keyNode ? this.span(keyNode) : this.span(node);
-      const key = keyNode && isScalar(keyNode) ? String(keyNode.source ?? keyNode.value ?? '') : keyNode ? String(keyNode) : '';
-      if (key === '<<' && keyNode && isScalar(keyNode) && keyNode.type === 'PLAIN') {
+      const key = keyNode && this.yaml.isScalar(keyNode) ? String(keyNode.source ?? keyNode.value ?? '') : keyNode ? String(keyNode) : '';
+      if (key === '<<' && keyNode && this.yaml.isScalar(keyNode) && keyNode.type === 'PLAIN') {
         merged.push(...this.mergeSources(pair.value as YamlNode, [...path, '<<']));
         continue;
       }
