@@ -8,17 +8,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { bundleOptions, yamlBundleOptions } from './bundle-options.ts';
+import { bundleCli } from './bundle-options.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist');
 
 const started = performance.now();
 await rm(outdir, { recursive: true, force: true });
-const result = await build(bundleOptions(root, outdir));
-await build(yamlBundleOptions(root, outdir));
+const metafile = await bundleCli(root, outdir);
 await mkdir(path.join(root, 'tmp'), { recursive: true });
-await writeFile(path.join(root, 'tmp/bundle-meta.json'), JSON.stringify(result.metafile));
-const files = Object.keys(result.metafile!.outputs).filter((f) => f.endsWith('.js')).concat('dist/chunks/yaml.cjs');
+await writeFile(path.join(root, 'tmp/bundle-meta.json'), JSON.stringify(metafile));
+const files = Object.keys(metafile.outputs).filter((f) => f.endsWith('.js')).concat('dist/chunks/yaml.cjs');
 process.stdout.write(`build: ${files.length} files in dist/ (${Math.round(performance.now() - started)} ms)\n`);

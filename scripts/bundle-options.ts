@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { BuildOptions, Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * Packages left out of the bundle and loaded from node_modules at run time, so they must be
@@ -148,4 +148,15 @@ export function bundleOptions(root: string, outdir: string): BuildOptions {
     metafile: true,
     logLevel: 'warning',
   };
+}
+
+/**
+ * Writes the whole bundle into `outdir` (`cli/main.js`, `chunks/`, `chunks/yaml.cjs`): what
+ * `npm run build` ships and what the integration tests run (test/helpers/cli-build.ts), one
+ * recipe for both. Returns the main build's metafile.
+ */
+export async function bundleCli(root: string, outdir: string): Promise<Metafile> {
+  const result = await build(bundleOptions(root, outdir));
+  await build(yamlBundleOptions(root, outdir));
+  return result.metafile!;
 }

@@ -9,9 +9,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
-import { bundleOptions } from '../../scripts/bundle-options.ts';
+import { bundleCli } from '../../scripts/bundle-options.ts';
 import { repoRoot } from './corpus.ts';
 
 /** What the package finds beside its code (src/util/package-dir.ts): linked, not copied. */
@@ -46,7 +45,7 @@ async function buildTestPackage(): Promise<{ dir: string; bin: string }> {
   writeFileSync(path.join(dir, 'package.json'), readFileSync(path.join(repoRoot, 'package.json')));
   for (const name of SHIPPED_BESIDE_THE_CODE) symlinkSync(path.join(repoRoot, name), path.join(dir, name));
   const started = performance.now();
-  await build({ ...bundleOptions(repoRoot, path.join(dir, 'dist')), metafile: false, sourcemap: 'linked' });
+  await bundleCli(repoRoot, path.join(dir, 'dist'));
   process.stdout.write(`[cli-build] the CLI bundled for the tests in ${Math.round(performance.now() - started)} ms: ${path.relative(repoRoot, dir)}\n`);
   return { dir, bin: path.join(dir, 'dist/cli/main.js') };
 }
