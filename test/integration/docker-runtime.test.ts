@@ -208,6 +208,18 @@ describe.skipIf(!docker)('DockerRuntime on the real engine', () => {
     }
   });
 
+  it('removes a network a container is still on: the container is disconnected by force, not left holding it', async () => {
+    const network = label.name('held');
+    await rt.createNetwork(network, label.labels);
+    const id = await rt.createContainer({ name: label.name('holder'), image: BUSYBOX, cmd: ['sleep', '300'], labels: label.labels, network: { name: network, aliases: [] } });
+    await rt.startContainer(id);
+    await rt.removeNetwork(network);
+    await expect(rt.docker.getNetwork(network).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const { NetworkSettings } = await rt.docker.getContainer(id).inspect();
+    expect(Object.keys(NetworkSettings.Networks)).not.toContain(network);
+    await rt.removeContainer(id, { force: true });
+  });
+
   it('lists labelled containers, networks and volumes, and cleanup removes them all', async () => {
     const scoped = testLabel(rt);
     await rt.createContainer({ name: scoped.name('c'), image: BUSYBOX, cmd: ['true'], labels: scoped.labels });

@@ -28,6 +28,8 @@ import { toContainerInfo, toImageInfo } from './to-info.ts';
 const START_HINT =
   'start one (e.g. `sudo dockerd &`, or `bash scripts/setup-docker.sh` in this repository) or point --docker-host / DOCKER_HOST at one';
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Tries at removing a network that still counts endpoints (see removeNetwork). */
+const NETWORK_REMOVE_ATTEMPTS = 4;
 
 /** ContainerRuntime over dockerode. Every dockerode error is mapped here, once, to a WerkerError. */
 export class DockerRuntime implements ContainerRuntime {
@@ -143,8 +145,30 @@ export class DockerRuntime implements ContainerRuntime {
     return res.id;
   }
 
+  /**
+   * A network whose containers were just removed can still count their endpoints for a moment
+   * on a busy engine ("has active endpoints", 403): those are disconnected by force and the
+   * removal tried again, so a run's cleanup does not leave its network behind.
+   */
   async removeNetwork(idOrName: string): Promise<void> {
-    await callIgnoring([404], `remove network ${idOrName}`, () => this.docker.getNetwork(idOrName).remove());
+    const op = `remove network ${idOrName}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.docker.getNetwork(idOrName).remove();
+        return;
+      } catch (err) {
+        if (statusOf(err) === 404) return;
+        if (statusOf(err) !== 403 || !/active endpoints/i.test(String((err as Error).message)) || attempt === NETWORK_REMOVE_ATTEMPTS) throw toDockerApiError(err, op);
+      }
+      await this.disconnectAll(idOrName);
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+
+  private async disconnectAll(network: string): Promise<void> {
+    const info = await this.docker.getNetwork(network).inspect().catch(() => undefined) as { Containers?: Record<string, unknown> } | undefined;
+    await Promise.all(Object.keys(info?.Containers ?? {}).map((container) =>
+      this.docker.getNetwork(network).disconnect({ Container: container, Force: true }).catch(() => undefined)));
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
