@@ -17,10 +17,11 @@ afterEach(() => {
 
 const YML = 'box: a\nbuild:\n  docker: true\n  steps: [script: {code: docker ps}]\nplain:\n  steps: [script: {code: x}]\n';
 
-async function planOn(engineHost: string, pipeline = 'build') {
+async function planOn(engineHost: string, pipeline = 'build', environmentFile = '') {
   const dir = mkdtempSync(path.join(tmpdir(), 'werker-prepare-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'wercker.yml'), YML);
+  writeFileSync(path.join(dir, 'ENVIRONMENT'), environmentFile);
   const flags = {
     workingDir: path.join(dir, '.wercker'), pipeline, commandTimeout: '25', responseTimeout: '5', publish: [], imageMap: [], pull: 'missing',
   } as unknown as PipelineFlags;
@@ -39,6 +40,12 @@ describe('DOCKER_HOST of docker: true is the engine werker reached', () => {
     expect(await planOn('unix:///run/user/1000/docker.sock')).toEqual({
       host: ['unix:///run/user/1000/docker.sock'], binds: ['/run/user/1000/docker.sock:/run/user/1000/docker.sock'],
     });
+  });
+
+  it('a DOCKER_HOST among the variables is the box\'s to use, but never chooses what is mounted', async () => {
+    const planned = await planOn('tcp://10.20.30.40:2375', 'build', 'XXX_DOCKER_HOST=unix:///etc\n');
+    expect(planned.host).toEqual(['tcp://10.20.30.40:2375', 'unix:///etc']);
+    expect(planned.binds).toEqual([]);
   });
 
   it('not without docker: true', async () => {

@@ -15,9 +15,7 @@ export function dockerNetworkExports(plan: RunPlan, network: string): string[] {
  * one (DOCKER_HOST `unix://PATH`), bind-mounted at its own path so the box's DOCKER_HOST works
  * there too; an engine reached over TCP needs no mount.
  */
-export function dockerSocketBinds(plan: Pick<RunPlan, 'docker' | 'env'>): string[] {
-  if (!plan.docker) return [];
-  const host = plan.env.filter((v) => v.name === 'DOCKER_HOST').at(-1)?.value ?? '';
-  const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : '';
+export function dockerSocketBinds(plan: Pick<RunPlan, 'dockerHost'>): string[] {
+  const socket = plan.dockerHost?.startsWith('unix://') ? plan.dockerHost.slice('unix://'.length) : '';
   return socket ? [`${socket}:${socket}`] : [];
 }

@@ -75,6 +75,7 @@ export function planRun(input: PlanInput): RunPlan {
     projectDir: input.projectDir, workingDir: input.workingDir, configFile: config.file,
     box: { ...box, cmd: box.cmd ?? shellSplit(DEFAULT_BOX_CMD), containerName: `wercker-pipeline-${runId}` },
     services, steps, afterSteps, env: env.vars, paths, docker: pipeline.docker,
+    ...(pipeline.docker ? { dockerHost: dockerHostOf(input) } : {}),
     // `docker: true` mounts the engine's socket, which in wercker forced --enable-volumes (docs/wercker-compat.md §4.2).
     options: pipeline.docker && !options.enableVolumes ? { ...options, enableVolumes: true } : options,
   };
@@ -120,7 +121,7 @@ function pipelineEnv(input: PlanInput, runId: string, paths: GuestPaths): Pipeli
   );
   const pass = passThrough(input.hostEnv, input.secrets);
   const docker: EnvVar[] = input.pipeline.docker
-    ? [{ name: 'DOCKER_HOST', value: input.dockerHost ?? 'unix:///var/run/docker.sock', hidden: false }]
+    ? [{ name: 'DOCKER_HOST', value: dockerHostOf(input), hidden: false }]
     : [];
   const vars: EnvVar[] = [
     ...b.map(([name, value]) => ({ name, value, hidden: false })),
@@ -291,3 +292,6 @@ function planStep(spec: StepSpec, index: number, packages?: PackageLookup): Plan
 
 /** A property's name as its variable names it (docs/wercker-compat.md §3.3: `-` → `_`, upper-cased). */
 const propertyKey = (name: string): string => name.replaceAll('-', '_').toUpperCase();
+
+/** A `docker: true` box's engine: the one werker reached, else the default socket (docs/wercker-compat.md §4.2). */
+const dockerHostOf = (input: PlanInput): string => input.dockerHost ?? 'unix:///var/run/docker.sock';

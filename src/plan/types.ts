@@ -201,5 +201,11 @@ export interface RunPlan {
   env: EnvVar[];
   paths: GuestPaths;
   docker: boolean;
+  /**
+   * With `docker: true`: the engine's address as werker reached it, the box's DOCKER_HOST and,
+   * for a unix socket, the path mounted into the box (docs/wercker-compat.md §4.2). Never taken
+   * from the pipeline's variables, which may not choose what is mounted.
+   */
+  dockerHost?: string;
   options: RunOptions;
 }
