@@ -1,7 +1,7 @@
 import type { PlannedStep } from '../plan/types.ts';
 import type { Bus } from './events.ts';
 import { boxShell, openFailureShell, shellEnv } from './failure-shell.ts';
-import { keepsFailureState, readFailureState, type FailedBox } from './failure-state.ts';
+import { keepsFailureState, readFailureState, type FailedBox, type FailureState } from './failure-state.ts';
 import type { RunDeps } from './run-types.ts';
 import type { SessionOptions } from './shell-session.ts';
 import { takeSnapshot } from './snapshot.ts';
@@ -18,19 +18,10 @@ export async function afterFailure(
   const { plan } = box;
   const { bus } = deps;
   if (!keepsFailureState(plan) || outcome.status !== 'failed') return;
-  // A timeout (no exit code) leaves the step's command running in the shell. An internal step
-  // runs on the engine, not in the shell: its failure (no exit code either) leaves the shell idle.
-  const busy = outcome.exitCode === null && failed.kind !== 'internal' && box.session.alive;
-  if (busy) bus.emit({ type: 'log', level: 'warn', text: `step ${failed.displayName} was still running: the box is started again, so its environment and directory are lost (its files stay)` });
-  const state = await readFailureState(box, opts, busy).catch((err: unknown) => warn(bus, `could not read the failed step's state: ${(err as Error).message}`));
+  const state = await failedStepState(box, failed, outcome, bus, opts);
   if (!state) return;
   try {
-    if (plan.options.shellOnFailure) {
-      await openFailureShell({
-        plan, runtime: box.runtime, containerId: box.containerId, bus, terminal: deps.terminal, step: failed, exitCode: outcome.exitCode, state,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-      });
-    }
+    if (plan.options.shellOnFailure) await shellInFailedStep(box, failed, outcome, deps, state);
     if (deps.holdFailedBox && !deps.signal?.aborted) {
       const env = shellEnv(state.env);
       await deps.holdFailedBox({
@@ -55,17 +46,30 @@ export async function afterFailure(
 export async function afterStepFailure(box: FailedBox, failed: PlannedStep, outcome: StepOutcome, deps: RunDeps, opts: SessionOptions): Promise<void> {
   const { plan } = box;
   if (!plan.options.shellOnFailure || outcome.status !== 'failed') return;
-  const busy = outcome.exitCode === null && failed.kind !== 'internal' && box.session.alive;
-  const state = await readFailureState(box, opts, busy).catch((err: unknown) => warn(deps.bus, `could not read the failed after-step's state: ${(err as Error).message}`));
+  const state = await failedStepState(box, failed, outcome, deps.bus, opts);
   if (!state) return;
   try {
-    await openFailureShell({
-      plan, runtime: box.runtime, containerId: box.containerId, bus: deps.bus, terminal: deps.terminal, step: failed, exitCode: outcome.exitCode, state,
-      then: 'the cleanup', ...(deps.signal ? { signal: deps.signal } : {}),
-    });
+    await shellInFailedStep(box, failed, outcome, deps, state, 'the cleanup');
   } finally {
     if (state.restarted) state.session.close();
   }
+}
+
+/** The failed step's shell state: its env and dir, or a restarted box's when it cannot be read (said). */
+async function failedStepState(box: FailedBox, failed: PlannedStep, outcome: StepOutcome, bus: Bus, opts: SessionOptions): Promise<FailureState | undefined> {
+  // A timeout (no exit code) leaves the step's command running in the shell. An internal step
+  // runs on the engine, not in the shell: its failure (no exit code either) leaves the shell idle.
+  const busy = outcome.exitCode === null && failed.kind !== 'internal' && box.session.alive;
+  if (busy) bus.emit({ type: 'log', level: 'warn', text: `step ${failed.displayName} was still running: the box is started again, so its environment and directory are lost (its files stay)` });
+  return readFailureState(box, opts, busy).catch((err: unknown) => warn(bus, `could not read the failed step's state: ${(err as Error).message}`));
+}
+
+/** `then`: what the run goes on with once the shell is left (openFailureShell's default: the after-steps and cleanup). */
+function shellInFailedStep(box: FailedBox, failed: PlannedStep, outcome: StepOutcome, deps: RunDeps, state: FailureState, then?: string): Promise<void> {
+  return openFailureShell({
+    plan: box.plan, runtime: box.runtime, containerId: box.containerId, bus: deps.bus, terminal: deps.terminal, step: failed, exitCode: outcome.exitCode, state,
+    ...(then ? { then } : {}), ...(deps.signal ? { signal: deps.signal } : {}),
+  });
 }
 
 function warn(bus: Bus, text: string): undefined {

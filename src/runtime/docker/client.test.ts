@@ -32,6 +32,10 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   if (url.startsWith('/v1.41/images/missing/json')) return reply(res, 404, { message: 'No such image: missing:latest' });
   if (url.startsWith('/v1.41/containers/create')) return reply(res, 409, { message: 'Conflict. The container name "/box" is already in use by container "abc".' });
   if (url.startsWith('/v1.41/containers/gone')) return reply(res, 404, { message: 'No such container: gone' });
+  // A network the engine keeps counting an endpoint on, whatever is disconnected.
+  if (url === '/v1.41/networks/held' && req.method === 'DELETE') return reply(res, 403, { message: 'error while removing network: network held id 123 has active endpoints' });
+  if (url === '/v1.41/networks/held') return reply(res, 200, { Name: 'held', Containers: { c0ffee: { Name: 'stale' } } });
+  if (url === '/v1.41/networks/held/disconnect') return reply(res, 200, {});
   if (url.startsWith('/v1.41/images/reg.example/app/push')) {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.write(JSON.stringify({ status: 'The push refers to repository [reg.example/app]' }) + '\n');
@@ -77,6 +81,18 @@ describe('DockerRuntime over a fake Engine API', () => {
     const err = await rt.createContainer({ name: 'box', image: 'x', labels: {} }).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 409 });
     expect((err as DockerApiError).hint).toMatch(/already exists/);
+  });
+
+  it('disconnects what a network still counts and tries again; if the engine keeps refusing, says what to do', async () => {
+    const rt = await connectDocker({ host: socket });
+    const before = seen.length;
+    const err = await rt.removeNetwork('held').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerApiError);
+    expect(err).toMatchObject({ status: 403, op: 'remove network held' });
+    expect((err as DockerApiError).hint).toMatch(/remove \(or disconnect\) the containers on that network first/);
+    const asked = seen.slice(before).map((s) => `${s.method} ${s.url}`);
+    expect(asked.filter((a) => a === 'DELETE /v1.41/networks/held')).toHaveLength(4);
+    expect(asked.filter((a) => a === 'POST /v1.41/networks/held/disconnect')).toHaveLength(3);
   });
 
   it('treats removing a missing container as done', async () => {

@@ -21,7 +21,7 @@ import { toCreateOptions } from './container-options.ts';
 import { demuxBuffer, demuxToChunks } from './demux.ts';
 import { runExec, type ExecOptions } from './exec.ts';
 import { runInteractiveExec } from './exec-tty.ts';
-import { statusOf, toDockerApiError } from './map-error.ts';
+import { ACTIVE_ENDPOINTS, statusOf, toDockerApiError } from './map-error.ts';
 import { followBuild, followProgress } from './progress.ts';
 import { toContainerInfo, toImageInfo } from './to-info.ts';
 
@@ -147,7 +147,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   /**
    * A network whose containers were just removed can still count their endpoints for a moment
-   * on a busy engine ("has active endpoints", 403): those are disconnected by force and the
+   * on a busy engine ("has active endpoints"): those are disconnected by force and the
    * removal tried again, so a run's cleanup does not leave its network behind.
    */
   async removeNetwork(idOrName: string): Promise<void> {
@@ -158,7 +158,7 @@ export class DockerRuntime implements ContainerRuntime {
         return;
       } catch (err) {
         if (statusOf(err) === 404) return;
-        if (statusOf(err) !== 403 || !/active endpoints/i.test(String((err as Error).message)) || attempt === NETWORK_REMOVE_ATTEMPTS) throw toDockerApiError(err, op);
+        if (!ACTIVE_ENDPOINTS.test(String((err as Error).message)) || attempt === NETWORK_REMOVE_ATTEMPTS) throw toDockerApiError(err, op);
       }
       await this.disconnectAll(idOrName);
       await new Promise((r) => setTimeout(r, 200 * attempt));

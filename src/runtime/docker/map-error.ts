@@ -8,6 +8,8 @@ interface ModemError {
   name?: string;
 }
 
+/** A network still has containers on it (or the engine still counts their endpoints). */
+export const ACTIVE_ENDPOINTS = /active endpoints/i;
 const IMAGE_HINT = 'build or pull it first; werker never pulls an image that is present unless --pull always';
 
 /**
@@ -50,12 +52,13 @@ function hintFor(status: number, op: string, message: string): string | undefine
   }
   const imageOp = /^(inspect|tag|push) image\b/.test(op);
   if (status === 404 && (imageOp || /no such image|pull access denied|manifest .*not found/i.test(message))) return IMAGE_HINT;
+  // Engines answer it with 403 or 409, depending on their version.
+  if (ACTIVE_ENDPOINTS.test(message)) return 'remove (or disconnect) the containers on that network first';
   if (status === 409) {
     if (/already in use|already exists/i.test(message)) {
       return 'an object with that name already exists, probably left over from an earlier run: remove it (e.g. `docker rm -f NAME`) or choose another name';
     }
     if (/image is being used|conflict: unable to (delete|remove)/i.test(message)) return 'remove the containers that use it first';
-    if (/active endpoints/i.test(message)) return 'remove (or disconnect) the containers on that network first';
     if (/is not running|is paused|is restarting/i.test(message)) return 'the container is not in a state that allows this; inspect it with `docker ps -a`';
     return 'the daemon reports a conflict with the current state of that object';
   }
