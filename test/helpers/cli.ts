@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { repoRoot } from './corpus.ts';
+import { waitFor } from './wait-for.ts';
 
 export interface CliResult {
   code: number | null;
@@ -38,3 +39,45 @@ export function spawnCli(args: string[], opts: { cwd?: string; env?: Record<stri
 export const runCli = (args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> => spawnCli(args, opts).done;
 
 export const fixture = (name: string): string => path.join(repoRoot, 'test/fixtures/pipelines', name);
+
+export interface TerminalRun {
+  code: number | null;
+  /** Everything the terminal showed (stdout and stderr of the pty). */
+  screen: string;
+  /** From the first key typed to the end of the run. */
+  typedToEndMs: number;
+}
+
+/**
+ * The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal: `keys` are typed
+ * once `ready` is on the screen, one chunk after another; `onScreen` sees the screen as it grows.
+ */
+export async function cliOnTerminal(
+  args: string[], ready: string, keys: string[], opts: { env?: Record<string, string>; onScreen?: (screen: string) => void } = {},
+): Promise<TerminalRun> {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const cli = [process.execPath, ...cliCommand(), ...args].map(quote).join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, ...opts.env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    screen += c.toString();
+    opts.onScreen?.(screen);
+  });
+  child.stderr!.on('data', (c: Buffer) => (screen += c.toString()));
+  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    await waitFor(`"${ready}" on the terminal`, async () => (screen.includes(ready) ? true : undefined), 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the screen:\n${screen}`);
+    });
+    const typing = Date.now();
+    for (const k of keys) {
+      child.stdin!.write(k);
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    const code = await done;
+    return { code, screen, typedToEndMs: Date.now() - typing };
+  } finally {
+    child.stdin!.end();
+    child.kill();
+  }
+}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { runCli, spawnCli } from '../helpers/cli.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
-import { tempDirs } from '../helpers/temp-dirs.ts';
+import { tempDirs, writeTree } from '../helpers/temp-dirs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 // Where the run puts things in the box, and what it takes as the project (docs/wercker-compat.md
@@ -47,12 +47,8 @@ dev:
         code: echo "from the box in $(pwd)" > "$WERCKER_SOURCE_DIR/written.txt"
 `;
 
-function project(yml: string): string {
-  const dir = tmp();
-  writeFileSync(path.join(dir, 'wercker.yml'), yml);
-  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM werker-test/busybox\nCOPY wercker.yml /copied.yml\n');
-  return dir;
-}
+const project = (yml: string): string =>
+  writeTree(tmp(), { 'wercker.yml': yml, Dockerfile: 'FROM werker-test/busybox\nCOPY wercker.yml /copied.yml\n' });
 
 const ROOTS = ['--guest-root', '/build', '--mnt-root', '/wmnt', '--report-root', '/rep'];
 

@@ -1,14 +1,13 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
-import { cliCommand, fixture, runCli } from '../helpers/cli.ts';
+import { cliOnTerminal, fixture, runCli } from '../helpers/cli.ts';
 import { requireDocker, runLeftovers } from '../helpers/docker.ts';
-import { tempDirs } from '../helpers/temp-dirs.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { tempDirs, writeTree } from '../helpers/temp-dirs.ts';
 import { REGISTRY } from '../helpers/registry.ts';
 import { snapshotKey, snapshotRef } from '../../src/engine/snapshot-record.ts';
 import { removeLeftovers } from '../../src/engine/cleanup.ts';
@@ -20,11 +19,7 @@ const tmp = tempDirs('werker-leftovers');
 
 const leftovers = (runId: string): Promise<string[]> => runLeftovers(docker!, runId);
 
-function project(yml: string): string {
-  const dir = tmp();
-  writeFileSync(path.join(dir, 'wercker.yml'), yml);
-  return dir;
-}
+const project = (yml: string): string => writeTree(tmp(), { 'wercker.yml': yml });
 
 describe.skipIf(!docker)('§1, §4.10 latest after a failed artifact store', () => {
   it('a store that fails part way leaves no output in the run: a deploy never takes a half-stored output', async () => {
@@ -49,30 +44,6 @@ describe.skipIf(!docker)('§1, §4.10 latest after a failed artifact store', () 
   });
 });
 
-/** The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal; `keys` typed once `ready` is on the screen. */
-async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string }> {
-  const quote = (t: string) => `'${t.replaceAll("'", "'\\''")}'`;
-  const cli = [process.execPath, ...cliCommand(), ...args].map(quote).join(' ');
-  const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (c: Buffer) => (screen += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
-  try {
-    await waitFor(`"${ready}" on the terminal`, async () => (screen.includes(ready) ? true : undefined), 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}; the screen:\n${screen}`);
-    });
-    for (const k of keys) {
-      child.stdin.write(k);
-      await new Promise((r) => setTimeout(r, 700));
-    }
-    return { code: await done, screen };
-  } finally {
-    child.stdin.end();
-    child.kill();
-  }
-}
-
 const AFTER_FAILS = `box: werker-test/busybox
 build:
   steps:
@@ -94,7 +65,7 @@ build:
 describe.skipIf(!docker)('§4.7 --attach-on-error / --shell-on-failure after a failed after-step', () => {
   it.each(['--attach-on-error', '--shell-on-failure'])('%s opens the shell where the after-step failed, with its env; exit goes on to the cleanup, exit 0', async (flag) => {
     const runId = `cllafter${flag.length}`;
-    const r = await onTerminal(['build', project(AFTER_FAILS), '--working-dir', tmp(), flag, '--no-snapshot', '--run-id', runId], 'leave it (exit or Ctrl-D)', [
+    const r = await cliOnTerminal(['build', project(AFTER_FAILS), '--working-dir', tmp(), flag, '--no-snapshot', '--run-id', runId], 'leave it (exit or Ctrl-D)', [
       'echo "shell at=$(pwd) v=$AFTER_VAR result=$WERCKER_RESULT"\r', 'exit\r',
     ]);
     expect(r.screen).toMatch(/step breaks failed with exit code 1: a shell in the box in \/pipeline\/source\/sub[^\n]*to go on with the cleanup/);

@@ -1,9 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
-import { tempDirs } from '../helpers/temp-dirs.ts';
+import { tempDirs, writeTree } from '../helpers/temp-dirs.ts';
 
 // What a run prints around its steps, in wercker's words (docs/wercker-compat.md §4.1, §4.10),
 // on the real engine through the CLI.
@@ -11,11 +9,7 @@ const docker = await requireDocker();
 const temp = tempDirs('werker-phases');
 
 /** A project dir holding this wercker.yml. */
-function project(yml: string): string {
-  const dir = temp();
-  writeFileSync(path.join(dir, 'wercker.yml'), yml);
-  return dir;
-}
+const project = (yml: string): string => writeTree(temp(), { 'wercker.yml': yml });
 
 describe.skipIf(!docker)('§4.1 the setup is wercker\'s `setup environment` step', () => {
   it('names the setup before the image line and says it passed before the first step', async () => {

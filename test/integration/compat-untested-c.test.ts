@@ -1,16 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { cliCommand, fixture, runCli, spawnCli } from '../helpers/cli.ts';
-import { repoRoot } from '../helpers/corpus.ts';
 import { readSnapshotLabels } from '../../src/engine/snapshot-record.ts';
 import { requireDocker, runLeftovers, runOnce } from '../helpers/docker.ts';
 import { deleteRegistryTags, REGISTRY } from '../helpers/registry.ts';
-import { tempDirs } from '../helpers/temp-dirs.ts';
+import { tempDirs, writeTree } from '../helpers/temp-dirs.ts';
 
 // Rows of docs/wercker-compat.md §6–§8 that were implemented but untested, each shown on the real
 // engine through the CLI (pushes go to the local registry), named after its section.
@@ -142,14 +141,6 @@ describe.skipIf(!docker)('§6 / §6.1 / §8.3 docker-push in commit mode with --
     expect(synced.Config.Cmd).toEqual(['/bin/sh', '-c', 'if [ -e /bin/bash ]; then /bin/bash; else /bin/sh; fi']);
   });
 });
-
-/** Writes files (path → text) under dir. */
-function writeTree(dir: string, files: Record<string, string>): void {
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), text);
-  }
-}
 
 describe.skipIf(!docker)('§7.2 where a registry step\'s package comes from', () => {
   it('the step cache is used once there, even over a built-in; a .tar.gz URL is downloaded and unpacked', async () => {

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../src/runtime/docker/client.ts';
 import { SNAPSHOT_LABEL, readSnapshotLabels, snapshotKey, snapshotRef } from '../../src/engine/snapshot-record.ts';
-import { cliCommand, runCli } from '../helpers/cli.ts';
-import { repoRoot } from '../helpers/corpus.ts';
+import { cliOnTerminal, runCli, type TerminalRun } from '../helpers/cli.ts';
 import { requireDocker } from '../helpers/docker.ts';
 import { tempDirs } from '../helpers/temp-dirs.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 
 // A shell where a step failed, and resuming from the failed box's snapshot
 // (docs/wercker-compat.md §8.4, werker's own), on the real engine, the CLI run as a user runs it.
@@ -54,41 +51,20 @@ function project(yml = BROKEN): string {
 
 const env = { XXX_TOKEN: SECRET };
 
-/**
- * The CLI on a pseudo-terminal (util-linux `script`), as from a user's terminal; `keys` are typed
- * once `ready` is on the screen, one chunk after another.
- */
-async function onTerminal(args: string[], ready: string, keys: string[]): Promise<{ code: number | null; screen: string; promptMs: number; typedToEndMs: number }> {
-  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const cli = [process.execPath, ...cliCommand(), ...args].map(quote).join(' ');
-  const child = spawn('script', ['-q', '-e', '-c', cli, '/dev/null'], { env: { ...process.env, ...env, NO_COLOR: '1', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
+/** The CLI on a terminal with the run's secret in its env; also how long werker took from the failure to the shell's prompt. */
+async function onTerminal(args: string[], ready: string, keys: string[]): Promise<TerminalRun & { promptMs: number }> {
   let failedAt = 0;
   let promptAt = 0;
-  child.stdout.on('data', (c: Buffer) => {
-    screen += c.toString();
-    if (!failedAt && screen.includes('Step failed')) failedAt = Date.now();
-    // The shell's prompt (busybox sh: `/pipeline/source/sub # `) after werker's banner.
-    // (busybox's line editing may follow it with a cursor query, so not at the very end.)
-    if (!promptAt && /leave it \(exit or Ctrl-D\)[^]*\n[^\n]*[#$] /.test(screen)) promptAt = Date.now();
+  const run = await cliOnTerminal(args, ready, keys, {
+    env,
+    onScreen: (screen) => {
+      if (!failedAt && screen.includes('Step failed')) failedAt = Date.now();
+      // The shell's prompt (busybox sh: `/pipeline/source/sub # `) after werker's banner.
+      // (busybox's line editing may follow it with a cursor query, so not at the very end.)
+      if (!promptAt && /leave it \(exit or Ctrl-D\)[^]*\n[^\n]*[#$] /.test(screen)) promptAt = Date.now();
+    },
   });
-  child.stderr.on('data', (c: Buffer) => (screen += c.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('close', resolve));
-  try {
-    await waitFor(`"${ready}" on the terminal`, async () => (screen.includes(ready) ? true : undefined), 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}; the screen:\n${screen}`);
-    });
-    const typing = Date.now();
-    for (const k of keys) {
-      child.stdin.write(k);
-      await new Promise((r) => setTimeout(r, 700));
-    }
-    const code = await done;
-    return { code, screen, promptMs: promptAt - failedAt, typedToEndMs: Date.now() - typing };
-  } finally {
-    child.stdin.end();
-    child.kill();
-  }
+  return { ...run, promptMs: promptAt - failedAt };
 }
 
 describe.skipIf(!docker)('a shell in the failed step, and --resume (§8.4)', () => {
